@@ -1,0 +1,56 @@
+# Two commands do everything on a fresh Debian machine: `make run` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+UV_VERSION ?= 0.13.9
+PYTHON ?= python3
+UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+VENV := .venv
+RUN := $(UV) run --frozen
+
+.PHONY: help install run test lint typecheck unit integration bench infra-up infra-down clean
+
+help:
+	@echo "make run    - install, migrate and serve intake :8001, routing :8002, notification :8003 (embedded)"
+	@echo "make test   - ruff, mypy and the whole suite, with real PostgreSQL and Kafka"
+	@echo "make bench  - the intake benchmark against a pgbench baseline (production mode)"
+
+$(UV):
+	@echo "installing uv $(UV_VERSION) from PyPI" >&2
+	$(PYTHON) -m pip install --user --quiet --break-system-packages "uv==$(UV_VERSION)" 2>/dev/null \
+	  || $(PYTHON) -m pip install --user --quiet "uv==$(UV_VERSION)"
+
+install: $(UV)
+	$(UV) sync --frozen --quiet
+
+run: install
+	$(RUN) tiepdan dev
+
+lint: install
+	$(RUN) ruff check .
+	$(RUN) ruff format --check .
+
+typecheck: install
+	$(RUN) mypy services shared
+
+test: lint typecheck
+	@set -euo pipefail; \
+	if [ "$${TIEPDAN_SKIP_INTEGRATION:-}" = "1" ]; then \
+	  echo "TIEPDAN_SKIP_INTEGRATION=1: integration tests against PostgreSQL and Kafka are NOT run" >&2; \
+	  $(RUN) pytest -m "not integration"; \
+	else \
+	  exports=$$(scripts/test-infra.sh up); \
+	  eval "$$exports"; \
+	  $(RUN) pytest; \
+	fi
+
+bench: install
+	@set -euo pipefail; eval "$$(scripts/test-infra.sh up)"; $(RUN) python -m bench.intake
+
+infra-up:
+	@scripts/test-infra.sh up
+
+infra-down:
+	@scripts/test-infra.sh down
+
+clean:
+	rm -rf var .pytest_cache .mypy_cache .ruff_cache

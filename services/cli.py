@@ -1,0 +1,165 @@
+"""The `tiepdan` command."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import uvicorn
+from rich.console import Console
+from rich.progress import Progress
+
+from shared.auth import Role, ensure_dev_keys, issue_dev_token
+from shared.logging import configure_logging
+from shared.settings import Settings, SettingsError, load_settings
+
+app = typer.Typer(help="tiepdan: citizen feedback and complaint handling", no_args_is_help=True)
+keys_app = typer.Typer(help="Development signing keys")
+app.add_typer(keys_app, name="keys")
+err = Console(stderr=True, soft_wrap=True, highlight=False)
+
+
+class ServiceName(StrEnum):
+    intake = "intake"
+    routing = "routing"
+    notification = "notification"
+
+
+class MigrateTarget(StrEnum):
+    intake = "intake"
+    routing = "routing"
+    notification = "notification"
+    all = "all"
+
+
+def _settings(**overrides: object) -> Settings:
+    try:
+        settings = load_settings(**{k: v for k, v in overrides.items() if v is not None})
+    except SettingsError as exc:
+        err.print(f"[red]tiepdan: {exc}[/red]")
+        raise typer.Exit(2) from None
+    configure_logging(level=settings.log_level, fmt=settings.log_format, service=settings.service)
+    return settings
+
+
+@app.command()
+def dev(
+    host: str = "127.0.0.1",
+    only: Annotated[list[ServiceName] | None, typer.Option(help="run only these")] = None,
+    ports: Annotated[str, typer.Option(help="intake,routing,notification")] = "8001,8002,8003",
+) -> None:
+    """Run intake (:8001), routing (:8002) and notification (:8003) in embedded mode."""
+    from services.dev import run_dev
+
+    settings = _settings(service="dev")
+    names = [s.value for s in (only or list(ServiceName))]
+    try:
+        port_list = [int(p) for p in ports.split(",")]
+        port_map = dict(zip([s.value for s in ServiceName], port_list, strict=True))
+    except ValueError:
+        err.print("[red]tiepdan: --ports takes three port numbers: 8001,8002,8003[/red]")
+        raise typer.Exit(2) from None
+    asyncio.run(run_dev(settings, host=host, names=names, ports=port_map))
+
+
+@app.command()
+def serve(
+    service: ServiceName,
+    host: str = "127.0.0.1",
+    port: Annotated[int | None, typer.Option(help="default: 8001/8002/8003")] = None,
+) -> None:
+    """Serve one service (production mode reads TIEPDAN_* settings)."""
+    from services.catalog import SERVICES
+
+    settings = _settings(service=service.value)
+    entry = SERVICES[service.value]
+    uvicorn.run(
+        entry.app(settings),
+        host=host,
+        port=port or entry.port,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=25,
+    )
+
+
+@app.command()
+def migrate(
+    target: MigrateTarget,
+    database_url: Annotated[str | None, typer.Option(help="overrides TIEPDAN_DATABASE_URL")] = None,
+) -> None:
+    """Bring a service's database (or all three, embedded) to the newest schema."""
+    from services.catalog import SERVICES
+    from shared.migrations import upgrade
+
+    settings = _settings(database_url=database_url)
+    names = list(SERVICES) if target is MigrateTarget.all else [target.value]
+    if target is MigrateTarget.all and settings.database_url:
+        err.print(
+            "[red]tiepdan: `migrate all` is for embedded mode; each service has its own "
+            "database: run `tiepdan migrate SERVICE --database-url ...`[/red]"
+        )
+        raise typer.Exit(2)
+    with Progress(console=err, transient=False) as progress:
+        task = progress.add_task("migrating", total=len(names))
+        for name in names:
+            progress.update(task, description=f"migrating {name}")
+            asyncio.run(
+                upgrade(settings.database_url_for(name), SERVICES[name].definition.migrations)
+            )
+            progress.advance(task)
+
+
+@app.command("create-topics")
+def create_topics() -> None:
+    """Create the case-events topic and its dead-letter topic in Kafka (idempotent)."""
+    from shared.bus.kafka import KafkaBus
+
+    settings = _settings()
+    if not settings.kafka_bootstrap_servers:
+        err.print("[red]tiepdan: set TIEPDAN_KAFKA_BOOTSTRAP_SERVERS[/red]")
+        raise typer.Exit(2)
+    bus = KafkaBus(settings.kafka_bootstrap_servers)
+    created = asyncio.run(
+        bus.ensure_topics(
+            {
+                settings.kafka_topic: settings.kafka_partitions,
+                settings.kafka_dead_letter_topic: settings.kafka_partitions,
+            },
+            replication_factor=settings.kafka_replication_factor,
+        )
+    )
+    err.print(f"created: {', '.join(created) or 'nothing (all exist)'}")
+
+
+@keys_app.command("init")
+def keys_init(directory: Annotated[Path, typer.Option("--dir")]) -> None:
+    """Create a development RSA key pair and jwks.json in DIR, if absent."""
+    ensure_dev_keys(directory)
+    err.print(f"keys in {directory} (jwks.json for TIEPDAN_JWT_JWKS_URL)")
+
+
+@app.command()
+def token(
+    role: Annotated[Role, typer.Option()],
+    sub: Annotated[str, typer.Option()],
+    unit: Annotated[str | None, typer.Option()] = None,
+    key_dir: Annotated[Path | None, typer.Option(help="default: TIEPDAN_DATA_DIR/keys")] = None,
+    ttl: Annotated[int, typer.Option(help="seconds")] = 8 * 3600,
+) -> None:
+    """Print a development JWT for an official, unit head, supervisor or admin."""
+    settings = _settings(log_format="console")
+    if role is not Role.admin and not unit:
+        err.print("[red]tiepdan: --unit is required for this role[/red]")
+        raise typer.Exit(2)
+    directory = key_dir or settings.resolved_key_dir()
+    sys.stdout.write(
+        issue_dev_token(
+            directory, role=role, unit_code=unit, sub=sub, settings=settings, ttl_seconds=ttl
+        )
+        + "\n"
+    )

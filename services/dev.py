@@ -1,0 +1,69 @@
+"""`tiepdan dev`: the three services in one process on the embedded database and bus."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Iterator
+
+import uvicorn
+
+from services.catalog import SERVICES
+from shared.bus.embedded import EmbeddedBus
+from shared.migrations import upgrade
+from shared.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class _QuietServer(uvicorn.Server):
+    # One handler for the whole process (below) stops every server; uvicorn's own would
+    # each replace the previous one.
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+async def migrate_all(settings: Settings, names: list[str]) -> None:
+    for name in names:
+        entry = SERVICES[name]
+        await upgrade(settings.database_url_for(name), entry.definition.migrations)
+
+
+async def run_dev(
+    settings: Settings, *, host: str, names: list[str], ports: dict[str, int]
+) -> None:
+    await migrate_all(settings, names)
+    bus = EmbeddedBus(settings.resolved_event_log_url())
+    await bus.start()
+    servers = []
+    for name in names:
+        entry = SERVICES[name]
+        service_settings = settings.model_copy(update={"service": name})
+        config = uvicorn.Config(
+            entry.app(service_settings, bus=bus),
+            host=host,
+            port=ports[name],
+            log_config=None,
+            access_log=False,
+            lifespan="on",
+        )
+        servers.append(_QuietServer(config))
+
+    loop = asyncio.get_running_loop()
+
+    def _stop() -> None:
+        log.info("stopping")
+        for server in servers:
+            server.should_exit = True
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, _stop)
+    try:
+        for name in names:
+            log.info("serving %s on http://%s:%d", name, host, ports[name])
+        await asyncio.gather(*(s.serve() for s in servers))
+    finally:
+        await bus.close()

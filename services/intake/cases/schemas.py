@@ -1,0 +1,118 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Self
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
+
+from shared.text import Text
+
+
+class CaseKind(StrEnum):
+    complaint = "complaint"
+    denunciation = "denunciation"
+    petition = "petition"
+    feedback = "feedback"
+    dialogue_request = "dialogue_request"
+
+
+class Channel(StrEnum):
+    web = "web"
+    mobile = "mobile"
+    open311 = "open311"
+    hotline = "hotline"
+    in_person = "in_person"
+    post = "post"
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class LocationIn(_In):
+    unit_code: Annotated[str, Field(pattern=r"^\d{2}(\d{3})?$")] | None = None
+    address: Text(1, 500) | None = None  # type: ignore[valid-type]
+    lat: Annotated[float, Field(ge=8.0, le=23.5)] | None = None
+    lon: Annotated[float, Field(ge=102.0, le=117.5)] | None = None
+
+    @model_validator(mode="after")
+    def _somewhere(self) -> Self:
+        if self.unit_code is None and (self.lat is None or self.lon is None):
+            raise ValueError("unit_code, or lat and lon, is required")
+        return self
+
+
+class SubmitterIn(_In):
+    full_name: Text(1, 200)  # type: ignore[valid-type]
+    national_id: Annotated[str, Field(pattern=r"^\d{9}(\d{3})?$")] | None = None
+    phone: Annotated[str, Field(pattern=r"^\+?[0-9 .-]{8,20}$")] | None = None
+    email: EmailStr | None = None
+    address: Text(1, 500) | None = None  # type: ignore[valid-type]
+
+    @property
+    def reachable(self) -> bool:
+        return bool(self.phone or self.email or self.address)
+
+
+class TargetIn(_In):
+    unit_code: Annotated[str, Field(pattern=r"^[0-9A-Z-]{2,16}$")] | None = None
+    decision_ref: Text(1, 200) | None = None  # type: ignore[valid-type]
+    person: Text(1, 200) | None = None  # type: ignore[valid-type]
+
+    @property
+    def empty(self) -> bool:
+        return not (self.unit_code or self.decision_ref or self.person)
+
+
+class CaseCreate(_In):
+    kind: CaseKind
+    title: Text(1, 200)  # type: ignore[valid-type]
+    description: Text(1, 20000)  # type: ignore[valid-type]
+    category: Annotated[str, Field(pattern=r"^[a-z0-9_.-]{1,64}$")] | None = None
+    location: LocationIn
+    submitter: SubmitterIn | None = None
+    target: TargetIn | None = None
+    publish_consent: bool = False
+    channel: Channel = Channel.web
+
+
+class UnitRef(BaseModel):
+    code: str
+    name: str
+
+
+class DeadlineRead(BaseModel):
+    kind: str
+    due_at: datetime
+    state: str
+    basis: str
+
+
+class TimelineRead(BaseModel):
+    status: str | None
+    step: str
+    at: datetime
+    note: str | None = None
+
+
+class CaseCreated(BaseModel):
+    id: uuid.UUID
+    tracking_code: str
+    access_token: str
+    status: str
+    submitted_at: datetime
+
+
+class CasePublic(BaseModel):
+    tracking_code: str
+    kind: CaseKind
+    category: str | None = None
+    status: str
+    unit: UnitRef | None = None
+    submitted_at: datetime
+    deadlines: list[DeadlineRead] = Field(default_factory=list)
+    timeline: list[TimelineRead] = Field(default_factory=list)
+    title: str | None = None
+    description: str | None = None

@@ -1,0 +1,185 @@
+"""Filing a case: the law's filing rules, idempotency, and the `case.submitted` event."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.intake.cases.models import Case, IdempotencyRecord, Submitter, TimelineEntry
+from services.intake.cases.schemas import CaseCreate, CaseCreated, CaseKind
+from services.intake.cases.secrets import (
+    IdentityCipher,
+    hash_token,
+    new_access_token,
+    new_tracking_code,
+)
+from shared.errors import Conflict, Unprocessable
+from shared.events import CASE_SUBMITTED, CaseSubmitted, Location, Target, new_event
+from shared.geography import AdminMap
+from shared.messaging.outbox import Outbox
+
+SOURCE = "intake"
+# Who must be named and reachable: complaints and denunciations are processed only for an
+# identified person (Luật Khiếu nại Điều 8, Luật Tố cáo Điều 23, 25); a dialogue needs someone
+# to invite. Petitions and feedback may be anonymous.
+NAMED_KINDS = frozenset({CaseKind.complaint, CaseKind.denunciation, CaseKind.dialogue_request})
+
+
+def check_filing_rules(body: CaseCreate, admin_map: AdminMap) -> None:
+    if body.kind in NAMED_KINDS:
+        if body.submitter is None:
+            raise Unprocessable.field(
+                ["submitter"], f"a {body.kind.value} needs a named submitter (not anonymous)"
+            )
+        if not body.submitter.reachable:
+            raise Unprocessable.field(
+                ["submitter"],
+                f"a {body.kind.value} needs a way to reach the submitter: phone, email or address",
+            )
+    if body.kind is CaseKind.denunciation and (body.target is None or body.target.empty):
+        raise Unprocessable.field(
+            ["target"],
+            "a denunciation must name whom or what it denounces "
+            "(unit_code, decision_ref or person)",
+        )
+    if body.location.unit_code is None:
+        raise Unprocessable.field(
+            ["location", "unit_code"],
+            "required: no boundaries file is configured to place lat/lon in a commune",
+        )
+    if admin_map.get(body.location.unit_code) is None:
+        raise Unprocessable.field(
+            ["location", "unit_code"], f"unknown unit code {body.location.unit_code!r}"
+        )
+
+
+def request_fingerprint(body: CaseCreate) -> str:
+    return hashlib.sha256(body.model_dump_json().encode()).hexdigest()
+
+
+async def submit_case(
+    session: AsyncSession,
+    body: CaseCreate,
+    *,
+    outbox: Outbox,
+    admin_map: AdminMap,
+    cipher: IdentityCipher,
+    idempotency_key: str | None,
+) -> tuple[int, dict[str, Any]]:
+    """File a case; with an idempotency key, a retry gets the first answer again."""
+    check_filing_rules(body, admin_map)
+    fingerprint = request_fingerprint(body)
+    if idempotency_key is not None:
+        replay = await _claim_key(session, idempotency_key, fingerprint)
+        if replay is not None:
+            status, stored = replay
+            return status, cipher.decrypt(stored["sealed"].encode())
+
+    now = datetime.now(UTC)
+    token = new_access_token()
+    case = Case(
+        id=uuid.uuid4(),
+        tracking_code=new_tracking_code(),
+        access_token_hash=hash_token(token),
+        kind=body.kind.value,
+        title=body.title,
+        description=body.description,
+        category=body.category,
+        location_unit_code=body.location.unit_code,
+        address=body.location.address,
+        lat=body.location.lat,
+        lon=body.location.lon,
+        target=body.target.model_dump(exclude_none=True) if body.target else None,
+        publish_consent=body.publish_consent,
+        channel=body.channel.value,
+        submitted_at=now,
+        status="submitted",
+        status_at=now,
+    )
+    session.add(case)
+    if body.submitter is not None:
+        session.add(
+            Submitter(
+                case_id=case.id,
+                ciphertext=cipher.encrypt(
+                    body.submitter.model_dump(mode="json", exclude_none=True)
+                ),
+            )
+        )
+    event = new_event(
+        CASE_SUBMITTED,
+        source=SOURCE,
+        case_id=case.id,
+        at=now,
+        data=CaseSubmitted(
+            tracking_code=case.tracking_code,
+            kind=case.kind,
+            title=case.title,
+            description=case.description,
+            category=case.category,
+            location=Location(**body.location.model_dump()),
+            target=Target(**body.target.model_dump()) if body.target else None,
+            channel=case.channel,
+            submitted_at=now,
+            anonymous=body.submitter is None,
+            publish_consent=case.publish_consent,
+        ),
+    )
+    session.add(
+        TimelineEntry(
+            event_id=event.id, case_id=case.id, at=now, status="submitted", step="received"
+        )
+    )
+    await outbox.add(session, event)
+
+    created = CaseCreated(
+        id=case.id,
+        tracking_code=case.tracking_code,
+        access_token=token,
+        status=case.status,
+        submitted_at=now,
+    ).model_dump(mode="json")
+    if idempotency_key is not None:
+        record = await session.get(IdempotencyRecord, idempotency_key)
+        assert record is not None
+        record.status_code = 201
+        # The answer holds the access token, which is never stored in clear: seal it.
+        record.response = {"sealed": cipher.encrypt(created).decode()}
+    await session.flush()
+    return 201, created
+
+
+async def _claim_key(
+    session: AsyncSession, key: str, fingerprint: str
+) -> tuple[int, dict[str, Any]] | None:
+    """Insert the key first: a concurrent retry blocks on it, then finds the stored answer."""
+    try:
+        async with session.begin_nested():
+            session.add(
+                IdempotencyRecord(key=key, request_hash=fingerprint, created_at=datetime.now(UTC))
+            )
+    except IntegrityError:
+        pass
+    else:
+        return None
+    existing = (
+        await session.execute(
+            select(IdempotencyRecord)
+            .where(IdempotencyRecord.key == key)
+            .execution_options(populate_existing=True)
+        )
+    ).scalar_one()
+    if existing.request_hash != fingerprint:
+        raise Conflict("Idempotency-Key was already used with a different request body")
+    if existing.status_code is None or existing.response is None:
+        raise Conflict(
+            "a request with this Idempotency-Key is still being processed",
+            headers={"Retry-After": "1"},
+        )
+    return existing.status_code, existing.response

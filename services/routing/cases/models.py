@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Integer, String, Text, Uuid
+from sqlalchemy.orm import Mapped, mapped_column
+
+from services.routing.database import Base
+from shared.db import UtcDateTime
+
+
+class RoutedCase(Base):
+    """A case in a unit's hands: where it is, in which state, and why it went there."""
+
+    __tablename__ = "cases"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    tracking_code: Mapped[str] = mapped_column(String(16), unique=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text)
+    category: Mapped[str | None] = mapped_column(String(64))
+    location_unit_code: Mapped[str | None] = mapped_column(String(16))
+    unit_code: Mapped[str] = mapped_column(String(16), index=True)
+    province_code: Mapped[str] = mapped_column(String(16), index=True)
+    status: Mapped[str] = mapped_column(String(32))
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    rule: Mapped[str] = mapped_column(String(100))
+    reason: Mapped[str] = mapped_column(String(1000))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class CaseStep(Base):
+    """The audit trail: append-only; the database itself refuses updates and deletes."""
+
+    __tablename__ = "case_history"
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    case_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    step: Mapped[str] = mapped_column(String(64))
+    actor: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    from_status: Mapped[str | None] = mapped_column(String(32))
+    to_status: Mapped[str | None] = mapped_column(String(32))
+    reason: Mapped[str | None] = mapped_column(String(2000))
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    event_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)

@@ -1,0 +1,6 @@
+from alembic import context
+
+from services.routing.app import DEFINITION
+from shared.migrations import run_env
+
+run_env(context, DEFINITION.metadata)

@@ -1,0 +1,148 @@
+"""Officials' bearer JWTs: RS256, verified with a JWKS (production) or the local dev key."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from shared.errors import Forbidden, Unauthorized
+from shared.settings import Settings
+
+DEV_KID = "tiepdan-dev"
+
+
+class Role(StrEnum):
+    official = "official"
+    unit_head = "unit_head"
+    supervisor = "supervisor"
+    admin = "admin"
+
+
+@dataclass(frozen=True)
+class Principal:
+    sub: str
+    role: Role
+    unit_code: str | None
+
+
+def ensure_dev_keys(key_dir: Path) -> Path:
+    """Create the development RSA key pair and its JWKS once; return the private key path."""
+    key_dir.mkdir(parents=True, exist_ok=True)
+    private_path = key_dir / "dev-private.pem"
+    if not private_path.exists():
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        pem = key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        tmp = private_path.with_suffix(".tmp")
+        tmp.write_bytes(pem)
+        tmp.chmod(0o600)
+        tmp.replace(private_path)
+    jwks_path = key_dir / "jwks.json"
+    if not jwks_path.exists():
+        private = serialization.load_pem_private_key(private_path.read_bytes(), password=None)
+        assert isinstance(private, rsa.RSAPrivateKey)
+        jwk: dict[str, Any] = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(private.public_key()))
+        jwk.update(kid=DEV_KID, use="sig", alg="RS256")
+        jwks_path.write_text(json.dumps({"keys": [jwk]}, indent=2))
+    return private_path
+
+
+def issue_dev_token(
+    key_dir: Path,
+    *,
+    role: Role,
+    unit_code: str | None,
+    sub: str,
+    settings: Settings,
+    ttl_seconds: int = 8 * 3600,
+) -> str:
+    private = ensure_dev_keys(key_dir).read_bytes()
+    now = int(time.time())
+    claims: dict[str, Any] = {
+        "sub": sub,
+        "role": role.value,
+        "iss": settings.jwt_issuer,
+        "aud": settings.jwt_audience,
+        "iat": now,
+        "exp": now + ttl_seconds,
+    }
+    if unit_code:
+        claims["unit"] = unit_code
+    return jwt.encode(claims, private, algorithm="RS256", headers={"kid": DEV_KID})
+
+
+class TokenVerifier:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        if settings.jwt_jwks_url:
+            url = settings.jwt_jwks_url
+            if "://" not in url:
+                url = Path(url).resolve().as_uri()
+            self._jwks: jwt.PyJWKClient | None = jwt.PyJWKClient(url, cache_keys=True)
+            self._dev_key: Any = None
+        else:
+            self._jwks = None
+            ensure_dev_keys(settings.resolved_key_dir())
+            jwks = json.loads((settings.resolved_key_dir() / "jwks.json").read_text())
+            self._dev_key = jwt.PyJWK(jwks["keys"][0]).key
+
+    async def verify(self, token: str) -> Principal:
+        try:
+            if self._jwks is not None:
+                key = (await asyncio.to_thread(self._jwks.get_signing_key_from_jwt, token)).key
+            else:
+                key = self._dev_key
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=["RS256"],
+                audience=self.settings.jwt_audience,
+                issuer=self.settings.jwt_issuer,
+                options={"require": ["exp", "sub"]},
+            )
+            role = Role(claims["role"])
+        except (jwt.PyJWTError, KeyError, ValueError) as exc:
+            raise Unauthorized(
+                f"invalid bearer token: {exc}", headers={"WWW-Authenticate": "Bearer"}
+            ) from None
+        return Principal(sub=str(claims["sub"]), role=role, unit_code=claims.get("unit"))
+
+
+_bearer = HTTPBearer(auto_error=False)
+
+
+async def current_principal(
+    request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)
+) -> Principal:
+    if credentials is None:
+        raise Unauthorized("a bearer token is required", headers={"WWW-Authenticate": "Bearer"})
+    verifier: TokenVerifier = request.app.state.token_verifier
+    return await verifier.verify(credentials.credentials)
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+def require_unit_access(principal: Principal, unit_code: str, *, parent_code: str | None) -> None:
+    """Admins see every unit; others see their own unit, and a province's staff its communes."""
+    if principal.role is Role.admin:
+        return
+    if principal.unit_code and principal.unit_code in (unit_code, parent_code):
+        return
+    raise Forbidden(
+        f"role {principal.role.value} of unit {principal.unit_code} cannot act on unit {unit_code}"
+    )

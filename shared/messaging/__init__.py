@@ -1,0 +1,1 @@
+"""Transactional outbox, its relay, and idempotent event consumption."""

@@ -1,0 +1,221 @@
+"""Idempotent consumption: one transaction per event, the event's id recorded in it.
+
+At-least-once delivery plus the processed-events record gives one effect per event. Offsets
+are committed (offset + 1 per partition) only after the transaction. A handler that fails is
+retried with back-off, then parked in the dead-letter topic with its error; an
+infrastructure failure (database down) is retried until it heals, never dead-lettered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+import traceback
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from pydantic import ValidationError
+from sqlalchemy import Table, insert, select
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.bus.base import Bus, IncomingRecord, OutgoingRecord, Subscription
+from shared.db import Database
+from shared.events import Envelope, type_label
+from shared.faults import crash_point
+from shared.logging import log_context
+from shared.metrics import ServiceMetrics
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[AsyncSession, Envelope], Awaitable[None]]
+
+
+class _InfrastructureDown(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class ConsumerConfig:
+    name: str  # the consumer group, and the key of its processed-events records
+    topic: str
+    dead_letter_topic: str
+    max_attempts: int = 5
+    retry_base_seconds: float = 0.2
+    fault_crash_at: str = ""
+
+
+class EventConsumer:
+    def __init__(
+        self,
+        config: ConsumerConfig,
+        *,
+        database: Database,
+        processed: Table,
+        handlers: Mapping[str, Handler],
+        bus: Bus,
+        metrics: ServiceMetrics,
+    ) -> None:
+        self.config = config
+        self.database = database
+        self.processed = processed
+        self.handlers = handlers
+        self.bus = bus
+        self.metrics = metrics
+        self._stopping = asyncio.Event()
+        self.ready = asyncio.Event()
+
+    def stop(self) -> None:
+        """Stop fetching; the record in hand is finished and committed first."""
+        self._stopping.set()
+
+    async def run(self) -> None:
+        backoff = 0.5
+        while not self._stopping.is_set():
+            try:
+                subscription = await self.bus.subscribe(self.config.name, [self.config.topic])
+            except Exception as exc:
+                log.warning("consumer %s cannot subscribe yet: %s", self.config.name, exc)
+                await self._pause(backoff)
+                backoff = min(backoff * 2, 15.0)
+                continue
+            self.ready.set()
+            try:
+                await self._consume(subscription)
+            finally:
+                await subscription.close()
+
+    async def _pause(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), seconds)
+
+    async def _consume(self, subscription: Subscription) -> None:
+        while not self._stopping.is_set():
+            records = await subscription.fetch(timeout=1.0, max_records=100)
+            done: dict[tuple[str, int], int] = {}
+            try:
+                for record in records:
+                    if self._stopping.is_set():
+                        break
+                    await self._process(record)
+                    done[record.position] = record.offset + 1
+            except _InfrastructureDown:
+                # Read every unfinished record again once the database is back.
+                first_unhandled: dict[tuple[str, int], int] = {}
+                for r in records:
+                    if r.offset >= done.get(r.position, r.offset):
+                        first_unhandled.setdefault(r.position, r.offset)
+                for (topic, partition), offset in first_unhandled.items():
+                    await subscription.rewind(topic, partition, offset)
+                await subscription.commit(done)
+                await self._pause(2.0)
+                continue
+            if not await subscription.commit(done):
+                self.metrics.commit_failures.labels(self.config.name).inc()
+
+    async def _process(self, record: IncomingRecord) -> None:
+        try:
+            envelope = Envelope.from_bytes(record.value)
+        except ValidationError as exc:
+            await self._dead_letter(record, f"undecodable event: {exc}")
+            return
+        with log_context(
+            event_id=envelope.id,
+            case_id=envelope.case_id,
+            event_type=envelope.type,
+            consumer=self.config.name,
+        ):
+            handler = self.handlers.get(envelope.type)
+            if handler is None:
+                return  # not an event this consumer cares about
+            await self._handle_with_retries(record, envelope, handler)
+
+    async def _handle_with_retries(
+        self, record: IncomingRecord, envelope: Envelope, handler: Handler
+    ) -> None:
+        attempt = 0
+        infra_backoff = self.config.retry_base_seconds or 0.1
+        while True:
+            started = time.perf_counter()
+            try:
+                outcome = await self._handle_once(envelope, handler)
+            except _Duplicate:
+                outcome = "duplicate"
+            except (OperationalError, ConnectionError, OSError) as exc:
+                log.warning("database unavailable while handling, will retry: %s", exc)
+                if self._stopping.is_set():
+                    raise _InfrastructureDown() from exc
+                await self._pause(infra_backoff)
+                infra_backoff = min(infra_backoff * 2, 10.0)
+                if infra_backoff >= 10.0:
+                    raise _InfrastructureDown() from exc
+                continue
+            except Exception as exc:
+                attempt += 1
+                self.metrics.events_consumed.labels(
+                    self.config.name, type_label(envelope.type), "error"
+                ).inc()
+                if attempt >= self.config.max_attempts:
+                    log.error("handler failed %d times, dead-lettering", attempt, exc_info=exc)
+                    await self._dead_letter(record, "".join(traceback.format_exception(exc)))
+                    return
+                delay = self.config.retry_base_seconds * 2 ** (attempt - 1)
+                log.warning(
+                    "handler failed (attempt %d), retrying in %.2fs: %s", attempt, delay, exc
+                )
+                await asyncio.sleep(delay)
+                continue
+            self.metrics.handler_latency.labels(self.config.name).observe(
+                time.perf_counter() - started
+            )
+            self.metrics.events_consumed.labels(
+                self.config.name, type_label(envelope.type), outcome
+            ).inc()
+            self.metrics.consumer_lag_seconds.labels(self.config.name).set(
+                (datetime.now(UTC) - envelope.time).total_seconds()
+            )
+            crash_point(self.config.fault_crash_at, f"{self.config.name}.after_commit")
+            return
+
+    async def _handle_once(self, envelope: Envelope, handler: Handler) -> str:
+        async with self.database.transaction() as session:
+            seen = await session.scalar(
+                select(self.processed.c.event_id).where(
+                    self.processed.c.consumer == self.config.name,
+                    self.processed.c.event_id == envelope.id,
+                )
+            )
+            if seen is not None:
+                return "duplicate"
+            await handler(session, envelope)
+            try:
+                async with session.begin_nested():
+                    await session.execute(
+                        insert(self.processed).values(
+                            consumer=self.config.name,
+                            event_id=envelope.id,
+                            processed_at=datetime.now(UTC),
+                        )
+                    )
+            except IntegrityError as exc:
+                raise _Duplicate() from exc
+        return "handled"
+
+    async def _dead_letter(self, record: IncomingRecord, error: str) -> None:
+        self.metrics.dead_lettered.labels(self.config.name).inc()
+        headers = (
+            *record.headers,
+            ("error", error[-4000:].encode()),
+            ("consumer", self.config.name.encode()),
+            ("original", f"{record.topic}/{record.partition}/{record.offset}".encode()),
+        )
+        await self.bus.publish(
+            [OutgoingRecord(self.config.dead_letter_topic, record.key or "", record.value, headers)]
+        )
+
+
+class _Duplicate(Exception):
+    """Another replica handled the event first; this transaction is rolled back."""

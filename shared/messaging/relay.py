@@ -1,0 +1,169 @@
+"""The outbox relay: publishes committed outbox rows in order and marks them once acknowledged.
+
+It never reads by "position > last seen" (positions are taken at insert, commits land in
+another order); it reads every unpublished row, oldest first. Events of one case keep their
+order because the services lock a case's row before writing its events, so a later event
+of a case always has a later position. One relay per service database at a time: on
+PostgreSQL a session advisory lock elects it, and a replica that dies frees the lock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import zlib
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import delete, func, select, text, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.orm import Session
+
+from shared.bus.base import Bus, OutgoingRecord
+from shared.db import Database
+from shared.events import type_label
+from shared.messaging.outbox import WAKE_RELAY, Outbox
+from shared.metrics import ServiceMetrics
+
+log = logging.getLogger(__name__)
+RETENTION = timedelta(days=7)  # published rows kept for inspection and replay
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        *,
+        service: str,
+        database: Database,
+        outbox: Outbox,
+        bus: Bus,
+        metrics: ServiceMetrics,
+        batch_size: int = 200,
+        poll_seconds: float = 0.5,
+    ) -> None:
+        self.service = service
+        self.database = database
+        self.outbox = outbox
+        self.bus = bus
+        self.metrics = metrics
+        self.batch_size = batch_size
+        self.poll_seconds = poll_seconds
+        self._wake = asyncio.Event()
+        self._stopping = asyncio.Event()
+        self._last_cleanup = datetime.min.replace(tzinfo=UTC)
+        database.after_commit.append(self._on_commit)
+
+    def _on_commit(self, session: Session) -> None:
+        if session.info.pop(WAKE_RELAY, False):
+            self._wake.set()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._wake.set()
+
+    async def run(self) -> None:
+        backoff = self.poll_seconds
+        while not self._stopping.is_set():
+            try:
+                async with self._leadership() as leader:
+                    while leader and not self._stopping.is_set():
+                        await self.publish_pending()
+                        await self._cleanup()
+                        backoff = self.poll_seconds
+                        await self._sleep(self.poll_seconds)
+                    if not leader:
+                        await self._sleep(self.poll_seconds * 4)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                self.metrics.relay_errors.inc()
+                log.warning("outbox relay failed, retrying in %.1fs: %s", backoff, exc)
+                await self._sleep(backoff)
+                backoff = min(backoff * 2, 30.0)
+
+    async def _sleep(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), seconds)
+        self._wake.clear()
+
+    @contextlib.asynccontextmanager
+    async def _leadership(self):  # type: ignore[no-untyped-def]
+        if self.database.dialect != "postgresql":
+            yield True  # SQLite: one process owns the file
+            return
+        lock_id = zlib.crc32(f"tiepdan.outbox.{self.service}".encode())
+        async with self.database.engine.connect() as conn:
+            leader = await _try_lock(conn, lock_id)
+            try:
+                yield leader
+            finally:
+                if leader:
+                    await conn.execute(text("SELECT pg_advisory_unlock(:id)"), {"id": lock_id})
+                    await conn.commit()
+
+    async def publish_pending(self) -> int:
+        """Publish every unpublished row, batch by batch; return how many were published."""
+        table = self.outbox.table
+        total = 0
+        while True:
+            async with self.database.sessions() as session:
+                rows = (
+                    await session.execute(
+                        select(
+                            table.c.position,
+                            table.c.event_type,
+                            table.c.topic,
+                            table.c.key,
+                            table.c.payload,
+                        )
+                        .where(table.c.published_at.is_(None))
+                        .order_by(table.c.position)
+                        .limit(self.batch_size)
+                    )
+                ).all()
+            if not rows:
+                self.metrics.outbox_backlog.set(0)
+                return total
+            await self.bus.publish(
+                [
+                    OutgoingRecord(r.topic, r.key, r.payload, (("type", r.event_type.encode()),))
+                    for r in rows
+                ]
+            )
+            # Marked only after the broker acknowledged; a crash here republishes (consumers
+            # are idempotent), it never loses.
+            async with self.database.transaction() as session:
+                await session.execute(
+                    update(table)
+                    .where(table.c.position.in_([r.position for r in rows]))
+                    .values(published_at=datetime.now(UTC))
+                )
+            for r in rows:
+                self.metrics.events_published.labels(type_label(r.event_type)).inc()
+            total += len(rows)
+            if len(rows) < self.batch_size:
+                await self._update_backlog()
+                return total
+
+    async def _update_backlog(self) -> None:
+        table = self.outbox.table
+        async with self.database.sessions() as session:
+            count = await session.scalar(
+                select(func.count()).select_from(table).where(table.c.published_at.is_(None))
+            )
+        self.metrics.outbox_backlog.set(count or 0)
+
+    async def _cleanup(self) -> None:
+        now = datetime.now(UTC)
+        if now - self._last_cleanup < timedelta(minutes=10):
+            return
+        self._last_cleanup = now
+        table = self.outbox.table
+        async with self.database.transaction() as session:
+            await session.execute(delete(table).where(table.c.published_at < now - RETENTION))
+
+
+async def _try_lock(conn: AsyncConnection, lock_id: int) -> bool:
+    got = await conn.scalar(text("SELECT pg_try_advisory_lock(:id)"), {"id": lock_id})
+    await conn.commit()
+    return bool(got)

@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support.stack import (
+    Stack,
+    embedded_settings,
+    production_settings,
+    running_stack,
+)
+
+NOT_PROVISIONED = (
+    "{var} is not set: integration tests need a real {what}. Run them through `make test`, "
+    "which starts one (scripts/test-infra.sh), or set {var}; on a machine that truly cannot "
+    "run them, TIEPDAN_SKIP_INTEGRATION=1 make test leaves them out, loudly."
+)
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url() -> str:
+    url = os.environ.get("TIEPDAN_TEST_DATABASE_URL")
+    if not url:
+        pytest.fail(NOT_PROVISIONED.format(var="TIEPDAN_TEST_DATABASE_URL", what="PostgreSQL"))
+    return url
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap() -> str:
+    servers = os.environ.get("TIEPDAN_KAFKA_BOOTSTRAP_SERVERS")
+    if not servers:
+        pytest.fail(NOT_PROVISIONED.format(var="TIEPDAN_KAFKA_BOOTSTRAP_SERVERS", what="Kafka"))
+    return servers
+
+
+StackFactory = Callable[..., AbstractAsyncContextManager[Stack]]
+
+
+@pytest.fixture(params=["embedded", pytest.param("production", marks=pytest.mark.integration)])
+def mode(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def stack_factory(mode: str, tmp_path: Path, request: pytest.FixtureRequest) -> StackFactory:
+    """Builds a running stack in the test's mode; call it as `async with stack_factory():`."""
+
+    def factory(**overrides: Any) -> AbstractAsyncContextManager[Stack]:
+        services = overrides.pop("services", ("intake", "routing", "notification"))
+        return _stack(mode, tmp_path, request, services, overrides)
+
+    return factory
+
+
+@pytest.fixture
+async def stack(stack_factory: StackFactory) -> AsyncIterator[Stack]:
+    async with stack_factory() as running:
+        yield running
+
+
+def _stack(
+    mode: str, tmp_path: Path, request: pytest.FixtureRequest, services: Any, overrides: Any
+) -> AbstractAsyncContextManager[Stack]:
+    from contextlib import asynccontextmanager
+
+    @asynccontextmanager
+    async def run() -> AsyncIterator[Stack]:
+        if mode == "embedded":
+            settings = embedded_settings(tmp_path, **overrides)
+        else:
+            settings = await production_settings(
+                request.getfixturevalue("pg_admin_url"),
+                request.getfixturevalue("kafka_bootstrap"),
+                tmp_path,
+                **overrides,
+            )
+        async with running_stack(mode, settings, services=services) as running:
+            yield running
+
+    return run()

@@ -1,0 +1,202 @@
+"""The three services running in-process, on the embedded bus or on PostgreSQL and Kafka."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import asyncpg
+import httpx
+from asgi_lifespan import LifespanManager
+from cryptography.fernet import Fernet
+from fastapi import FastAPI
+from sqlalchemy.engine import make_url
+
+from services.catalog import SERVICES
+from shared.auth import Role, ensure_dev_keys, issue_dev_token
+from shared.bus.base import Bus
+from shared.bus.embedded import EmbeddedBus
+from shared.bus.kafka import KafkaBus
+from shared.db import Database
+from shared.migrations import upgrade
+from shared.settings import BusKind, Environment, Settings
+
+ALL = ("intake", "routing", "notification")
+T = TypeVar("T")
+
+
+async def wait_until(
+    probe: Callable[[], Awaitable[T | None]], *, what: str, within: float = 15.0
+) -> T:
+    """Poll a condition until it holds (never a fixed sleep); fail naming what never happened."""
+    deadline = time.monotonic() + within
+    while True:
+        value = await probe()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {within}s waiting for {what}")
+        await asyncio.sleep(0.05)
+
+
+@dataclass
+class Stack:
+    mode: str
+    settings: dict[str, Settings]
+    key_dir: Path
+    apps: dict[str, FastAPI] = field(default_factory=dict)
+    clients: dict[str, httpx.AsyncClient] = field(default_factory=dict)
+
+    def __getitem__(self, service: str) -> httpx.AsyncClient:
+        return self.clients[service]
+
+    def database(self, service: str) -> Database:
+        db: Database = self.apps[service].state.database
+        return db
+
+    def token(self, role: Role = Role.official, unit: str | None = "06427", sub: str = "an") -> str:
+        return issue_dev_token(
+            self.key_dir, role=role, unit_code=unit, sub=sub, settings=self.settings["routing"]
+        )
+
+    def auth(self, **kw: Any) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token(**kw)}"}
+
+    async def submit(self, **overrides: Any) -> dict[str, Any]:
+        body = {
+            "kind": "feedback",
+            "title": "Đèn đường hỏng ở thôn Bản Chắt",
+            "description": "Ba cột đèn trên đường liên thôn không sáng từ tuần trước.",
+            "location": {"unit_code": "06427"},
+            **overrides,
+        }
+        response = await self["intake"].post("/v1/cases", json=body)
+        assert response.status_code == 201, response.text
+        created: dict[str, Any] = response.json()
+        return created
+
+    async def wait_routed(self, tracking_code: str, *, within: float = 15.0) -> dict[str, Any]:
+        async def probe() -> dict[str, Any] | None:
+            view: dict[str, Any] = (await self["intake"].get(f"/v1/cases/{tracking_code}")).json()
+            return view if view["status"] == "routed" and view["deadlines"] else None
+
+        return await wait_until(
+            probe, what=f"case {tracking_code} routed with a deadline", within=within
+        )
+
+    async def count(self, service: str, table: str, **equals: Any) -> int:
+        """Rows of a service's table, optionally where columns equal values (typed binds)."""
+        from sqlalchemy import func, select
+
+        t = SERVICES[service].definition.metadata.tables[table]
+        query = select(func.count()).select_from(t)
+        for column, value in equals.items():
+            query = query.where(t.c[column] == value)
+        async with self.database(service).sessions() as session:
+            return int(await session.scalar(query) or 0)
+
+    async def scalar(self, service: str, sql: str, **params: Any) -> Any:
+        from sqlalchemy import text
+
+        async with self.database(service).sessions() as session:
+            return await session.scalar(text(sql), params)
+
+
+def embedded_settings(data_dir: Path, **overrides: Any) -> dict[str, Settings]:
+    return {
+        name: Settings(
+            _env_file=None,
+            service=name,
+            data_dir=data_dir,
+            bus=BusKind.embedded,
+            relay_poll_seconds=0.2,
+            **overrides,
+        )  # type: ignore[call-arg]
+        for name in ALL
+    }
+
+
+async def create_databases(admin_url: str, prefix: str) -> dict[str, str]:
+    """A fresh PostgreSQL database per service; returns the asyncpg URLs."""
+    url = make_url(admin_url)
+    conn = await asyncpg.connect(url.set(drivername="postgresql").render_as_string(False))
+    try:
+        for name in ALL:
+            await conn.execute(f'CREATE DATABASE "{prefix}_{name}"')
+    finally:
+        await conn.close()
+    return {
+        name: url.set(
+            drivername="postgresql+asyncpg", database=f"{prefix}_{name}"
+        ).render_as_string(hide_password=False)
+        for name in ALL
+    }
+
+
+async def production_settings(
+    admin_url: str, bootstrap: str, work_dir: Path, **overrides: Any
+) -> dict[str, Settings]:
+    prefix = f"t_{uuid.uuid4().hex[:10]}"
+    urls = await create_databases(admin_url, prefix)
+    key_dir = work_dir / "keys"
+    ensure_dev_keys(key_dir)
+    topic = f"tiepdan.case-events.{prefix}"
+    kafka = KafkaBus(bootstrap)
+    await kafka.ensure_topics({topic: 3, f"{topic}.dlq": 1}, replication_factor=1)
+    identity_key = Fernet.generate_key().decode()
+    common: dict[str, Any] = {
+        "env": Environment.production,
+        "bus": BusKind.kafka,
+        "kafka_bootstrap_servers": bootstrap,
+        "kafka_topic": topic,
+        "kafka_dead_letter_topic": f"{topic}.dlq",
+        "kafka_group_prefix": f"{prefix}.",
+        "jwt_jwks_url": str(key_dir / "jwks.json"),
+        "jwt_key_dir": key_dir,
+        "identity_keys": identity_key,
+        "data_dir": work_dir,
+        "relay_poll_seconds": 0.2,
+        **overrides,
+    }
+    return {
+        name: Settings(_env_file=None, service=name, database_url=urls[name], **common)  # type: ignore[call-arg]
+        for name in ALL
+    }
+
+
+@asynccontextmanager
+async def running_stack(
+    mode: str,
+    settings: dict[str, Settings],
+    *,
+    services: Iterable[str] = ALL,
+    migrate: bool = True,
+) -> AsyncIterator[Stack]:
+    any_settings = next(iter(settings.values()))
+    stack = Stack(mode=mode, settings=settings, key_dir=any_settings.resolved_key_dir())
+    ensure_dev_keys(stack.key_dir)
+    async with AsyncExitStack() as exit_stack:
+        shared_bus: Bus | None = None
+        if mode == "embedded":
+            embedded = EmbeddedBus(any_settings.resolved_event_log_url())
+            await embedded.start()
+            exit_stack.push_async_callback(embedded.close)
+            shared_bus = embedded
+        for name in services:
+            entry = SERVICES[name]
+            if migrate:
+                await upgrade(settings[name].database_url_for(name), entry.definition.migrations)
+            app = entry.app(settings[name], bus=shared_bus)
+            await exit_stack.enter_async_context(LifespanManager(app, shutdown_timeout=30))
+            client = httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app), base_url=f"http://{name}"
+            )
+            await exit_stack.enter_async_context(client)
+            stack.apps[name], stack.clients[name] = app, client
+        yield stack
