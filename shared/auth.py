@@ -86,29 +86,35 @@ def issue_dev_token(
 
 
 class TokenVerifier:
+    """JWKS over https (cached by PyJWKClient), a JWKS file (a mounted secret), or the dev key."""
+
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        if settings.jwt_jwks_url:
-            url = settings.jwt_jwks_url
-            if "://" not in url:
-                url = Path(url).resolve().as_uri()
-            self._jwks: jwt.PyJWKClient | None = jwt.PyJWKClient(url, cache_keys=True)
-            self._dev_key: Any = None
+        self._client: jwt.PyJWKClient | None = None
+        self._keys: dict[str | None, Any] = {}
+        url = settings.jwt_jwks_url
+        if url.startswith(("http://", "https://")):
+            self._client = jwt.PyJWKClient(url, cache_keys=True)
         else:
-            self._jwks = None
-            ensure_dev_keys(settings.resolved_key_dir())
-            jwks = json.loads((settings.resolved_key_dir() / "jwks.json").read_text())
-            self._dev_key = jwt.PyJWK(jwks["keys"][0]).key
+            path = Path(url.removeprefix("file://")) if url else None
+            if path is None:
+                path = ensure_dev_keys(settings.resolved_key_dir()).with_name("jwks.json")
+            key_set = jwt.PyJWKSet.from_dict(json.loads(path.read_text()))
+            self._keys = {k.key_id: k.key for k in key_set.keys}
+
+    async def _key_for(self, token: str) -> Any:
+        if self._client is not None:
+            return (await asyncio.to_thread(self._client.get_signing_key_from_jwt, token)).key
+        kid = jwt.get_unverified_header(token).get("kid")
+        if kid not in self._keys:
+            raise jwt.InvalidKeyError(f"unknown signing key {kid!r}")
+        return self._keys[kid]
 
     async def verify(self, token: str) -> Principal:
         try:
-            if self._jwks is not None:
-                key = (await asyncio.to_thread(self._jwks.get_signing_key_from_jwt, token)).key
-            else:
-                key = self._dev_key
             claims = jwt.decode(
                 token,
-                key,
+                await self._key_for(token),
                 algorithms=["RS256"],
                 audience=self.settings.jwt_audience,
                 issuer=self.settings.jwt_issuer,

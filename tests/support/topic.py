@@ -36,7 +36,7 @@ async def all_events(stack: Stack, topic: str | None = None) -> list[Envelope]:
         await consumer.seek_to_beginning(*partitions)
         end = await consumer.end_offsets(partitions)
         events: list[Envelope] = []
-        while any(await consumer.position(tp) < end[tp] for tp in partitions):
+        while [tp for tp in partitions if await consumer.position(tp) < end[tp]]:
             batch = await consumer.getmany(timeout_ms=500)
             events += [Envelope.from_bytes(m.value) for msgs in batch.values() for m in msgs]
         return events

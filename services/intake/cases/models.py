@@ -56,7 +56,7 @@ class CaseDeadline(Base):
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     case_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("cases.id"), index=True)
     kind: Mapped[str] = mapped_column(String(64))
-    due_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    due_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     state: Mapped[str] = mapped_column(String(16))
     basis: Mapped[str] = mapped_column(String(500))
     updated_by_event_at: Mapped[datetime] = mapped_column(UtcDateTime)

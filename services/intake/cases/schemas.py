@@ -85,7 +85,7 @@ class UnitRef(BaseModel):
 
 class DeadlineRead(BaseModel):
     kind: str
-    due_at: datetime
+    due_at: datetime | None
     state: str
     basis: str
 

@@ -19,6 +19,7 @@ from shared.messaging.consumer import Handler
 from shared.messaging.outbox import Outbox
 
 SOURCE = "routing"
+SOURCE_ACTOR = "system:routing"
 
 
 def make_handlers(outbox: Outbox, admin_map: AdminMap) -> dict[str, Handler]:
@@ -59,13 +60,15 @@ def make_handlers(outbox: Outbox, admin_map: AdminMap) -> dict[str, Handler]:
                 province_code=decision.province_code,
                 rule=decision.rule,
                 reason=decision.reason,
+                actor=SOURCE_ACTOR,
+                public_note=decision.reason,
             ),
         )
         session.add(
             CaseStep(
                 case_id=event.case_id,
                 step="routed",
-                actor="system:routing",
+                actor=SOURCE_ACTOR,
                 at=now,
                 from_status="submitted",
                 to_status="routed",

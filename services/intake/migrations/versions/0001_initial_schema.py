@@ -90,7 +90,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("case_id", sa.Uuid(), nullable=False),
         sa.Column("kind", sa.String(length=64), nullable=False),
-        sa.Column("due_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("due_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("state", sa.String(length=16), nullable=False),
         sa.Column("basis", sa.String(length=500), nullable=False),
         sa.Column("updated_by_event_at", sa.DateTime(timezone=True), nullable=False),

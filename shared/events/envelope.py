@@ -1,4 +1,4 @@
-"""The event envelope every event shares, and the schemas of the events' data.
+"""The envelope every event shares.
 
 Events are past-tense facts. Consumers ignore fields they do not know, so producers may
 add fields; removing or renaming one needs a new `version`.
@@ -57,63 +57,6 @@ def new_event(
     )
 
 
-# --- the data of each event type -------------------------------------------------------
-
-
-class Location(EventData):
-    unit_code: str | None = None
-    address: str | None = None
-    lat: float | None = None
-    lon: float | None = None
-
-
-class Target(EventData):
-    unit_code: str | None = None
-    decision_ref: str | None = None
-    person: str | None = None
-
-
-class CaseSubmitted(EventData):
-    """Public fields only: the submitter's identity never travels in an event's clear text."""
-
-    tracking_code: str
-    kind: str
-    title: str
-    description: str
-    category: str | None = None
-    location: Location
-    target: Target | None = None
-    channel: str
-    submitted_at: datetime
-    anonymous: bool
-    publish_consent: bool = False
-
-
-class CaseRouted(EventData):
-    tracking_code: str
-    kind: str
-    received_at: datetime
-    unit_code: str
-    unit_name: str
-    province_code: str
-    rule: str
-    reason: str
-
-
-class DeadlineSet(EventData):
-    deadline_id: uuid.UUID
-    kind: str
-    unit_code: str
-    starts_on: str
-    due_at: datetime
-    basis: str
-    state: str = "running"
-
-
-CASE_SUBMITTED = "case.submitted"
-CASE_ROUTED = "case.routed"
-DEADLINE_SET = "deadline.set"
-
 # Every type named by the architecture; metrics label unknown types "other" (bounded labels).
 KNOWN_TYPES = frozenset(
     {
@@ -133,6 +76,9 @@ KNOWN_TYPES = frozenset(
         "case.withdrawn",
         "case.rated",
         "case.appealed",
+        "case.suspended",
+        "case.resumed",
+        "case.reclassified",
         "deadline.set",
         "deadline.warning",
         "deadline.breached",

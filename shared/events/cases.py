@@ -1,0 +1,216 @@
+"""The case aggregate's events, on `tiepdan.case-events` keyed by case id.
+
+Every event a unit's step produces carries `status`, the case's public status after the
+step, and `public_note`, what the citizen may read about it (None: nothing public). Intake
+keeps the citizen's view from these two without knowing each step's rules. Nothing here
+ever carries a submitter's identity.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+from pydantic import Field
+
+from shared.events.envelope import EventData
+
+# Public statuses (api.md)
+SUBMITTED, ROUTED, ACCEPTED, INFO_REQUESTED = "submitted", "routed", "accepted", "info_requested"
+RESOLVED, CLOSED, REJECTED, WITHDRAWN, APPEALED = (
+    "resolved",
+    "closed",
+    "rejected",
+    "withdrawn",
+    "appealed",
+)
+
+
+class Location(EventData):
+    unit_code: str | None = None
+    address: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+
+
+class Target(EventData):
+    unit_code: str | None = None
+    decision_ref: str | None = None
+    person: str | None = None
+
+
+class DialoguePreference(EventData):
+    topic: str
+    preferred_dates: list[date] = Field(default_factory=list)
+
+
+class CaseSubmitted(EventData):
+    """From intake. Public fields only."""
+
+    tracking_code: str
+    kind: str
+    title: str
+    description: str
+    category: str | None = None
+    location: Location
+    target: Target | None = None
+    channel: str
+    submitted_at: datetime
+    anonymous: bool
+    publish_consent: bool = False
+    dialogue: DialoguePreference | None = None
+    # Set when this case is a second-time complaint created from an appeal.
+    appeal_of: uuid.UUID | None = None
+    # Attachments' public references (object keys), never their content.
+    attachments: list[str] = Field(default_factory=list)
+
+
+class UnitStep(EventData):
+    """The common part of every step a unit takes on a case (from routing)."""
+
+    tracking_code: str
+    kind: str
+    unit_code: str
+    province_code: str
+    actor: str  # the official's subject, or "system:<service>"
+    status: str
+    public_note: str | None = None
+
+
+class CaseRouted(UnitStep):
+    received_at: datetime
+    unit_name: str
+    rule: str
+    reason: str
+    status: str = ROUTED
+
+
+class CaseAccepted(UnitStep):
+    accepted_on: date
+    status: str = ACCEPTED
+
+
+class CaseRejected(UnitStep):
+    reason_code: str  # from the data list of legal grounds (Khiếu nại Điều 11, Tố cáo Điều 29)
+    reason: str
+    status: str = REJECTED
+
+
+class CaseTransferred(UnitStep):
+    """The case left `from_unit_code` for `unit_code` (the competent unit)."""
+
+    from_unit_code: str
+    unit_name: str
+    reason: str
+    status: str = ROUTED
+
+
+class CaseAssigned(UnitStep):
+    assignee: str
+
+
+class CaseInfoRequested(UnitStep):
+    question: str
+    status: str = INFO_REQUESTED
+
+
+class CaseMessageAdded(EventData):
+    """A message on the case's conversation, from either side."""
+
+    message_id: uuid.UUID
+    author: str  # "citizen" or "official"
+    visibility: str  # "citizen" (both sides see it) or "internal" (officials only)
+    text: str | None = None  # carried only when visibility is "citizen"
+    actor: str
+
+
+class CaseDialogueScheduled(UnitStep):
+    dialogue_id: uuid.UUID
+    session: str  # "dialogue" or "reception"
+    starts_at: datetime
+    place: str
+
+
+class CaseDialogueHeld(UnitStep):
+    dialogue_id: uuid.UUID
+    held_at: datetime
+    participants: list[str] = Field(default_factory=list)
+    absentees: list[str] = Field(default_factory=list)
+    outcome: str
+
+
+class CaseExtended(UnitStep):
+    complexity: str  # "complex" or "very_complex"
+    reason: str
+    decision_ref: str | None = None
+
+
+class CaseSuspended(UnitStep):
+    reason: str
+    decision_ref: str | None = None
+
+
+class CaseResumed(UnitStep):
+    decision_ref: str | None = None
+
+
+class CaseResolved(UnitStep):
+    summary: str
+    decision_ref: str | None = None
+    publish: bool = False
+    resolved_on: date
+    status: str = RESOLVED
+
+
+class CaseClosed(UnitStep):
+    status: str = CLOSED
+
+
+class CaseReclassified(UnitStep):
+    from_kind: str
+    reason: str
+
+
+class CaseWithdrawn(EventData):
+    """From intake: the citizen withdrew."""
+
+    reason: str | None = None
+    status: str = WITHDRAWN
+
+
+class CaseRated(EventData):
+    """From intake: the citizen's rating of the answer."""
+
+    score: int
+    comment: str | None = None
+
+
+class CaseAppealed(EventData):
+    """From intake: the citizen contests the resolution. For a first-time complaint, routing
+    opens `new_case_id`, a second-time complaint at the direct superior unit."""
+
+    reason: str
+    new_case_id: uuid.UUID
+    new_tracking_code: str
+    status: str = APPEALED
+
+
+CASE_SUBMITTED = "case.submitted"
+CASE_ROUTED = "case.routed"
+CASE_ACCEPTED = "case.accepted"
+CASE_REJECTED = "case.rejected"
+CASE_TRANSFERRED = "case.transferred"
+CASE_ASSIGNED = "case.assigned"
+CASE_INFO_REQUESTED = "case.info_requested"
+CASE_MESSAGE_ADDED = "case.message_added"
+CASE_DIALOGUE_SCHEDULED = "case.dialogue_scheduled"
+CASE_DIALOGUE_HELD = "case.dialogue_held"
+CASE_EXTENDED = "case.extended"
+CASE_SUSPENDED = "case.suspended"
+CASE_RESUMED = "case.resumed"
+CASE_RESOLVED = "case.resolved"
+CASE_CLOSED = "case.closed"
+CASE_RECLASSIFIED = "case.reclassified"
+CASE_WITHDRAWN = "case.withdrawn"
+CASE_RATED = "case.rated"
+CASE_APPEALED = "case.appealed"
