@@ -24,6 +24,8 @@ from aiokafka.errors import (
 from shared.bus.base import IncomingRecord, OutgoingRecord
 
 log = logging.getLogger(__name__)
+PUBLISH_TIMEOUT = 20.0  # a broker that does not acknowledge by then is treated as down
+CLOSE_TIMEOUT = 10.0  # closing never waits longer for a broker that is gone
 
 
 class KafkaBus:
@@ -57,8 +59,11 @@ class KafkaBus:
     async def close(self) -> None:
         async with self._lock:
             if self._producer is not None:
-                await self._producer.stop()
-                self._producer = None
+                producer, self._producer = self._producer, None
+                try:
+                    await asyncio.wait_for(producer.stop(), CLOSE_TIMEOUT)
+                except Exception as exc:  # pending batches are dropped: the outbox resends
+                    log.warning("producer did not close cleanly: %s", exc)
 
     async def publish(self, records: Sequence[OutgoingRecord]) -> None:
         if self._producer is None:
@@ -73,7 +78,15 @@ class KafkaBus:
                 )
                 for r in records
             ]
-            await asyncio.gather(*futures)
+            await asyncio.wait_for(asyncio.gather(*futures), PUBLISH_TIMEOUT)
+        except TimeoutError:
+            # Not acknowledged: the rows stay unpublished and are sent again. A fresh producer
+            # keeps the old one's queued batches from arriving later as extra copies.
+            log.warning(
+                "broker did not acknowledge within %.0fs; recreating the producer", PUBLISH_TIMEOUT
+            )
+            await self.close()
+            raise
         except OutOfOrderSequenceNumber:
             # aiokafka issue 1017: after a short outage the idempotent producer can stay stuck.
             log.warning("idempotent producer out of sequence; recreating it")
@@ -169,4 +182,7 @@ class KafkaSubscription:
             self.consumer.seek(tp, offset)
 
     async def close(self) -> None:
-        await self.consumer.stop()
+        try:
+            await asyncio.wait_for(self.consumer.stop(), CLOSE_TIMEOUT)
+        except Exception as exc:
+            log.warning("consumer did not close cleanly: %s", exc)

@@ -83,10 +83,19 @@ class EventConsumer:
                 backoff = min(backoff * 2, 15.0)
                 continue
             self.ready.set()
+            backoff = 0.5
             try:
                 await self._consume(subscription)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                # The bus failed under us (broker gone, session lost): nothing uncommitted is
+                # lost, it is read again after subscribing anew.
+                log.warning("consumer %s lost its subscription: %s", self.config.name, exc)
+                await self._pause(backoff)
             finally:
-                await subscription.close()
+                with contextlib.suppress(Exception):
+                    await subscription.close()
 
     async def _pause(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):

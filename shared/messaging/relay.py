@@ -27,6 +27,7 @@ from shared.metrics import ServiceMetrics
 
 log = logging.getLogger(__name__)
 RETENTION = timedelta(days=7)  # published rows kept for inspection and replay
+MAX_BACKOFF = 5.0  # seconds between attempts while the bus is down: recover soon after it is back
 
 
 class OutboxRelay:
@@ -79,7 +80,7 @@ class OutboxRelay:
                 self.metrics.relay_errors.inc()
                 log.warning("outbox relay failed, retrying in %.1fs: %s", backoff, exc)
                 await self._sleep(backoff)
-                backoff = min(backoff * 2, 30.0)
+                backoff = min(backoff * 2, MAX_BACKOFF)
 
     async def _sleep(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):
