@@ -7,34 +7,54 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from services.notification import worker
 from services.notification.calendar import endpoints as calendar
+from services.notification.calendar import models as _calendar_models  # noqa: F401
 from services.notification.calendar.working_days import WorkingDayCalendar
+from services.notification.clock import system_clock
 from services.notification.database import Base, messaging
 from services.notification.deadlines import endpoints as deadlines
 from services.notification.deadlines.handlers import make_handlers
+from services.notification.notices import endpoints as notices
+from services.notification.notices.handlers import make_notice_handlers
 from services.notification.policies import endpoints as policies
 from services.notification.policies.rules import PolicyBook
+from services.notification.reference import Reference
+from services.notification.settings import NotifySettings
+from services.notification.timers import models as _timer_models  # noqa: F401
 from shared.app import ServiceDefinition, create_app
 from shared.bus.base import Bus
 from shared.settings import Settings
 
 
 async def _state(_: Settings) -> dict[str, Any]:
-    return {"policies": PolicyBook.load(), "calendar": WorkingDayCalendar()}
+    calendar_ = WorkingDayCalendar()
+    reference = Reference(PolicyBook.load(), calendar_)
+    return {
+        "calendar": calendar_,
+        "reference": reference,
+        "notify_settings": NotifySettings(),
+        "now": system_clock,
+    }
 
 
 DEFINITION = ServiceDefinition(
     name="notification",
     title="tiepdan notification",
-    version="0.1.0",
-    routers=[deadlines.router, calendar.router, policies.router],
+    version="0.2.0",
+    routers=[
+        deadlines.router,
+        calendar.router,
+        policies.router,
+        notices.router,
+        worker.router,
+    ],
     metadata=Base.metadata,
     messaging=messaging,
     migrations=Path(__file__).parent / "migrations",
     consumers={
-        "notification.deadlines": lambda state: make_handlers(
-            state.outbox, state.policies, state.calendar
-        ),
+        "notification.deadlines": lambda state: make_handlers(worker.clocks_of(state)),
+        "notification.notices": lambda state: make_notice_handlers(worker.clocks_of(state)),
     },
     build_state=_state,
 )

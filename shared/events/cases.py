@@ -63,6 +63,10 @@ class CaseSubmitted(EventData):
     appeal_of: uuid.UUID | None = None
     # Attachments' public references (object keys), never their content.
     attachments: list[str] = Field(default_factory=list)
+    # An opaque reference intake resolves to the citizen's channels (never an address), for
+    # notification to ask intake at delivery time; None: the citizen gave none.
+    contact_ref: str | None = None
+    language: str = "vi"  # the citizen's language for notices: vi | en
 
 
 class UnitStep(EventData):
@@ -83,6 +87,10 @@ class CaseRouted(UnitStep):
     rule: str
     reason: str
     status: str = ROUTED
+    # The unit is in a remote area (longer periods, Khiếu nại Điều 28, 33, 37).
+    remote_area: bool = False
+    # A second-time complaint (Khiếu nại Điều 36-37), e.g. opened from an appeal.
+    second_time: bool = False
 
 
 class CaseAccepted(UnitStep):
@@ -103,6 +111,7 @@ class CaseTransferred(UnitStep):
     unit_name: str
     reason: str
     status: str = ROUTED
+    remote_area: bool = False  # of the receiving unit
 
 
 class CaseAssigned(UnitStep):
@@ -122,6 +131,8 @@ class CaseMessageAdded(EventData):
     visibility: str  # "citizen" (both sides see it) or "internal" (officials only)
     text: str | None = None  # carried only when visibility is "citizen"
     actor: str
+    # Object keys of files the author attached with this message (intake's attachments).
+    attachments: list[str] = Field(default_factory=list)
 
 
 class CaseDialogueScheduled(UnitStep):

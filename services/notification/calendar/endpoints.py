@@ -1,15 +1,22 @@
 from __future__ import annotations
 
-from datetime import date, timedelta
+import asyncio
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
+from sqlalchemy import event, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.errors import Unprocessable, problem_responses
+from services.notification.calendar.models import CalendarOverride
+from shared.auth import CurrentPrincipal, Principal, Role
+from shared.db import DbSession
+from shared.errors import Forbidden, NotFound, Unauthorized, Unprocessable, problem_responses
 
 router = APIRouter(prefix="/v1/calendar", tags=["calendar"])
 MAX_SPAN = timedelta(days=400)
+_ADMIN = problem_responses(Unauthorized, Forbidden, NotFound, Unprocessable)
 
 
 class Day(BaseModel):
@@ -39,3 +46,90 @@ async def working_days(
             for d in days
         ]
     )
+
+
+class OverrideWrite(BaseModel):
+    working: bool
+    reason: str = Field(min_length=1, max_length=300)
+
+
+class OverrideRead(OverrideWrite):
+    date: date
+    changed_by: str
+    changed_at: datetime
+
+
+class OverrideList(BaseModel):
+    items: list[OverrideRead]
+
+
+def _admin(principal: Principal) -> None:
+    if principal.role is not Role.admin:
+        raise Forbidden("administrators only")
+
+
+def _override(o: CalendarOverride) -> OverrideRead:
+    return OverrideRead(
+        date=o.day,
+        working=o.working,
+        reason=o.reason,
+        changed_by=o.changed_by,
+        changed_at=o.changed_at,
+    )
+
+
+@router.get("/overrides", response_model=OverrideList, responses=_ADMIN)
+async def list_overrides(session: DbSession, principal: CurrentPrincipal) -> OverrideList:
+    """The administrators' corrections of the calendar (the year's official schedule)."""
+    _admin(principal)
+    rows = (
+        await session.execute(select(CalendarOverride).order_by(CalendarOverride.day))
+    ).scalars()
+    return OverrideList(items=[_override(o) for o in rows])
+
+
+@router.put("/overrides/{day}", response_model=OverrideRead, responses=_ADMIN)
+async def put_override(
+    day: date,
+    body: OverrideWrite,
+    request: Request,
+    session: DbSession,
+    principal: CurrentPrincipal,
+) -> OverrideRead:
+    """Make a day working or a day off (a swap, a holiday the library does not know)."""
+    _admin(principal)
+    row = await session.get(CalendarOverride, day, with_for_update=True)
+    if row is None:
+        row = CalendarOverride(day=day)
+        session.add(row)
+    row.working, row.reason = body.working, body.reason
+    row.changed_by, row.changed_at = principal.sub, datetime.now(UTC)
+    await session.flush()
+    _apply_after_commit(request, session)
+    return _override(row)
+
+
+@router.delete("/overrides/{day}", status_code=204, responses=_ADMIN)
+async def delete_override(
+    day: date, request: Request, session: DbSession, principal: CurrentPrincipal
+) -> None:
+    """Remove a correction: the day follows the statutory calendar again."""
+    _admin(principal)
+    row = await session.get(CalendarOverride, day)
+    if row is None:
+        raise NotFound(f"no override for {day}")
+    await session.delete(row)
+    await session.flush()
+    _apply_after_commit(request, session)
+
+
+def _apply_after_commit(request: Request, session: AsyncSession) -> None:
+    # This replica applies the change at once (after commit); others within refresh_seconds.
+    reference = request.app.state.reference
+    database = request.app.state.database
+
+    def reload(_: object) -> None:
+        asyncio.get_running_loop().create_task(reference.reload(database))
+
+    sync_session = session.sync_session
+    event.listen(sync_session, "after_commit", reload, once=True)

@@ -53,6 +53,14 @@ class WorkingDayCalendar:
         # in the previous year) may differ from what the library knows.
         self._overrides: dict[date, bool] = dict(overrides or {})
 
+    def set_overrides(self, overrides: Mapping[date, bool]) -> None:
+        """Replace the administrators' corrections (reloaded from the database)."""
+        self._overrides = dict(overrides)
+
+    @property
+    def overrides(self) -> Mapping[date, bool]:
+        return dict(self._overrides)
+
     def is_working_day(self, day: date) -> bool:
         # datetime is a date subclass; accepting it would silently miss overrides.
         if isinstance(day, datetime):

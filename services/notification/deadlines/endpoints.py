@@ -1,20 +1,29 @@
 from __future__ import annotations
 
+import base64
 import uuid
+from collections import defaultdict
+from datetime import datetime
+from typing import Annotated
 
-from fastapi import APIRouter
-from sqlalchemy import select
+from fastapi import APIRouter, Query
+from sqlalchemy import and_, or_, select
 
-from services.notification.deadlines.models import Deadline
-from services.notification.deadlines.schemas import DeadlineList, DeadlineRead
-from shared.auth import CurrentPrincipal, Role
+from services.notification.deadlines.models import PAUSED, Deadline, DeadlineChange
+from services.notification.deadlines.schemas import (
+    DeadlineChangeRead,
+    DeadlineList,
+    DeadlineRead,
+)
+from shared.auth import CurrentPrincipal, Principal, Role
 from shared.db import DbSession
-from shared.errors import Forbidden, Unauthorized, problem_responses
+from shared.errors import Forbidden, Unauthorized, Unprocessable, problem_responses
 
 router = APIRouter(tags=["deadlines"], responses=problem_responses(Unauthorized, Forbidden))
+STATES = ("running", "paused", "met", "breached", "expired", "cancelled")
 
 
-def _read(d: Deadline) -> DeadlineRead:
+def _read(d: Deadline, history: list[DeadlineChange] | None = None) -> DeadlineRead:
     return DeadlineRead(
         id=d.id,
         case_id=d.case_id,
@@ -25,25 +34,106 @@ def _read(d: Deadline) -> DeadlineRead:
         policy_id=d.policy_id,
         starts_on=d.starts_on,
         due_on=d.due_on,
-        due_at=d.due_at,
+        due_at=None if d.state == PAUSED else d.due_at,
         state=d.state,
+        extensions=d.extensions,
+        complexity=d.complexity,
+        met_at=d.met_at,
+        breached_at=d.breached_at,
+        history=[DeadlineChangeRead.model_validate(h, from_attributes=True) for h in history or []],
     )
+
+
+def _sees(principal: Principal, d: Deadline) -> bool:
+    return principal.role is Role.admin or principal.unit_code in (d.unit_code, d.province_code)
 
 
 @router.get("/v1/cases/{case_id}/deadlines", response_model=DeadlineList)
 async def case_deadlines(
     case_id: uuid.UUID, session: DbSession, principal: CurrentPrincipal
 ) -> DeadlineList:
-    """Each deadline of a case: kind, legal basis, start, due, state."""
+    """Each deadline of a case: kind, legal basis, start, due, state, and its history."""
     rows = list(
         (
             await session.execute(
-                select(Deadline).where(Deadline.case_id == case_id).order_by(Deadline.due_at)
+                select(Deadline)
+                .where(Deadline.case_id == case_id)
+                .order_by(Deadline.round, Deadline.due_at)
             )
         ).scalars()
     )
-    if principal.role is not Role.admin and any(
-        principal.unit_code not in (d.unit_code, d.province_code) for d in rows
-    ):
+    # A transferred case: either unit (or its province) may read its clocks.
+    if rows and not any(_sees(principal, d) for d in rows):
         raise Forbidden(f"case {case_id} is not in unit {principal.unit_code}")
-    return DeadlineList(items=[_read(d) for d in rows])
+    history: dict[uuid.UUID, list[DeadlineChange]] = defaultdict(list)
+    for h in (
+        await session.execute(
+            select(DeadlineChange)
+            .where(DeadlineChange.case_id == case_id)
+            .order_by(DeadlineChange.at, DeadlineChange.id)
+        )
+    ).scalars():
+        history[h.deadline_id].append(h)
+    return DeadlineList(items=[_read(d, history[d.id]) for d in rows])
+
+
+def _cursor(d: Deadline) -> str:
+    return base64.urlsafe_b64encode(f"{d.due_at.isoformat()}|{d.id}".encode()).decode()
+
+
+def _parse_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+    try:
+        due, ident = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
+        return datetime.fromisoformat(due), uuid.UUID(ident)
+    except Exception:
+        raise Unprocessable.field(["query", "cursor"], "not a cursor from this list") from None
+
+
+@router.get(
+    "/v1/deadlines",
+    response_model=DeadlineList,
+    responses=problem_responses(Unprocessable),
+)
+async def list_deadlines(
+    session: DbSession,
+    principal: CurrentPrincipal,
+    unit_code: str | None = None,
+    state: Annotated[str | None, Query(pattern="^(" + "|".join(STATES) + ")$")] = None,
+    due_before: datetime | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    cursor: str | None = None,
+) -> DeadlineList:
+    """What is due soon or breached, per unit, soonest first (keyset pagination)."""
+    query = select(Deadline)
+    if principal.role is not Role.admin:
+        if principal.unit_code is None:
+            raise Forbidden("a unit is required to list deadlines")
+        query = query.where(
+            or_(
+                Deadline.unit_code == principal.unit_code,
+                Deadline.province_code == principal.unit_code,
+            )
+        )
+    if unit_code:
+        query = query.where(Deadline.unit_code == unit_code)
+    if state:
+        query = query.where(Deadline.state == state)
+    if due_before is not None:
+        if due_before.tzinfo is None:
+            raise Unprocessable.field(["query", "due_before"], "needs a UTC offset")
+        query = query.where(Deadline.due_at < due_before)
+    if cursor:
+        due, ident = _parse_cursor(cursor)
+        query = query.where(
+            or_(Deadline.due_at > due, and_(Deadline.due_at == due, Deadline.id > ident))
+        )
+    rows = list(
+        (
+            await session.execute(query.order_by(Deadline.due_at, Deadline.id).limit(limit + 1))
+        ).scalars()
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return DeadlineList(
+        items=[_read(d) for d in rows], next_cursor=_cursor(rows[-1]) if more else None
+    )

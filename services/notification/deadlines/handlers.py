@@ -1,78 +1,291 @@
-"""Clocks started by events: a case routed to a unit starts the law's first deadlines."""
+"""Clocks driven by case events: each event starts, meets, moves, pauses or replaces clocks.
+
+Handlers are idempotent: the consumer records processed event ids, and `Clocks.start` never
+creates a second clock for a step in the same round.
+"""
 
 from __future__ import annotations
 
-import uuid
-from datetime import UTC, datetime
+from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.notification.calendar.working_days import (
-    WorkingDayCalendar,
-    end_of_local_day,
-    local_date,
+from services.notification.calendar.working_days import local_date
+from services.notification.deadlines.models import Deadline, TrackedCase
+from services.notification.deadlines.service import Cause, Clocks
+from services.notification.policies.rules import Policy
+from shared.events import (
+    CASE_ACCEPTED,
+    CASE_APPEALED,
+    CASE_CLOSED,
+    CASE_EXTENDED,
+    CASE_RECLASSIFIED,
+    CASE_REJECTED,
+    CASE_RESOLVED,
+    CASE_RESUMED,
+    CASE_ROUTED,
+    CASE_SUBMITTED,
+    CASE_SUSPENDED,
+    CASE_TRANSFERRED,
+    CASE_WITHDRAWN,
+    CaseAccepted,
+    CaseAppealed,
+    CaseExtended,
+    CaseReclassified,
+    CaseResolved,
+    CaseResumed,
+    CaseRouted,
+    CaseSubmitted,
+    CaseSuspended,
+    CaseTransferred,
+    Envelope,
 )
-from services.notification.deadlines.models import Deadline
-from services.notification.policies.rules import PolicyBook
-from shared.events import CASE_ROUTED, DEADLINE_SET, CaseRouted, DeadlineSet, Envelope, new_event
 from shared.messaging.consumer import Handler
-from shared.messaging.outbox import Outbox
 
-SOURCE = "notification"
+# The steps a unit owes on receipt; accepting, rejecting or forwarding answers them.
+RECEIPT_STEPS = ("accept", "classify", "answer")
+AFTER_RESOLUTION = ("notify_parties", "publish", "report_back")
 
 
-def make_handlers(
-    outbox: Outbox, policies: PolicyBook, calendar: WorkingDayCalendar
-) -> dict[str, Handler]:
-    async def on_case_routed(session: AsyncSession, event: Envelope) -> None:
-        routed = event.parse(CaseRouted)
-        received_on = local_date(routed.received_at)
-        existing = set(
-            (
-                await session.execute(
-                    select(Deadline.step).where(Deadline.case_id == event.case_id)
-                )
-            ).scalars()
-        )
-        now = datetime.now(UTC)
-        for policy in policies.in_force(routed.kind, "received", received_on):
-            if policy.step in existing:
-                continue  # the clock runs from receipt; a transfer does not restart it here
-            due_on = policy.due_on(received_on, calendar)
-            deadline = Deadline(
-                id=uuid.uuid4(),
+def make_handlers(clocks: Clocks) -> dict[str, Handler]:
+    book = lambda: clocks.reference.book  # noqa: E731  (reloaded by administrators' changes)
+
+    async def tracked(session: AsyncSession, event: Envelope) -> TrackedCase | None:
+        return await session.get(TrackedCase, event.case_id, with_for_update=True)
+
+    async def on_submitted(session: AsyncSession, event: Envelope) -> None:
+        submitted = event.parse(CaseSubmitted)
+        case = await tracked(session, event)
+        if case is None:
+            case = TrackedCase(
                 case_id=event.case_id,
-                case_kind=routed.kind,
-                step=policy.step,
-                unit_code=routed.unit_code,
-                province_code=routed.province_code,
-                policy_id=policy.id,
-                basis=policy.basis,
-                starts_on=received_on,
-                due_on=due_on,
-                due_at=end_of_local_day(due_on),
-                state="running",
-                created_at=now,
+                tracking_code=submitted.tracking_code,
+                kind=submitted.kind,
+                unit_code="",
+                province_code="",
+                received_on=local_date(submitted.submitted_at),
+                second_time=False,
+                remote=False,
+                language="vi",
+                updated_at=clocks.now(),
             )
-            session.add(deadline)
-            await outbox.add(
-                session,
-                new_event(
-                    DEADLINE_SET,
-                    source=SOURCE,
-                    case_id=event.case_id,
-                    at=now,
-                    data=DeadlineSet(
-                        deadline_id=deadline.id,
-                        kind=policy.step,
-                        unit_code=routed.unit_code,
-                        starts_on=received_on.isoformat(),
-                        due_at=deadline.due_at,
-                        basis=policy.basis,
-                        state=deadline.state,
-                    ),
-                ),
+            session.add(case)
+        case.second_time = case.second_time or submitted.appeal_of is not None
+        case.contact_ref = submitted.contact_ref or case.contact_ref
+        case.language = submitted.language if submitted.language in ("vi", "en") else "vi"
+        await session.flush()
+
+    async def on_routed(session: AsyncSession, event: Envelope) -> None:
+        routed = event.parse(CaseRouted)
+        case = await tracked(session, event)
+        if case is None:
+            case = TrackedCase(
+                case_id=event.case_id, second_time=False, language="vi", contact_ref=None
+            )
+            session.add(case)
+        case.tracking_code, case.kind = routed.tracking_code, routed.kind
+        case.unit_code, case.province_code = routed.unit_code, routed.province_code
+        case.received_on = local_date(routed.received_at)
+        case.remote = routed.remote_area
+        case.second_time = bool(case.second_time or routed.second_time)
+        case.updated_at = clocks.now()
+        await session.flush()
+        for policy in book().in_force(
+            case.kind, "received", case.received_on, second_time=case.second_time
+        ):
+            await clocks.start(session, case, policy, case.received_on, Cause(event.id))
+
+    async def meet(session: AsyncSession, event: Envelope, steps: tuple[str, ...]) -> None:
+        for d in await clocks.open_deadlines(session, event.case_id, steps):
+            await clocks.meet(session, d, Cause(event.id, event.type))
+
+    async def start_stage(session: AsyncSession, event: Envelope, starts: str, on: date) -> None:
+        case = await tracked(session, event)
+        if case is None:
+            return  # never routed here: nothing to time
+        round_ = await current_round(session, case)
+        for policy in book().in_force(
+            case.kind, starts, case.received_on, second_time=case.second_time
+        ):
+            await clocks.start(session, case, policy, on, Cause(event.id), round_=round_)
+
+    async def on_accepted(session: AsyncSession, event: Envelope) -> None:
+        accepted = event.parse(CaseAccepted)
+        await meet(session, event, RECEIPT_STEPS)
+        await start_stage(session, event, "accepted", accepted.accepted_on)
+
+    async def on_rejected(session: AsyncSession, event: Envelope) -> None:
+        await meet(session, event, RECEIPT_STEPS)
+        for d in await clocks.open_deadlines(session, event.case_id):
+            await clocks.cancel(session, d, Cause(event.id, "rejected"))
+
+    async def on_resolved(session: AsyncSession, event: Envelope) -> None:
+        resolved = event.parse(CaseResolved)
+        await meet(session, event, ("resolve", *RECEIPT_STEPS))
+        await start_stage(session, event, "resolved", resolved.resolved_on)
+
+    async def on_closed(session: AsyncSession, event: Envelope) -> None:
+        # Closing follows the unit's last duties (notice to parties, publication); the
+        # citizen's appeal window keeps running.
+        await meet(session, event, AFTER_RESOLUTION)
+        for d in await clocks.open_deadlines(session, event.case_id):
+            if d.step != "appeal_window":
+                await clocks.cancel(session, d, Cause(event.id, "closed"))
+
+    async def on_withdrawn(session: AsyncSession, event: Envelope) -> None:
+        for d in await clocks.open_deadlines(session, event.case_id):
+            await clocks.cancel(session, d, Cause(event.id, "withdrawn"))
+
+    async def on_appealed(session: AsyncSession, event: Envelope) -> None:
+        appealed = event.parse(CaseAppealed)
+        await meet(session, event, ("appeal_window",))
+        new = await session.get(TrackedCase, appealed.new_case_id, with_for_update=True)
+        if new is None:
+            session.add(
+                TrackedCase(
+                    case_id=appealed.new_case_id,
+                    tracking_code=appealed.new_tracking_code,
+                    kind="complaint",
+                    unit_code="",
+                    province_code="",
+                    received_on=local_date(event.time),
+                    second_time=True,
+                    remote=False,
+                    language="vi",
+                    updated_at=clocks.now(),
+                )
+            )
+        else:
+            new.second_time = True
+
+    async def on_extended(session: AsyncSession, event: Envelope) -> None:
+        extended = event.parse(CaseExtended)
+        case = await tracked(session, event)
+        if case is None:
+            return
+        cause = Cause(event.id, extended.reason, extended.decision_ref)
+        for d in await clocks.open_deadlines(session, event.case_id, ("resolve",)):
+            policy = book().get(d.policy_id)
+            if policy is not None:
+                await clocks.extend(
+                    session, d, policy, extended.complexity, cause, remote=case.remote
+                )
+
+    async def on_suspended(session: AsyncSession, event: Envelope) -> None:
+        suspended = event.parse(CaseSuspended)
+        on = local_date(event.time)
+        cause = Cause(event.id, suspended.reason, suspended.decision_ref)
+        for d in await clocks.open_deadlines(session, event.case_id):
+            await clocks.pause(session, d, on, cause)
+
+    async def on_resumed(session: AsyncSession, event: Envelope) -> None:
+        resumed = event.parse(CaseResumed)
+        on = local_date(event.time)
+        cause = Cause(event.id, "resumed", resumed.decision_ref)
+        for d in await clocks.open_deadlines(session, event.case_id):
+            await clocks.resume(session, d, on, cause)
+
+    async def on_transferred(session: AsyncSession, event: Envelope) -> None:
+        moved = event.parse(CaseTransferred)
+        case = await tracked(session, event)
+        if case is None:
+            return
+        on = local_date(event.time)
+        old_round = await current_round(session, case)
+        # The sending unit: forwarding answers a petition (Tiếp công dân Điều 28); for a
+        # denunciation it is its own 5-working-day step from receipt (Tố cáo Điều 24(2)),
+        # recorded now as met or late; other receipt clocks end with the case leaving.
+        policies = book().in_force(case.kind, "received", case.received_on)
+        forward = next(
+            (
+                p
+                for p in book().policies
+                if case.kind in p.kinds
+                and p.step == "forward"
+                and p.effective_from <= case.received_on
+            ),
+            None,
+        )
+        if forward is not None and case.kind == "denunciation":
+            await record_forward(session, case, forward, on, event, old_round)
+        for d in await clocks.open_deadlines(session, event.case_id):
+            if d.step == "answer":
+                await clocks.meet(session, d, Cause(event.id, "forwarded"))
+            else:
+                await clocks.cancel(
+                    session, d, Cause(event.id, f"transferred to {moved.unit_code}")
+                )
+        # The receiving unit's clocks run from the day it received the case.
+        case.unit_code, case.province_code = moved.unit_code, moved.province_code
+        case.remote = moved.remote_area
+        for policy in policies:
+            if case.kind == "complaint" and policy.step != "accept":
+                continue
+            await clocks.start(
+                session, case, policy, on, Cause(event.id, moved.reason), round_=old_round + 1
             )
 
-    return {CASE_ROUTED: on_case_routed}
+    async def record_forward(
+        session: AsyncSession,
+        case: TrackedCase,
+        forward: Policy,
+        on: date,
+        event: Envelope,
+        round_: int,
+    ) -> None:
+        cause = Cause(event.id)
+        d = await clocks.start(session, case, forward, case.received_on, cause, round_=round_)
+        if d is None:
+            return
+        if d.due_on < on:
+            await clocks.breach(session, d, Cause(event.id, "forwarded late"))
+        await clocks.meet(session, d, Cause(event.id, "forwarded"))
+
+    async def on_reclassified(session: AsyncSession, event: Envelope) -> None:
+        changed = event.parse(CaseReclassified)
+        case = await tracked(session, event)
+        if case is None or changed.kind == case.kind:
+            return
+        round_ = await current_round(session, case)
+        case.kind = changed.kind
+        wanted = {
+            p.step: p
+            for p in book().in_force(
+                case.kind, "received", case.received_on, second_time=case.second_time
+            )
+        }
+        for d in await clocks.open_deadlines(session, event.case_id, RECEIPT_STEPS):
+            if d.step not in wanted:
+                await clocks.cancel(session, d, Cause(event.id, f"reclassified: {changed.reason}"))
+        for policy in wanted.values():
+            await clocks.start(
+                session, case, policy, case.received_on, Cause(event.id), round_=round_
+            )
+
+    return {
+        CASE_SUBMITTED: on_submitted,
+        CASE_ROUTED: on_routed,
+        CASE_ACCEPTED: on_accepted,
+        CASE_REJECTED: on_rejected,
+        CASE_RESOLVED: on_resolved,
+        CASE_CLOSED: on_closed,
+        CASE_WITHDRAWN: on_withdrawn,
+        CASE_APPEALED: on_appealed,
+        CASE_EXTENDED: on_extended,
+        CASE_SUSPENDED: on_suspended,
+        CASE_RESUMED: on_resumed,
+        CASE_TRANSFERRED: on_transferred,
+        CASE_RECLASSIFIED: on_reclassified,
+    }
+
+
+async def current_round(session: AsyncSession, case: TrackedCase) -> int:
+    return int(
+        await session.scalar(
+            select(func.coalesce(func.max(Deadline.round), 0)).where(
+                Deadline.case_id == case.case_id
+            )
+        )
+        or 0
+    )

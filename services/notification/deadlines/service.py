@@ -1,0 +1,250 @@
+"""The clocks' commands: start, meet, extend, pause, resume, breach, cancel.
+
+Every change is recorded in `deadline_changes`, announced as `deadline.set` through the
+outbox in the caller's transaction, and re-plans the deadline's timers.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.notification.calendar.working_days import WorkingDayCalendar, end_of_local_day
+from services.notification.clock import Clock
+from services.notification.deadlines.models import (
+    BREACHED,
+    CANCELLED,
+    MET,
+    OPEN_STATES,
+    PAUSED,
+    RUNNING,
+    Deadline,
+    DeadlineChange,
+    TrackedCase,
+)
+from services.notification.policies.rules import Policy, Unit, add_days, days_used
+from services.notification.reference import Reference
+from services.notification.settings import NotifySettings
+from services.notification.timers.schedule import reschedule
+from shared.events import DEADLINE_SET, DeadlineSet, new_event
+from shared.messaging.outbox import Outbox
+
+SOURCE = "notification"
+EXPIRED = "expired"  # a citizen's window (appeal) that ran out: nobody is at fault
+
+
+@dataclass
+class Cause:
+    """Why a deadline changes: the event (for idempotency and history), its reason, decision."""
+
+    event_id: uuid.UUID | None = None
+    reason: str | None = None
+    decision_ref: str | None = None
+
+
+class Clocks:
+    def __init__(
+        self, outbox: Outbox, reference: Reference, settings: NotifySettings, now: Clock
+    ) -> None:
+        self.outbox = outbox
+        self.reference = reference
+        self.settings = settings
+        self.now = now
+
+    @property
+    def calendar(self) -> WorkingDayCalendar:
+        return self.reference.calendar
+
+    async def open_deadlines(
+        self, session: AsyncSession, case_id: uuid.UUID, steps: tuple[str, ...] | None = None
+    ) -> list[Deadline]:
+        query = select(Deadline).where(Deadline.case_id == case_id, Deadline.state.in_(OPEN_STATES))
+        if steps is not None:
+            query = query.where(Deadline.step.in_(steps))
+        return list((await session.execute(query.order_by(Deadline.due_at))).scalars())
+
+    async def start(
+        self,
+        session: AsyncSession,
+        case: TrackedCase,
+        policy: Policy,
+        start_on: date,
+        cause: Cause,
+        *,
+        round_: int = 0,
+        complexity: str | None = None,
+    ) -> Deadline | None:
+        """A new clock, unless this case already has one for the step in this round."""
+        exists = await session.scalar(
+            select(Deadline.id).where(
+                Deadline.case_id == case.case_id,
+                Deadline.step == policy.step,
+                Deadline.round == round_,
+            )
+        )
+        if exists is not None:
+            return None
+        duration, unit = policy.period(remote=case.remote, complexity=complexity)
+        due_on = add_days(self.calendar, unit, start_on, duration)
+        now = self.now()
+        deadline = Deadline(
+            id=uuid.uuid4(),
+            case_id=case.case_id,
+            case_kind=case.kind,
+            step=policy.step,
+            round=round_,
+            unit_code=case.unit_code,
+            province_code=case.province_code,
+            policy_id=policy.id,
+            basis=policy.basis,
+            starts_on=start_on,
+            due_on=due_on,
+            due_at=end_of_local_day(due_on),
+            state=RUNNING,
+            created_at=now,
+            day_unit=unit.value,
+            duration=duration,
+            anchor_on=start_on,
+            used_days=0,
+            extensions=0,
+            complexity=complexity,
+            updated_at=now,
+        )
+        session.add(deadline)
+        await session.flush()
+        await self._changed(session, deadline, "set", cause)
+        return deadline
+
+    async def meet(self, session: AsyncSession, d: Deadline, cause: Cause) -> None:
+        # A step done late is met all the same; breached_at keeps that it was late.
+        d.state, d.met_at = MET, self.now()
+        await self._changed(session, d, "met", cause)
+
+    async def cancel(self, session: AsyncSession, d: Deadline, cause: Cause) -> None:
+        d.state = CANCELLED
+        await self._changed(session, d, "cancelled", cause)
+
+    async def pause(self, session: AsyncSession, d: Deadline, on: date, cause: Cause) -> None:
+        if d.state != RUNNING:
+            return
+        d.used_days += days_used(self.calendar, Unit(d.day_unit), d.anchor_on or d.starts_on, on)
+        d.paused_on, d.state = on, PAUSED
+        await self._changed(session, d, "paused", cause)
+
+    async def resume(self, session: AsyncSession, d: Deadline, on: date, cause: Cause) -> None:
+        # The remaining time continues from the decision to continue (the day is not counted).
+        if d.state != PAUSED:
+            return
+        d.anchor_on, d.paused_on, d.state = on, None, RUNNING
+        self._recompute(d)
+        await self._changed(session, d, "resumed", cause)
+
+    async def extend(
+        self,
+        session: AsyncSession,
+        d: Deadline,
+        policy: Policy,
+        complexity: str,
+        cause: Cause,
+        *,
+        remote: bool,
+    ) -> str | None:
+        """Extend as the policy allows; returns why it was refused, or None when extended."""
+        ext = policy.extension
+        if ext is None:
+            refusal = f"{policy.id}: the law allows no extension of this step"
+        elif d.state not in OPEN_STATES:
+            refusal = f"the deadline is {d.state}"
+        elif complexity not in ext.max_by_complexity:
+            refusal = f"complexity {complexity!r} does not allow an extension"
+        elif d.extensions >= ext.max_by_complexity[complexity]:
+            refusal = (
+                f"{complexity} allows {ext.max_by_complexity[complexity]} extension(s); "
+                f"{d.extensions} already granted"
+            )
+        elif ext.needs_decision and not cause.decision_ref:
+            refusal = "each extension needs a written decision (decision_ref)"
+        else:
+            refusal = None
+        if refusal is not None:
+            await self._history(
+                session, d, "extension_refused", Cause(cause.event_id, refusal, cause.decision_ref)
+            )
+            return refusal
+        assert ext is not None
+        if ext.mode == "add":
+            d.duration += ext.days or 0
+        else:
+            duration, _unit = policy.period(remote=remote, complexity=complexity)
+            d.duration = max(d.duration, duration)
+        d.extensions += 1
+        d.complexity = complexity
+        if d.state == RUNNING:
+            self._recompute(d)
+        await self._changed(session, d, "extended", cause)
+        return None
+
+    async def breach(self, session: AsyncSession, d: Deadline, cause: Cause) -> None:
+        d.breached_at = self.now()
+        d.state = EXPIRED if self._citizen_window(d) else BREACHED
+        await self._changed(session, d, d.state, cause)
+
+    def _citizen_window(self, d: Deadline) -> bool:
+        policy = self.reference.book.get(d.policy_id)
+        return policy is not None and policy.party == "citizen"
+
+    def _recompute(self, d: Deadline) -> None:
+        left = d.duration - d.used_days
+        d.due_on = add_days(self.calendar, Unit(d.day_unit), d.anchor_on or d.starts_on, left)
+        d.due_at = end_of_local_day(d.due_on)
+
+    async def _history(self, session: AsyncSession, d: Deadline, change: str, cause: Cause) -> None:
+        session.add(
+            DeadlineChange(
+                id=uuid.uuid4(),
+                deadline_id=d.id,
+                case_id=d.case_id,
+                change=change,
+                at=self.now(),
+                state=d.state,
+                due_at=None if d.state == PAUSED else d.due_at,
+                reason=cause.reason,
+                decision_ref=cause.decision_ref,
+                event_id=cause.event_id,
+            )
+        )
+
+    async def _changed(self, session: AsyncSession, d: Deadline, change: str, cause: Cause) -> None:
+        now = self.now()
+        d.updated_at = now
+        await self._history(session, d, change, cause)
+        await reschedule(
+            session,
+            d,
+            self.calendar,
+            self.settings.reminder_working_days,
+            self.settings.reminder_hour,
+            now,
+        )
+        await self.outbox.add(
+            session,
+            new_event(
+                DEADLINE_SET,
+                source=SOURCE,
+                case_id=d.case_id,
+                at=now,
+                data=DeadlineSet(
+                    deadline_id=d.id,
+                    kind=d.step,
+                    unit_code=d.unit_code,
+                    starts_on=d.starts_on.isoformat(),
+                    due_at=None if d.state == PAUSED else d.due_at,
+                    basis=d.basis,
+                    state=d.state,
+                ),
+            ),
+        )

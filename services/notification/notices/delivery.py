@@ -1,0 +1,220 @@
+"""Delivering queued notices: claimed with a lease, retried with exponential back-off, then
+parked as `dead` with the last error. Each outcome is announced (notification.sent/failed)."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Mapping
+from datetime import timedelta
+
+import httpx
+from sqlalchemy import or_, select, update
+
+from services.notification.channels.base import Channel, PermanentFailure
+from services.notification.channels.email import MailFolderChannel, SmtpChannel
+from services.notification.channels.http import SmsChannel, WebhookChannel
+from services.notification.deadlines.service import Clocks
+from services.notification.metrics import NotifyMetrics
+from services.notification.notices.models import DEAD, PENDING, SENT, Notification
+from services.notification.settings import NotifySettings
+from services.notification.templates.render import Templates
+from shared.db import Database
+from shared.events import (
+    NOTIFICATION_FAILED,
+    NOTIFICATION_SENT,
+    NotificationDelivered,
+    new_event,
+)
+from shared.settings import Settings
+
+log = logging.getLogger(__name__)
+CONTACT_PREFIX = "contact:"
+
+
+class ContactResolver:
+    """Asks intake for a citizen's address by opaque reference, at delivery time only."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url.rstrip("/")
+
+    async def resolve(self, ref: str, channel: str) -> str:
+        if not self.url:
+            raise PermanentFailure("no contact resolver configured: citizen address unknown")
+        async with httpx.AsyncClient(timeout=10) as client:
+            response = await client.get(f"{self.url}/{ref}")
+        if response.status_code == 404:
+            raise PermanentFailure("contact reference unknown to intake")
+        response.raise_for_status()
+        address = response.json().get(channel)
+        if not address:
+            raise PermanentFailure(f"the citizen gave no {channel} address")
+        return str(address)
+
+
+class Deliverer:
+    def __init__(
+        self,
+        database: Database,
+        channels: Mapping[str, Channel],
+        clocks: Clocks,
+        *,
+        max_attempts: int = 6,
+        backoff_seconds: float = 30.0,
+        lease_seconds: float = 60.0,
+        batch_size: int = 50,
+        resolver: ContactResolver | None = None,
+        metrics: NotifyMetrics | None = None,
+        owner: str | None = None,
+    ) -> None:
+        self.database = database
+        self.channels = dict(channels)
+        self.clocks = clocks
+        self.max_attempts = max_attempts
+        self.backoff = backoff_seconds
+        self.lease = timedelta(seconds=lease_seconds)
+        self.batch_size = batch_size
+        self.resolver = resolver or ContactResolver("")
+        self.metrics = metrics
+        self.templates = Templates()
+        self.owner = owner or f"delivery-{uuid.uuid4().hex[:12]}"
+
+    @classmethod
+    def from_settings(
+        cls,
+        database: Database,
+        notify: NotifySettings,
+        settings: Settings,
+        clocks: Clocks,
+        metrics: NotifyMetrics | None,
+    ) -> Deliverer:
+        email: Channel = (
+            SmtpChannel(notify.smtp_host, notify.smtp_port, notify.smtp_sender, notify.smtp_timeout)
+            if notify.smtp_host
+            else MailFolderChannel(
+                notify.mail_dir or settings.data_dir / "mail-outbox", notify.smtp_sender
+            )
+        )
+        return cls(
+            database,
+            {
+                "email": email,
+                "sms": SmsChannel(notify.sms_gateway_url),
+                "webhook": WebhookChannel(notify.webhook_secret),
+            },
+            clocks,
+            max_attempts=notify.delivery_max_attempts,
+            backoff_seconds=notify.delivery_backoff_seconds,
+            lease_seconds=notify.lease_seconds,
+            resolver=ContactResolver(notify.contact_resolver_url),
+            metrics=metrics,
+        )
+
+    async def claim(self) -> list[uuid.UUID]:
+        now = self.clocks.now()
+        async with self.database.transaction() as session:
+            ids = list(
+                (
+                    await session.execute(
+                        select(Notification.id)
+                        .where(
+                            Notification.state == PENDING,
+                            Notification.next_attempt_at <= now,
+                            or_(
+                                Notification.lease_until.is_(None),
+                                Notification.lease_until < now,
+                            ),
+                        )
+                        .order_by(Notification.next_attempt_at)
+                        .limit(self.batch_size)
+                        .with_for_update(skip_locked=True)
+                    )
+                ).scalars()
+            )
+            if ids:
+                await session.execute(
+                    update(Notification)
+                    .where(Notification.id.in_(ids))
+                    .values(claimed_by=self.owner, lease_until=now + self.lease)
+                )
+        return ids
+
+    async def deliver_once(self) -> int:
+        done = 0
+        for notice_id in await self.claim():
+            done += await self.deliver(notice_id)
+        return done
+
+    async def deliver(self, notice_id: uuid.UUID) -> bool:
+        # Sending happens outside a transaction (a slow SMTP server must not hold locks); the
+        # lease keeps other replicas off meanwhile. A crash between sending and recording can
+        # send twice: delivery is at-least-once, as every mail system is.
+        async with self.database.sessions() as session:
+            notice = await session.get(Notification, notice_id)
+        if notice is None or notice.state != PENDING or notice.claimed_by != self.owner:
+            return False
+        error: str | None = None
+        permanent = False
+        try:
+            recipient = notice.recipient
+            if recipient.startswith(CONTACT_PREFIX):
+                recipient = await self.resolver.resolve(
+                    recipient.removeprefix(CONTACT_PREFIX), notice.channel
+                )
+            channel = self.channels.get(notice.channel)
+            if channel is None:
+                raise PermanentFailure(f"no channel {notice.channel!r}")
+            message = self.templates.render(
+                notice.template, notice.language, notice.context, recipient
+            )
+            await channel.send(message)
+        except PermanentFailure as exc:
+            error, permanent = str(exc), True
+        except Exception as exc:
+            error = f"{type(exc).__name__}: {exc}"
+        await self._record(notice_id, error, permanent)
+        return True
+
+    async def _record(self, notice_id: uuid.UUID, error: str | None, permanent: bool) -> None:
+        now = self.clocks.now()
+        async with self.database.transaction() as session:
+            notice = (
+                await session.execute(
+                    select(Notification).where(Notification.id == notice_id).with_for_update()
+                )
+            ).scalar_one()
+            if notice.state != PENDING or notice.claimed_by != self.owner:
+                return
+            notice.attempts += 1
+            notice.claimed_by, notice.lease_until = None, None
+            if error is None:
+                notice.state, notice.sent_at, notice.last_error = SENT, now, None
+                result, event_type = "sent", NOTIFICATION_SENT
+            elif permanent or notice.attempts >= self.max_attempts:
+                notice.state, notice.last_error = DEAD, error[:2000]
+                result, event_type = "dead", NOTIFICATION_FAILED
+            else:
+                notice.last_error = error[:2000]
+                notice.next_attempt_at = now + timedelta(
+                    seconds=self.backoff * 2 ** (notice.attempts - 1)
+                )
+                result, event_type = "retry", ""
+            if self.metrics is not None:
+                self.metrics.deliveries.labels(notice.channel, result).inc()
+            if event_type:
+                await self.clocks.outbox.add(
+                    session,
+                    new_event(
+                        event_type,
+                        source="notification",
+                        case_id=notice.case_id,
+                        at=now,
+                        data=NotificationDelivered(
+                            notification_id=notice.id,
+                            channel=notice.channel,
+                            audience=notice.audience,
+                            template=notice.template,
+                            attempts=notice.attempts,
+                        ),
+                    ),
+                )

@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from sqlalchemy import delete, select
+
+from services.notification.deadlines.models import TrackedCase
+from services.notification.notices.models import Notification, UnitContact
+from services.notification.notices.schemas import (
+    NotificationPage,
+    NotificationRead,
+    UnitContactList,
+    UnitContactWrite,
+)
+from shared.auth import CurrentPrincipal, Role
+from shared.db import DbSession
+from shared.errors import Forbidden, Unauthorized, problem_responses
+
+router = APIRouter(tags=["notifications"], responses=problem_responses(Unauthorized, Forbidden))
+
+
+def _staff(principal: CurrentPrincipal) -> None:
+    if principal.role not in (Role.admin, Role.supervisor, Role.unit_head, Role.official):
+        raise Forbidden("officials only")
+
+
+@router.get("/v1/notifications", response_model=NotificationPage)
+async def delivery_log(
+    case_id: uuid.UUID,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> NotificationPage:
+    """The delivery log of a case's notices: channel, state, attempts, last error."""
+    _staff(principal)
+    case = await session.get(TrackedCase, case_id)
+    if principal.role is not Role.admin and (
+        case is None or principal.unit_code not in (case.unit_code, case.province_code)
+    ):
+        raise Forbidden(f"case {case_id} is not in unit {principal.unit_code}")
+    rows = (
+        await session.execute(
+            select(Notification)
+            .where(Notification.case_id == case_id)
+            .order_by(Notification.created_at, Notification.id)
+            .limit(limit)
+        )
+    ).scalars()
+    return NotificationPage(
+        items=[NotificationRead.model_validate(r, from_attributes=True) for r in rows]
+    )
+
+
+def _admin(principal: CurrentPrincipal) -> None:
+    if principal.role is not Role.admin:
+        raise Forbidden("administrators only")
+
+
+@router.get("/v1/unit-contacts/{unit_code}", response_model=UnitContactList)
+async def unit_contacts(
+    unit_code: str, session: DbSession, principal: CurrentPrincipal
+) -> UnitContactList:
+    """Where the unit's officials are notified."""
+    _admin(principal)
+    rows = (
+        await session.execute(select(UnitContact).where(UnitContact.unit_code == unit_code))
+    ).scalars()
+    return UnitContactList(
+        items=[
+            UnitContactWrite(channel=r.channel, address=r.address, language=r.language)
+            for r in rows
+        ]
+    )
+
+
+@router.put("/v1/unit-contacts/{unit_code}", response_model=UnitContactList)
+async def set_unit_contacts(
+    unit_code: str, body: UnitContactList, session: DbSession, principal: CurrentPrincipal
+) -> UnitContactList:
+    """Replace the unit's contacts (administrators)."""
+    _admin(principal)
+    await session.execute(delete(UnitContact).where(UnitContact.unit_code == unit_code))
+    for c in body.items:
+        session.add(
+            UnitContact(
+                unit_code=unit_code, channel=c.channel, address=c.address, language=c.language
+            )
+        )
+    return body

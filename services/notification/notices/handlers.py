@@ -1,0 +1,77 @@
+"""Notices caused by case events: officials learn of a new case in their queue; the citizen
+is told of every public step, on the channels their contact reference resolves to."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.notification.deadlines.models import TrackedCase
+from services.notification.deadlines.service import Clocks
+from services.notification.notices.service import queue, queue_officials
+from shared.events import (
+    CASE_ACCEPTED,
+    CASE_CLOSED,
+    CASE_INFO_REQUESTED,
+    CASE_REJECTED,
+    CASE_RESOLVED,
+    CASE_ROUTED,
+    CASE_TRANSFERRED,
+    Envelope,
+)
+from shared.messaging.consumer import Handler
+
+PUBLIC_STEPS = (
+    CASE_ROUTED,
+    CASE_TRANSFERRED,
+    CASE_ACCEPTED,
+    CASE_REJECTED,
+    CASE_INFO_REQUESTED,
+    CASE_RESOLVED,
+    CASE_CLOSED,
+)
+# A citizen's notice goes by e-mail; SMS only carries the content-free text (denouncers).
+CITIZEN_CHANNEL = "email"
+
+
+def make_notice_handlers(clocks: Clocks) -> dict[str, Handler]:
+    async def on_step(session: AsyncSession, event: Envelope) -> None:
+        data = event.data
+        now = clocks.now()
+        case = await session.get(TrackedCase, event.case_id)
+        kind = str(data.get("kind", case.kind if case else ""))
+        tracking = str(data.get("tracking_code", case.tracking_code if case else ""))
+        confidential = kind == "denunciation"
+        if event.type in (CASE_ROUTED, CASE_TRANSFERRED):
+            await queue_officials(
+                session,
+                units=[str(data.get("unit_code", ""))],
+                case_id=event.case_id,
+                template="case_queued",
+                context={
+                    "tracking_code": tracking,
+                    "case_kind": kind,
+                    "note": "" if confidential else str(data.get("public_note") or ""),
+                },
+                cause=f"queued:{event.id}",
+                now=now,
+            )
+        if case is not None and case.contact_ref:
+            await queue(
+                session,
+                case_id=event.case_id,
+                audience="citizen",
+                channel=CITIZEN_CHANNEL,
+                recipient=f"contact:{case.contact_ref}",
+                template="case_status",
+                language=case.language,
+                context={
+                    "tracking_code": tracking,
+                    "status": str(data.get("status", event.type)),
+                    "note": str(data.get("public_note") or ""),
+                    "confidential": confidential,
+                },
+                cause=f"status:{event.id}",
+                now=now,
+            )
+
+    return {t: on_step for t in PUBLIC_STEPS}

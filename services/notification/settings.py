@@ -1,0 +1,38 @@
+"""The notification service's own settings (TIEPDAN_NOTIFY_*), beside the shared ones."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class NotifySettings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="TIEPDAN_NOTIFY_", env_file=".env", extra="ignore", frozen=True
+    )
+
+    # Reminders N working days before the due day (at `reminder_hour` local time).
+    reminder_working_days: tuple[int, ...] = (3, 1)
+    reminder_hour: int = Field(default=8, ge=0, le=23)
+    sweep_seconds: float = Field(default=5.0, gt=0, le=3600)
+    lease_seconds: float = Field(default=60.0, gt=0, le=3600)
+    batch_size: int = Field(default=100, ge=1, le=10_000)
+    refresh_seconds: float = Field(default=60.0, gt=0, le=3600)
+    # Set False to run the API without background workers (tests drive them directly).
+    workers: bool = True
+
+    delivery_max_attempts: int = Field(default=6, ge=1, le=50)
+    delivery_backoff_seconds: float = Field(default=30.0, ge=0, le=86_400)
+
+    smtp_host: str = ""  # empty: write .eml files into mail_dir (embedded mode)
+    smtp_port: int = 25
+    smtp_sender: str = "tiepdan@localhost"
+    smtp_timeout: float = 10.0
+    mail_dir: Path | None = None  # default data_dir/mail-outbox
+    sms_gateway_url: str = ""  # empty: SMS disabled (notices are dead-lettered with a reason)
+    webhook_secret: str = "dev-webhook-secret"
+    # intake's internal API resolving a citizen's opaque contact reference; empty: unresolved
+    contact_resolver_url: str = ""
+    superior_of_province: str = "TTCP"  # Thanh tra Chính phủ: escalation above a province

@@ -1,0 +1,45 @@
+"""Notice templates (Jinja2), in Vietnamese and English: subject, body and SMS text.
+
+A template file holds three blocks: `subject`, `body`, `sms`. SMS text never carries what a
+case is about: a denouncer's phone may be seen by others (Luật Tố cáo Điều 47).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from services.notification.channels.base import Message
+
+LANGUAGES = ("vi", "en")
+_DIR = Path(__file__).parent
+
+
+class Templates:
+    def __init__(self, folder: Path = _DIR) -> None:
+        self.env = Environment(
+            loader=FileSystemLoader(folder),
+            autoescape=select_autoescape(enabled_extensions=(), default=False),
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+
+    def render(
+        self, template: str, language: str, context: dict[str, Any], recipient: str
+    ) -> Message:
+        lang = language if language in LANGUAGES else "vi"
+        tpl = self.env.get_template(f"{lang}/{template}.txt")
+        ctx = tpl.new_context(dict(context))
+        blocks = {
+            name: "".join(tpl.blocks[name](ctx)).strip() for name in ("subject", "body", "sms")
+        }
+        return Message(
+            recipient=recipient,
+            subject=blocks["subject"],
+            body=blocks["body"],
+            sms=blocks["sms"],
+            payload={"template": template, "language": lang, **context},
+        )

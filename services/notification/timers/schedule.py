@@ -1,0 +1,96 @@
+"""Which timers a deadline needs, kept in step with it: reminders before, a breach at the end."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, time, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.notification.calendar.working_days import LOCAL_TZ, WorkingDayCalendar
+from services.notification.deadlines.models import RUNNING, Deadline
+from services.notification.timers.models import CANCELLED, PENDING, Timer
+
+BREACH = "breach"
+
+
+def warning_kind(days_left: int) -> str:
+    return f"warning:{days_left}"
+
+
+def planned(
+    d: Deadline,
+    calendar: WorkingDayCalendar,
+    reminder_days: tuple[int, ...],
+    hour: int,
+    now: datetime,
+) -> list[tuple[str, datetime]]:
+    """(kind, fire_at) for a running deadline; reminders already past are not planned."""
+    plan: list[tuple[str, datetime]] = []
+    for days in sorted(set(reminder_days), reverse=True):
+        # The reminder day is the working day `days` working days before the due day.
+        day = d.due_on
+        for _ in range(days):
+            day -= timedelta(days=1)
+            while not calendar.is_working_day(day):
+                day -= timedelta(days=1)
+        fire_at = datetime.combine(day, time(hour), tzinfo=LOCAL_TZ)
+        if fire_at >= now and day >= d.starts_on:
+            plan.append((warning_kind(days), fire_at))
+    # Breached the instant the due day is over.
+    plan.append((BREACH, d.due_at + timedelta(microseconds=1)))
+    return plan
+
+
+async def reschedule(
+    session: AsyncSession,
+    d: Deadline,
+    calendar: WorkingDayCalendar,
+    reminder_days: tuple[int, ...],
+    hour: int,
+    now: datetime,
+) -> None:
+    """Cancel pending timers that no longer match the deadline; add the ones it now needs."""
+    wanted = planned(d, calendar, reminder_days, hour, now) if d.state == RUNNING else []
+    wanted_keys = {(kind, d.due_at) for kind, _ in wanted}
+    existing = (
+        (await session.execute(select(Timer).where(Timer.deadline_id == d.id))).scalars().all()
+    )
+    by_key = {(t.kind, t.due_at): t for t in existing}
+    for t in existing:
+        if t.state == PENDING and (t.kind, t.due_at) not in wanted_keys:
+            t.state = CANCELLED
+    for kind, fire_at in wanted:
+        timer = by_key.get((kind, d.due_at))
+        if timer is None:
+            session.add(
+                Timer(
+                    id=uuid.uuid4(),
+                    deadline_id=d.id,
+                    case_id=d.case_id,
+                    kind=kind,
+                    due_at=d.due_at,
+                    fire_at=fire_at,
+                    state=PENDING,
+                    attempts=0,
+                )
+            )
+        elif timer.state == CANCELLED:
+            # Paused and resumed to the same due time: the same reminder, pending again.
+            timer.state, timer.fire_at, timer.claimed_by, timer.lease_until = (
+                PENDING,
+                fire_at,
+                None,
+                None,
+            )
+        # fired: it happened once for this due time and never again
+    await session.flush()
+
+
+async def cancel_all(session: AsyncSession, deadline_id: uuid.UUID) -> None:
+    await session.execute(
+        update(Timer)
+        .where(Timer.deadline_id == deadline_id, Timer.state == PENDING)
+        .values(state=CANCELLED)
+    )
