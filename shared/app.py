@@ -52,7 +52,11 @@ def build_bus(settings: Settings) -> Bus:
     if settings.bus is BusKind.kafka:
         from shared.bus.kafka import KafkaBus
 
-        return KafkaBus(settings.kafka_bootstrap_servers, client_id=f"tiepdan-{settings.service}")
+        return KafkaBus(
+            settings.kafka_bootstrap_servers,
+            client_id=f"tiepdan-{settings.service}",
+            options=settings.kafka_client_options(),
+        )
     return EmbeddedBus(settings.resolved_event_log_url())
 
 

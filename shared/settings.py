@@ -6,7 +6,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -42,6 +42,16 @@ class Settings(BaseSettings):
     kafka_bootstrap_servers: str = ""
     kafka_topic: str = "tiepdan.case-events"
     kafka_dead_letter_topic: str = "tiepdan.case-events.dlq"
+    # Connection security (Strimzi's listeners: SASL_SSL with SCRAM-SHA-512 and its CA).
+    kafka_security_protocol: str = Field(
+        default="PLAINTEXT", pattern="^(PLAINTEXT|SSL|SASL_PLAINTEXT|SASL_SSL)$"
+    )
+    kafka_sasl_mechanism: str = Field(
+        default="SCRAM-SHA-512", pattern="^(PLAIN|SCRAM-SHA-256|SCRAM-SHA-512)$"
+    )
+    kafka_sasl_username: str = ""
+    kafka_sasl_password: SecretStr = SecretStr("")
+    kafka_ssl_cafile: str = ""
     # Prefixed to consumer group names, so that several stacks can share one broker.
     kafka_group_prefix: str = ""
     kafka_partitions: int = Field(default=6, ge=1, le=1000)
@@ -78,6 +88,11 @@ class Settings(BaseSettings):
                 raise ValueError("TIEPDAN_IDENTITY_KEYS is required in production")
         if self.bus is BusKind.kafka and not self.kafka_bootstrap_servers:
             raise ValueError("TIEPDAN_KAFKA_BOOTSTRAP_SERVERS is required when TIEPDAN_BUS=kafka")
+        if self.kafka_security_protocol.startswith("SASL") and not self.kafka_sasl_username:
+            raise ValueError(
+                "TIEPDAN_KAFKA_SASL_USERNAME is required with TIEPDAN_KAFKA_SECURITY_PROTOCOL="
+                + self.kafka_security_protocol
+            )
         return self
 
     def database_url_for(self, service: str) -> str:
@@ -87,6 +102,21 @@ class Settings(BaseSettings):
 
     def resolved_event_log_url(self) -> str:
         return self.event_log_url or f"sqlite+aiosqlite:///{self.data_dir.resolve() / 'events'}.db"
+
+    def kafka_client_options(self) -> dict[str, Any]:
+        """Keyword arguments every aiokafka client (producer, consumer, admin) takes."""
+        options: dict[str, Any] = {"security_protocol": self.kafka_security_protocol}
+        if self.kafka_security_protocol in ("SSL", "SASL_SSL"):
+            from aiokafka.helpers import create_ssl_context
+
+            options["ssl_context"] = create_ssl_context(cafile=self.kafka_ssl_cafile or None)
+        if self.kafka_security_protocol.startswith("SASL"):
+            options.update(
+                sasl_mechanism=self.kafka_sasl_mechanism,
+                sasl_plain_username=self.kafka_sasl_username,
+                sasl_plain_password=self.kafka_sasl_password.get_secret_value(),
+            )
+        return options
 
     def resolved_key_dir(self) -> Path:
         return self.jwt_key_dir or self.data_dir / "keys"

@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -29,9 +30,17 @@ CLOSE_TIMEOUT = 10.0  # closing never waits longer for a broker that is gone
 
 
 class KafkaBus:
-    def __init__(self, bootstrap_servers: str, *, client_id: str = "tiepdan") -> None:
+    def __init__(
+        self,
+        bootstrap_servers: str,
+        *,
+        client_id: str = "tiepdan",
+        options: Mapping[str, Any] | None = None,
+    ) -> None:
         self.bootstrap_servers = bootstrap_servers
         self.client_id = client_id
+        # security_protocol, ssl_context, sasl_*: passed to every client alike
+        self.options = dict(options or {})
         self._producer: AIOKafkaProducer | None = None
         self._lock = asyncio.Lock()
 
@@ -43,6 +52,7 @@ class KafkaBus:
             acks="all",
             linger_ms=2,
             request_timeout_ms=15000,
+            **self.options,
         )
 
     async def start(self) -> None:
@@ -103,13 +113,14 @@ class KafkaBus:
             auto_offset_reset="earliest",
             isolation_level="read_committed",
             max_poll_interval_ms=300_000,
+            **self.options,
         )
         await consumer.start()
         return KafkaSubscription(consumer, group)
 
     async def ping(self) -> None:
         admin = AIOKafkaAdminClient(
-            bootstrap_servers=self.bootstrap_servers, request_timeout_ms=3000
+            bootstrap_servers=self.bootstrap_servers, request_timeout_ms=3000, **self.options
         )
         await admin.start()
         try:
@@ -121,7 +132,7 @@ class KafkaBus:
         self, topics: Mapping[str, int], *, replication_factor: int
     ) -> list[str]:
         """Create missing topics with their partition counts; return the names created."""
-        admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap_servers)
+        admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap_servers, **self.options)
         await admin.start()
         try:
             existing = set(await admin.list_topics())

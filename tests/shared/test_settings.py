@@ -52,3 +52,24 @@ def test_serve_refuses_to_start_naming_the_setting(
 def test_load_settings_names_the_variable() -> None:
     with pytest.raises(SettingsError, match="TIEPDAN_KAFKA_PARTITIONS"):
         load_settings(_env_file=None, kafka_partitions=0)
+
+
+def test_kafka_sasl_ssl_options_reach_every_client() -> None:
+    settings = load_settings(
+        _env_file=None,
+        kafka_security_protocol="SASL_SSL",
+        kafka_sasl_username="intake",
+        kafka_sasl_password="s3cret",
+        kafka_sasl_mechanism="SCRAM-SHA-512",
+    )
+    options = settings.kafka_client_options()
+    assert options["security_protocol"] == "SASL_SSL"
+    assert options["sasl_mechanism"] == "SCRAM-SHA-512"
+    assert (options["sasl_plain_username"], options["sasl_plain_password"]) == ("intake", "s3cret")
+    assert options["ssl_context"] is not None
+    assert "s3cret" not in repr(settings)  # the password never reaches a log line
+
+
+def test_sasl_without_a_username_is_refused() -> None:
+    with pytest.raises(SettingsError, match="TIEPDAN_KAFKA_SASL_USERNAME"):
+        load_settings(_env_file=None, kafka_security_protocol="SASL_SSL")
