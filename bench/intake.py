@@ -1,0 +1,324 @@
+"""The intake benchmark: POST /v1/cases on the production stack, against a pgbench baseline.
+
+    eval "$(scripts/test-infra.sh up)"; python -m bench.intake [--concurrency 16 --duration 20]
+
+One run creates its own databases, topic and keys, runs pgbench (bench/sql/submit.sql), starts
+the three services as `tiepdan serve` processes, drives intake from a separate load process
+(bench/load.py), waits until every case is routed with a deadline, prints the tables, writes
+bench/results/intake-*.json, and removes everything it created. See docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import platform
+import re
+import shutil
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+import asyncpg  # type: ignore[import-untyped]
+from rich.console import Console
+
+from bench.baseline import pgbench_version, run_pgbench
+from bench.pipeline import Pipeline, mean_ms, scrape
+from bench.report import print_report
+from bench.stack import (
+    REPO,
+    SERVICE_NAMES,
+    CpuSample,
+    Infra,
+    Service,
+    cpu_between,
+    kafka_broker_pid,
+    machine_busy,
+    sample_cpu,
+    start_service,
+    stop_services,
+    wait_ready,
+)
+
+console = Console(stderr=True, highlight=False, soft_wrap=True)
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def say(message: str) -> None:
+    console.print(f"[bold cyan]\\[bench][/] {message}")
+
+
+def machine() -> dict[str, Any]:
+    cpuinfo = Path("/proc/cpuinfo").read_text()
+    model = re.search(r"^model name\s*:\s*(.+)$", cpuinfo, re.MULTILINE)
+    mem = re.search(r"^MemTotal:\s*(\d+) kB", Path("/proc/meminfo").read_text(), re.MULTILINE)
+    return {
+        "nproc": os.cpu_count(),
+        "cpu_model": model.group(1).strip() if model else "unknown",
+        "memory_gib": round(int(mem.group(1)) / 1024**2, 1) if mem else None,
+        "kernel": platform.release(),
+        "loadavg_at_start": [round(x, 2) for x in os.getloadavg()],
+    }
+
+
+def kafka_version() -> str:
+    if os.environ.get("KAFKA_VERSION"):
+        return os.environ["KAFKA_VERSION"]
+    script = (REPO / "scripts" / "kafka.sh").read_text()
+    found = re.search(r'^KAFKA_VERSION="\$\{KAFKA_VERSION:-([^}]+)\}"', script, re.MULTILINE)
+    return found.group(1) if found else "unknown"
+
+
+async def versions(infra: Infra) -> dict[str, str]:
+    conn = await infra.admin()
+    try:
+        postgres = str(await conn.fetchval("SHOW server_version"))
+    finally:
+        await conn.close()
+    found = {"postgresql": postgres, "pgbench": await pgbench_version()}
+    found |= {"kafka": kafka_version(), "python": platform.python_version()}
+    for package in ("fastapi", "uvicorn", "sqlalchemy", "asyncpg", "aiokafka", "httpx"):
+        found[package] = version(package)
+    return found
+
+
+def cpu_window(samples: list[CpuSample], window: list[float]) -> dict[str, Any]:
+    """CPU between the samples nearest the window's ends, as cores used (CPU s per s)."""
+    first = min(samples, key=lambda s: abs(s.at - window[0]))
+    last = min(samples, key=lambda s: abs(s.at - window[1]))
+    seconds = max(last.at - first.at, 1e-9)
+    used = cpu_between([s for s in samples if first.at <= s.at <= last.at])
+    return {
+        "seconds": seconds,
+        "cores": {k: round(v / seconds, 4) for k, v in sorted(used.items())},
+        "machine_busy": machine_busy(first, last),
+    }
+
+
+async def sample_until(
+    task: asyncio.Future[Any],
+    conn: asyncpg.Connection,
+    pids: dict[str, int],
+    databases: dict[str, str],
+    *,
+    limit: float,
+    tick: Callable[[], Awaitable[None]] | None = None,
+) -> list[CpuSample]:
+    """CPU samples every 0.25 s while `task` runs (at most `limit` seconds); `tick` each second."""
+    samples: list[CpuSample] = []
+    deadline = time.monotonic() + limit
+    last_tick = 0.0
+    while not task.done() and time.monotonic() < deadline:
+        samples.append(await sample_cpu(conn, pids, databases))
+        if tick is not None and time.monotonic() - last_tick >= 1.0:
+            last_tick = time.monotonic()
+            await tick()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(task), 0.25)
+    samples.append(await sample_cpu(conn, pids, databases))
+    return samples
+
+
+async def baseline_phase(infra: Infra, args: argparse.Namespace) -> dict[str, Any]:
+    say(f"pgbench: {args.concurrency} clients, {args.warmup}+{args.duration} s")
+    conn = await infra.admin()
+    try:
+        run = asyncio.ensure_future(
+            run_pgbench(
+                infra.url("pgbench", driver="postgresql"),
+                concurrency=args.concurrency,
+                duration=args.duration,
+                warmup=args.warmup,
+                log_dir=infra.work_dir,
+            )
+        )
+        dbs = {"pgbench": infra.databases["pgbench"]}
+        limit = args.warmup + args.duration + 150
+        samples = await sample_until(run, conn, {}, dbs, limit=limit)
+        result: dict[str, Any] = await run
+        result["cpu"] = cpu_window(samples, result["window_epoch"])
+        run_s = args.warmup + args.duration  # pgbench's own CPU is known for the whole run only
+        result["cpu"]["cores"]["pgbench client"] = round(
+            result["client_cpu_s_whole_run"] / run_s, 4
+        )
+        async with contextlib.AsyncExitStack() as stack:
+            db = await asyncpg.connect(infra.url("pgbench", driver="postgresql"))
+            stack.push_async_callback(db.close)
+            result["outbox_payload_bytes"] = float(
+                await db.fetchval("SELECT avg(octet_length(payload)) FROM outbox") or 0
+            )
+        return result
+    finally:
+        await conn.close()
+
+
+async def load_phase(
+    infra: Infra, services: list[Service], args: argparse.Namespace
+) -> dict[str, Any]:
+    intake = next(s for s in services if s.name == "intake")
+    out = infra.work_dir / "load.json"
+    say(f"load: {args.concurrency} clients, {intake.url}/v1/cases, {args.warmup}+{args.duration} s")
+    conn = await infra.admin()
+    pipeline = await Pipeline.connect(
+        {name: infra.url(name, driver="postgresql") for name in SERVICE_NAMES}
+    )
+    urls = {s.name: s.url for s in services}
+    before = await scrape(urls)
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bench.load", "--url", intake.url,
+        f"--concurrency={args.concurrency}", f"--duration={args.duration}",
+        f"--warmup={args.warmup}", f"--out={out}", cwd=REPO,
+    )  # fmt: skip
+
+    async def tick() -> None:
+        snap = await pipeline.snapshot()
+        if len(pipeline.snapshots) % 2 == 0:
+            say(f"pipeline: {snap.line()}")
+
+    try:
+        pids = {s.name: s.proc.pid for s in services} | {"load client": proc.pid}
+        if (broker := kafka_broker_pid()) is not None:
+            pids["kafka broker (shared)"] = broker
+        dbs = {name: infra.databases[name] for name in SERVICE_NAMES}
+        waiting = asyncio.ensure_future(proc.wait())
+        limit = args.warmup + args.duration + 120
+        samples = await sample_until(waiting, conn, pids, dbs, limit=limit, tick=tick)
+        if await asyncio.wait_for(waiting, 30) != 0:
+            raise RuntimeError("the load generator failed (its output is above)")
+        load: dict[str, Any] = json.loads(out.read_text())
+        load["cpu"] = cpu_window(samples, load["window_epoch"])
+
+        at_load_end = await scrape(urls)
+        say("drain: waiting until every case is routed with a deadline")
+        stopped = time.time()
+        at_stop = await pipeline.snapshot()
+        snap, deadline = at_stop, time.monotonic() + args.drain_timeout
+        # Bounded by --drain-timeout, and given up at once if the count cannot be taken.
+        while snap.counts["back_in_intake"] is not None and snap.done < snap.total:
+            if time.monotonic() > deadline:
+                break
+            await asyncio.sleep(0.25)
+            snap = await pipeline.snapshot()
+            if len(pipeline.snapshots) % 8 == 0:
+                say(f"drain {snap.at - stopped:5.1f} s: {snap.line()}")
+        return {
+            "load": load,
+            "e2e": {
+                "cases": snap.total,
+                "routed_with_deadline": snap.done,
+                "complete": snap.done >= snap.total,
+                "at_load_end": at_stop.counts,
+                "drain_s": snap.at - stopped,
+                "stage_rates_during_window": pipeline.rates(*load["window_epoch"]),
+                "e2e_throughput": snap.done / max(snap.at - load["began_epoch"], 1e-9),
+                "submitted_to_deadline_s": await pipeline.latency(),
+            },
+            "timings": {
+                "load": mean_ms(before, at_load_end),
+                "drain": mean_ms(at_load_end, await scrape(urls)),
+            },
+            "outbox_payload_bytes": await pipeline.payload_bytes(),
+            "pipeline": pipeline.as_json(),
+        }
+    finally:
+        if proc.returncode is None:
+            proc.kill()  # our own child, by its handle
+            await proc.wait()
+        await pipeline.close()
+        await conn.close()
+
+
+async def run(args: argparse.Namespace) -> dict[str, Any]:
+    admin_url = os.environ.get("TIEPDAN_TEST_DATABASE_URL", "")
+    bootstrap = os.environ.get("TIEPDAN_KAFKA_BOOTSTRAP_SERVERS", "")
+    if not admin_url or not bootstrap:
+        raise SystemExit(
+            "bench: set TIEPDAN_TEST_DATABASE_URL and TIEPDAN_KAFKA_BOOTSTRAP_SERVERS: "
+            'eval "$(scripts/test-infra.sh up)"'
+        )
+    run_id = f"bench_{uuid.uuid4().hex[:10]}"
+    work_dir = Path(tempfile.mkdtemp(prefix=f"tiepdan-{run_id}-"))
+    infra = Infra(admin_url, bootstrap, run_id, work_dir)
+    services: list[Service] = []
+    result: dict[str, Any] = {"run_id": run_id, "args": vars(args), "machine": machine()}
+    phases: dict[str, float] = {}
+    started = mark = time.monotonic()
+
+    def phase(name: str) -> None:
+        nonlocal mark
+        phases[name] = round(time.monotonic() - mark, 1)
+        mark = time.monotonic()
+
+    failed = True
+    try:
+        result["versions"] = await versions(infra)
+        say(f"setup: databases {run_id}_*, topic {infra.topic}")
+        await infra.create_databases((*SERVICE_NAMES, "pgbench"))
+        for name in SERVICE_NAMES:
+            await infra.migrate(name, name)
+        await infra.migrate("pgbench", "intake")
+        await infra.create_topics()
+        phase("setup")
+        if not args.no_baseline:
+            result["pgbench"] = await baseline_phase(infra, args)
+            phase("pgbench")
+        env = infra.service_env()
+        log_dir = work_dir / "logs"
+        log_dir.mkdir()
+        say("starting intake, routing and notification (tiepdan serve, production mode)")
+        for name in SERVICE_NAMES:
+            services.append(start_service(name, env, infra.url(name), log_dir))
+        await wait_ready(services)
+        phase("services start")
+        result |= await load_phase(infra, services, args)
+        phase("load + drain")
+        failed = False
+    finally:
+        say("cleanup: stopping services, dropping databases and topics")
+        result["shutdown"] = stop_services(services)
+        if failed and services:
+            for svc in services:
+                console.print(f"--- {svc.name} log (tail) ---\n{svc.log_tail()}")
+        problems = await infra.cleanup()
+        for problem in problems:
+            console.print(f"[red]bench: could not remove {problem}[/red]")
+        shutil.rmtree(work_dir, ignore_errors=True)
+        phase("cleanup")
+        result["cleanup_s"] = infra.cleanup_s
+        phases["total"] = round(time.monotonic() - started, 1)
+        result["phases_s"] = phases
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="intake benchmark against a pgbench baseline")
+    parser.add_argument("--concurrency", type=int, default=16, help="closed-loop clients")
+    parser.add_argument("--duration", type=int, default=20, help="measured seconds")
+    parser.add_argument("--warmup", type=int, default=3, help="seconds discarded first")
+    parser.add_argument("--drain-timeout", type=float, default=300.0, help="seconds")
+    parser.add_argument("--no-baseline", action="store_true", help="skip pgbench")
+    args = parser.parse_args()
+    if not (1 <= args.concurrency <= 512 and 1 <= args.duration <= 3600 and args.warmup >= 0):
+        parser.error("--concurrency 1..512, --duration 1..3600, --warmup >= 0")
+    try:
+        result = asyncio.run(run(args))
+    except KeyboardInterrupt:
+        say("interrupted: what this run created has been removed")
+        raise SystemExit(130) from None
+    RESULTS.mkdir(exist_ok=True)
+    path = RESULTS / f"intake-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    path.write_text(json.dumps(result, indent=2, ensure_ascii=False))
+    print_report(result)
+    say(f"result written to {path.relative_to(REPO)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,155 @@
+"""The closed-loop load generator, run as its own process (`python -m bench.load`).
+
+A separate process so that its CPU is not mixed with the orchestrator's, and can be
+accounted on its own: it reports the CPU seconds it used inside the measured window.
+C workers each send one request, wait for the answer, and send the next (closed loop).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import sys
+import time
+import uuid
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bench.payloads import Commune, communes, submission
+from shared.geography import AdminMap
+
+MAX_REQUESTS = 5_000_000  # a hard bound on top of the time bound
+REQUEST_TIMEOUT = 30.0
+
+
+def percentile(ordered: list[float], q: float) -> float:
+    """Nearest-rank percentile of an ascending list (0 for an empty one)."""
+    if not ordered:
+        return 0.0
+    rank = max(1, min(len(ordered), round(q / 100 * len(ordered) + 0.5)))
+    return ordered[rank - 1]
+
+
+def latency_summary(seconds: list[float]) -> dict[str, float]:
+    ordered = sorted(seconds)
+    ms = [x * 1000 for x in ordered]
+    return {
+        "p50_ms": percentile(ms, 50),
+        "p95_ms": percentile(ms, 95),
+        "p99_ms": percentile(ms, 99),
+        "max_ms": ms[-1] if ms else 0.0,
+        "mean_ms": sum(ms) / len(ms) if ms else 0.0,
+    }
+
+
+async def run_load(
+    url: str, *, concurrency: int, duration: float, warmup: float, seed: int
+) -> dict[str, Any]:
+    places: list[Commune] = communes(AdminMap.load())
+    samples: list[tuple[float, float, str]] = []  # (start offset, latency, status)
+    issued = 0
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(
+        base_url=url, limits=limits, timeout=REQUEST_TIMEOUT, trust_env=False
+    ) as client:
+        began = time.perf_counter()
+        window_start, stop_at = began + warmup, began + warmup + duration
+        cpu_marks: dict[str, float] = {}
+        epoch_marks: dict[str, float] = {"began": time.time()}
+
+        async def worker(n: int) -> None:
+            nonlocal issued
+            rng = random.Random(seed * 1000 + n)
+            while time.perf_counter() < stop_at and issued < MAX_REQUESTS:
+                issued += 1
+                body = submission(rng, places)
+                headers = {"Idempotency-Key": str(uuid.uuid4())} if rng.random() < 0.5 else {}
+                t0 = time.perf_counter()
+                try:
+                    response = await client.post("/v1/cases", json=body, headers=headers)
+                    status = str(response.status_code)
+                except httpx.HTTPError as exc:
+                    status = type(exc).__name__
+                samples.append((t0 - began, time.perf_counter() - t0, status))
+
+        async def reporter() -> None:
+            marks = {"start": window_start, "end": stop_at}
+            last_n, last_t = 0, began
+            while True:
+                for name, at in list(marks.items()):
+                    if time.perf_counter() >= at:
+                        cpu_marks[name] = time.process_time()
+                        epoch_marks[name] = time.time()
+                        del marks[name]
+                await asyncio.sleep(0.05)
+                now = time.perf_counter()
+                if now - last_t >= 2.0:
+                    n = len(samples)
+                    errors = sum(1 for s in samples if s[2] != "201")
+                    phase = "warm-up" if now < window_start else "measuring"
+                    print(
+                        f"[load] {now - began:5.1f}s {phase:9} {n:7d} done "
+                        f"{(n - last_n) / (now - last_t):7.1f}/s  errors {errors}",
+                        file=sys.stderr,
+                        flush=True,
+                    )
+                    last_n, last_t = n, now
+
+        report = asyncio.create_task(reporter())
+        await asyncio.gather(*(worker(n) for n in range(concurrency)))
+        report.cancel()
+        cpu_marks.setdefault("end", time.process_time())
+        epoch_marks.setdefault("end", time.time())
+        wall = time.perf_counter() - began
+
+    # The window counts the requests that *started* in it; the last ones finish just after.
+    measured = [s for s in samples if warmup <= s[0] < warmup + duration]
+    statuses = Counter(s[2] for s in measured)
+    ok = [s[1] for s in measured if s[2] == "201"]
+    return {
+        "concurrency": concurrency,
+        "duration_s": duration,
+        "warmup_s": warmup,
+        "requests_total": len(samples),
+        "created_total": sum(1 for s in samples if s[2] == "201"),
+        "requests_measured": len(measured),
+        "rps": len(ok) / duration,
+        "statuses": dict(statuses),
+        "latency": latency_summary(ok),
+        "client_cpu_s": cpu_marks["end"] - cpu_marks.get("start", 0.0),
+        "wall_s": wall,
+        "began_epoch": epoch_marks["began"],
+        "window_epoch": [epoch_marks.get("start", epoch_marks["began"]), epoch_marks["end"]],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="closed-loop POST /v1/cases load")
+    parser.add_argument("--url", required=True)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--duration", type=float, default=20.0)
+    parser.add_argument("--warmup", type=float, default=3.0)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--out", type=Path, required=True)
+    args = parser.parse_args()
+    if not args.url.startswith("http://127.0.0.1:"):
+        parser.error("--url must be http://127.0.0.1:PORT (the benchmark stays on loopback)")
+    result = asyncio.run(
+        run_load(
+            args.url,
+            concurrency=args.concurrency,
+            duration=args.duration,
+            warmup=args.warmup,
+            seed=args.seed,
+        )
+    )
+    args.out.write_text(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
