@@ -104,26 +104,42 @@ class EventConsumer:
     async def _consume(self, subscription: Subscription) -> None:
         while not self._stopping.is_set():
             records = await subscription.fetch(timeout=1.0, max_records=100)
-            done: dict[tuple[str, int], int] = {}
-            try:
-                for record in records:
-                    if self._stopping.is_set():
-                        break
-                    await self._process(record)
-                    done[record.position] = record.offset + 1
-            except _InfrastructureDown:
-                # Read every unfinished record again once the database is back.
-                first_unhandled: dict[tuple[str, int], int] = {}
-                for r in records:
-                    if r.offset >= done.get(r.position, r.offset):
-                        first_unhandled.setdefault(r.position, r.offset)
-                for (topic, partition), offset in first_unhandled.items():
-                    await subscription.rewind(topic, partition, offset)
-                await subscription.commit(done)
-                await self._pause(2.0)
-                continue
+            by_partition: dict[tuple[str, int], list[IncomingRecord]] = {}
+            for record in records:
+                by_partition.setdefault(record.position, []).append(record)
+            # In order within a partition (one case's events), in parallel across partitions.
+            outcomes = await asyncio.gather(
+                *(self._process_partition(batch) for batch in by_partition.values())
+            )
+            done = {pos: nxt for pos, (nxt, _) in zip(by_partition, outcomes, strict=True) if nxt}
+            unfinished = {
+                pos: first
+                for pos, (_, first) in zip(by_partition, outcomes, strict=True)
+                if first is not None
+            }
+            for (topic, partition), offset in unfinished.items():
+                # The database went away mid-batch: read these again once it is back.
+                await subscription.rewind(topic, partition, offset)
             if not await subscription.commit(done):
                 self.metrics.commit_failures.labels(self.config.name).inc()
+            if unfinished:
+                await self._pause(2.0)
+
+    async def _process_partition(
+        self, records: list[IncomingRecord]
+    ) -> tuple[int | None, int | None]:
+        """Handle one partition's records in order; return (next offset to commit, first
+        offset left unhandled because the infrastructure is down)."""
+        next_offset: int | None = None
+        for record in records:
+            if self._stopping.is_set():
+                break  # not committed: read again on the next start
+            try:
+                await self._process(record)
+            except _InfrastructureDown:
+                return next_offset, record.offset
+            next_offset = record.offset + 1
+        return next_offset, None
 
     async def _process(self, record: IncomingRecord) -> None:
         try:
