@@ -13,6 +13,7 @@ import uvicorn
 from rich.console import Console
 from rich.progress import Progress
 
+from services.intake.open311 import cli as open311_keys
 from shared.auth import Role, ensure_dev_keys, issue_dev_token
 from shared.logging import configure_logging
 from shared.settings import Settings, SettingsError, load_settings
@@ -20,6 +21,7 @@ from shared.settings import Settings, SettingsError, load_settings
 app = typer.Typer(help="tiepdan: citizen feedback and complaint handling", no_args_is_help=True)
 keys_app = typer.Typer(help="Development signing keys")
 app.add_typer(keys_app, name="keys")
+app.add_typer(open311_keys.app, name="open311-key")
 err = Console(stderr=True, soft_wrap=True, highlight=False)
 
 
@@ -123,7 +125,7 @@ def create_topics() -> None:
     if not settings.kafka_bootstrap_servers:
         err.print("[red]tiepdan: set TIEPDAN_KAFKA_BOOTSTRAP_SERVERS[/red]")
         raise typer.Exit(2)
-    bus = KafkaBus(settings.kafka_bootstrap_servers)
+    bus = KafkaBus(settings.kafka_bootstrap_servers, options=settings.kafka_client_options())
     created = asyncio.run(
         bus.ensure_topics(
             {

@@ -7,10 +7,20 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from services.intake.actions import endpoints as actions
+from services.intake.actions.service import load_appeal_policies
+from services.intake.attachments import endpoints as attachments
+from services.intake.attachments.storage import AttachmentSettings, build_storage
 from services.intake.cases import endpoints as cases
 from services.intake.cases.handlers import HANDLERS
 from services.intake.cases.secrets import IdentityCipher
+from services.intake.categories import endpoints as categories
+from services.intake.categories.registry import Categories
 from services.intake.database import Base, messaging
+from services.intake.identity import endpoints as identity
+from services.intake.limits.buckets import LimitSettings, limiters
+from services.intake.limits.middleware import AbuseLimits
+from services.intake.open311 import endpoints as open311
 from services.intake.units import endpoints as units
 from shared.app import ServiceDefinition, create_app
 from shared.bus.base import Bus
@@ -19,14 +29,34 @@ from shared.settings import Settings
 
 
 async def _state(settings: Settings) -> dict[str, Any]:
-    return {"admin_map": AdminMap.load(), "identity_cipher": IdentityCipher.from_settings(settings)}
+    attachment_settings = AttachmentSettings()
+    limit_settings = LimitSettings()
+    return {
+        "attachment_settings": attachment_settings,
+        "attachment_storage": build_storage(settings, attachment_settings),
+        "admin_map": AdminMap.load(),
+        "identity_cipher": IdentityCipher.from_settings(settings),
+        "categories": Categories.load(),
+        "appeal_policies": load_appeal_policies(),
+        "limit_settings": limit_settings,
+        "rate_limiters": limiters(limit_settings),
+    }
 
 
 DEFINITION = ServiceDefinition(
     name="intake",
     title="tiepdan intake",
-    version="0.1.0",
-    routers=[cases.router, units.router],
+    version="0.2.0",
+    routers=[
+        cases.router,
+        actions.router,
+        attachments.router,
+        identity.router,
+        identity.internal,
+        categories.router,
+        units.router,
+        open311.router,
+    ],
     metadata=Base.metadata,
     messaging=messaging,
     migrations=Path(__file__).parent / "migrations",
@@ -36,4 +66,6 @@ DEFINITION = ServiceDefinition(
 
 
 def create_intake_app(settings: Settings, *, bus: Bus | None = None) -> FastAPI:
-    return create_app(DEFINITION, settings, bus=bus)
+    app = create_app(DEFINITION, settings, bus=bus)
+    app.add_middleware(AbuseLimits)
+    return app

@@ -6,19 +6,18 @@ from fastapi import APIRouter, Header, Request
 from fastapi.responses import JSONResponse
 
 from services.intake.cases import repository
-from services.intake.cases.schemas import (
-    CaseCreate,
-    CaseCreated,
-    CaseKind,
-    CasePublic,
-    DeadlineRead,
-    TimelineRead,
-    UnitRef,
-)
+from services.intake.cases.schemas import CaseCreate, CaseCreated, CasePublic
 from services.intake.cases.secrets import normalise_tracking_code, token_matches
 from services.intake.cases.service import submit_case
+from services.intake.cases.view import build_view
 from shared.db import DbSession
-from shared.errors import Conflict, NotFound, Unprocessable, problem_responses
+from shared.errors import (
+    Conflict,
+    NotFound,
+    TooManyRequests,
+    Unprocessable,
+    problem_responses,
+)
 
 router = APIRouter(prefix="/v1/cases", tags=["cases"])
 
@@ -27,7 +26,7 @@ router = APIRouter(prefix="/v1/cases", tags=["cases"])
     "",
     status_code=201,
     response_model=CaseCreated,
-    responses=problem_responses(Conflict, Unprocessable),
+    responses=problem_responses(Conflict, Unprocessable, TooManyRequests),
 )
 async def file_case(
     body: CaseCreate,
@@ -43,7 +42,9 @@ async def file_case(
         outbox=state.outbox,
         admin_map=state.admin_map,
         cipher=state.identity_cipher,
+        categories=state.categories,
         idempotency_key=idempotency_key,
+        contact_limiter=state.rate_limiters["contact"],
     )
     return JSONResponse(
         created,
@@ -55,6 +56,7 @@ async def file_case(
 @router.get("/{tracking_code}", response_model=CasePublic, responses=problem_responses(NotFound))
 async def view_case(
     tracking_code: str,
+    request: Request,
     session: DbSession,
     x_case_token: Annotated[str | None, Header()] = None,
 ) -> CasePublic:
@@ -63,26 +65,4 @@ async def view_case(
     if case is None:
         raise NotFound(f"no case with tracking code {tracking_code}")
     full = x_case_token is not None and token_matches(x_case_token, case.access_token_hash)
-    deadlines = [
-        DeadlineRead(kind=d.kind, due_at=d.due_at, state=d.state, basis=d.basis)
-        for d in await repository.deadlines(session, case.id)
-    ]
-    view = CasePublic(
-        tracking_code=case.tracking_code,
-        kind=CaseKind(case.kind),
-        status=case.status,
-        submitted_at=case.submitted_at,
-        deadlines=deadlines,
-    )
-    if case.kind == CaseKind.denunciation and not full:
-        return view  # a denunciation's public view: status and deadlines only
-    view.category = case.category
-    if case.unit_code and case.unit_name:
-        view.unit = UnitRef(code=case.unit_code, name=case.unit_name)
-    view.timeline = [
-        TimelineRead(status=t.status, step=t.step, at=t.at, note=t.note)
-        for t in await repository.timeline(session, case.id)
-    ]
-    if full:
-        view.title, view.description = case.title, case.description
-    return view
+    return await build_view(session, case, full=full, cipher=request.app.state.identity_cipher)

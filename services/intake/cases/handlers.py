@@ -1,41 +1,132 @@
 """Keeping the citizen's view current from routing's and notification's events.
 
-Events may arrive twice (the consumer drops the second) or, across producers, out of order:
-a status is applied only if its event is newer than the one that set the current status.
+Every unit step carries the public `status` after it and a `public_note`, so one handler
+serves them all without knowing each step's rules. Events may arrive twice (the consumer
+drops the second; the timeline's event-id key drops a replay under another delivery) or,
+across partitions and producers, out of order: a field is overwritten only by an event
+newer than the one that last set it.
 """
 
 from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.intake.actions.models import CaseMessage
 from services.intake.cases import repository
 from services.intake.cases.models import CaseDeadline, TimelineEntry
-from shared.events import CASE_ROUTED, DEADLINE_SET, CaseRouted, DeadlineSet, Envelope
+from shared.events import (
+    CASE_ACCEPTED,
+    CASE_ASSIGNED,
+    CASE_CLOSED,
+    CASE_DIALOGUE_HELD,
+    CASE_DIALOGUE_SCHEDULED,
+    CASE_EXTENDED,
+    CASE_INFO_REQUESTED,
+    CASE_MESSAGE_ADDED,
+    CASE_RECLASSIFIED,
+    CASE_REJECTED,
+    CASE_RESOLVED,
+    CASE_RESUMED,
+    CASE_ROUTED,
+    CASE_SUSPENDED,
+    CASE_TRANSFERRED,
+    DEADLINE_SET,
+    CaseMessageAdded,
+    CaseResolved,
+    DeadlineSet,
+    Envelope,
+    UnitStep,
+)
 from shared.messaging.consumer import Handler
 
+STEP_TYPES = (
+    CASE_ROUTED,
+    CASE_ACCEPTED,
+    CASE_REJECTED,
+    CASE_TRANSFERRED,
+    CASE_ASSIGNED,
+    CASE_INFO_REQUESTED,
+    CASE_DIALOGUE_SCHEDULED,
+    CASE_DIALOGUE_HELD,
+    CASE_EXTENDED,
+    CASE_SUSPENDED,
+    CASE_RESUMED,
+    CASE_RESOLVED,
+    CASE_CLOSED,
+    CASE_RECLASSIFIED,
+)
+# Internal steps appear in the citizen's timeline only when the unit wrote a public note.
+INTERNAL_STEPS = frozenset({CASE_ASSIGNED})
 
-async def on_case_routed(session: AsyncSession, event: Envelope) -> None:
-    data = event.parse(CaseRouted)
+
+async def on_unit_step(session: AsyncSession, event: Envelope) -> None:
+    step = event.parse(UnitStep)
     case = await repository.for_update(session, event.case_id)
     if case is None:
-        raise LookupError(f"case.routed for unknown case {event.case_id}")
-    if event.time >= case.status_at:
-        case.status, case.status_at = "routed", event.time
-        case.unit_code, case.unit_name = data.unit_code, data.unit_name
+        raise LookupError(f"{event.type} for unknown case {event.case_id}")
+    newest = event.time >= case.status_at
+    if newest:
+        case.status, case.status_at = step.status, event.time
+        if event.type == CASE_RECLASSIFIED:
+            case.kind = step.kind
+    unit_name = event.data.get("unit_name")
+    if isinstance(unit_name, str) and (case.unit_at is None or event.time >= case.unit_at):
+        case.unit_code, case.unit_name, case.unit_at = step.unit_code, unit_name, event.time
+        case.remote_area = bool(event.data.get("remote_area", False))
+    elif case.unit_code is None:
+        case.unit_code = step.unit_code  # named later, when the routing event arrives
+    if event.type == CASE_RESOLVED:
+        resolved = event.parse(CaseResolved)
+        if case.resolved_on is None or resolved.resolved_on >= case.resolved_on:
+            case.resolved_on = resolved.resolved_on
+            case.resolution = {
+                "summary": resolved.summary,
+                "decision_ref": resolved.decision_ref,
+                "resolved_on": resolved.resolved_on.isoformat(),
+                "publish": resolved.publish,
+            }
+    note = step.public_note
+    if event.type == CASE_ROUTED and note is None:
+        note = f"{event.data.get('unit_name')}: {event.data.get('reason')}"
+    if event.type in INTERNAL_STEPS and note is None:
+        return
+    if await session.get(TimelineEntry, event.id) is None:
+        session.add(
+            TimelineEntry(
+                event_id=event.id,
+                case_id=case.id,
+                at=event.time,
+                status=step.status,
+                step=event.type.removeprefix("case."),
+                note=note,
+            )
+        )
+
+
+async def on_message_added(session: AsyncSession, event: Envelope) -> None:
+    data = event.parse(CaseMessageAdded)
+    if data.visibility != "citizen" or not data.text:
+        return  # internal notes never reach intake's view
+    if await session.get(CaseMessage, data.message_id) is not None:
+        return  # ours (written when the citizen posted it), or a replay
+    if await repository.for_update(session, event.case_id) is None:
+        raise LookupError(f"case.message_added for unknown case {event.case_id}")
     session.add(
-        TimelineEntry(
-            event_id=event.id,
-            case_id=case.id,
+        CaseMessage(
+            id=data.message_id,
+            case_id=event.case_id,
+            author=data.author,
+            text=data.text,
             at=event.time,
-            status="routed",
-            step="routed",
-            note=f"{data.unit_name}: {data.reason}",
         )
     )
 
 
 async def on_deadline_set(session: AsyncSession, event: Envelope) -> None:
     data = event.parse(DeadlineSet)
+    # Lock the case: two deadline events for one case never race to insert the same row.
+    if await repository.for_update(session, event.case_id) is None:
+        raise LookupError(f"deadline.set for unknown case {event.case_id}")
     deadline = await session.get(CaseDeadline, data.deadline_id)
     if deadline is None:
         session.add(
@@ -51,10 +142,12 @@ async def on_deadline_set(session: AsyncSession, event: Envelope) -> None:
         )
     elif event.time >= deadline.updated_by_event_at:
         deadline.due_at, deadline.state = data.due_at, data.state
+        deadline.basis = data.basis
         deadline.updated_by_event_at = event.time
 
 
 HANDLERS: dict[str, Handler] = {
-    CASE_ROUTED: on_case_routed,
+    **dict.fromkeys(STEP_TYPES, on_unit_step),
+    CASE_MESSAGE_ADDED: on_message_added,
     DEADLINE_SET: on_deadline_set,
 }

@@ -1,10 +1,10 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Float, ForeignKey, Integer, LargeBinary, String, Text, Uuid
+from sqlalchemy import JSON, Date, Float, ForeignKey, Integer, LargeBinary, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.intake.database import Base
@@ -30,13 +30,28 @@ class Case(Base):
     target: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     publish_consent: Mapped[bool]
     channel: Mapped[str] = mapped_column(String(16))
-    submitted_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    submitted_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
 
     status: Mapped[str] = mapped_column(String(32))
     unit_code: Mapped[str | None] = mapped_column(String(16))
     unit_name: Mapped[str | None] = mapped_column(String(200))
     # The time of the newest event applied to `status`: an older event never overwrites it.
     status_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # The time of the newest event that named the responsible unit (routed, transferred).
+    unit_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # The responsible unit is in a remote area (from routing): longer periods to appeal.
+    remote_area: Mapped[bool | None]
+
+    dialogue: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    media_url: Mapped[str | None] = mapped_column(String(500))
+    # {summary, decision_ref, resolved_on, publish}: the unit's answer, from case.resolved.
+    resolution: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    resolved_on: Mapped[date | None] = mapped_column(Date)
+    rating_score: Mapped[int | None] = mapped_column(Integer)
+    rating_comment: Mapped[str | None] = mapped_column(String(2000))
+    # A second-time complaint points at the first; the first names its second.
+    appeal_of: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    appealed_as: Mapped[str | None] = mapped_column(String(16))
 
 
 class Submitter(Base):
@@ -48,6 +63,9 @@ class Submitter(Base):
         Uuid, ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True
     )
     ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+    # SHA-256 of the opaque reference the notification service resolves to the citizen's
+    # address at delivery time (the reference travels in events; the address never does).
+    contact_ref_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
 
 
 class CaseDeadline(Base):

@@ -1,13 +1,25 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Self
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, model_validator
 
 from shared.text import Text
+
+
+def _not_blank(value: str) -> str:
+    # shared.text.Text checks the length before stripping: "   " would pass as "".
+    if not value:
+        raise ValueError("must not be blank")
+    return value
+
+
+def Words(max_length: int) -> type[str]:
+    """Text that must say something: NFC, stripped, 1..max_length characters, not blank."""
+    return Annotated[Text(1, max_length), AfterValidator(_not_blank)]  # type: ignore[return-value]
 
 
 class CaseKind(StrEnum):
@@ -45,7 +57,7 @@ class LocationIn(_In):
 
 
 class SubmitterIn(_In):
-    full_name: Text(1, 200)  # type: ignore[valid-type]
+    full_name: Words(200)  # type: ignore[valid-type]
     national_id: Annotated[str, Field(pattern=r"^\d{9}(\d{3})?$")] | None = None
     phone: Annotated[str, Field(pattern=r"^\+?[0-9 .-]{8,20}$")] | None = None
     email: EmailStr | None = None
@@ -66,16 +78,24 @@ class TargetIn(_In):
         return not (self.unit_code or self.decision_ref or self.person)
 
 
+class DialogueIn(_In):
+    """What a dialogue request asks the head of the unit to discuss, and when the citizen can."""
+
+    topic: Words(500)  # type: ignore[valid-type]
+    preferred_dates: Annotated[list[date], Field(max_length=10)] = Field(default_factory=list)
+
+
 class CaseCreate(_In):
     kind: CaseKind
-    title: Text(1, 200)  # type: ignore[valid-type]
-    description: Text(1, 20000)  # type: ignore[valid-type]
+    title: Words(200)  # type: ignore[valid-type]
+    description: Words(20000)  # type: ignore[valid-type]
     category: Annotated[str, Field(pattern=r"^[a-z0-9_.-]{1,64}$")] | None = None
     location: LocationIn
     submitter: SubmitterIn | None = None
     target: TargetIn | None = None
     publish_consent: bool = False
     channel: Channel = Channel.web
+    dialogue: DialogueIn | None = None
 
 
 class UnitRef(BaseModel):
@@ -105,6 +125,31 @@ class CaseCreated(BaseModel):
     submitted_at: datetime
 
 
+class ResolutionRead(BaseModel):
+    summary: str
+    decision_ref: str | None = None
+    resolved_on: date
+
+
+class MessageRead(BaseModel):
+    id: uuid.UUID
+    author: str
+    text: str
+    at: datetime
+
+
+class AttachmentRead(BaseModel):
+    id: uuid.UUID
+    filename: str
+    content_type: str
+    size: int
+
+
+class RatingRead(BaseModel):
+    score: int
+    comment: str | None = None
+
+
 class CasePublic(BaseModel):
     tracking_code: str
     kind: CaseKind
@@ -114,5 +159,14 @@ class CasePublic(BaseModel):
     submitted_at: datetime
     deadlines: list[DeadlineRead] = Field(default_factory=list)
     timeline: list[TimelineRead] = Field(default_factory=list)
+    resolution: ResolutionRead | None = None
+    # The citizen's full view only (with X-Case-Token):
     title: str | None = None
     description: str | None = None
+    submitter: dict[str, str] | None = None
+    dialogue: dict[str, object] | None = None
+    messages: list[MessageRead] | None = None
+    attachments: list[AttachmentRead] | None = None
+    rating: RatingRead | None = None
+    appeal_of: str | None = None  # the first case's tracking code, for a second-time complaint
+    appealed_as: str | None = None  # the second-time case's tracking code

@@ -12,51 +12,29 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake.cases.models import Case, IdempotencyRecord, Submitter, TimelineEntry
-from services.intake.cases.schemas import CaseCreate, CaseCreated, CaseKind
+from services.intake.cases.rules import check_filing_rules
+from services.intake.cases.schemas import CaseCreate, CaseCreated
 from services.intake.cases.secrets import (
     IdentityCipher,
     hash_token,
     new_access_token,
     new_tracking_code,
 )
-from shared.errors import Conflict, Unprocessable
-from shared.events import CASE_SUBMITTED, CaseSubmitted, Location, Target, new_event
+from services.intake.categories.registry import Categories
+from services.intake.limits.buckets import RateLimiter, contact_key
+from shared.errors import Conflict
+from shared.events import (
+    CASE_SUBMITTED,
+    CaseSubmitted,
+    DialoguePreference,
+    Location,
+    Target,
+    new_event,
+)
 from shared.geography import AdminMap
 from shared.messaging.outbox import Outbox
 
 SOURCE = "intake"
-# Who must be named and reachable: complaints and denunciations are processed only for an
-# identified person (Luật Khiếu nại Điều 8, Luật Tố cáo Điều 23, 25); a dialogue needs someone
-# to invite. Petitions and feedback may be anonymous.
-NAMED_KINDS = frozenset({CaseKind.complaint, CaseKind.denunciation, CaseKind.dialogue_request})
-
-
-def check_filing_rules(body: CaseCreate, admin_map: AdminMap) -> None:
-    if body.kind in NAMED_KINDS:
-        if body.submitter is None:
-            raise Unprocessable.field(
-                ["submitter"], f"a {body.kind.value} needs a named submitter (not anonymous)"
-            )
-        if not body.submitter.reachable:
-            raise Unprocessable.field(
-                ["submitter"],
-                f"a {body.kind.value} needs a way to reach the submitter: phone, email or address",
-            )
-    if body.kind is CaseKind.denunciation and (body.target is None or body.target.empty):
-        raise Unprocessable.field(
-            ["target"],
-            "a denunciation must name whom or what it denounces "
-            "(unit_code, decision_ref or person)",
-        )
-    if body.location.unit_code is None:
-        raise Unprocessable.field(
-            ["location", "unit_code"],
-            "required: no boundaries file is configured to place lat/lon in a commune",
-        )
-    if admin_map.get(body.location.unit_code) is None:
-        raise Unprocessable.field(
-            ["location", "unit_code"], f"unknown unit code {body.location.unit_code!r}"
-        )
 
 
 def request_fingerprint(body: CaseCreate) -> str:
@@ -70,16 +48,24 @@ async def submit_case(
     outbox: Outbox,
     admin_map: AdminMap,
     cipher: IdentityCipher,
+    categories: Categories,
     idempotency_key: str | None,
+    media_url: str | None = None,
+    contact_limiter: RateLimiter | None = None,
 ) -> tuple[int, dict[str, Any]]:
     """File a case; with an idempotency key, a retry gets the first answer again."""
-    check_filing_rules(body, admin_map)
+    check_filing_rules(body, admin_map, categories)
     fingerprint = request_fingerprint(body)
     if idempotency_key is not None:
         replay = await _claim_key(session, idempotency_key, fingerprint)
         if replay is not None:
             status, stored = replay
             return status, cipher.decrypt(stored["sealed"].encode())
+    # Counted only for a valid new case: a corrected retry or a replay costs nothing.
+    if contact_limiter is not None and body.submitter is not None:
+        key = contact_key(body.submitter.phone, body.submitter.email)
+        if key is not None:
+            contact_limiter.check(key, "from this contact")
 
     now = datetime.now(UTC)
     token = new_access_token()
@@ -101,15 +87,21 @@ async def submit_case(
         submitted_at=now,
         status="submitted",
         status_at=now,
+        dialogue=body.dialogue.model_dump(mode="json") if body.dialogue else None,
+        media_url=media_url,
     )
     session.add(case)
+    contact_ref: str | None = None
     if body.submitter is not None:
+        if body.submitter.email or body.submitter.phone:
+            contact_ref = new_access_token()
         session.add(
             Submitter(
                 case_id=case.id,
                 ciphertext=cipher.encrypt(
                     body.submitter.model_dump(mode="json", exclude_none=True)
                 ),
+                contact_ref_hash=hash_token(contact_ref) if contact_ref else None,
             )
         )
     event = new_event(
@@ -129,6 +121,8 @@ async def submit_case(
             submitted_at=now,
             anonymous=body.submitter is None,
             publish_consent=case.publish_consent,
+            dialogue=DialoguePreference(**body.dialogue.model_dump()) if body.dialogue else None,
+            contact_ref=contact_ref,
         ),
     )
     session.add(

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.intake.cases.schemas import Words
+from shared.text import Text
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class MessageCreate(_In):
+    text: Words(5000)  # type: ignore[valid-type]
+
+
+class WithdrawCreate(_In):
+    reason: Text(1, 2000) | None = None  # type: ignore[valid-type]
+
+
+class RatingCreate(_In):
+    score: Annotated[int, Field(ge=1, le=5)]
+    comment: Text(1, 2000) | None = None  # type: ignore[valid-type]
+
+
+class AppealCreate(_In):
+    reason: Words(5000)  # type: ignore[valid-type]
+
+
+class MessageCreated(BaseModel):
+    id: uuid.UUID
+    at: datetime
+
+
+class StatusChanged(BaseModel):
+    tracking_code: str
+    status: str
+    at: datetime
+
+
+class AppealCreated(BaseModel):
+    tracking_code: str
+    status: str
+    new_case_id: uuid.UUID
+    new_tracking_code: str
+    at: datetime

@@ -1,0 +1,248 @@
+"""What the citizen does on their case with its token: write, withdraw, rate, appeal."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import yaml
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.intake.actions.models import CaseMessage
+from services.intake.cases import repository
+from services.intake.cases.models import Case, CaseDeadline, Submitter, TimelineEntry
+from services.intake.cases.secrets import (
+    new_tracking_code,
+    normalise_tracking_code,
+    token_matches,
+)
+from shared.errors import Conflict, Forbidden, NotFound
+from shared.events import (
+    CASE_APPEALED,
+    CASE_MESSAGE_ADDED,
+    CASE_RATED,
+    CASE_WITHDRAWN,
+    CaseAppealed,
+    CaseMessageAdded,
+    CaseRated,
+    CaseWithdrawn,
+    new_event,
+)
+from shared.messaging.outbox import Outbox
+
+SOURCE = "intake"
+LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
+WITHDRAWABLE = frozenset({"submitted", "routed", "accepted", "info_requested"})
+NO_MORE_MESSAGES = frozenset({"withdrawn", "closed"})
+ANSWERED = frozenset({"resolved", "closed"})
+
+
+@dataclass(frozen=True)
+class AppealPolicy:
+    days: int
+    remote_days: int
+    basis: str
+    second_time_appealable: bool
+
+
+def load_appeal_policies(path: Path | None = None) -> dict[str, AppealPolicy]:
+    raw: dict[str, Any] = yaml.safe_load(
+        (path or Path(__file__).with_name("appeals.yaml")).read_text(encoding="utf-8")
+    )
+    return {kind: AppealPolicy(**values) for kind, values in raw.items()}
+
+
+async def citizen_case(session: AsyncSession, tracking_code: str, token: str | None) -> Case:
+    """The case, locked for writing its events in order; 404 unknown, 403 wrong token."""
+    found = await repository.by_tracking_code(session, normalise_tracking_code(tracking_code))
+    if found is None:
+        raise NotFound(f"no case with tracking code {tracking_code}")
+    if token is None or not token_matches(token, found.access_token_hash):
+        raise Forbidden("X-Case-Token is missing or does not match this case")
+    case = await repository.for_update(session, found.id)
+    assert case is not None
+    return case
+
+
+async def add_message(session: AsyncSession, case: Case, text: str, outbox: Outbox) -> CaseMessage:
+    if case.status in NO_MORE_MESSAGES:
+        raise Conflict(f"the case is {case.status}: no more messages can be added")
+    now = datetime.now(UTC)
+    message = CaseMessage(id=uuid.uuid4(), case_id=case.id, author="citizen", text=text, at=now)
+    session.add(message)
+    data = CaseMessageAdded(
+        message_id=message.id, author="citizen", visibility="citizen", text=text, actor="citizen"
+    )
+    await outbox.add(
+        session, new_event(CASE_MESSAGE_ADDED, source=SOURCE, case_id=case.id, at=now, data=data)
+    )
+    await session.flush()
+    return message
+
+
+async def withdraw(session: AsyncSession, case: Case, reason: str | None, outbox: Outbox) -> None:
+    if case.status not in WITHDRAWABLE:
+        raise Conflict(
+            f"a case that is {case.status} cannot be withdrawn; "
+            f"withdrawal is possible while it is {', '.join(sorted(WITHDRAWABLE))}"
+        )
+    now = datetime.now(UTC)
+    event = new_event(
+        CASE_WITHDRAWN, source=SOURCE, case_id=case.id, at=now, data=CaseWithdrawn(reason=reason)
+    )
+    _set_status(session, case, "withdrawn", now, event.id, step="withdrawn")
+    await outbox.add(session, event)
+    await session.flush()
+
+
+async def rate(
+    session: AsyncSession, case: Case, score: int, comment: str | None, outbox: Outbox
+) -> None:
+    if case.status not in ANSWERED or case.resolved_on is None:
+        raise Conflict(f"the case is {case.status}: it can be rated once it is resolved")
+    if case.rating_score is not None:
+        raise Conflict("this case was already rated")
+    case.rating_score, case.rating_comment = score, comment
+    now = datetime.now(UTC)
+    data = CaseRated(score=score, comment=comment)
+    await outbox.add(
+        session, new_event(CASE_RATED, source=SOURCE, case_id=case.id, at=now, data=data)
+    )
+    await session.flush()
+
+
+def appeal_closes_at(
+    case: Case, deadlines: list[CaseDeadline], policy: AppealPolicy
+) -> datetime | None:
+    """When the window to contest closes; None while there is nothing to contest yet.
+
+    The notification service's `appeal_window` deadline wins (it knows the calendar);
+    otherwise `days` (`remote_days` where routing said the unit is remote) after the
+    resolution, or after the resolution deadline passed without one (Khiếu nại Điều 33), to
+    the end of that local day (the event's day not counted).
+    """
+    for d in deadlines:
+        if d.kind == "appeal_window" and d.due_at is not None:
+            return d.due_at
+    days = timedelta(days=policy.remote_days if case.remote_area else policy.days)
+    if case.resolved_on is not None:
+        return _end_of_local_day(case.resolved_on + days)
+    for d in deadlines:
+        if d.kind == "resolve" and d.state == "breached" and d.due_at is not None:
+            return _end_of_local_day(d.due_at.astimezone(LOCAL).date() + days)
+    return None
+
+
+def _end_of_local_day(day: date) -> datetime:
+    return datetime.combine(day, time(23, 59, 59), LOCAL).astimezone(UTC)
+
+
+async def appeal(
+    session: AsyncSession,
+    case: Case,
+    reason: str,
+    *,
+    outbox: Outbox,
+    policies: dict[str, AppealPolicy],
+    now: datetime | None = None,
+) -> Case:
+    """Contest the resolution: a complaint's appeal opens a second-time complaint."""
+    now = now or datetime.now(UTC)
+    policy = policies.get(case.kind)
+    if policy is None:
+        raise Conflict(
+            f"a {case.kind} is not appealed: rate the answer, or file a new case "
+            "(a denunciation's re-denunciation goes to the superior unit, Luật Tố cáo Điều 37)"
+        )
+    if case.appealed_as is not None:
+        raise Conflict(f"already appealed as {case.appealed_as}")
+    if case.appeal_of is not None and not policy.second_time_appealable:
+        raise Conflict(
+            "a second-time complaint's decision is contested in court, not by appeal "
+            f"({policy.basis})"
+        )
+    if case.status in ("withdrawn", "rejected"):
+        raise Conflict(f"the case is {case.status}: there is no resolution to contest")
+    closes_at = appeal_closes_at(case, await repository.deadlines(session, case.id), policy)
+    if closes_at is None:
+        raise Conflict(
+            f"the case is {case.status}: it can be appealed once resolved, or once the "
+            f"resolution deadline passed without a decision ({policy.basis})"
+        )
+    if now > closes_at:
+        raise Conflict(
+            f"the appeal window closed at {closes_at.isoformat()} ({policy.basis}: "
+            f"{policy.days} days, {policy.remote_days} in remote areas)"
+        )
+    second = await _second_time_case(session, case, reason, now)
+    event = new_event(
+        CASE_APPEALED,
+        source=SOURCE,
+        case_id=case.id,
+        at=now,
+        data=CaseAppealed(
+            reason=reason, new_case_id=second.id, new_tracking_code=second.tracking_code
+        ),
+    )
+    case.appealed_as = second.tracking_code
+    _set_status(session, case, "appealed", now, event.id, step="appealed")
+    await outbox.add(session, event)
+    await session.flush()
+    return second
+
+
+async def _second_time_case(session: AsyncSession, case: Case, reason: str, now: datetime) -> Case:
+    """The read model's row for the case routing opens from the appeal, so the citizen can
+    follow it with the same token; routing's events about it find it here."""
+    target = dict(case.target or {})
+    if case.resolution and case.resolution.get("decision_ref"):
+        target["decision_ref"] = case.resolution["decision_ref"]
+    second = Case(
+        id=uuid.uuid4(),
+        tracking_code=new_tracking_code(),
+        access_token_hash=case.access_token_hash,
+        kind=case.kind,
+        title=f"Khiếu nại lần hai: {case.title}"[:200],
+        description=reason,
+        category=case.category,
+        location_unit_code=case.location_unit_code,
+        address=case.address,
+        lat=case.lat,
+        lon=case.lon,
+        target=target or None,
+        publish_consent=case.publish_consent,
+        channel=case.channel,
+        submitted_at=now,
+        status="submitted",
+        status_at=now,
+        appeal_of=case.id,
+    )
+    session.add(second)
+    submitter = await session.get(Submitter, case.id)
+    if submitter is not None:
+        session.add(Submitter(case_id=second.id, ciphertext=submitter.ciphertext))
+    session.add(
+        TimelineEntry(
+            event_id=uuid.uuid4(), case_id=second.id, at=now, status="submitted", step="received"
+        )
+    )
+    return second
+
+
+def _set_status(
+    session: AsyncSession, case: Case, status: str, at: datetime, event_id: uuid.UUID, *, step: str
+) -> None:
+    case.status, case.status_at = status, at
+    session.add(TimelineEntry(event_id=event_id, case_id=case.id, at=at, status=status, step=step))
+
+
+async def messages(session: AsyncSession, case_id: uuid.UUID) -> list[CaseMessage]:
+    result = await session.execute(
+        select(CaseMessage).where(CaseMessage.case_id == case_id).order_by(CaseMessage.at)
+    )
+    return list(result.scalars())

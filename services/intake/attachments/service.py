@@ -1,0 +1,123 @@
+"""Attaching a file to a case: size and type checked on the bytes, stored, announced."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.intake.actions.models import CaseMessage
+from services.intake.attachments.models import Attachment
+from services.intake.attachments.storage import AttachmentSettings, ObjectStorage
+from services.intake.cases.models import Case
+from shared.errors import AppError, Conflict, Unprocessable
+from shared.events import CASE_MESSAGE_ADDED, CaseMessageAdded, new_event
+from shared.messaging.outbox import Outbox
+
+SOURCE = "intake"
+CLOSED = frozenset({"withdrawn", "closed"})
+# The declared type is not trusted: the first bytes say what a file is.
+SIGNATURES: tuple[tuple[str, bytes, int], ...] = (
+    ("image/jpeg", b"\xff\xd8\xff", 0),
+    ("image/png", b"\x89PNG\r\n\x1a\n", 0),
+    ("application/pdf", b"%PDF-", 0),
+    ("image/webp", b"WEBP", 8),
+)
+EXTENSIONS = {
+    "image/jpeg": "jpg",
+    "image/png": "png",
+    "application/pdf": "pdf",
+    "image/webp": "webp",
+}
+
+
+class PayloadTooLarge(AppError):
+    status, title, slug = 413, "Content Too Large", "too-large"
+
+
+class UnsupportedMediaType(AppError):
+    status, title, slug = 415, "Unsupported Media Type", "unsupported-media-type"
+
+
+def sniff(data: bytes) -> str | None:
+    for content_type, magic, offset in SIGNATURES:
+        if data[offset : offset + len(magic)] == magic:
+            if content_type == "image/webp" and not data.startswith(b"RIFF"):
+                continue
+            return content_type
+    return None
+
+
+def safe_filename(name: str | None, content_type: str) -> str:
+    stem = re.sub(r"[^\w.\- ]+", "_", (name or "").rsplit("/", 1)[-1].rsplit("\\", 1)[-1])
+    return (stem.strip(" .") or f"file.{EXTENSIONS[content_type]}")[:255]
+
+
+async def attach(
+    session: AsyncSession,
+    case: Case,
+    *,
+    data: bytes,
+    filename: str | None,
+    config: AttachmentSettings,
+    storage: ObjectStorage,
+    outbox: Outbox,
+) -> Attachment:
+    if case.status in CLOSED:
+        raise Conflict(f"the case is {case.status}: nothing more can be attached")
+    if len(data) > config.max_bytes:
+        raise PayloadTooLarge(f"a file may be at most {config.max_bytes} bytes")
+    if not data:
+        raise Unprocessable.field(["file"], "the file is empty")
+    content_type = sniff(data)
+    if content_type is None:
+        raise UnsupportedMediaType(
+            "accepted files: JPEG, PNG or WebP images and PDF documents",
+            accepted=[t for t, _, _ in SIGNATURES],
+        )
+    count = await session.scalar(
+        select(func.count()).select_from(Attachment).where(Attachment.case_id == case.id)
+    )
+    if (count or 0) >= config.max_per_case:
+        raise Conflict(f"a case may have at most {config.max_per_case} attachments")
+    attachment_id = uuid.uuid4()
+    key = f"{case.id}/{attachment_id}.{EXTENSIONS[content_type]}"
+    # Stored before the row commits: a crash leaves an orphan object, never a dangling row.
+    await storage.put(key, data, content_type)
+    now = datetime.now(UTC)
+    attachment = Attachment(
+        id=attachment_id,
+        case_id=case.id,
+        object_key=key,
+        filename=safe_filename(filename, content_type),
+        content_type=content_type,
+        size=len(data),
+        created_at=now,
+    )
+    session.add(attachment)
+    # The upload is a message in the conversation too, so the officials hear of it.
+    message = CaseMessage(
+        id=uuid.uuid4(),
+        case_id=case.id,
+        author="citizen",
+        text=f"Tệp đính kèm: {attachment.filename}",
+        at=now,
+    )
+    session.add(message)
+    data_event = CaseMessageAdded(
+        message_id=message.id,
+        author="citizen",
+        visibility="citizen",
+        text=message.text,
+        actor="citizen",
+        attachments=[key],
+    )
+    await outbox.add(
+        session,
+        new_event(CASE_MESSAGE_ADDED, source=SOURCE, case_id=case.id, at=now, data=data_event),
+    )
+    await session.flush()
+    return attachment

@@ -1,0 +1,91 @@
+"""The case as the public sees it, and as the citizen sees it with the case's token."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.intake.actions.service import messages
+from services.intake.attachments.models import Attachment
+from services.intake.cases import repository
+from services.intake.cases.models import Case, Submitter
+from services.intake.cases.schemas import (
+    AttachmentRead,
+    CaseKind,
+    CasePublic,
+    DeadlineRead,
+    MessageRead,
+    RatingRead,
+    ResolutionRead,
+    TimelineRead,
+    UnitRef,
+)
+from services.intake.cases.secrets import IdentityCipher
+
+
+def published_resolution(case: Case) -> ResolutionRead | None:
+    """The resolution, where the unit published it and the citizen consented."""
+    if case.resolution and case.resolution.get("publish") and case.publish_consent:
+        return _resolution(case)
+    return None
+
+
+def _resolution(case: Case) -> ResolutionRead | None:
+    if not case.resolution:
+        return None
+    return ResolutionRead(
+        summary=case.resolution["summary"],
+        decision_ref=case.resolution.get("decision_ref"),
+        resolved_on=date.fromisoformat(case.resolution["resolved_on"]),
+    )
+
+
+async def build_view(
+    session: AsyncSession, case: Case, *, full: bool, cipher: IdentityCipher
+) -> CasePublic:
+    view = CasePublic(
+        tracking_code=case.tracking_code,
+        kind=CaseKind(case.kind),
+        status=case.status,
+        submitted_at=case.submitted_at,
+        deadlines=[
+            DeadlineRead(kind=d.kind, due_at=d.due_at, state=d.state, basis=d.basis)
+            for d in await repository.deadlines(session, case.id)
+        ],
+    )
+    if case.kind == CaseKind.denunciation and not full:
+        return view  # a denunciation's public view: status and deadlines only
+    view.category = case.category
+    if case.unit_code and case.unit_name:
+        view.unit = UnitRef(code=case.unit_code, name=case.unit_name)
+    view.timeline = [
+        TimelineRead(status=t.status, step=t.step, at=t.at, note=t.note)
+        for t in await repository.timeline(session, case.id)
+    ]
+    view.resolution = _resolution(case) if full else published_resolution(case)
+    if not full:
+        return view
+    view.title, view.description, view.dialogue = case.title, case.description, case.dialogue
+    submitter = await session.get(Submitter, case.id)
+    if submitter is not None:
+        view.submitter = cipher.decrypt(submitter.ciphertext)
+    view.messages = [
+        MessageRead(id=m.id, author=m.author, text=m.text, at=m.at)
+        for m in await messages(session, case.id)
+    ]
+    files = await session.execute(
+        select(Attachment).where(Attachment.case_id == case.id).order_by(Attachment.created_at)
+    )
+    view.attachments = [
+        AttachmentRead(id=a.id, filename=a.filename, content_type=a.content_type, size=a.size)
+        for a in files.scalars()
+    ]
+    if case.rating_score is not None:
+        view.rating = RatingRead(score=case.rating_score, comment=case.rating_comment)
+    if case.appeal_of is not None:
+        first = await session.get(Case, case.appeal_of)
+        view.appeal_of = first.tracking_code if first else None
+    view.appealed_as = case.appealed_as
+    return view

@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel
+
+from services.intake.cases.schemas import CaseKind
+
+router = APIRouter(prefix="/v1/categories", tags=["categories"])
+
+
+class CategoryRead(BaseModel):
+    code: str
+    name_vi: str
+    name_en: str
+    kinds: list[str]
+
+
+class CategoryList(BaseModel):
+    items: list[CategoryRead]
+    next_cursor: str | None = None
+
+
+@router.get("", response_model=CategoryList)
+async def list_categories(
+    request: Request, kind: Annotated[CaseKind | None, Query()] = None
+) -> CategoryList:
+    """The categories a case can be filed under, optionally only those for one kind."""
+    registry = request.app.state.categories
+    items = registry.for_kind(kind.value) if kind else registry.items
+    return CategoryList(
+        items=[
+            CategoryRead(code=c.code, name_vi=c.name_vi, name_en=c.name_en, kinds=list(c.kinds))
+            for c in items
+        ]
+    )

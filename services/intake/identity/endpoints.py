@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from fastapi import APIRouter, Request
+
+from services.intake.identity.service import read_submitter, resolve_contact
+from shared.auth import CurrentPrincipal
+from shared.db import DbSession
+from shared.errors import Forbidden, NotFound, Unauthorized, problem_responses
+
+router = APIRouter(prefix="/v1/cases", tags=["officials"])
+
+
+@router.get(
+    "/{case_id}/submitter",
+    responses=problem_responses(Unauthorized, Forbidden, NotFound),
+)
+async def submitter_identity(
+    case_id: uuid.UUID, request: Request, session: DbSession, principal: CurrentPrincipal
+) -> dict[str, Any]:
+    """The submitter's identity, for officials of the responsible unit; every read logged."""
+    return await read_submitter(session, case_id, principal, request.app.state.identity_cipher)
+
+
+internal = APIRouter(prefix="/internal/v1", tags=["internal"])
+
+
+@internal.get("/contacts/{ref}", include_in_schema=False)
+async def contact(ref: str, request: Request, session: DbSession) -> dict[str, str]:
+    """For the notification service only (keep /internal off the public ingress): the
+    citizen's address per channel, by the opaque reference in case.submitted."""
+    return await resolve_contact(session, ref, request.app.state.identity_cipher)

@@ -1,0 +1,100 @@
+"""Reading a submitter's identity (resolving officials only, every read logged), and key
+rotation."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.intake.cases.models import Case, Submitter
+from services.intake.cases.secrets import IdentityCipher, hash_token
+from services.intake.identity.models import SubmitterRead
+from shared.auth import Principal, Role
+from shared.db import Database
+from shared.errors import Forbidden, NotFound
+
+# Only the officials who resolve the case; supervisors (people's inspection boards) and
+# admins never see a denouncer's identity (Luật Tố cáo Điều 8, 47).
+READERS = frozenset({Role.official, Role.unit_head})
+
+
+async def read_submitter(
+    session: AsyncSession, case_id: uuid.UUID, principal: Principal, cipher: IdentityCipher
+) -> dict[str, Any]:
+    case = await session.get(Case, case_id)
+    if case is None:
+        raise NotFound(f"no case {case_id}")
+    if principal.role not in READERS:
+        raise Forbidden(f"role {principal.role.value} never reads a submitter's identity")
+    if case.unit_code is None or principal.unit_code != case.unit_code:
+        raise Forbidden(
+            f"only officials of the responsible unit ({case.unit_code or 'not yet routed'}) "
+            "read the submitter's identity"
+        )
+    submitter = await session.get(Submitter, case_id)
+    if submitter is None:
+        raise NotFound("this case was filed anonymously: there is no identity to read")
+    session.add(
+        SubmitterRead(
+            id=uuid.uuid4(),
+            case_id=case_id,
+            actor=principal.sub,
+            role=principal.role.value,
+            unit_code=principal.unit_code,
+            at=datetime.now(UTC),
+        )
+    )
+    await session.flush()
+    return cipher.decrypt(submitter.ciphertext)
+
+
+async def resolve_contact(
+    session: AsyncSession, ref: str, cipher: IdentityCipher
+) -> dict[str, str]:
+    """The citizen's addresses by channel, for the notification service at delivery time.
+    Logged like every other read of an identity."""
+    submitter = (
+        await session.execute(
+            select(Submitter).where(Submitter.contact_ref_hash == hash_token(ref))
+        )
+    ).scalar()
+    if submitter is None:
+        raise NotFound("unknown contact reference")
+    session.add(
+        SubmitterRead(
+            id=uuid.uuid4(),
+            case_id=submitter.case_id,
+            actor="system:notification",
+            role="system",
+            unit_code=None,
+            at=datetime.now(UTC),
+        )
+    )
+    identity = cipher.decrypt(submitter.ciphertext)
+    channels = {"email": identity.get("email"), "sms": identity.get("phone")}
+    return {k: str(v) for k, v in channels.items() if v}
+
+
+async def rotate_identity_keys(
+    database: Database, cipher: IdentityCipher, *, batch_size: int = 500
+) -> int:
+    """Re-encrypt every identity with the newest key (the first of TIEPDAN_IDENTITY_KEYS);
+    afterwards the older keys can be dropped. One transaction per batch; safe to re-run."""
+    done = 0
+    last: uuid.UUID | None = None
+    while True:
+        async with database.transaction() as session:
+            query = select(Submitter).order_by(Submitter.case_id).limit(batch_size)
+            if last is not None:
+                query = query.where(Submitter.case_id > last)
+            rows = list((await session.execute(query.with_for_update())).scalars())
+            for row in rows:
+                row.ciphertext = cipher.rotate(row.ciphertext)
+            done += len(rows)
+        if len(rows) < batch_size:
+            return done
+        last = rows[-1].case_id

@@ -1,0 +1,124 @@
+"""Abuse limits: writes per client IP and new cases per contact (429 + Retry-After), body
+size (413), and text normalised to NFC on every way in."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import AsyncIterator
+
+import pytest
+
+from services.intake.limits.buckets import RateLimiter, contact_key
+from services.intake.open311.keys import create_key
+from tests.conftest import StackFactory
+from tests.support.stack import Stack
+
+NAMED = {"full_name": "Đỗ Văn Em", "phone": "0912 000 111"}
+
+
+def test_a_bucket_refills_at_its_rate() -> None:
+    now = [0.0]
+    bucket = RateLimiter(burst=2, per_second=0.5, clock=lambda: now[0])
+    assert bucket.take("a") is None and bucket.take("a") is None
+    assert bucket.take("a") == pytest.approx(2.0)
+    assert bucket.take("b") is None  # every key has its own bucket
+    now[0] = 2.0
+    assert bucket.take("a") is None
+
+
+def test_a_contact_is_one_key_however_it_is_written() -> None:
+    assert contact_key("0912 000 111", None) == contact_key("+84 912-000-111", None)
+    assert contact_key(None, "An@Example.vn") == contact_key(None, " an@example.vn")
+    assert contact_key(None, None) is None
+
+
+@pytest.fixture
+async def tight(
+    stack_factory: StackFactory, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[Stack]:
+    for name, value in {"IP_BURST": "6", "CONTACT_BURST": "2", "BODY_MAX_BYTES": "2048"}.items():
+        monkeypatch.setenv(f"TIEPDAN_LIMITS_{name}", value)
+    async with stack_factory(services=("intake",)) as stack:
+        yield stack
+
+
+async def test_new_cases_per_contact(tight: Stack) -> None:
+    client = tight["intake"]
+    petition = {
+        "kind": "petition",
+        "title": "Đề nghị",
+        "description": "Nội dung",
+        "location": {"unit_code": "06427"},
+        "submitter": NAMED,
+    }
+    bad = await client.post("/v1/cases", json={**petition, "category": "astrology"})
+    assert bad.status_code == 422  # a refused case costs nothing
+    for _ in range(2):
+        assert (await client.post("/v1/cases", json=petition)).status_code == 201
+    refused = await client.post(
+        "/v1/cases", json={**petition, "submitter": {**NAMED, "phone": "+84912000111"}}
+    )
+    assert refused.status_code == 429
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert int(refused.headers["retry-after"]) > 0
+    other = {**petition, "submitter": {"full_name": "Khác", "email": "khac@example.vn"}}
+    assert (await client.post("/v1/cases", json=other)).status_code == 201
+
+
+async def test_writes_per_client_ip(tight: Stack) -> None:
+    client = tight["intake"]
+    statuses = [
+        (
+            await client.post("/v1/cases/ABCDE-FGHJK/withdraw", headers={"X-Case-Token": "x"})
+        ).status_code
+        for _ in range(7)
+    ]
+    assert statuses == [404] * 6 + [429]
+    again = await client.post("/v1/cases/ABCDE-FGHJK/withdraw")
+    assert again.status_code == 429 and int(again.headers["retry-after"]) >= 1
+    assert (await client.get("/v1/categories")).status_code == 200  # reads are not limited
+
+
+async def test_request_bodies_are_bounded(tight: Stack) -> None:
+    client = tight["intake"]
+    big = {
+        "kind": "feedback",
+        "title": "x",
+        "description": "y" * 4000,
+        "location": {"unit_code": "06427"},
+    }
+    declared = await client.post("/v1/cases", json=big)
+    assert declared.status_code == 413
+    assert declared.headers["content-type"] == "application/problem+json"
+
+    async def chunks() -> AsyncIterator[bytes]:
+        for _ in range(10):
+            yield b" " * 512
+
+    chunked = await client.post(
+        "/v1/cases", content=chunks(), headers={"content-type": "application/json"}
+    )
+    assert chunked.status_code == 413
+    open311 = await client.post("/open311/v2/requests.xml", data={"description": "z" * 4000})
+    assert open311.status_code == 413
+    assert open311.content.startswith(b'<?xml version="1.0" encoding="utf-8"?>')
+    assert await tight.count("intake", "cases") == 0
+
+
+async def test_open311_text_is_stored_in_nfc(intake: Stack) -> None:
+    async with intake.database("intake").transaction() as session:
+        key = await create_key(session, "nfc")
+    nfd = unicodedata.normalize("NFD", "Cống thoát nước bị tắc ở ngõ 5")
+    filed = await intake["intake"].post(
+        "/open311/v2/requests.json",
+        data={
+            "api_key": key,
+            "service_code": "environment",
+            "address_id": "06427",
+            "description": nfd,
+        },
+    )
+    assert filed.status_code == 201, filed.text
+    code = filed.json()[0]["service_request_id"]
+    [request] = (await intake["intake"].get(f"/open311/v2/requests/{code}.json")).json()
+    assert request["description"] == unicodedata.normalize("NFC", nfd) != nfd

@@ -1,0 +1,156 @@
+"""The citizen's view follows every unit step and deadline, whatever order the events
+arrive in and however often."""
+
+from __future__ import annotations
+
+import random
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from tests.support.intake_events import deadline, now, publish, resolved, routed, step
+from tests.support.stack import Stack, wait_until
+
+
+async def test_shuffled_and_duplicated_events_give_the_same_view(intake: Stack) -> None:
+    created = await intake.submit(publish_consent=True)
+    case_id, code = created["id"], created["tracking_code"]
+    t = now() + timedelta(seconds=1)
+    answer = uuid.uuid4()
+    events = [
+        routed(case_id, t, unit_code="06427", name="UBND Xã Cai Kinh"),
+        deadline(case_id, t, deadline_id=answer),
+        step(
+            "case.accepted",
+            case_id,
+            at=t + timedelta(minutes=1),
+            status="accepted",
+            accepted_on=t.date().isoformat(),
+            public_note="Đã thụ lý",
+        ),
+        step(
+            "case.assigned",
+            case_id,
+            at=t + timedelta(minutes=2),
+            status="accepted",
+            assignee="chuyen-vien-1",
+        ),
+        step(
+            "case.transferred",
+            case_id,
+            at=t + timedelta(minutes=3),
+            status="routed",
+            unit_code="20",
+            from_unit_code="06427",
+            unit_name="UBND tỉnh Lạng Sơn",
+            reason="thẩm quyền của tỉnh",
+            public_note="Chuyển UBND tỉnh Lạng Sơn",
+        ),
+        step(
+            "case.info_requested",
+            case_id,
+            at=t + timedelta(minutes=4),
+            status="info_requested",
+            unit_code="20",
+            question="Ảnh chụp?",
+            public_note="Xin bổ sung ảnh",
+        ),
+        step(
+            "case.message_added",
+            case_id,
+            at=t + timedelta(minutes=4),
+            status="x",
+            message_id=str(uuid.uuid4()),
+            author="official",
+            visibility="citizen",
+            text="Xin gửi thêm ảnh cột đèn.",
+            actor="can-bo",
+        ),
+        step(
+            "case.message_added",
+            case_id,
+            at=t + timedelta(minutes=4),
+            status="x",
+            message_id=str(uuid.uuid4()),
+            author="official",
+            visibility="internal",
+            text=None,
+            actor="can-bo",
+        ),
+        resolved(case_id, t + timedelta(minutes=5), unit_code="20"),
+        deadline(case_id, t + timedelta(minutes=5), deadline_id=answer, state="met"),
+    ]
+    shuffled = events * 2
+    random.Random(7).shuffle(shuffled)
+    await publish(intake, *shuffled)
+
+    headers = {"X-Case-Token": created["access_token"]}
+
+    async def settled() -> dict[str, Any] | None:
+        view: dict[str, Any] = (
+            await intake["intake"].get(f"/v1/cases/{code}", headers=headers)
+        ).json()
+        done = (
+            view["status"] == "resolved"
+            and [d["state"] for d in view["deadlines"]] == ["met"]
+            and len(view["timeline"]) == 6
+            and view["messages"]
+            and view["unit"]["code"] == "20"
+        )
+        return view if done else None
+
+    view = await wait_until(settled, what="every event applied")
+    assert view["unit"] == {"code": "20", "name": "UBND tỉnh Lạng Sơn"}
+    assert [s["step"] for s in view["timeline"]] == [
+        "received",
+        "routed",
+        "accepted",
+        "transferred",
+        "info_requested",
+        "resolved",
+    ]  # the assignment is internal: no public note, no timeline entry
+    assert view["timeline"][3]["note"] == "Chuyển UBND tỉnh Lạng Sơn"
+    assert [m["text"] for m in view["messages"]] == ["Xin gửi thêm ảnh cột đèn."]
+    assert view["resolution"]["summary"] == "Đã sửa xong đèn đường."
+
+    public = (await intake["intake"].get(f"/v1/cases/{code}")).json()
+    assert public["resolution"]["decision_ref"] == "QĐ-12/2026"  # published, and consented
+    assert public["submitter"] is None and public["messages"] is None
+    assert public["title"] is None and public["description"] is None
+    # Duplicates were dropped: one timeline row per event, one deadline row.
+    assert await intake.count("intake", "case_timeline") == 6
+    assert await intake.count("intake", "case_deadlines") == 1
+
+
+async def test_an_older_event_never_overwrites_a_newer_status(intake: Stack) -> None:
+    created = await intake.submit()
+    case_id, code = created["id"], created["tracking_code"]
+    t = now() + timedelta(seconds=1)
+    await publish(
+        intake,
+        step("case.closed", case_id, at=t + timedelta(hours=1), status="closed"),
+        routed(case_id, t),
+    )
+
+    async def both() -> dict[str, Any] | None:
+        view: dict[str, Any] = (await intake["intake"].get(f"/v1/cases/{code}")).json()
+        return view if len(view["timeline"]) == 3 else None
+
+    view = await wait_until(both, what="both events applied")
+    assert view["status"] == "closed"
+    assert view["unit"]["code"] == "06427"  # the late routing still names the unit
+
+
+async def test_no_resolution_is_public_without_the_citizens_consent(intake: Stack) -> None:
+    created = await intake.submit(publish_consent=False)
+    t = now() + timedelta(seconds=1)
+    await publish(intake, routed(created["id"], t), resolved(created["id"], t, publish=True))
+    path = f"/v1/cases/{created['tracking_code']}"
+
+    async def done() -> dict[str, Any] | None:
+        view: dict[str, Any] = (await intake["intake"].get(path)).json()
+        return view if view["status"] == "resolved" else None
+
+    assert (await wait_until(done, what="resolved"))["resolution"] is None
+    full = await intake["intake"].get(path, headers={"X-Case-Token": created["access_token"]})
+    assert full.json()["resolution"]["summary"]  # the citizen always sees their own answer
