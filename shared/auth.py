@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hmac
 import json
 import time
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from shared.errors import Forbidden, Unauthorized
-from shared.settings import Settings
+from shared.settings import Environment, Settings
 
 DEV_KID = "tiepdan-dev"
 
@@ -141,6 +142,26 @@ async def current_principal(
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+async def require_internal_caller(
+    request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)
+) -> None:
+    """Service-to-service calls: the bearer must be TIEPDAN_INTERNAL_TOKEN."""
+    settings: Settings = request.app.state.settings
+    expected = settings.internal_token.get_secret_value()
+    if not expected:
+        if settings.env is Environment.development:
+            return
+        raise Forbidden("internal API disabled: TIEPDAN_INTERNAL_TOKEN is not set")
+    given = credentials.credentials if credentials is not None else ""
+    if not hmac.compare_digest(given.encode(), expected.encode()):
+        raise Unauthorized(
+            "internal API: bad or missing service token", headers={"WWW-Authenticate": "Bearer"}
+        )
+
+
+InternalCaller = Depends(require_internal_caller)
 
 
 def require_unit_access(principal: Principal, unit_code: str, *, parent_code: str | None) -> None:

@@ -72,6 +72,10 @@ class Settings(BaseSettings):
     # readable with any (key rotation). Empty in development: a key is kept under data_dir.
     identity_keys: str = ""
 
+    # The shared secret services present to each other's /internal endpoints (bearer).
+    # Empty: internal endpoints answer only in development.
+    internal_token: SecretStr = SecretStr("")
+
     log_level: str = "INFO"
     log_format: str = Field(default="json", pattern="^(json|console)$")
     # A named crash point for fault-injection tests ("" = none); see shared/faults.py.

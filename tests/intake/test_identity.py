@@ -129,10 +129,18 @@ async def test_the_notification_service_resolves_a_contact_reference(intake: Sta
     assert anonymous.data.get("contact_ref") is None
     ref = named.data["contact_ref"]
     assert "an@example.vn" not in named.model_dump_json()
-    answer = await intake["intake"].get(f"/internal/v1/contacts/{ref}")
+    token = intake.settings["intake"].internal_token.get_secret_value()
+    service = {"Authorization": f"Bearer {token}"} if token else {}
+    answer = await intake["intake"].get(f"/internal/v1/contacts/{ref}", headers=service)
     assert answer.json() == {"email": "an@example.vn", "sms": PHONE}
     assert await intake.count("intake", "submitter_reads", actor="system:notification") == 1
-    assert (await intake["intake"].get("/internal/v1/contacts/forged")).status_code == 404
+    forged = await intake["intake"].get("/internal/v1/contacts/forged", headers=service)
+    assert forged.status_code == 404
+    if token:  # production: only a caller holding the service token gets an address
+        for headers in ({}, {"Authorization": "Bearer guessed"}):
+            refused = await intake["intake"].get(f"/internal/v1/contacts/{ref}", headers=headers)
+            assert refused.status_code == 401
+        assert await intake.count("intake", "submitter_reads", actor="system:notification") == 1
 
 
 async def _two(probe: Any) -> list[Any] | None:

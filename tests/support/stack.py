@@ -162,6 +162,7 @@ async def production_settings(
         "identity_keys": identity_key,
         "data_dir": work_dir,
         "relay_poll_seconds": 0.2,
+        "internal_token": "internal-" + prefix,
         **overrides,
     }
     return {

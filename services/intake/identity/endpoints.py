@@ -6,7 +6,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from services.intake.identity.service import read_submitter, resolve_contact
-from shared.auth import CurrentPrincipal
+from shared.auth import CurrentPrincipal, InternalCaller
 from shared.db import DbSession
 from shared.errors import Forbidden, NotFound, Unauthorized, problem_responses
 
@@ -24,7 +24,7 @@ async def submitter_identity(
     return await read_submitter(session, case_id, principal, request.app.state.identity_cipher)
 
 
-internal = APIRouter(prefix="/internal/v1", tags=["internal"])
+internal = APIRouter(prefix="/internal/v1", tags=["internal"], dependencies=[InternalCaller])
 
 
 @internal.get("/contacts/{ref}", include_in_schema=False)

@@ -35,14 +35,15 @@ CONTACT_PREFIX = "contact:"
 class ContactResolver:
     """Asks intake for a citizen's address by opaque reference, at delivery time only."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, token: str = "") -> None:
         self.url = url.rstrip("/")
+        self.headers = {"Authorization": f"Bearer {token}"} if token else {}
 
     async def resolve(self, ref: str, channel: str) -> str:
         if not self.url:
             raise PermanentFailure("no contact resolver configured: citizen address unknown")
         async with httpx.AsyncClient(timeout=10) as client:
-            response = await client.get(f"{self.url}/{ref}")
+            response = await client.get(f"{self.url}/{ref}", headers=self.headers)
         if response.status_code == 404:
             raise PermanentFailure("contact reference unknown to intake")
         response.raise_for_status()
@@ -106,7 +107,9 @@ class Deliverer:
             max_attempts=notify.delivery_max_attempts,
             backoff_seconds=notify.delivery_backoff_seconds,
             lease_seconds=notify.lease_seconds,
-            resolver=ContactResolver(notify.contact_resolver_url),
+            resolver=ContactResolver(
+                notify.contact_resolver_url, settings.internal_token.get_secret_value()
+            ),
             metrics=metrics,
         )
 
