@@ -27,6 +27,7 @@ async def _assert_nothing_written(stack: Stack) -> None:
         pytest.param({k: v for k, v in VALID.items() if k != "title"}, ["title"], id="missing"),
         pytest.param({**VALID, "kind": "rumour"}, ["kind"], id="unknown-kind"),
         pytest.param({**VALID, "title": ""}, ["title"], id="empty-title"),
+        pytest.param({**VALID, "title": "   "}, ["title"], id="blank-title"),
         pytest.param({**VALID, "title": "x" * 201}, ["title"], id="title-too-long"),
         pytest.param({**VALID, "title": 42}, ["title"], id="wrong-type"),
         pytest.param(

@@ -6,7 +6,6 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.intake.cases.schemas import Words
 from shared.text import Text
 
 
@@ -15,7 +14,7 @@ class _In(BaseModel):
 
 
 class MessageCreate(_In):
-    text: Words(5000)  # type: ignore[valid-type]
+    text: Text(1, 5000)  # type: ignore[valid-type]
 
 
 class WithdrawCreate(_In):
@@ -28,7 +27,7 @@ class RatingCreate(_In):
 
 
 class AppealCreate(_In):
-    reason: Words(5000)  # type: ignore[valid-type]
+    reason: Text(1, 5000)  # type: ignore[valid-type]
 
 
 class MessageCreated(BaseModel):

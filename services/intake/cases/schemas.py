@@ -5,21 +5,9 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Self
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, model_validator
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
 
 from shared.text import Text
-
-
-def _not_blank(value: str) -> str:
-    # shared.text.Text checks the length before stripping: "   " would pass as "".
-    if not value:
-        raise ValueError("must not be blank")
-    return value
-
-
-def Words(max_length: int) -> type[str]:
-    """Text that must say something: NFC, stripped, 1..max_length characters, not blank."""
-    return Annotated[Text(1, max_length), AfterValidator(_not_blank)]  # type: ignore[return-value]
 
 
 class CaseKind(StrEnum):
@@ -57,7 +45,7 @@ class LocationIn(_In):
 
 
 class SubmitterIn(_In):
-    full_name: Words(200)  # type: ignore[valid-type]
+    full_name: Text(1, 200)  # type: ignore[valid-type]
     national_id: Annotated[str, Field(pattern=r"^\d{9}(\d{3})?$")] | None = None
     phone: Annotated[str, Field(pattern=r"^\+?[0-9 .-]{8,20}$")] | None = None
     email: EmailStr | None = None
@@ -81,14 +69,14 @@ class TargetIn(_In):
 class DialogueIn(_In):
     """What a dialogue request asks the head of the unit to discuss, and when the citizen can."""
 
-    topic: Words(500)  # type: ignore[valid-type]
+    topic: Text(1, 500)  # type: ignore[valid-type]
     preferred_dates: Annotated[list[date], Field(max_length=10)] = Field(default_factory=list)
 
 
 class CaseCreate(_In):
     kind: CaseKind
-    title: Words(200)  # type: ignore[valid-type]
-    description: Words(20000)  # type: ignore[valid-type]
+    title: Text(1, 200)  # type: ignore[valid-type]
+    description: Text(1, 20000)  # type: ignore[valid-type]
     category: Annotated[str, Field(pattern=r"^[a-z0-9_.-]{1,64}$")] | None = None
     location: LocationIn
     submitter: SubmitterIn | None = None
