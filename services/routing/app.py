@@ -10,7 +10,18 @@ from fastapi import FastAPI
 from services.routing.cases import endpoints as cases
 from services.routing.cases.handlers import make_handlers
 from services.routing.database import Base, messaging
+from services.routing.queues import endpoints as queues
+from services.routing.queues import handlers as clocks
+from services.routing.reception import endpoints as reception
+from services.routing.rules import endpoints as rules
+from services.routing.rules import repository as rules_repository
+from services.routing.rules.metrics import RoutingMetrics
+from services.routing.stats import endpoints as stats
 from services.routing.units import endpoints as units
+from services.routing.units.registry import UnitRegistry
+from services.routing.workflow import endpoints as workflow
+from services.routing.workflow.handlers import make_workflow_handlers
+from services.routing.workflow.law import LawBook
 from shared.app import ServiceDefinition, create_app
 from shared.bus.base import Bus
 from shared.geography import AdminMap
@@ -18,18 +29,45 @@ from shared.settings import Settings
 
 
 async def _state(_: Settings) -> dict[str, Any]:
-    return {"admin_map": AdminMap.load()}
+    admin_map = AdminMap.load()
+    return {
+        "admin_map": admin_map,
+        "units": UnitRegistry.load(admin_map),
+        "law": LawBook.load(),
+        "rules": rules_repository.builtin(),
+    }
+
+
+def _handlers(state: Any) -> dict[str, Any]:
+    # Routing's own metrics join the service's registry once (the lifespan builds consumers).
+    if getattr(state, "routing_metrics", None) is None:
+        state.routing_metrics = RoutingMetrics(state.metrics.registry)
+    # One consumer group: a case's events are handled in their order (submitted first).
+    return (
+        make_handlers(state.outbox, state.units, state.rules, state.routing_metrics)
+        | make_workflow_handlers(state.outbox, state.units)
+        | clocks.HANDLERS
+    )
 
 
 DEFINITION = ServiceDefinition(
     name="routing",
     title="tiepdan routing",
     version="0.1.0",
-    routers=[cases.router, units.router],
+    routers=[
+        cases.router,
+        workflow.router,
+        workflow.grounds_router,
+        queues.router,
+        rules.router,
+        stats.router,
+        reception.router,
+        units.router,
+    ],
     metadata=Base.metadata,
     messaging=messaging,
     migrations=Path(__file__).parent / "migrations",
-    consumers={"routing.cases": lambda state: make_handlers(state.outbox, state.admin_map)},
+    consumers={"routing.cases": _handlers},
     build_state=_state,
 )
 

@@ -6,9 +6,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from sqlalchemy import select
 
+from services.routing.access import require_read, sees_content
 from services.routing.cases.models import CaseStep, RoutedCase
 from services.routing.cases.schemas import History, OfficialCaseRead, StepRead
-from shared.auth import CurrentPrincipal, Role, require_unit_access
+from services.routing.workflow import machine
+from shared.auth import CurrentPrincipal
 from shared.db import DbSession
 from shared.errors import Forbidden, NotFound, Unauthorized, problem_responses
 
@@ -25,7 +27,7 @@ async def _case_from_path(
     case = await session.get(RoutedCase, case_id)
     if case is None:
         raise NotFound(f"no case {case_id}")
-    require_unit_access(principal, case.unit_code, parent_code=case.province_code)
+    require_read(principal, case)
     return case
 
 
@@ -36,15 +38,22 @@ CaseFromPath = Annotated[RoutedCase, Depends(_case_from_path)]
 async def official_view(case: CaseFromPath, principal: CurrentPrincipal) -> OfficialCaseRead:
     """The official's view of a case in their unit."""
     view = OfficialCaseRead.model_validate(case, from_attributes=True)
-    if principal.role is Role.supervisor and case.kind == "denunciation":
-        view.description = "(withheld from supervisors: a denunciation's content)"
+    view.allowed = machine.allowed(case.status)
+    view.public_status = machine.public(case.status)
+    if not sees_content(principal, case):
+        withheld = "(withheld from supervisors: a denunciation's content)"
+        view.title = view.description = withheld
     return view
 
 
 @router.get("/{case_id}/history", response_model=History)
-async def history(case: CaseFromPath, session: DbSession, _: CurrentPrincipal) -> History:
+async def history(case: CaseFromPath, session: DbSession, principal: CurrentPrincipal) -> History:
     """The audit trail: every step, who, when, why."""
     rows = await session.execute(
         select(CaseStep).where(CaseStep.case_id == case.id).order_by(CaseStep.id)
     )
-    return History(items=[StepRead.model_validate(s, from_attributes=True) for s in rows.scalars()])
+    items = [StepRead.model_validate(s, from_attributes=True) for s in rows.scalars()]
+    if not sees_content(principal, case):
+        # Supervisors follow the steps and their timing, never a denunciation's reasons.
+        items = [i.model_copy(update={"reason": None, "data": None}) for i in items]
+    return History(items=items)

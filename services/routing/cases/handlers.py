@@ -1,11 +1,15 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.routing.cases.decide import decide
 from services.routing.cases.models import CaseStep, RoutedCase
+from services.routing.rules import repository as rules
+from services.routing.rules.engine import decide
+from services.routing.rules.schemas import CaseDraft, DraftLocation, DraftTarget, RuleSetRead
+from services.routing.units.registry import UnitRegistry
 from shared.events import (
     CASE_ROUTED,
     CASE_SUBMITTED,
@@ -14,7 +18,6 @@ from shared.events import (
     Envelope,
     new_event,
 )
-from shared.geography import AdminMap
 from shared.messaging.consumer import Handler
 from shared.messaging.outbox import Outbox
 
@@ -22,12 +25,37 @@ SOURCE = "routing"
 SOURCE_ACTOR = "system:routing"
 
 
-def make_handlers(outbox: Outbox, admin_map: AdminMap) -> dict[str, Handler]:
+def draft_of(submitted: CaseSubmitted) -> CaseDraft:
+    target = submitted.target
+    return CaseDraft(
+        kind=submitted.kind,  # intake validated it
+        category=submitted.category,
+        location=DraftLocation(unit_code=submitted.location.unit_code),
+        target=DraftTarget(
+            unit_code=target.unit_code, person=target.person, decision_ref=target.decision_ref
+        )
+        if target
+        else None,
+        received_on=submitted.submitted_at.astimezone(rules.VN).date(),
+    )
+
+
+def _remote(units: UnitRegistry, code: str) -> bool:
+    unit = units.get(code)
+    return bool(unit and unit.remote)
+
+
+def make_handlers(
+    outbox: Outbox, units: UnitRegistry, default_rules: RuleSetRead, metrics: Any
+) -> dict[str, Handler]:
     async def on_case_submitted(session: AsyncSession, event: Envelope) -> None:
         if await session.get(RoutedCase, event.case_id) is not None:
             return  # already routed (a replay under another event id)
         submitted = event.parse(CaseSubmitted)
-        decision = decide(submitted, admin_map)
+        draft = draft_of(submitted)
+        assert draft.received_on is not None
+        in_force = await rules.in_force(session, draft.received_on, default_rules)
+        decision = decide(in_force, draft, units)
         now = datetime.now(UTC)
         session.add(
             RoutedCase(
@@ -39,11 +67,13 @@ def make_handlers(outbox: Outbox, admin_map: AdminMap) -> dict[str, Handler]:
                 category=submitted.category,
                 location_unit_code=submitted.location.unit_code,
                 unit_code=decision.unit_code,
+                first_unit_code=decision.unit_code,
                 province_code=decision.province_code,
                 status="routed",
                 received_at=submitted.submitted_at,
                 rule=decision.rule,
                 reason=decision.reason,
+                publish_consent=submitted.publish_consent,
             )
         )
         routed = new_event(
@@ -62,6 +92,7 @@ def make_handlers(outbox: Outbox, admin_map: AdminMap) -> dict[str, Handler]:
                 reason=decision.reason,
                 actor=SOURCE_ACTOR,
                 public_note=decision.reason,
+                remote_area=_remote(units, decision.unit_code),
             ),
         )
         session.add(
@@ -73,10 +104,18 @@ def make_handlers(outbox: Outbox, admin_map: AdminMap) -> dict[str, Handler]:
                 from_status="submitted",
                 to_status="routed",
                 reason=decision.reason,
-                data={"rule": decision.rule, "unit_code": decision.unit_code},
+                data={
+                    "rule": decision.rule,
+                    "unit_code": decision.unit_code,
+                    "rules_version": decision.rules_version,
+                },
                 event_id=routed.id,
             )
         )
         await outbox.add(session, routed)
+        if decision.fallback:
+            # Counted when committed would be exact; a retried event may count twice, which a
+            # rate of "cases nobody's rule fits" tolerates.
+            metrics.fallback.labels(submitted.kind).inc()
 
     return {CASE_SUBMITTED: on_case_submitted}

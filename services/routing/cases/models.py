@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Integer, String, Text, Uuid
+from sqlalchemy import JSON, BigInteger, Boolean, Index, Integer, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.routing.database import Base
@@ -29,7 +29,31 @@ class RoutedCase(Base):
     received_at: Mapped[datetime] = mapped_column(UtcDateTime)
     rule: Mapped[str] = mapped_column(String(100))
     reason: Mapped[str] = mapped_column(String(1000))
+    # The workflow (issue 4)
+    assignee: Mapped[str | None] = mapped_column(String(200))
+    paused_from: Mapped[str | None] = mapped_column(String(32))  # where resume returns to
+    complexity: Mapped[str | None] = mapped_column(String(16))
+    publish_consent: Mapped[bool] = mapped_column(Boolean, default=False)
+    appeal_of: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
+    accepted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # For the public figures: the unit first routed to (a transfer leaves it), and the due
+    # time the resolution was measured against.
+    first_unit_code: Mapped[str | None] = mapped_column(String(16), index=True)
+    resolved_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # From notification's deadline.set: the running clock of the case's current step.
+    due_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    due_kind: Mapped[str | None] = mapped_column(String(32))
+    # Units to which notification escalated an overdue case (their heads may act on it).
+    escalated_to: Mapped[list[str] | None] = mapped_column(JSON)
+    rating_score: Mapped[int | None] = mapped_column(Integer)
+    rating_comment: Mapped[str | None] = mapped_column(String(2000))
     version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __table_args__ = (
+        # The work queue: a unit's cases by due time (nulls last), then id for the keyset.
+        Index("ix_cases_queue", "unit_code", "due_at", "id"),
+    )
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 

@@ -21,6 +21,16 @@ class OfficialCaseRead(BaseModel):
     rule: str
     reason: str
     version: int
+    public_status: str | None = None
+    assignee: str | None = None
+    complexity: str | None = None
+    appeal_of: uuid.UUID | None = None
+    accepted_at: datetime | None = None
+    resolved_at: datetime | None = None
+    due_at: datetime | None = None
+    due_kind: str | None = None
+    rating_score: int | None = None
+    allowed: list[str] = []
 
 
 class StepRead(BaseModel):

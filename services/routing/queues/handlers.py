@@ -1,0 +1,50 @@
+"""Notification's clocks, kept on routing's cases for the work queues and escalations."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.routing.queues.clocks import refresh_due
+from services.routing.queues.models import CaseClock
+from services.routing.workflow.service import lock_case
+from shared.events import DEADLINE_BREACHED, DEADLINE_SET, DeadlineBreached, DeadlineSet, Envelope
+from shared.messaging.consumer import Handler
+
+
+async def on_deadline_set(session: AsyncSession, event: Envelope) -> None:
+    data = event.parse(DeadlineSet)
+    case = await lock_case(session, event.case_id)
+    if case is None:
+        return  # a case routing never held (or not yet): nothing to sort
+    clock = await session.get(CaseClock, data.deadline_id)
+    if clock is None:
+        session.add(
+            CaseClock(
+                deadline_id=data.deadline_id,
+                case_id=case.id,
+                kind=data.kind,
+                due_at=data.due_at,
+                state=data.state,
+                announced_at=event.time,
+            )
+        )
+    elif event.time >= clock.announced_at:  # an older announcement never wins
+        clock.due_at, clock.state, clock.announced_at = data.due_at, data.state, event.time
+    await session.flush()
+    await refresh_due(session, case)
+
+
+async def on_deadline_breached(session: AsyncSession, event: Envelope) -> None:
+    data = event.parse(DeadlineBreached)
+    case = await lock_case(session, event.case_id)
+    if case is None:
+        return
+    escalated = set(case.escalated_to or []) | set(data.escalated_to)
+    if escalated != set(case.escalated_to or []):
+        case.escalated_to = sorted(escalated)
+
+
+HANDLERS: dict[str, Handler] = {
+    DEADLINE_SET: on_deadline_set,
+    DEADLINE_BREACHED: on_deadline_breached,
+}

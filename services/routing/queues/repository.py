@@ -1,0 +1,96 @@
+"""The work queue's query: a unit's cases by due time (nulls last), then id, read by keyset."""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.routing.cases.models import RoutedCase
+from shared.errors import Unprocessable
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where a page ended: the last row's due time (None: among the undated) and id."""
+
+    due_at: datetime | None
+    id: uuid.UUID
+
+    def encode(self) -> str:
+        raw = json.dumps({"d": self.due_at.isoformat() if self.due_at else None, "i": str(self.id)})
+        return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, cursor: str) -> Position:
+        try:
+            raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+            due = datetime.fromisoformat(raw["d"]) if raw["d"] else None
+            if due is not None and due.tzinfo is None:
+                raise ValueError("naive time")
+            return cls(due, uuid.UUID(raw["i"]))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise Unprocessable.field(["query", "cursor"], "not a cursor from this queue") from exc
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    unit_code: str
+    statuses: Sequence[str]
+    kind: str | None = None
+    due_before: datetime | None = None
+    assignee: str | None = None
+
+    def conditions(self, *, with_status: bool = True) -> list[ColumnElement[bool]]:
+        c = RoutedCase
+        where: list[ColumnElement[bool]] = [c.unit_code == self.unit_code]
+        if with_status:
+            where.append(c.status.in_(self.statuses))
+        if self.kind:
+            where.append(c.kind == self.kind)
+        if self.due_before:
+            where.append(c.due_at < self.due_before)
+        if self.assignee:
+            where.append(c.assignee == self.assignee)
+        return where
+
+
+def _after(position: Position) -> ColumnElement[bool]:
+    c = RoutedCase
+    if position.due_at is None:  # within the undated tail
+        return and_(c.due_at.is_(None), c.id > position.id)
+    return or_(
+        c.due_at > position.due_at,
+        and_(c.due_at == position.due_at, c.id > position.id),
+        c.due_at.is_(None),
+    )
+
+
+async def page(
+    session: AsyncSession, filters: QueueFilter, *, limit: int, after: Position | None
+) -> tuple[list[RoutedCase], Position | None]:
+    query = select(RoutedCase).where(*filters.conditions())
+    if after is not None:
+        query = query.where(_after(after))
+    query = query.order_by(RoutedCase.due_at.asc().nulls_last(), RoutedCase.id.asc())
+    rows = list((await session.execute(query.limit(limit + 1))).scalars())
+    if len(rows) <= limit:
+        return rows, None
+    last = rows[limit - 1]
+    return rows[:limit], Position(last.due_at, last.id)
+
+
+async def counts(session: AsyncSession, filters: QueueFilter) -> dict[str, Any]:
+    rows = await session.execute(
+        select(RoutedCase.status, func.count())
+        .where(*filters.conditions(with_status=False))
+        .group_by(RoutedCase.status)
+    )
+    return {status: int(n) for status, n in rows}

@@ -1,0 +1,92 @@
+"""Units publish their citizen-reception sessions; anyone may see the calendar."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import AwareDatetime
+from sqlalchemy import select
+
+from services.routing.access import ActingPrincipal
+from services.routing.reception.models import ReceptionSession
+from services.routing.reception.schemas import SessionCreate, SessionPage, SessionRead
+from services.routing.reception.service import booked
+from services.routing.units.registry import Unit
+from shared.auth import require_unit_access
+from shared.db import DbSession
+from shared.errors import Forbidden, NotFound, Unauthorized, Unprocessable, problem_responses
+
+router = APIRouter(prefix="/v1/units", tags=["reception calendar"])
+
+
+async def _read(session: DbSession, s: ReceptionSession) -> SessionRead:
+    taken = await booked(session, s.id)
+    return SessionRead(
+        id=s.id, unit_code=s.unit_code, starts_at=s.starts_at, ends_at=s.ends_at,
+        place=s.place, host=s.host, capacity=s.capacity, booked=taken,
+        available=max(s.capacity - taken, 0),
+    )  # fmt: skip
+
+
+def _unit_for_actor(unit_code: str, request: Request, principal: ActingPrincipal) -> Unit:
+    unit = request.app.state.units.get(unit_code)
+    if unit is None:
+        raise NotFound(f"no unit {unit_code}")
+    require_unit_access(principal, unit.code, parent_code=unit.province_code)
+    return unit
+
+
+@router.post(
+    "/{unit_code}/reception-sessions",
+    response_model=SessionRead,
+    status_code=201,
+    responses=problem_responses(Unauthorized, Forbidden, NotFound, Unprocessable),
+)
+async def publish_session(
+    unit: Annotated[Unit, Depends(_unit_for_actor)],
+    body: SessionCreate,
+    session: DbSession,
+    principal: ActingPrincipal,
+) -> SessionRead:
+    """Publish a reception session of the unit (its officials, head, or an admin)."""
+    if body.starts_at <= datetime.now(UTC):
+        raise Unprocessable.field(["starts_at"], "a session is published for the future")
+    row = ReceptionSession(
+        id=uuid.uuid4(), unit_code=unit.code, starts_at=body.starts_at, ends_at=body.ends_at,
+        place=body.place, host=body.host, capacity=body.capacity, created_by=principal.sub,
+        created_at=datetime.now(UTC),
+    )  # fmt: skip
+    session.add(row)
+    await session.flush()
+    return await _read(session, row)
+
+
+@router.get(
+    "/{unit_code}/reception-sessions",
+    response_model=SessionPage,
+    responses=problem_responses(NotFound),
+)
+async def sessions(
+    unit_code: str,
+    request: Request,
+    session: DbSession,
+    from_: Annotated[AwareDatetime | None, Query(alias="from")] = None,
+    to: AwareDatetime | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> SessionPage:
+    """Public: the unit's coming reception sessions, with seats left."""
+    if request.app.state.units.get(unit_code) is None:
+        raise NotFound(f"no unit {unit_code}")
+    start = from_ or datetime.now(UTC)
+    query = select(ReceptionSession).where(
+        ReceptionSession.unit_code == unit_code, ReceptionSession.starts_at >= start
+    )
+    if to is not None:
+        query = query.where(ReceptionSession.starts_at < to)
+    rows = await session.execute(
+        query.order_by(ReceptionSession.starts_at, ReceptionSession.id).limit(limit)
+    )
+    return SessionPage(items=[await _read(session, s) for s in rows.scalars()])

@@ -1,0 +1,62 @@
+"""The rule set in force on a day: the latest version effective by then, or the built-in one."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import yaml
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.routing.rules.models import RuleSetVersion
+from services.routing.rules.schemas import RuleSetRead, RuleSetWrite, RuleSpec
+
+DEFAULT_FILE = Path(__file__).with_name("rules.yaml")
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def builtin(path: Path = DEFAULT_FILE) -> RuleSetRead:
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return RuleSetRead.model_validate(raw | {"version": 0})
+
+
+def today() -> date:
+    return datetime.now(UTC).astimezone(VN).date()
+
+
+async def in_force(session: AsyncSession, on: date, default: RuleSetRead) -> RuleSetRead:
+    row = await session.scalar(
+        select(RuleSetVersion)
+        .where(RuleSetVersion.effective_from <= on)
+        .order_by(RuleSetVersion.effective_from.desc(), RuleSetVersion.version.desc())
+        .limit(1)
+    )
+    return _read(row) if row is not None else default
+
+
+async def save(session: AsyncSession, rules: RuleSetWrite, *, by: str) -> RuleSetRead:
+    latest = await session.scalar(select(func.max(RuleSetVersion.version)))
+    row = RuleSetVersion(
+        version=(latest or 0) + 1,
+        effective_from=rules.effective_from,
+        rules=[r.model_dump(exclude_defaults=True) for r in rules.rules],
+        note=rules.note,
+        created_by=by,
+        created_at=datetime.now(UTC),
+    )
+    session.add(row)
+    await session.flush()
+    return _read(row)
+
+
+def _read(row: RuleSetVersion) -> RuleSetRead:
+    return RuleSetRead(
+        version=row.version,
+        effective_from=row.effective_from,
+        rules=[RuleSpec.model_validate(r) for r in row.rules],
+        note=row.note,
+        created_by=row.created_by,
+        created_at=row.created_at,
+    )

@@ -1,0 +1,78 @@
+"""Each unit's public figures (dân biết): received, accepted, resolved, on time, overdue."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Query, Request
+
+from services.routing.stats import repository
+from services.routing.stats.schemas import Figures, UnitFigures, UnitStats
+from services.routing.units.registry import UnitRegistry
+from shared.db import DbSession
+from shared.errors import NotFound, Unprocessable, problem_responses
+
+router = APIRouter(prefix="/v1/stats", tags=["stats"])
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def _figures(row: dict[str, Any]) -> dict[str, Any]:
+    mean = row.get("mean_rating")
+    return {
+        k: int(row[k] or 0)
+        for k in (
+            "received", "accepted", "rejected", "transferred", "resolved",
+            "resolved_on_time", "overdue", "ratings",
+        )
+    } | {
+        "median_days_to_resolve": row.get("median_days_to_resolve"),
+        "mean_rating": round(float(mean), 2) if mean is not None else None,
+    }  # fmt: skip
+
+
+@router.get(
+    "/units/{unit_code}",
+    response_model=UnitStats,
+    responses=problem_responses(NotFound, Unprocessable),
+)
+async def unit_stats(
+    unit_code: str,
+    request: Request,
+    session: DbSession,
+    from_: Annotated[date | None, Query(alias="from")] = None,
+    to: date | None = None,
+) -> UnitStats:
+    """Public: a unit's figures for cases received in [from, to] (local dates, inclusive);
+    a province's roll up its communes and agencies, with each unit's own figures."""
+    units: UnitRegistry = request.app.state.units
+    unit = units.get(unit_code)
+    if unit is None:
+        raise NotFound(f"no unit {unit_code}")
+    now = datetime.now(UTC)
+    today = now.astimezone(VN).date()
+    to = to or today
+    from_ = from_ or date(to.year, 1, 1)
+    if from_ > to:
+        raise Unprocessable.field(["query", "from"], "from is after to")
+    start = datetime.combine(from_, time(0), VN).astimezone(UTC)
+    end = datetime.combine(to + timedelta(days=1), time(0), VN).astimezone(UTC)
+    province = unit.level == "province"
+    members = (
+        (unit.code, *units.communes_of(unit.code), *(a.code for a in units.agencies_of(unit.code)))
+        if province
+        else ()
+    )
+    scope = repository.Scope(unit.code, province=province, members=members)
+    totals = await repository.figures(session, scope, start, end, now)
+    rows = await repository.by_unit(session, scope, start, end, now) if scope.province else []
+    return UnitStats(
+        unit_code=unit.code,
+        unit_name=unit.display,
+        period_from=from_,
+        period_to=to,
+        scope="province" if scope.province else "unit",
+        figures=Figures(**_figures(totals)),
+        by_unit=[UnitFigures(unit_code=r["unit_code"], **_figures(r)) for r in rows],
+    )

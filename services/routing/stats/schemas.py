@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import BaseModel
+
+
+class Figures(BaseModel):
+    received: int
+    accepted: int
+    rejected: int
+    transferred: int  # first routed here, then sent to the competent unit
+    resolved: int
+    resolved_on_time: int
+    overdue: int  # still open, past the due time of its current step
+    median_days_to_resolve: float | None
+    mean_rating: float | None
+    ratings: int
+
+
+class UnitFigures(Figures):
+    unit_code: str
+
+
+class UnitStats(BaseModel):
+    unit_code: str
+    unit_name: str
+    period_from: date
+    period_to: date
+    scope: str  # "unit", or "province": the province with its communes and agencies
+    figures: Figures
+    by_unit: list[UnitFigures] = []

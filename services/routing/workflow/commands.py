@@ -1,0 +1,319 @@
+"""The officials' commands: each step's own rules, then `apply_step` (table, audit, event)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.routing.cases.models import CaseStep, RoutedCase
+from services.routing.reception import service as reception
+from services.routing.units.registry import UnitRegistry
+from services.routing.workflow import machine, schemas
+from services.routing.workflow.law import LawBook
+from services.routing.workflow.machine import Step
+from services.routing.workflow.models import CaseMessage, Dialogue
+from services.routing.workflow.service import Applied, apply_step
+from shared import events as ev
+from shared.errors import Conflict, NotFound, Unprocessable
+from shared.messaging.outbox import Outbox
+
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
+SESSION_NAMES = {"dialogue": "đối thoại", "reception": "tiếp công dân"}
+
+
+def _join(*parts: str | None) -> str:
+    return ". ".join(p for p in parts if p)
+
+
+class Workflow:
+    def __init__(self, outbox: Outbox, law: LawBook, units: UnitRegistry) -> None:
+        self.outbox = outbox
+        self.law = law
+        self.units = units
+
+    async def accept(
+        self, s: AsyncSession, case: RoutedCase, actor: str, body: schemas.AcceptCommand
+    ) -> Applied:
+        machine.target(case.status, Step.accept)
+        now = datetime.now(UTC)
+        case.accepted_at = now
+        return await apply_step(
+            s, self.outbox, case, Step.accept, actor=actor, now=now,
+            event_type=ev.CASE_ACCEPTED, event=ev.CaseAccepted,
+            event_fields={"accepted_on": now.astimezone(VN).date()},
+            public_note=_join("Đã thụ lý giải quyết", body.note), reason=body.note,
+        )  # fmt: skip
+
+    async def reject(
+        self, s: AsyncSession, case: RoutedCase, actor: str, body: schemas.RejectCommand
+    ) -> Applied:
+        machine.target(case.status, Step.reject)
+        ground = self.law.ground(body.reason)
+        if ground is None:
+            raise Unprocessable.field(
+                ["reason"], f"{body.reason!r} is not a legal ground (GET /v1/workflow/grounds)"
+            )
+        if case.kind not in ground.kinds:
+            raise Unprocessable.field(
+                ["reason"], f"{ground.code} ({ground.law}, {ground.article}) is not a ground for a "
+                f"{case.kind}; it applies to {', '.join(sorted(ground.kinds))}",
+            )  # fmt: skip
+        basis = f"{ground.text} ({ground.law}, {ground.article})"
+        return await apply_step(
+            s, self.outbox, case, Step.reject, actor=actor,
+            event_type=ev.CASE_REJECTED, event=ev.CaseRejected,
+            event_fields={"reason_code": ground.code, "reason": ground.text},
+            public_note=_join(f"Không thụ lý: {basis}", body.note),
+            reason=_join(f"{ground.code}: {basis}", body.note),
+            data={"reason_code": ground.code, "note": body.note},
+        )  # fmt: skip
+
+    async def transfer(
+        self, s: AsyncSession, case: RoutedCase, actor: str, body: schemas.TransferCommand
+    ) -> Applied:
+        machine.target(case.status, Step.transfer)
+        unit = self.units.get(body.to_unit_code)
+        if unit is None:
+            raise Unprocessable.field(["to_unit_code"], f"no unit {body.to_unit_code}")
+        if unit.code == case.unit_code:
+            raise Unprocessable.field(["to_unit_code"], "the case is already with this unit")
+        from_unit = case.unit_code
+        case.unit_code, case.province_code, case.assignee = unit.code, unit.province_code, None
+        case.due_at = case.due_kind = None  # the new unit's clock comes from notification
+        return await apply_step(
+            s, self.outbox, case, Step.transfer, actor=actor,
+            event_type=ev.CASE_TRANSFERRED, event=ev.CaseTransferred,
+            event_fields={"from_unit_code": from_unit, "unit_name": unit.display,
+                          "reason": body.reason, "remote_area": unit.remote},
+            public_note=f"Chuyển đến {unit.display}: {body.reason}", reason=body.reason,
+            data={"from_unit_code": from_unit, "to_unit_code": unit.code},
+        )  # fmt: skip
+
+    async def assign(
+        self, s: AsyncSession, case: RoutedCase, actor: str, body: schemas.AssignCommand
+    ) -> Applied:
+        machine.target(case.status, Step.assign)
+        case.assignee = body.assignee
+        return await apply_step(
+            s, self.outbox, case, Step.assign, actor=actor,
+            event_type=ev.CASE_ASSIGNED, event=ev.CaseAssigned,
+            event_fields={"assignee": body.assignee}, data={"assignee": body.assignee},
+        )  # fmt: skip
+
+    async def request_info(
+        self, s: AsyncSession, case: RoutedCase, actor: str, body: schemas.RequestInfoCommand
+    ) -> Applied:
+        return await apply_step(
+            s, self.outbox, case, Step.request_info, actor=actor,
+            event_type=ev.CASE_INFO_REQUESTED, event=ev.CaseInfoRequested,
+            event_fields={"question": body.question},
+            public_note=f"Đề nghị bổ sung thông tin: {body.question}", reason=body.question,
+        )  # fmt: skip
+
+    async def message(
+        self, s: AsyncSession, case: RoutedCase, actor: str, body: schemas.MessageCommand
+    ) -> Applied:
+        machine.target(case.status, Step.message)
+        now = datetime.now(UTC)
+        message = CaseMessage(
+            id=uuid.uuid4(), case_id=case.id, author="official", visibility=body.visibility,
+            text=body.text, actor=actor, at=now,
+        )  # fmt: skip
+        s.add(message)
+        applied = await apply_step(
+            s, self.outbox, case, Step.message, actor=actor, now=now,
+            event_type=ev.CASE_MESSAGE_ADDED, event=ev.CaseMessageAdded,
+            event_fields={
+                "message_id": message.id, "author": "official", "visibility": body.visibility,
+                # Internal notes never leave routing; the citizen's side gets only theirs.
+                "text": body.text if body.visibility == "citizen" else None,
+            },
+            data={"message_id": str(message.id), "visibility": body.visibility},
+        )  # fmt: skip
+        applied.extra["message_id"] = message.id
+        return applied
+
+    async def extend(
+        self, s: AsyncSession, case: RoutedCase, actor: str, body: schemas.ExtendCommand
+    ) -> Applied:
+        machine.target(case.status, Step.extend)
+        rule = self.law.extension(case.kind, body.complexity)
+        if rule is None:
+            raise Unprocessable.field(
+                ["complexity"], f"the law allows no extension of a {case.kind} as {body.complexity}"
+            )
+        if rule.decision_ref_required and not body.decision_ref:
+            raise Unprocessable.field(
+                ["decision_ref"], f"each extension needs a written decision ({rule.basis})"
+            )
+        done = await s.scalar(
+            select(func.count())
+            .select_from(CaseStep)
+            .where(CaseStep.case_id == case.id, CaseStep.step == Step.extend.value)
+        )
+        if (done or 0) >= rule.max:
+            raise Conflict(
+                f"a {body.complexity} {case.kind} may be extended {rule.max} time(s); "
+                f"it was extended {done}",
+                rule=rule.basis, allowed=machine.allowed(case.status),
+            )  # fmt: skip
+        case.complexity = body.complexity
+        label = "phức tạp" if body.complexity == "complex" else "đặc biệt phức tạp"
+        return await apply_step(
+            s, self.outbox, case, Step.extend, actor=actor,
+            event_type=ev.CASE_EXTENDED, event=ev.CaseExtended,
+            event_fields={"complexity": body.complexity, "reason": body.reason,
+                          "decision_ref": body.decision_ref},
+            public_note=f"Gia hạn thời hạn giải quyết: vụ việc {label}", reason=body.reason,
+            data={"complexity": body.complexity, "decision_ref": body.decision_ref,
+                  "basis": rule.basis, "number": (done or 0) + 1},
+        )  # fmt: skip
+
+    async def schedule_dialogue(
+        self, s: AsyncSession, case: RoutedCase, actor: str, body: schemas.DialogueCommand
+    ) -> Applied:
+        machine.target(case.status, Step.schedule_dialogue)
+        kind, starts_at, place = body.session, body.starts_at, body.place
+        if body.reception_session_id is not None:
+            booked = await reception.seat(s, case, body.reception_session_id)
+            kind, starts_at, place = "reception", booked.starts_at, booked.place
+        if starts_at is None or place is None:  # the schema guarantees one or the other
+            raise Unprocessable.field(["starts_at"], "when and where is the session?")
+        if starts_at <= datetime.now(UTC):
+            raise Unprocessable.field(["starts_at"], "a session is scheduled in the future")
+        dialogue = Dialogue(
+            id=uuid.uuid4(), case_id=case.id, session=kind, starts_at=starts_at, place=place,
+            scheduled_by=actor, reception_session_id=body.reception_session_id,
+        )  # fmt: skip
+        s.add(dialogue)
+        when = starts_at.astimezone(VN).strftime("%H:%M %d/%m/%Y")
+        applied = await apply_step(
+            s, self.outbox, case, Step.schedule_dialogue, actor=actor,
+            event_type=ev.CASE_DIALOGUE_SCHEDULED, event=ev.CaseDialogueScheduled,
+            event_fields={"dialogue_id": dialogue.id, "session": kind,
+                          "starts_at": starts_at, "place": place},
+            public_note=f"Lịch {SESSION_NAMES[kind]}: {when}, tại {place}",
+            reason=body.note, data={"dialogue_id": str(dialogue.id)},
+        )  # fmt: skip
+        applied.extra["dialogue_id"] = dialogue.id
+        return applied
+
+    async def record_minutes(
+        self,
+        s: AsyncSession,
+        case: RoutedCase,
+        actor: str,
+        dialogue_id: uuid.UUID,
+        body: schemas.MinutesCommand,
+    ) -> Applied:
+        machine.target(case.status, Step.record_minutes)
+        dialogue = await s.get(Dialogue, dialogue_id)
+        if dialogue is None or dialogue.case_id != case.id:
+            raise NotFound(f"no dialogue {dialogue_id} on this case")
+        if dialogue.held_at is not None:
+            raise Conflict("the minutes of this session are already recorded", allowed=[])
+        if body.held_at > datetime.now(UTC):
+            raise Unprocessable.field(["held_at"], "minutes record a session that took place")
+        dialogue.held_at, dialogue.outcome = body.held_at, body.outcome
+        dialogue.participants, dialogue.absentees = body.participants, body.absentees
+        applied = await apply_step(
+            s, self.outbox, case, Step.record_minutes, actor=actor,
+            event_type=ev.CASE_DIALOGUE_HELD, event=ev.CaseDialogueHeld,
+            event_fields={"dialogue_id": dialogue.id, "held_at": body.held_at,
+                          "participants": body.participants, "absentees": body.absentees,
+                          "outcome": body.outcome},
+            public_note=f"Đã tổ chức {SESSION_NAMES[dialogue.session]}: {body.outcome}",
+            data={"dialogue_id": str(dialogue.id)},
+        )  # fmt: skip
+        applied.extra["dialogue_id"] = dialogue.id
+        return applied
+
+    async def resolve(
+        self, s: AsyncSession, case: RoutedCase, actor: str, body: schemas.ResolveCommand
+    ) -> Applied:
+        machine.target(case.status, Step.resolve)
+        if case.kind in ("complaint", "denunciation") and not body.decision_ref:
+            raise Unprocessable.field(
+                ["decision_ref"], f"a {case.kind} is resolved by a written decision or conclusion"
+            )
+        # The law publishes second-time complaint decisions and denunciation conclusions
+        # (without the denouncer); anything else only with the citizen's consent.
+        required = case.kind == "denunciation" or (
+            case.kind == "complaint" and case.appeal_of is not None
+        )
+        if case.kind == "complaint" and case.appeal_of is not None:
+            held = await s.scalar(
+                select(func.count()).where(
+                    Dialogue.case_id == case.id, Dialogue.held_at.is_not(None)
+                )
+            )
+            if not held:
+                raise Conflict(
+                    "a second-time complaint is resolved after a dialogue with the parties; "
+                    "record its minutes first",
+                    rule="Luật Khiếu nại 2011, Điều 39",
+                    allowed=machine.allowed(case.status),
+                )
+        if body.publish and not (required or case.publish_consent):
+            raise Unprocessable.field(["publish"], "the citizen did not consent to publication")
+        publish = body.publish or required
+        now = datetime.now(UTC)
+        case.resolved_at, case.resolved_due_at = now, case.due_at  # measured on time or not
+        return await apply_step(
+            s, self.outbox, case, Step.resolve, actor=actor, now=now,
+            event_type=ev.CASE_RESOLVED, event=ev.CaseResolved,
+            event_fields={"summary": body.summary, "decision_ref": body.decision_ref,
+                          "publish": publish, "resolved_on": now.astimezone(VN).date()},
+            public_note=body.summary, reason=body.summary,
+            data={"decision_ref": body.decision_ref, "publish": publish},
+        )  # fmt: skip
+
+    async def close(
+        self, s: AsyncSession, case: RoutedCase, actor: str, body: schemas.CloseCommand
+    ) -> Applied:
+        return await apply_step(
+            s, self.outbox, case, Step.close, actor=actor,
+            event_type=ev.CASE_CLOSED, event=ev.CaseClosed,
+            public_note=_join("Đã kết thúc hồ sơ", body.note), reason=body.note,
+        )  # fmt: skip
+
+    async def reclassify(
+        self, s: AsyncSession, case: RoutedCase, actor: str, body: schemas.ReclassifyCommand
+    ) -> Applied:
+        machine.target(case.status, Step.reclassify)
+        if body.kind == case.kind:
+            raise Unprocessable.field(["kind"], f"the case is already a {case.kind}")
+        from_kind, case.kind = case.kind, body.kind
+        return await apply_step(
+            s, self.outbox, case, Step.reclassify, actor=actor,
+            event_type=ev.CASE_RECLASSIFIED, event=ev.CaseReclassified,
+            event_fields={"from_kind": from_kind, "reason": body.reason},
+            public_note=f"Phân loại lại: {body.reason}", reason=body.reason,
+            data={"from_kind": from_kind, "kind": body.kind},
+        )  # fmt: skip
+
+    async def suspend(
+        self, s: AsyncSession, case: RoutedCase, actor: str, body: schemas.SuspendCommand
+    ) -> Applied:
+        return await apply_step(
+            s, self.outbox, case, Step.suspend, actor=actor,
+            event_type=ev.CASE_SUSPENDED, event=ev.CaseSuspended,
+            event_fields={"reason": body.reason, "decision_ref": body.decision_ref},
+            public_note=f"Tạm đình chỉ giải quyết: {body.reason}", reason=body.reason,
+            data={"decision_ref": body.decision_ref},
+        )  # fmt: skip
+
+    async def resume(
+        self, s: AsyncSession, case: RoutedCase, actor: str, body: schemas.ResumeCommand
+    ) -> Applied:
+        return await apply_step(
+            s, self.outbox, case, Step.resume, actor=actor,
+            event_type=ev.CASE_RESUMED, event=ev.CaseResumed,
+            event_fields={"decision_ref": body.decision_ref},
+            public_note=_join("Tiếp tục giải quyết", body.note), reason=body.note,
+            data={"decision_ref": body.decision_ref},
+        )  # fmt: skip

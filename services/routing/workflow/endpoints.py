@@ -1,0 +1,232 @@
+"""The officials' steps on a case, one command endpoint each (api.md)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from sqlalchemy import select
+
+from services.routing.access import require_act, require_read, sees_content
+from services.routing.cases.models import RoutedCase
+from services.routing.workflow import machine, schemas
+from services.routing.workflow.commands import Workflow
+from services.routing.workflow.models import CaseMessage
+from services.routing.workflow.service import Applied, lock_case
+from shared.auth import CurrentPrincipal
+from shared.db import DbSession
+from shared.errors import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    Unauthorized,
+    Unprocessable,
+    problem_responses,
+)
+
+router = APIRouter(
+    prefix="/v1/cases",
+    tags=["workflow"],
+    responses=problem_responses(Unauthorized, Forbidden, NotFound, Conflict, Unprocessable),
+)
+
+
+async def _case_for_step(
+    case_id: uuid.UUID, session: DbSession, principal: CurrentPrincipal
+) -> RoutedCase:
+    case = await lock_case(session, case_id)
+    if case is None:
+        raise NotFound(f"no case {case_id}")
+    require_act(principal, case)
+    return case
+
+
+def _workflow(request: Request) -> Workflow:
+    state = request.app.state
+    return Workflow(state.outbox, state.law, state.units)
+
+
+LockedCase = Annotated[RoutedCase, Depends(_case_for_step)]
+Flow = Annotated[Workflow, Depends(_workflow)]
+
+
+def _done(case: RoutedCase, applied: Applied) -> schemas.StepDone:
+    return schemas.StepDone(
+        case_id=case.id,
+        step=applied.step.value,
+        status=case.status,
+        public_status=machine.public(case.status),
+        unit_code=case.unit_code,
+        kind=case.kind,
+        assignee=case.assignee,
+        version=case.version,
+        allowed=machine.allowed(case.status),
+        event_id=applied.event_id,
+        dialogue_id=applied.extra.get("dialogue_id"),
+        message_id=applied.extra.get("message_id"),
+    )
+
+
+@router.post("/{case_id}/accept", response_model=schemas.StepDone)
+async def accept(
+    case: LockedCase, session: DbSession, flow: Flow, principal: CurrentPrincipal,
+    body: schemas.AcceptCommand | None = None,
+) -> schemas.StepDone:  # fmt: skip
+    """Accept the case for handling (thụ lý)."""
+    body = body or schemas.AcceptCommand()
+    return _done(case, await flow.accept(session, case, principal.sub, body))
+
+
+@router.post("/{case_id}/reject", response_model=schemas.StepDone)
+async def reject(
+    case: LockedCase, session: DbSession, flow: Flow, principal: CurrentPrincipal,
+    body: schemas.RejectCommand,
+) -> schemas.StepDone:  # fmt: skip
+    """Refuse to accept, on a legal ground from `GET /v1/workflow/grounds`."""
+    return _done(case, await flow.reject(session, case, principal.sub, body))
+
+
+@router.post("/{case_id}/transfer", response_model=schemas.StepDone)
+async def transfer(
+    case: LockedCase, session: DbSession, flow: Flow, principal: CurrentPrincipal,
+    body: schemas.TransferCommand,
+) -> schemas.StepDone:  # fmt: skip
+    """Forward the case to the competent unit."""
+    return _done(case, await flow.transfer(session, case, principal.sub, body))
+
+
+@router.post("/{case_id}/assign", response_model=schemas.StepDone)
+async def assign(
+    case: LockedCase, session: DbSession, flow: Flow, principal: CurrentPrincipal,
+    body: schemas.AssignCommand,
+) -> schemas.StepDone:  # fmt: skip
+    """Give the case to an official of the unit."""
+    return _done(case, await flow.assign(session, case, principal.sub, body))
+
+
+@router.post("/{case_id}/request-info", response_model=schemas.StepDone)
+async def request_info(
+    case: LockedCase, session: DbSession, flow: Flow, principal: CurrentPrincipal,
+    body: schemas.RequestInfoCommand,
+) -> schemas.StepDone:  # fmt: skip
+    """Ask the citizen for more; the citizen's answer resumes the case."""
+    return _done(case, await flow.request_info(session, case, principal.sub, body))
+
+
+@router.post("/{case_id}/messages", response_model=schemas.StepDone)
+async def add_message(
+    case: LockedCase, session: DbSession, flow: Flow, principal: CurrentPrincipal,
+    body: schemas.MessageCommand,
+) -> schemas.StepDone:  # fmt: skip
+    """Write on the case's conversation: an internal note, or a message to the citizen."""
+    return _done(case, await flow.message(session, case, principal.sub, body))
+
+
+@router.post("/{case_id}/extend", response_model=schemas.StepDone)
+async def extend(
+    case: LockedCase, session: DbSession, flow: Flow, principal: CurrentPrincipal,
+    body: schemas.ExtendCommand,
+) -> schemas.StepDone:  # fmt: skip
+    """Extend the resolution period of a complex case, as far as the law allows for its kind."""
+    return _done(case, await flow.extend(session, case, principal.sub, body))
+
+
+@router.post("/{case_id}/dialogues", response_model=schemas.StepDone)
+async def schedule_dialogue(
+    case: LockedCase, session: DbSession, flow: Flow, principal: CurrentPrincipal,
+    body: schemas.DialogueCommand,
+) -> schemas.StepDone:  # fmt: skip
+    """Schedule a dialogue or reception session."""
+    return _done(case, await flow.schedule_dialogue(session, case, principal.sub, body))
+
+
+@router.post("/{case_id}/dialogues/{dialogue_id}/minutes", response_model=schemas.StepDone)
+async def record_minutes(
+    dialogue_id: uuid.UUID, case: LockedCase, session: DbSession, flow: Flow,
+    principal: CurrentPrincipal, body: schemas.MinutesCommand,
+) -> schemas.StepDone:  # fmt: skip
+    """Record the minutes of a session that took place."""
+    applied = await flow.record_minutes(session, case, principal.sub, dialogue_id, body)
+    return _done(case, applied)
+
+
+@router.post("/{case_id}/resolve", response_model=schemas.StepDone)
+async def resolve(
+    case: LockedCase, session: DbSession, flow: Flow, principal: CurrentPrincipal,
+    body: schemas.ResolveCommand,
+) -> schemas.StepDone:  # fmt: skip
+    """Resolve: the decision or conclusion, and whether it is published."""
+    return _done(case, await flow.resolve(session, case, principal.sub, body))
+
+
+@router.post("/{case_id}/close", response_model=schemas.StepDone)
+async def close(
+    case: LockedCase, session: DbSession, flow: Flow, principal: CurrentPrincipal,
+    body: schemas.CloseCommand | None = None,
+) -> schemas.StepDone:  # fmt: skip
+    """Close a resolved case."""
+    return _done(
+        case, await flow.close(session, case, principal.sub, body or schemas.CloseCommand())
+    )
+
+
+@router.post("/{case_id}/reclassify", response_model=schemas.StepDone)
+async def reclassify(
+    case: LockedCase, session: DbSession, flow: Flow, principal: CurrentPrincipal,
+    body: schemas.ReclassifyCommand,
+) -> schemas.StepDone:  # fmt: skip
+    """Change the case's kind, with the reason recorded."""
+    return _done(case, await flow.reclassify(session, case, principal.sub, body))
+
+
+@router.post("/{case_id}/suspend", response_model=schemas.StepDone)
+async def suspend(
+    case: LockedCase, session: DbSession, flow: Flow, principal: CurrentPrincipal,
+    body: schemas.SuspendCommand,
+) -> schemas.StepDone:  # fmt: skip
+    """Suspend the handling (tạm đình chỉ): the clock stops."""
+    return _done(case, await flow.suspend(session, case, principal.sub, body))
+
+
+@router.post("/{case_id}/resume", response_model=schemas.StepDone)
+async def resume(
+    case: LockedCase, session: DbSession, flow: Flow, principal: CurrentPrincipal,
+    body: schemas.ResumeCommand | None = None,
+) -> schemas.StepDone:  # fmt: skip
+    """Continue a suspended case, or one waiting for the citizen's information."""
+    body = body or schemas.ResumeCommand()
+    return _done(case, await flow.resume(session, case, principal.sub, body))
+
+
+@router.get("/{case_id}/messages", response_model=schemas.MessagePage)
+async def messages(
+    case_id: uuid.UUID, session: DbSession, principal: CurrentPrincipal
+) -> schemas.MessagePage:
+    """The case's conversation, oldest first."""
+    case = await session.get(RoutedCase, case_id)
+    if case is None:
+        raise NotFound(f"no case {case_id}")
+    require_read(principal, case)
+    if not sees_content(principal, case):
+        raise Forbidden("a denunciation's conversation is withheld from supervisors")
+    rows = await session.execute(
+        select(CaseMessage).where(CaseMessage.case_id == case.id).order_by(CaseMessage.at)
+    )
+    return schemas.MessagePage(
+        items=[schemas.MessageRead.model_validate(m, from_attributes=True) for m in rows.scalars()]
+    )
+
+
+grounds_router = APIRouter(prefix="/v1/workflow", tags=["workflow"])
+
+
+@grounds_router.get("/grounds", response_model=list[schemas.GroundRead])
+async def grounds(request: Request) -> list[schemas.GroundRead]:
+    """The legal grounds on which a case may be refused, with the law and article."""
+    return [
+        schemas.GroundRead(
+            code=g.code, law=g.law, article=g.article, kinds=sorted(g.kinds), text=g.text
+        )
+        for g in request.app.state.law.grounds.values()
+    ]
