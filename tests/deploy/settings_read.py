@@ -1,0 +1,48 @@
+"""The environment variables the services read: every pydantic-settings class they define.
+
+Shared by test_compose.py and test_k8s.py: a TIEPDAN_* variable that a container is given
+but no settings class reads is a typo or a name that went away, and would be ignored
+silently at start-up.
+"""
+
+from __future__ import annotations
+
+# The settings classes, by prefix, as the services define them today (shared/settings.py,
+# services/notification/settings.py, services/intake/limits/buckets.py,
+# services/intake/attachments/storage.py). A prefix that disappears from the discovered
+# classes fails the tests, so that a class no longer imported does not shrink the set quietly.
+EXPECTED_PREFIXES = {"TIEPDAN_", "TIEPDAN_NOTIFY_", "TIEPDAN_LIMITS_", "TIEPDAN_ATTACHMENTS_"}
+
+
+def settings_classes() -> dict[str, set[str]]:
+    """env_prefix -> the variable names its classes read (every imported subclass)."""
+    from pydantic_settings import BaseSettings
+
+    import services.catalog  # noqa: F401  (imports every service's settings classes)
+
+    found: dict[str, set[str]] = {}
+    classes = list(BaseSettings.__subclasses__())
+    while classes:
+        cls = classes.pop()
+        classes += cls.__subclasses__()
+        module = cls.__module__
+        if not module.startswith(("services.", "shared.")):
+            continue
+        prefix = str(cls.model_config.get("env_prefix", ""))
+        names = found.setdefault(prefix, set())
+        for field_name, field in cls.model_fields.items():
+            alias = field.validation_alias or field.alias
+            names.add(
+                str(alias).upper() if isinstance(alias, str) else f"{prefix}{field_name}".upper()
+            )
+    return found
+
+
+def known_settings() -> set[str]:
+    """Every TIEPDAN_* environment variable a settings class of the services reads."""
+    return {
+        name
+        for prefix, names in settings_classes().items()
+        if prefix.startswith("TIEPDAN_")
+        for name in names
+    }
