@@ -63,6 +63,12 @@ async def test_a_case_filed_while_kafka_is_down_is_routed_once_it_is_back(
         await wait_until(
             relay_failed, what="the relay to fail against the stopped broker", within=90
         )
+        backlog = stack.apps["intake"].state.metrics.outbox_backlog
+
+        async def backlog_seen() -> bool:
+            return backlog._value.get() >= 1  # what the OutboxBacklog alert watches
+
+        await wait_until(backlog_seen, what="the outbox backlog metric to rise", within=60)
         unpublished = await stack.scalar(
             "intake", "SELECT count(*) FROM outbox WHERE published_at IS NULL"
         )
