@@ -32,7 +32,8 @@ class NotifySettings(BaseSettings):
     smtp_timeout: float = 10.0
     mail_dir: Path | None = None  # default data_dir/mail-outbox
     sms_gateway_url: str = ""  # empty: SMS disabled (notices are dead-lettered with a reason)
-    webhook_secret: str = "dev-webhook-secret"
+    # No default outside development: an unset secret disables webhooks (never a known key).
+    webhook_secret: str = ""
     # intake's internal API resolving a citizen's opaque contact reference; empty: unresolved
     contact_resolver_url: str = ""
     superior_of_province: str = "TTCP"  # Thanh tra Chính phủ: escalation above a province

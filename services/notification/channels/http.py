@@ -49,6 +49,9 @@ class WebhookChannel:
         self.client = client
 
     async def send(self, message: Message) -> None:
+        if not self.secret:
+            # An unsigned webhook could be forged by anyone: refuse rather than send one.
+            raise PermanentFailure("webhooks disabled: set TIEPDAN_NOTIFY_WEBHOOK_SECRET")
         body = json.dumps(message.payload, ensure_ascii=False, sort_keys=True).encode()
         stamp = str(int(time.time()))
         headers = {

@@ -26,7 +26,7 @@ from shared.events import (
     NotificationDelivered,
     new_event,
 )
-from shared.settings import Settings
+from shared.settings import Environment, Settings
 
 log = logging.getLogger(__name__)
 CONTACT_PREFIX = "contact:"
@@ -101,7 +101,10 @@ class Deliverer:
             {
                 "email": email,
                 "sms": SmsChannel(notify.sms_gateway_url),
-                "webhook": WebhookChannel(notify.webhook_secret),
+                "webhook": WebhookChannel(
+                    notify.webhook_secret
+                    or ("dev-webhook-secret" if settings.env is Environment.development else "")
+                ),
             },
             clocks,
             max_attempts=notify.delivery_max_attempts,
