@@ -5,6 +5,8 @@ UV_VERSION ?= 0.13.9
 PYTHON ?= python3
 UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 VENV := .venv
+# Trust the platform's certificate store too (a registry behind an organisation's TLS proxy).
+export UV_SYSTEM_CERTS ?= true
 RUN := $(UV) run --frozen
 
 .PHONY: help install run test lint typecheck unit integration bench infra-up infra-down clean
