@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 from collections.abc import Iterator
 
@@ -36,6 +37,11 @@ async def run_dev(
     settings: Settings, *, host: str, names: list[str], ports: dict[str, int]
 ) -> None:
     await migrate_all(settings, names)
+    # Notification asks intake for a citizen's address at delivery time; here, next door.
+    os.environ.setdefault(
+        "TIEPDAN_NOTIFY_CONTACT_RESOLVER_URL",
+        f"http://{host}:{ports['intake']}/internal/v1/contacts",
+    )
     bus = EmbeddedBus(settings.resolved_event_log_url())
     await bus.start()
     servers = []

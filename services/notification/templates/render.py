@@ -14,6 +14,29 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from services.notification.channels.base import Message
 
 LANGUAGES = ("vi", "en")
+# What a public status means, said to the citizen in a sentence ("Hồ sơ X ... ").
+STATUS_LABELS = {
+    "vi": {
+        "routed": "đã được chuyển đến cơ quan có thẩm quyền",
+        "accepted": "đã được thụ lý",
+        "rejected": "không được thụ lý",
+        "info_requested": "cần ông/bà bổ sung thông tin",
+        "resolved": "đã có kết quả giải quyết",
+        "closed": "đã kết thúc",
+        "withdrawn": "đã được rút",
+        "appealed": "đã được khiếu nại lần hai",
+    },
+    "en": {
+        "routed": "has been sent to the competent authority",
+        "accepted": "has been accepted for handling",
+        "rejected": "was not accepted",
+        "info_requested": "needs more information from you",
+        "resolved": "has been resolved",
+        "closed": "is closed",
+        "withdrawn": "was withdrawn",
+        "appealed": "has been appealed",
+    },
+}
 _DIR = Path(__file__).parent
 
 
@@ -32,7 +55,9 @@ class Templates:
     ) -> Message:
         lang = language if language in LANGUAGES else "vi"
         tpl = self.env.get_template(f"{lang}/{template}.txt")
-        ctx = tpl.new_context(dict(context))
+        status = str(context.get("status", ""))
+        label = STATUS_LABELS[lang].get(status, status)
+        ctx = tpl.new_context({**context, "status_label": label})
         blocks = {
             name: "".join(tpl.blocks[name](ctx)).strip() for name in ("subject", "body", "sms")
         }
