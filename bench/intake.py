@@ -31,6 +31,7 @@ import asyncpg  # type: ignore[import-untyped]
 from rich.console import Console
 
 from bench.baseline import pgbench_version, run_pgbench
+from bench.load import KEY_VARIABLE
 from bench.pipeline import Pipeline, mean_ms, scrape
 from bench.report import print_report
 from bench.stack import (
@@ -47,6 +48,8 @@ from bench.stack import (
     stop_services,
     wait_ready,
 )
+from services.intake.open311.keys import create_key
+from shared.db import Database
 
 console = Console(stderr=True, highlight=False, soft_wrap=True)
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -160,12 +163,26 @@ async def baseline_phase(infra: Infra, args: argparse.Namespace) -> dict[str, An
         await conn.close()
 
 
+async def open311_key(infra: Infra) -> str:
+    """An api_key in the bench's intake database, as `tiepdan open311-key create` makes one."""
+    database = Database(infra.url("intake"), pool_size=1)
+    try:
+        async with database.transaction() as session:
+            return await create_key(session, "bench-load")
+    finally:
+        await database.dispose()
+
+
 async def load_phase(
     infra: Infra, services: list[Service], args: argparse.Namespace
 ) -> dict[str, Any]:
     intake = next(s for s in services if s.name == "intake")
     out = infra.work_dir / "load.json"
-    say(f"load: {args.concurrency} clients, {intake.url}/v1/cases, {args.warmup}+{args.duration} s")
+    share = f", {args.open311_share:.0%} Open311 form posts" if args.open311_share else ""
+    say(f"load: {args.concurrency} clients, {intake.url}{share}, {args.warmup}+{args.duration} s")
+    env = dict(os.environ)
+    if args.open311_share:
+        env[KEY_VARIABLE] = await open311_key(infra)
     conn = await infra.admin()
     pipeline = await Pipeline.connect(
         {name: infra.url(name, driver="postgresql") for name in SERVICE_NAMES}
@@ -175,7 +192,8 @@ async def load_phase(
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bench.load", "--url", intake.url,
         f"--concurrency={args.concurrency}", f"--duration={args.duration}",
-        f"--warmup={args.warmup}", f"--out={out}", cwd=REPO,
+        f"--warmup={args.warmup}", f"--out={out}", f"--open311-share={args.open311_share}",
+        cwd=REPO, env=env,
     )  # fmt: skip
 
     async def tick() -> None:
@@ -305,9 +323,14 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=3, help="seconds discarded first")
     parser.add_argument("--drain-timeout", type=float, default=300.0, help="seconds")
     parser.add_argument("--no-baseline", action="store_true", help="skip pgbench")
+    parser.add_argument(
+        "--open311-share", type=float, default=0.25, help="share of Open311 form posts, 0..1"
+    )
     args = parser.parse_args()
     if not (1 <= args.concurrency <= 512 and 1 <= args.duration <= 3600 and args.warmup >= 0):
         parser.error("--concurrency 1..512, --duration 1..3600, --warmup >= 0")
+    if not 0 <= args.open311_share <= 1:
+        parser.error("--open311-share 0..1")
     try:
         result = asyncio.run(run(args))
     except KeyboardInterrupt:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
 import sys
 import time
@@ -20,11 +21,13 @@ from typing import Any
 
 import httpx
 
-from bench.payloads import Commune, communes, submission
+from bench.payloads import Commune, communes, open311_form, submission
 from shared.geography import AdminMap
 
 MAX_REQUESTS = 5_000_000  # a hard bound on top of the time bound
 REQUEST_TIMEOUT = 30.0
+KEY_VARIABLE = "BENCH_OPEN311_API_KEY"  # from the environment: argv is visible to `ps`
+ENDPOINTS = {"cases": "POST /v1/cases (JSON)", "open311": "POST /open311/v2/requests.json (form)"}
 
 
 def percentile(ordered: list[float], q: float) -> float:
@@ -47,11 +50,30 @@ def latency_summary(seconds: list[float]) -> dict[str, float]:
     }
 
 
+def summary(samples: list[tuple[float, float, str, str]], duration: float) -> dict[str, Any]:
+    """Throughput and latency of the 201s among samples already cut to the window."""
+    ok = [s[1] for s in samples if s[2] == "201"]
+    return {
+        "requests_measured": len(samples),
+        "rps": len(ok) / duration,
+        "statuses": dict(Counter(s[2] for s in samples)),
+        "latency": latency_summary(ok),
+    }
+
+
 async def run_load(
-    url: str, *, concurrency: int, duration: float, warmup: float, seed: int
+    url: str,
+    *,
+    concurrency: int,
+    duration: float,
+    warmup: float,
+    seed: int,
+    open311_share: float = 0.0,
+    api_key: str = "",
 ) -> dict[str, Any]:
     places: list[Commune] = communes(AdminMap.load())
-    samples: list[tuple[float, float, str]] = []  # (start offset, latency, status)
+    # (start offset, latency, status, endpoint)
+    samples: list[tuple[float, float, str, str]] = []
     issued = 0
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(
@@ -67,15 +89,22 @@ async def run_load(
             rng = random.Random(seed * 1000 + n)
             while time.perf_counter() < stop_at and issued < MAX_REQUESTS:
                 issued += 1
-                body = submission(rng, places)
-                headers = {"Idempotency-Key": str(uuid.uuid4())} if rng.random() < 0.5 else {}
+                endpoint = "open311" if rng.random() < open311_share else "cases"
+                if endpoint == "open311":
+                    request = client.build_request(
+                        "POST", "/open311/v2/requests.json", data=open311_form(rng, places, api_key)
+                    )
+                else:
+                    headers = {"Idempotency-Key": str(uuid.uuid4())} if rng.random() < 0.5 else {}
+                    body = submission(rng, places)
+                    request = client.build_request("POST", "/v1/cases", json=body, headers=headers)
                 t0 = time.perf_counter()
                 try:
-                    response = await client.post("/v1/cases", json=body, headers=headers)
+                    response = await client.send(request)
                     status = str(response.status_code)
                 except httpx.HTTPError as exc:
                     status = type(exc).__name__
-                samples.append((t0 - began, time.perf_counter() - t0, status))
+                samples.append((t0 - began, time.perf_counter() - t0, status, endpoint))
 
         async def reporter() -> None:
             marks = {"start": window_start, "end": stop_at}
@@ -109,18 +138,19 @@ async def run_load(
 
     # The window counts the requests that *started* in it; the last ones finish just after.
     measured = [s for s in samples if warmup <= s[0] < warmup + duration]
-    statuses = Counter(s[2] for s in measured)
-    ok = [s[1] for s in measured if s[2] == "201"]
     return {
         "concurrency": concurrency,
         "duration_s": duration,
         "warmup_s": warmup,
+        "open311_share": open311_share,
         "requests_total": len(samples),
         "created_total": sum(1 for s in samples if s[2] == "201"),
-        "requests_measured": len(measured),
-        "rps": len(ok) / duration,
-        "statuses": dict(statuses),
-        "latency": latency_summary(ok),
+        **summary(measured, duration),
+        "endpoints": {
+            name: summary([s for s in measured if s[3] == name], duration)
+            for name in ENDPOINTS
+            if any(s[3] == name for s in samples)
+        },
         "client_cpu_s": cpu_marks["end"] - cpu_marks.get("start", 0.0),
         "wall_s": wall,
         "began_epoch": epoch_marks["began"],
@@ -135,10 +165,14 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=20.0)
     parser.add_argument("--warmup", type=float, default=3.0)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--open311-share", type=float, default=0.0, help=f"needs ${KEY_VARIABLE}")
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
     if not args.url.startswith("http://127.0.0.1:"):
         parser.error("--url must be http://127.0.0.1:PORT (the benchmark stays on loopback)")
+    api_key = os.environ.get(KEY_VARIABLE, "")
+    if not 0 <= args.open311_share <= 1 or (args.open311_share and not api_key):
+        parser.error(f"--open311-share is 0..1, and above 0 needs an api_key in ${KEY_VARIABLE}")
     result = asyncio.run(
         run_load(
             args.url,
@@ -146,6 +180,8 @@ def main() -> None:
             duration=args.duration,
             warmup=args.warmup,
             seed=args.seed,
+            open311_share=args.open311_share,
+            api_key=api_key,
         )
     )
     args.out.write_text(json.dumps(result, indent=2))

@@ -80,11 +80,8 @@ def _person(rng: random.Random) -> str:
     return f"{rng.choice(FAMILY)} {rng.choice(MIDDLE)} {given}"
 
 
-def submission(rng: random.Random, places: list[Commune]) -> dict[str, Any]:
-    """One POST /v1/cases body: 3 kinds, a real commune, 300-900 characters of description."""
-    kind = rng.choice(KINDS)
-    place = rng.choice(places)
-    fill = {"commune": place.name, "province": place.province}
+def _description(rng: random.Random, fill: dict[str, str]) -> str:
+    """300-900 characters of Vietnamese, from the sentences above."""
     sentences: list[str] = []
     target = rng.randint(300, 900)
     for _ in range(40):  # bounded: 40 sentences is far beyond 900 characters
@@ -100,6 +97,15 @@ def submission(rng: random.Random, places: list[Commune]) -> dict[str, Any]:
                 **fill,
             )
         )
+    return " ".join(sentences)
+
+
+def submission(rng: random.Random, places: list[Commune]) -> dict[str, Any]:
+    """One POST /v1/cases body: 3 kinds, a real commune, 300-900 characters of description."""
+    kind = rng.choice(KINDS)
+    place = rng.choice(places)
+    fill = {"commune": place.name, "province": place.province}
+    description = _description(rng, fill)
     name = _person(rng)
     submitter: dict[str, Any] = {
         "full_name": name,
@@ -114,7 +120,7 @@ def submission(rng: random.Random, places: list[Commune]) -> dict[str, Any]:
     return {
         "kind": kind,
         "title": rng.choice(TITLES[kind]).format(**fill),
-        "description": " ".join(sentences),
+        "description": description,
         "location": {
             "unit_code": place.code,
             "address": f"Gần số {rng.randint(1, 300)} đường {rng.choice(STREETS)}",
@@ -123,3 +129,39 @@ def submission(rng: random.Random, places: list[Commune]) -> dict[str, Any]:
         "channel": rng.choice(("web", "mobile")),
         "publish_consent": rng.random() < 0.3,
     }
+
+
+# Open311 service codes for reports about places (GET /open311/v2/services.json lists them).
+SERVICE_CODES = ("environment", "transport", "construction", "land", "public_order", "health")
+REPORTS = (
+    "Cột đèn số {n} trên đường {street} bị nghiêng, có nguy cơ đổ vào nhà dân.",
+    "Nắp cống trước số {n} đường {street} bị vỡ, người đi đường dễ bị sụp chân.",
+    "Bãi rác tự phát cạnh chợ {commune} bốc mùi hôi thối, ruồi nhặng nhiều.",
+    "Đoạn đường {street} qua {commune} có ổ gà sâu khoảng {n} centimét.",
+    "Cây xanh gãy cành chắn ngang vỉa hè đường {street} sau trận mưa đêm qua.",
+)
+
+
+def open311_form(rng: random.Random, places: list[Commune], api_key: str) -> dict[str, str]:
+    """One Open311 POST requests.json form, as an app such as FixMyStreet sends it: a commune
+    code as address_id (four in five), else the commune's name and province."""
+    place = rng.choice(places)
+    fill = {"commune": place.name, "province": place.province}
+    report = rng.choice(REPORTS).format(n=rng.randint(2, 300), street=rng.choice(STREETS), **fill)
+    family, middle, given = _person(rng).split(" ", 2)
+    form = {
+        "api_key": api_key,
+        "service_code": rng.choice(SERVICE_CODES),
+        "description": f"{report} {_description(rng, fill)}",
+        "first_name": family,
+        "last_name": f"{middle} {given}",
+        "phone": f"09{rng.randint(0, 99_999_999):08d}",
+        "device_id": f"android-{rng.randint(10**8, 10**9 - 1)}",
+    }
+    if rng.random() < 0.5:
+        form["email"] = f"{fold(given)}{rng.randint(1, 9999)}@gmail.com"
+    if rng.random() < 0.8:
+        form["address_id"] = place.code
+    else:  # matched by name in intake; a street before it can make the tail ambiguous
+        form["address_string"] = f"{place.name}, {place.province}"
+    return form

@@ -31,6 +31,30 @@ def _cpu_rows(cpu: dict[str, Any], per_s: float, nproc: int) -> list[tuple[str, 
     return rows
 
 
+def _per_endpoint(endpoints: dict[str, Any], pg: dict[str, Any] | None) -> Table:
+    """Each endpoint's share of the closed loop, with the ratios to the pgbench baseline."""
+    table = Table(title="Per endpoint (ratios: to pgbench's throughput and latencies)")
+    for name in ("", "submissions /s", "p50", "p99", "/s ÷ pgbench", "p50 ÷", "p99 ÷", "errors"):
+        table.add_column(name, justify="left" if not name else "right")
+    tps = (pg or {}).get("tps", 0.0)
+    pg_lat = (pg or {}).get("latency", {})
+    labels = {"cases": "native JSON (/v1/cases)", "open311": "Open311 form"}
+    for name, block in endpoints.items():
+        lat = block["latency"]
+        errors = {k: n for k, n in block["statuses"].items() if k != "201"}
+        table.add_row(
+            labels.get(name, name),
+            f"{block['rps']:,.1f}",
+            _ms(lat["p50_ms"]),
+            _ms(lat["p99_ms"]),
+            f"{block['rps'] / tps:.3f}" if tps else "-",
+            f"{lat['p50_ms'] / pg_lat['p50_ms']:.1f}x" if pg_lat.get("p50_ms") else "-",
+            f"{lat['p99_ms'] / pg_lat['p99_ms']:.1f}x" if pg_lat.get("p99_ms") else "-",
+            str(errors or 0),
+        )
+    return table
+
+
 def print_report(result: dict[str, Any]) -> None:
     out = Console(highlight=False)
     if not out.is_terminal:
@@ -53,7 +77,8 @@ def print_report(result: dict[str, Any]) -> None:
         f"SIGTERM to exit {result.get('shutdown')}"
     )
 
-    table = Table(title="POST /v1/cases vs the same transaction in pgbench")
+    mixed = " (all endpoints)" if len(load.get("endpoints", {})) > 1 else ""
+    table = Table(title=f"Submissions{mixed} vs the same transaction in pgbench")
     table.add_column("")
     table.add_column("intake (HTTP)", justify="right")
     table.add_column("pgbench (SQL)", justify="right")
@@ -83,6 +108,8 @@ def print_report(result: dict[str, Any]) -> None:
     payload_pg = f"{pg['outbox_payload_bytes']:,.0f} B" if pg else "-"
     table.add_row("outbox payload", f"{result['outbox_payload_bytes']:,.0f} B", payload_pg, "")
     out.print(table)
+    if len(load.get("endpoints", {})) > 1:
+        out.print(_per_endpoint(load["endpoints"], pg))
     refused = sum(errors.values())
     if refused > 0.01 * max(load["requests_measured"], 1):
         out.print(

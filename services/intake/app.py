@@ -22,6 +22,7 @@ from services.intake.limits.buckets import LimitSettings, limiters
 from services.intake.limits.middleware import AbuseLimits
 from services.intake.open311 import endpoints as open311
 from services.intake.units import endpoints as units
+from services.intake.units.boundaries import BoundarySettings, load_boundaries
 from shared.app import ServiceDefinition, create_app
 from shared.bus.base import Bus
 from shared.geography import AdminMap
@@ -31,10 +32,13 @@ from shared.settings import Settings
 async def _state(settings: Settings) -> dict[str, Any]:
     attachment_settings = AttachmentSettings()
     limit_settings = LimitSettings()
+    admin_map = AdminMap.load()
     return {
         "attachment_settings": attachment_settings,
         "attachment_storage": build_storage(settings, attachment_settings),
-        "admin_map": AdminMap.load(),
+        "admin_map": admin_map,
+        # None without a boundaries file: lat/lon alone then cannot be placed in a commune.
+        "boundaries": load_boundaries(admin_map, BoundarySettings()),
         "identity_cipher": IdentityCipher.from_settings(settings),
         "categories": Categories.load(),
         "appeal_policies": load_appeal_policies(),

@@ -45,6 +45,7 @@ async def file_case(
         categories=state.categories,
         idempotency_key=idempotency_key,
         contact_limiter=state.rate_limiters["contact"],
+        boundaries=state.boundaries,
     )
     return JSONResponse(
         created,

@@ -22,7 +22,8 @@ from services.intake.cases.secrets import (
 )
 from services.intake.categories.registry import Categories
 from services.intake.limits.buckets import RateLimiter, contact_key
-from shared.errors import Conflict
+from services.intake.units.boundaries import Boundaries
+from shared.errors import Conflict, Unprocessable
 from shared.events import (
     CASE_SUBMITTED,
     CaseSubmitted,
@@ -52,10 +53,12 @@ async def submit_case(
     idempotency_key: str | None,
     media_url: str | None = None,
     contact_limiter: RateLimiter | None = None,
+    boundaries: Boundaries | None = None,
 ) -> tuple[int, dict[str, Any]]:
     """File a case; with an idempotency key, a retry gets the first answer again."""
+    fingerprint = request_fingerprint(body)  # of the request as sent, before placing it
+    body = place(body, boundaries)
     check_filing_rules(body, admin_map, categories)
-    fingerprint = request_fingerprint(body)
     if idempotency_key is not None:
         replay = await _claim_key(session, idempotency_key, fingerprint)
         if replay is not None:
@@ -147,6 +150,21 @@ async def submit_case(
         record.response = {"sealed": cipher.encrypt(created).decode()}
     await session.flush()
     return 201, created
+
+
+def place(body: CaseCreate, boundaries: Boundaries | None) -> CaseCreate:
+    """A location given as lat/lon only gets its commune from the boundaries file."""
+    where = body.location
+    if where.unit_code is not None or boundaries is None or where.lat is None or where.lon is None:
+        return body  # without a file, the filing rules refuse a location with no unit_code
+    code = boundaries.commune_at(where.lat, where.lon)
+    if code is None:
+        raise Unprocessable.field(
+            ["location"],
+            f"lat {where.lat}, lon {where.lon} lies in no commune of the boundaries file: "
+            "send location.unit_code",
+        )
+    return body.model_copy(update={"location": where.model_copy(update={"unit_code": code})})
 
 
 async def _claim_key(

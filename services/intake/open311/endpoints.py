@@ -222,10 +222,15 @@ async def create_request(fmt: str, request: Request, session: DbSession) -> Resp
     media_url = fields.get("media_url") or None
     if media_url and (not media_url.startswith(("http://", "https://")) or len(media_url) > 500):
         raise Open311Error(400, "media_url must be an http(s) URL of at most 500 characters")
-    lat, lon = fields.get("lat"), fields.get("long")
-    unit_code = o311.locate(
-        state.admin_map, fields.get("address_id"), fields.get("address_string"), bool(lat and lon)
+    address_id, address_string = fields.get("address_id"), fields.get("address_string")
+    # lat/long count only without an address (as before), and are then kept on the case.
+    latlong = (
+        None
+        if address_id or address_string
+        else o311.parse_latlong(fields.get("lat"), fields.get("long"))
     )
+    unit_code = o311.locate(state.admin_map, address_id, address_string, latlong, state.boundaries)
+    point = {"lat": latlong[0], "lon": latlong[1]} if latlong else {}
     name = " ".join(n for n in (fields.get("first_name"), fields.get("last_name")) if n)
     contact = {"phone": fields.get("phone") or None, "email": fields.get("email") or None}
     title = fields.get("attribute[title]") or f"{category.name_vi}: {description}"
@@ -236,7 +241,7 @@ async def create_request(fmt: str, request: Request, session: DbSession) -> Resp
                 "title": title[:200],
                 "description": description,
                 "category": category.code,
-                "location": {"unit_code": unit_code, "address": fields.get("address_string")},
+                "location": {"unit_code": unit_code, "address": address_string, **point},
                 "submitter": {"full_name": name, **contact} if name else None,
                 "channel": "open311",
             }

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.intake.attachments.models import Attachment
 from services.intake.cases.models import Case, CaseDeadline, TimelineEntry
 from services.intake.categories.registry import Categories, Category
+from services.intake.units.boundaries import Boundaries
 from shared.geography import AdminMap, Level
 
 # Open311 is for reports about places. Complaints, denunciations and dialogue requests are
@@ -84,9 +85,14 @@ def definition(category: Category) -> dict[str, Any]:
 
 
 def locate(
-    admin_map: AdminMap, address_id: str | None, address_string: str | None, has_latlong: bool
+    admin_map: AdminMap,
+    address_id: str | None,
+    address_string: str | None,
+    latlong: tuple[float, float] | None,
+    boundaries: Boundaries | None = None,
 ) -> str:
-    """The commune code: address_id when it is one, else the address matched by name."""
+    """The commune code: address_id when it is one, else the address matched by name, else
+    the commune containing lat/long (with a boundaries file)."""
     if address_id:
         unit = admin_map.get(address_id.strip())
         if unit is None or unit.level is not Level.commune:
@@ -111,13 +117,35 @@ def locate(
                     "or send address_id",
                 )
         raise Open311Error(400, f"address_string {address_string!r} names no known commune")
-    if has_latlong:
-        raise Open311Error(
-            400,
-            "lat/long cannot be placed in a commune: no boundaries file is configured; "
-            "send address_id (a commune code) or address_string",
-        )
+    if latlong is not None:
+        if boundaries is None:
+            raise Open311Error(
+                400,
+                "lat/long cannot be placed in a commune: no boundaries file is configured; "
+                "send address_id (a commune code) or address_string",
+            )
+        code = boundaries.commune_at(*latlong)
+        if code is None:
+            raise Open311Error(
+                400,
+                f"lat/long {latlong[0]}, {latlong[1]} lies in no known commune; "
+                "send address_id (a commune code) or address_string",
+            )
+        return code
     raise Open311Error(400, "a location is required: address_id, address_string or lat/long")
+
+
+def parse_latlong(lat: str | None, long: str | None) -> tuple[float, float] | None:
+    """lat and long as numbers (WGS 84 degrees), or None when either is missing."""
+    if not (lat and long):
+        return None
+    try:
+        point = float(lat), float(long)
+    except ValueError:
+        raise Open311Error(400, "lat and long must be decimal degrees (WGS 84)") from None
+    if not (-90 <= point[0] <= 90 and -180 <= point[1] <= 180):
+        raise Open311Error(400, "lat and long must be decimal degrees (WGS 84)")
+    return point
 
 
 async def find_requests(
