@@ -1,0 +1,256 @@
+"""SMS gateway and signed webhooks against a real HTTP server on a free loopback port.
+
+The server is a few lines of asyncio (HTTP/1.1, one request per connection): it records each
+request and answers with the status the test sets. Nothing in httpx is mocked.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from services.notification.channels.base import Message
+from services.notification.channels.http import SIGNATURE_HEADER, SmsChannel, WebhookChannel, sign
+from services.notification.notices.delivery import Deliverer
+from services.notification.notices.models import Notification
+from services.notification.notices.service import queue
+from tests.notification.support import FakeClock, clocks_for
+
+ONLY = {"services": ("notification",)}
+SECRET = "a-webhook-secret-for-tests"
+DENUNCIATION = "Tố cáo ông Nguyễn Văn X, chủ tịch xã, nhận hối lộ khi cấp đất"
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass
+class HttpServer:
+    """Records requests; answers each with `status` (settable by the test)."""
+
+    status: int = 200
+    requests: list[Request] = field(default_factory=list)
+    port: int = 0
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            head = await reader.readuntil(b"\r\n\r\n")
+            lines = head.decode("latin-1").split("\r\n")
+            method, path, _ = lines[0].split(" ", 2)
+            headers = {}
+            for line in lines[1:]:
+                if ":" in line:
+                    name, value = line.split(":", 1)
+                    headers[name.strip().lower()] = value.strip()
+            body = await reader.readexactly(int(headers.get("content-length", "0")))
+            self.requests.append(Request(method, path, headers, body))
+            reply = b'{"ok":true}' if self.status < 400 else b'{"error":"unavailable"}'
+            writer.write(
+                f"HTTP/1.1 {self.status} X\r\nContent-Type: application/json\r\n"
+                f"Content-Length: {len(reply)}\r\nConnection: close\r\n\r\n".encode()
+                + reply
+            )
+            await writer.drain()
+        finally:
+            writer.close()
+
+
+@pytest.fixture
+async def http_server() -> AsyncIterator[HttpServer]:
+    server = HttpServer()
+    listening = await asyncio.start_server(server.handle, "127.0.0.1", 0)
+    server.port = int(listening.sockets[0].getsockname()[1])
+    async with listening:
+        yield server
+        listening.close()
+        await listening.wait_closed()
+
+
+def verifies(secret: str, request: Request) -> bool:
+    stamp = request.headers["x-tiepdan-timestamp"]
+    expected = sign(secret, stamp, request.body)
+    return hmac.compare_digest(expected, request.headers[SIGNATURE_HEADER.lower()])
+
+
+async def queue_notice(app, clock: FakeClock, **fields) -> uuid.UUID:
+    case_id = uuid.uuid4()
+    async with app.state.database.transaction() as session:
+        await queue(session, case_id=case_id, cause="test", now=clock(), **fields)
+    return case_id
+
+
+async def notice(app, case_id: uuid.UUID) -> Notification:
+    async with app.state.database.sessions() as session:
+        return (
+            await session.execute(select(Notification).where(Notification.case_id == case_id))
+        ).scalar_one()
+
+
+async def test_a_denouncers_sms_carries_no_content_of_the_case(stack_factory, http_server) -> None:
+    async with stack_factory(**ONLY) as stack:
+        app = stack.apps["notification"]
+        clock = FakeClock(datetime(2026, 12, 8, tzinfo=UTC))
+        deliverer = Deliverer(
+            app.state.database,
+            {"sms": SmsChannel(f"{http_server.url}/sms")},
+            clocks_for(app, clock),
+        )
+        case_id = await queue_notice(
+            app,
+            clock,
+            audience="citizen",
+            channel="sms",
+            recipient="+84900000000",
+            template="case_status",
+            language="vi",
+            context={
+                "tracking_code": "ABC234",
+                "status": "accepted",
+                "note": DENUNCIATION,
+                "confidential": True,
+            },
+        )
+        assert await deliverer.deliver_once() == 1
+        [request] = http_server.requests
+        assert (request.method, request.path) == ("POST", "/sms")
+        sent = json.loads(request.body)
+        assert sent["to"] == "+84900000000"
+        assert "ABC234" in sent["text"]
+        text = request.body.decode()
+        for fragment in ("Tố cáo", "Nguyễn Văn X", "hối lộ", "accepted"):
+            assert fragment not in text and fragment not in sent["text"]
+        assert set(sent) == {"to", "text"}  # nothing else travels to the gateway
+        assert (await notice(app, case_id)).state == "sent"
+
+
+async def test_the_webhook_signature_verifies_with_the_secret_only(http_server) -> None:
+    channel = WebhookChannel(SECRET)
+    payload = {"template": "deadline_breached", "tracking_code": "ABC234", "unit_code": "06427"}
+    message = Message(
+        recipient=f"{http_server.url}/hook", subject="s", body="b", sms="", payload=payload
+    )
+    await channel.send(message)
+    [request] = http_server.requests
+    assert request.path == "/hook"
+    assert request.headers["content-type"] == "application/json"
+    assert json.loads(request.body) == payload
+    assert request.headers[SIGNATURE_HEADER.lower()].startswith("sha256=")
+    # What a receiver computes by hand from the documented scheme: HMAC(secret, ts "." body).
+    stamp = request.headers["x-tiepdan-timestamp"]
+    by_hand = hmac.new(SECRET.encode(), f"{stamp}.".encode() + request.body, hashlib.sha256)
+    assert request.headers[SIGNATURE_HEADER.lower()] == "sha256=" + by_hand.hexdigest()
+    assert verifies(SECRET, request)
+    assert not verifies("another-secret", request)
+    tampered = Request(request.method, request.path, request.headers, request.body + b" ")
+    assert not verifies(SECRET, tampered)
+
+
+async def test_a_failing_gateway_is_retried_with_back_off_then_dead(
+    stack_factory, http_server
+) -> None:
+    http_server.status = 503
+    async with stack_factory(**ONLY) as stack:
+        app = stack.apps["notification"]
+        clock = FakeClock(datetime(2026, 12, 8, tzinfo=UTC))
+        deliverer = Deliverer(
+            app.state.database,
+            {"sms": SmsChannel(f"{http_server.url}/sms")},
+            clocks_for(app, clock),
+            max_attempts=3,
+            backoff_seconds=60,
+        )
+        case_id = await queue_notice(
+            app,
+            clock,
+            audience="citizen",
+            channel="sms",
+            recipient="+84900000001",
+            template="case_status",
+            language="vi",
+            context={
+                "tracking_code": "XYZ789",
+                "status": "routed",
+                "note": "",
+                "confidential": False,
+            },
+        )
+        assert await deliverer.deliver_once() == 1
+        row = await notice(app, case_id)
+        assert (row.state, row.attempts) == ("pending", 1)
+        assert row.next_attempt_at == clock() + timedelta(seconds=60)
+        assert "503" in (row.last_error or "")
+        assert await deliverer.deliver_once() == 0  # not due yet: nothing is sent
+        assert len(http_server.requests) == 1
+        clock.at += timedelta(seconds=60)
+        assert await deliverer.deliver_once() == 1
+        row = await notice(app, case_id)
+        assert (row.state, row.attempts) == ("pending", 2)
+        assert row.next_attempt_at == clock() + timedelta(seconds=120)  # doubled
+        clock.at += timedelta(seconds=120)
+        assert await deliverer.deliver_once() == 1
+        row = await notice(app, case_id)
+        assert (row.state, row.attempts) == ("dead", 3)
+        assert "503" in (row.last_error or "")
+        assert len(http_server.requests) == 3
+        clock.at += timedelta(days=1)
+        assert await deliverer.deliver_once() == 0  # dead stays dead
+        assert len(http_server.requests) == 3
+        assert await stack.count("notification", "outbox", event_type="notification.failed") == 1
+        assert await stack.count("notification", "outbox", event_type="notification.sent") == 0
+
+
+@pytest.mark.parametrize(("status", "state"), [(400, "dead"), (429, "pending"), (408, "pending")])
+async def test_a_refusal_is_final_but_throttling_is_retried(
+    stack_factory, http_server, status: int, state: str
+) -> None:
+    http_server.status = status
+    async with stack_factory(**ONLY) as stack:
+        app = stack.apps["notification"]
+        clock = FakeClock(datetime(2026, 12, 8, tzinfo=UTC))
+        deliverer = Deliverer(
+            app.state.database,
+            {"webhook": WebhookChannel(SECRET)},
+            clocks_for(app, clock),
+            max_attempts=5,
+        )
+        case_id = await queue_notice(
+            app,
+            clock,
+            audience="official",
+            channel="webhook",
+            recipient=f"{http_server.url}/hook",
+            template="deadline_warning",
+            language="vi",
+            context={
+                "tracking_code": "ABC234",
+                "case_kind": "petition",
+                "step": "forward",
+                "unit_code": "06427",
+                "due_on": "2026-12-10",
+                "basis": "Điều 28",
+                "working_days_left": 1,
+                "recipient_unit": "06427",
+            },
+        )
+        assert await deliverer.deliver_once() == 1
+        row = await notice(app, case_id)
+        assert (row.state, row.attempts) == (state, 1)
+        assert verifies(SECRET, http_server.requests[0])
