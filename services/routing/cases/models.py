@@ -53,6 +53,8 @@ class RoutedCase(Base):
     __table_args__ = (
         # The work queue: a unit's cases by due time (nulls last), then id for the keyset.
         Index("ix_cases_queue", "unit_code", "due_at", "id"),
+        # The queue's per-status counts, on every page.
+        Index("ix_cases_unit_status", "unit_code", "status"),
     )
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
