@@ -1,13 +1,12 @@
 from __future__ import annotations
 
-import asyncio
+from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
-from sqlalchemy import event, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import select
 
 from services.notification.calendar.models import CalendarOverride
 from shared.auth import CurrentPrincipal, Principal, Role
@@ -15,6 +14,17 @@ from shared.db import DbSession
 from shared.errors import Forbidden, NotFound, Unauthorized, Unprocessable, problem_responses
 
 router = APIRouter(prefix="/v1/calendar", tags=["calendar"])
+
+
+async def _reload_after_commit(request: Request) -> AsyncIterator[None]:
+    yield
+    # Declared before DbSession, so this runs once the correction is committed and before the
+    # answer leaves: the next request on this replica already counts with it. Other replicas
+    # pick it up within TIEPDAN_NOTIFY_REFRESH_SECONDS.
+    await request.app.state.reference.reload(request.app.state.database)
+
+
+ReloadAfterCommit = Annotated[None, Depends(_reload_after_commit, scope="function")]
 MAX_SPAN = timedelta(days=400)
 _ADMIN = problem_responses(Unauthorized, Forbidden, NotFound, Unprocessable)
 
@@ -92,7 +102,7 @@ async def list_overrides(session: DbSession, principal: CurrentPrincipal) -> Ove
 async def put_override(
     day: date,
     body: OverrideWrite,
-    request: Request,
+    _: ReloadAfterCommit,
     session: DbSession,
     principal: CurrentPrincipal,
 ) -> OverrideRead:
@@ -105,13 +115,12 @@ async def put_override(
     row.working, row.reason = body.working, body.reason
     row.changed_by, row.changed_at = principal.sub, datetime.now(UTC)
     await session.flush()
-    _apply_after_commit(request, session)
     return _override(row)
 
 
 @router.delete("/overrides/{day}", status_code=204, responses=_ADMIN)
 async def delete_override(
-    day: date, request: Request, session: DbSession, principal: CurrentPrincipal
+    day: date, _: ReloadAfterCommit, session: DbSession, principal: CurrentPrincipal
 ) -> None:
     """Remove a correction: the day follows the statutory calendar again."""
     _admin(principal)
@@ -120,16 +129,3 @@ async def delete_override(
         raise NotFound(f"no override for {day}")
     await session.delete(row)
     await session.flush()
-    _apply_after_commit(request, session)
-
-
-def _apply_after_commit(request: Request, session: AsyncSession) -> None:
-    # This replica applies the change at once (after commit); others within refresh_seconds.
-    reference = request.app.state.reference
-    database = request.app.state.database
-
-    def reload(_: object) -> None:
-        asyncio.get_running_loop().create_task(reference.reload(database))
-
-    sync_session = session.sync_session
-    event.listen(sync_session, "after_commit", reload, once=True)

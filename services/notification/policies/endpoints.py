@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from services.notification.calendar.endpoints import _apply_after_commit
+from services.notification.calendar.endpoints import ReloadAfterCommit
 from services.notification.policies.models import PolicyOverride
 from services.notification.policies.rules import Policy
 from shared.auth import CurrentPrincipal, Role
@@ -46,7 +46,7 @@ async def list_policies(request: Request) -> PolicyList:
 async def correct_policy(
     policy_id: str,
     body: PolicyCorrection,
-    request: Request,
+    _: ReloadAfterCommit,
     session: DbSession,
     principal: CurrentPrincipal,
 ) -> PolicyRead:
@@ -62,13 +62,12 @@ async def correct_policy(
     row.policy = body.policy.model_dump(mode="json")
     row.reason, row.changed_by, row.changed_at = body.reason, principal.sub, datetime.now(UTC)
     await session.flush()
-    _apply_after_commit(request, session)
     return PolicyRead(**body.policy.model_dump(), overridden=True)
 
 
 @router.delete("/{policy_id}", status_code=204, responses=_ADMIN)
 async def revert_policy(
-    policy_id: str, request: Request, session: DbSession, principal: CurrentPrincipal
+    policy_id: str, _: ReloadAfterCommit, session: DbSession, principal: CurrentPrincipal
 ) -> None:
     """Drop the correction: the shipped policy applies again."""
     if principal.role is not Role.admin:
@@ -80,4 +79,3 @@ async def revert_policy(
         raise NotFound(f"no correction of {policy_id}")
     await session.delete(row)
     await session.flush()
-    _apply_after_commit(request, session)
