@@ -15,7 +15,9 @@ from shared.events import (
     CASE_REJECTED,
     CASE_RESOLVED,
     CASE_ROUTED,
+    CASE_SUBMITTED,
     CASE_TRANSFERRED,
+    CaseSubmitted,
     Envelope,
 )
 from shared.messaging.consumer import Handler
@@ -74,4 +76,30 @@ def make_notice_handlers(clocks: Clocks) -> dict[str, Handler]:
                 now=now,
             )
 
-    return {t: on_step for t in PUBLIC_STEPS}
+    async def on_submitted(session: AsyncSession, event: Envelope) -> None:
+        # "Received": the receipt, with the tracking code, on the citizen's own channel. The
+        # contact reference travels in this event; later steps find it on the tracked case.
+        submitted = event.parse(CaseSubmitted)
+        if not submitted.contact_ref:
+            return
+        await queue(
+            session,
+            case_id=event.case_id,
+            audience="citizen",
+            channel=CITIZEN_CHANNEL,
+            recipient=f"contact:{submitted.contact_ref}",
+            template="case_status",
+            language=submitted.language,
+            context={
+                "tracking_code": submitted.tracking_code,
+                "status": "submitted",
+                "note": "",
+                "confidential": submitted.kind == "denunciation",
+            },
+            cause=f"status:{event.id}",
+            now=clocks.now(),
+        )
+
+    handlers: dict[str, Handler] = {t: on_step for t in PUBLIC_STEPS}
+    handlers[CASE_SUBMITTED] = on_submitted
+    return handlers

@@ -17,6 +17,7 @@ LANGUAGES = ("vi", "en")
 # What a public status means, said to the citizen in a sentence ("Hồ sơ X ... ").
 STATUS_LABELS = {
     "vi": {
+        "submitted": "đã được tiếp nhận",
         "routed": "đã được chuyển đến cơ quan có thẩm quyền",
         "accepted": "đã được thụ lý",
         "rejected": "không được thụ lý",
@@ -27,6 +28,7 @@ STATUS_LABELS = {
         "appealed": "đã được khiếu nại lần hai",
     },
     "en": {
+        "submitted": "has been received",
         "routed": "has been sent to the competent authority",
         "accepted": "has been accepted for handling",
         "rejected": "was not accepted",
