@@ -19,9 +19,7 @@ import platform
 import re
 import shutil
 import sys
-import tempfile
 import time
-import uuid
 from collections.abc import Awaitable, Callable
 from importlib.metadata import version
 from pathlib import Path
@@ -255,16 +253,8 @@ async def load_phase(
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
-    admin_url = os.environ.get("TIEPDAN_TEST_DATABASE_URL", "")
-    bootstrap = os.environ.get("TIEPDAN_KAFKA_BOOTSTRAP_SERVERS", "")
-    if not admin_url or not bootstrap:
-        raise SystemExit(
-            "bench: set TIEPDAN_TEST_DATABASE_URL and TIEPDAN_KAFKA_BOOTSTRAP_SERVERS: "
-            'eval "$(scripts/test-infra.sh up)"'
-        )
-    run_id = f"bench_{uuid.uuid4().hex[:10]}"
-    work_dir = Path(tempfile.mkdtemp(prefix=f"tiepdan-{run_id}-"))
-    infra = Infra(admin_url, bootstrap, run_id, work_dir)
+    infra = Infra.for_new_run()
+    run_id = infra.run_id
     services: list[Service] = []
     result: dict[str, Any] = {"run_id": run_id, "args": vars(args), "machine": machine()}
     phases: dict[str, float] = {}
@@ -289,7 +279,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             result["pgbench"] = await baseline_phase(infra, args)
             phase("pgbench")
         env = infra.service_env()
-        log_dir = work_dir / "logs"
+        log_dir = infra.work_dir / "logs"
         log_dir.mkdir()
         say("starting intake, routing and notification (tiepdan serve, production mode)")
         for name in SERVICE_NAMES:
@@ -308,7 +298,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         problems = await infra.cleanup()
         for problem in problems:
             console.print(f"[red]bench: could not remove {problem}[/red]")
-        shutil.rmtree(work_dir, ignore_errors=True)
+        shutil.rmtree(infra.work_dir, ignore_errors=True)
         phase("cleanup")
         result["cleanup_s"] = infra.cleanup_s
         phases["total"] = round(time.monotonic() - started, 1)

@@ -20,12 +20,9 @@ import asyncio
 import json
 import os
 import shutil
-import tempfile
 import time
-import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
@@ -157,16 +154,8 @@ async def flow_phase(infra: Infra, args: argparse.Namespace) -> dict[str, Any]:
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
-    admin_url = os.environ.get("TIEPDAN_TEST_DATABASE_URL", "")
-    bootstrap = os.environ.get("TIEPDAN_KAFKA_BOOTSTRAP_SERVERS", "")
-    if not admin_url or not bootstrap:
-        raise SystemExit(
-            "bench: set TIEPDAN_TEST_DATABASE_URL and TIEPDAN_KAFKA_BOOTSTRAP_SERVERS: "
-            'eval "$(scripts/test-infra.sh up)"'
-        )
-    run_id = f"bench_{uuid.uuid4().hex[:10]}"
-    work_dir = Path(tempfile.mkdtemp(prefix=f"tiepdan-{run_id}-"))
-    infra = Infra(admin_url, bootstrap, run_id, work_dir)
+    infra = Infra.for_new_run()
+    run_id = infra.run_id
     result: dict[str, Any] = {"run_id": run_id, "args": vars(args), "machine": machine()}
     phases: dict[str, float] = {}
     started = time.monotonic()
@@ -192,7 +181,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         problems = await infra.cleanup()
         for problem in problems:
             say(f"[red]could not remove {problem}[/red]")
-        shutil.rmtree(work_dir, ignore_errors=True)
+        shutil.rmtree(infra.work_dir, ignore_errors=True)
         phases["total"] = round(time.monotonic() - started, 1)
         result["phases_s"] = phases
     return result

@@ -10,7 +10,9 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,9 +45,25 @@ class Infra:
     bootstrap: str
     run_id: str
     work_dir: Path
+
     databases: dict[str, str] = field(default_factory=dict)  # role -> database name
     topics: list[str] = field(default_factory=list)
     cleanup_s: dict[str, float] = field(default_factory=dict)
+
+    @classmethod
+    def for_new_run(cls) -> Infra:
+        """Fresh names for one run, on the servers scripts/test-infra.sh started."""
+        admin_url = os.environ.get("TIEPDAN_TEST_DATABASE_URL", "")
+        bootstrap = os.environ.get("TIEPDAN_KAFKA_BOOTSTRAP_SERVERS", "")
+        if not admin_url or not bootstrap:
+            raise SystemExit(
+                "bench: set TIEPDAN_TEST_DATABASE_URL and TIEPDAN_KAFKA_BOOTSTRAP_SERVERS: "
+                'eval "$(scripts/test-infra.sh up)"'
+            )
+        run_id = f"bench_{uuid.uuid4().hex[:10]}"
+        return cls(
+            admin_url, bootstrap, run_id, Path(tempfile.mkdtemp(prefix=f"tiepdan-{run_id}-"))
+        )
 
     @property
     def topic(self) -> str:

@@ -47,8 +47,9 @@ HEAP_OPTS="${TIEPDAN_KAFKA_HEAP_OPTS:--Xms256m -Xmx512m}"
 PYTHON="${TIEPDAN_PYTHON:-$REPO/.venv/bin/python}"
 PRESET="${TIEPDAN_KAFKA_BOOTSTRAP_SERVERS:-}"
 
-log() { printf '[kafka] %s\n' "$*" >&2; }
-die() { printf '[kafka] ERROR: %s\n' "$*" >&2; exit 1; }
+NAME=kafka
+# shellcheck source=scripts/lib.sh
+source "$REPO/scripts/lib.sh"
 
 # lock: serialise start/stop on this state dir (fd 9, released on exit).
 lock() {
@@ -57,42 +58,6 @@ lock() {
 }
 
 is_kafka4() { [[ "$KAFKA_VERSION" != [0-3].* ]]; }
-
-need_python() {
-    [[ -x "$PYTHON" ]] || die "no Python at $PYTHON (create the venv with 'uv sync', or set TIEPDAN_PYTHON)"
-    "$PYTHON" -c 'import aiokafka' 2>/dev/null \
-        || die "$PYTHON cannot import aiokafka (run 'uv sync' in $REPO)"
-}
-
-# --- ports -------------------------------------------------------------------
-
-# port_free PORT: true if nothing listens on 127.0.0.1:PORT.
-port_free() {
-    "$PYTHON" - "$1" <<'PY'
-import socket, sys
-s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-try:
-    s.bind(("127.0.0.1", int(sys.argv[1])))
-except OSError:
-    sys.exit(1)
-finally:
-    s.close()
-PY
-}
-
-# two_free_ports: prints two distinct free loopback ports.
-two_free_ports() {
-    "$PYTHON" - <<'PY'
-import socket
-socks = [socket.socket() for _ in range(2)]
-for s in socks:
-    s.bind(("127.0.0.1", 0))
-print(*(s.getsockname()[1] for s in socks))
-for s in socks:
-    s.close()
-PY
-}
 
 # --- process -----------------------------------------------------------------
 
@@ -180,7 +145,7 @@ preset_is_ours() {
 external() {
     [[ -n "$PRESET" ]] || return 1
     preset_is_ours && return 1
-    need_python
+    need_python aiokafka
     if probe "$PRESET" "${1:-10}" 2>/dev/null; then
         return 0
     fi
@@ -339,7 +304,7 @@ cmd_start() {
         log "using the broker at TIEPDAN_KAFKA_BOOTSTRAP_SERVERS=$PRESET; nothing to start"
         return 0
     fi
-    need_python
+    need_python aiokafka
     mkdir -p "$STATE_DIR"
     lock
 
@@ -371,7 +336,7 @@ cmd_start() {
         fi
     fi
     if [[ -z "$port" ]]; then
-        read -r port cport < <(two_free_ports)
+        read -r port cport < <(free_ports 2)
     fi
     local want="kafka=${KAFKA_VERSION} port=${port} controller=${cport}"
     if [[ ! -f "$META_FILE" || "$(cat "$META_FILE")" != "$want" ]]; then
@@ -488,7 +453,7 @@ cmd_stop() {
 
 cmd_status() {
     if [[ -n "$PRESET" ]] && ! preset_is_ours; then
-        need_python
+        need_python aiokafka
         if probe "$PRESET" 5 2>/dev/null; then
             log "external broker answering at $PRESET"
             return 0
@@ -501,7 +466,7 @@ cmd_status() {
         log "not running"
         return 3
     fi
-    need_python
+    need_python aiokafka
     local port
     port="$(cat "$PORT_FILE")"
     if probe "127.0.0.1:$port" 5 "$pid" 2>/dev/null; then

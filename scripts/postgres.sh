@@ -34,14 +34,9 @@ PRESET="${TIEPDAN_TEST_DATABASE_URL:-}"
 ROLE="tiepdan"
 PASSWORD="tiepdan"
 
-log() { printf '[postgres] %s\n' "$*" >&2; }
-die() { printf '[postgres] ERROR: %s\n' "$*" >&2; exit 1; }
-
-need_python() {
-    [[ -x "$PYTHON" ]] || die "no Python at $PYTHON (create the venv with 'uv sync', or set TIEPDAN_PYTHON)"
-    "$PYTHON" -c 'import asyncpg' 2>/dev/null \
-        || die "$PYTHON cannot import asyncpg (run 'uv sync' in $REPO)"
-}
+NAME=postgres
+# shellcheck source=scripts/lib.sh
+source "$REPO/scripts/lib.sh"
 
 url_for() { printf 'postgresql://%s:%s@127.0.0.1:%s/postgres' "$ROLE" "$PASSWORD" "$1"; }
 
@@ -82,25 +77,6 @@ sys.exit(asyncio.run(main()))
 PY
 }
 
-port_free() {
-    "$PYTHON" - "$1" <<'PY'
-import socket, sys
-s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-try:
-    s.bind(("127.0.0.1", int(sys.argv[1])))
-except OSError:
-    sys.exit(1)
-finally:
-    s.close()
-PY
-}
-
-free_port() {
-    "$PYTHON" -c 'import socket
-s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-}
-
 # The pre-set TIEPDAN_TEST_DATABASE_URL is the one this script prints for its own
 # cluster (e.g. exported by a previous `env` in the same shell).
 preset_is_ours() {
@@ -112,7 +88,7 @@ preset_is_ours() {
 external() {
     [[ -n "$PRESET" ]] || return 1
     preset_is_ours && return 1
-    need_python
+    need_python asyncpg
     if probe "$PRESET" "${1:-5}"; then
         return 0
     fi
@@ -279,7 +255,7 @@ cmd_start() {
         log "using the server at TIEPDAN_TEST_DATABASE_URL; nothing to start"
         return 0
     fi
-    need_python
+    need_python asyncpg
     ensure_installed
     prepare_state_dir
     lock
@@ -303,7 +279,7 @@ cmd_start() {
             port=""
         fi
     fi
-    [[ -n "$port" ]] || port="$(free_port)"
+    [[ -n "$port" ]] || port="$(free_ports 1)"
     write_settings "$port"
     printf '%s\n' "$port" >"$PORT_FILE"
 
@@ -355,7 +331,7 @@ cmd_stop() {
 
 cmd_status() {
     if [[ -n "$PRESET" ]] && ! preset_is_ours; then
-        need_python
+        need_python asyncpg
         if probe "$PRESET" 3 2>/dev/null; then
             log "external server answering at TIEPDAN_TEST_DATABASE_URL"
             return 0
@@ -368,7 +344,7 @@ cmd_status() {
         log "not running"
         return 3
     fi
-    need_python
+    need_python asyncpg
     if probe "$(url_for "$port")" 3 2>/dev/null; then
         log "running on 127.0.0.1:$port (PostgreSQL $(cat "$DATA_DIR/PG_VERSION"), data $DATA_DIR)"
         return 0
