@@ -144,7 +144,7 @@ REPORTS = (
 
 def open311_form(rng: random.Random, places: list[Commune], api_key: str) -> dict[str, str]:
     """One Open311 POST requests.json form, as an app such as FixMyStreet sends it: a commune
-    code as address_id (four in five), else the commune's name and province."""
+    code as address_id (four in five), else a written address: street, commune, province."""
     place = rng.choice(places)
     fill = {"commune": place.name, "province": place.province}
     report = rng.choice(REPORTS).format(n=rng.randint(2, 300), street=rng.choice(STREETS), **fill)
@@ -162,6 +162,7 @@ def open311_form(rng: random.Random, places: list[Commune], api_key: str) -> dic
         form["email"] = f"{fold(given)}{rng.randint(1, 9999)}@gmail.com"
     if rng.random() < 0.8:
         form["address_id"] = place.code
-    else:  # matched by name in intake; a street before it can make the tail ambiguous
-        form["address_string"] = f"{place.name}, {place.province}"
+    else:  # matched by name in intake, written as addresses are: street, commune, province
+        street = f"{rng.randint(1, 300)} {rng.choice(STREETS)}"
+        form["address_string"] = f"{street}, {place.name}, {place.province}"
     return form

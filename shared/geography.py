@@ -35,9 +35,31 @@ def fold(text: str) -> str:
     return " ".join(bare.lower().replace(",", " ").split())
 
 
+# What precedes a name in a written address ("Tỉnh Lạng Sơn", "TP. Huế", "Xã Cai Kinh").
+_PROVINCE_PREFIXES = ("tỉnh ", "thành phố ", "tp. ", "tp.", "tp ")
+_COMMUNE_PREFIXES = ("xã ", "phường ", "đặc khu ", "thị trấn ", "p. ", "x. ")
+_COUNTRY = {"việt nam", "viet nam", "vietnam"}
+
+
+def _bare(name: str, prefixes: tuple[str, ...]) -> str:
+    """A name as written, without its administrative prefix: NFC, case-folded, single-spaced."""
+    text = " ".join(unicodedata.normalize("NFC", name).casefold().split())
+    for prefix in prefixes:
+        if text.startswith(prefix) and len(text) > len(prefix):
+            return text[len(prefix) :].strip()
+    return text
+
+
 class AdminMap:
     def __init__(self, units: list[AdminUnit]) -> None:
         self.units = {u.code: u for u in units}
+        # Exact names (diacritics kept: "Tân Thạnh" is not "Tân Thành"), then folded ones.
+        self._names: dict[tuple[Level, str], list[AdminUnit]] = {}
+        for u in units:
+            prefixes = _PROVINCE_PREFIXES if u.level is Level.province else _COMMUNE_PREFIXES
+            bare = _bare(u.name, prefixes)
+            for key in {(u.level, bare), (u.level, "~" + fold(bare))}:
+                self._names.setdefault(key, []).append(u)
 
     @classmethod
     def load(cls) -> AdminMap:
@@ -75,6 +97,40 @@ class AdminMap:
 
     def count(self, level: Level) -> int:
         return sum(1 for u in self.units.values() if u.level is level)
+
+    def _named(self, level: Level, part: str, parent: str | None) -> list[AdminUnit]:
+        bare = _bare(part, _PROVINCE_PREFIXES if level is Level.province else _COMMUNE_PREFIXES)
+        for key in ((level, bare), (level, "~" + fold(bare))):
+            hits = [
+                u for u in self._names.get(key, []) if parent is None or u.parent_code == parent
+            ]
+            if hits:
+                return hits
+        return []
+
+    def is_province_name(self, text: str) -> bool:
+        return bool(self._named(Level.province, text, None))
+
+    def communes_in_address(self, address: str) -> list[AdminUnit]:
+        """The communes a written address names, read as Vietnamese addresses are written:
+        "street, commune, province" (comma-separated, most specific first). The province is
+        the last part when it names one; the commune is the nearest part before it whose whole
+        name (with or without "Xã"/"Phường") is a commune's, diacritics first, then without.
+        Several communes: the address is ambiguous; none: it names no commune this way."""
+        parts = [p.strip() for p in address.split(",") if p.strip()]
+        if parts and _bare(parts[-1], ()) in _COUNTRY:
+            parts.pop()
+        province = None
+        if parts:
+            provinces = self._named(Level.province, parts[-1], None)
+            if len(provinces) == 1:
+                province = provinces[0].code
+                parts.pop()
+        for part in reversed(parts):
+            hits = self._named(Level.commune, part, province)
+            if hits:
+                return hits
+        return []
 
     def search(self, query: str, *, parent: str | None = None, limit: int = 20) -> list[AdminUnit]:
         words = fold(query).split()

@@ -99,24 +99,7 @@ def locate(
             raise Open311Error(400, f"address_id {address_id!r} is not a commune code")
         return unit.code
     if address_string:
-        parts = [p.strip() for p in address_string.split(",") if p.strip()]
-        # From the most specific tail that still names a commune: "12 Lê Lợi, Phường X, Y".
-        for start in range(len(parts)):
-            hits = [
-                u
-                for u in admin_map.search(", ".join(parts[start:]), limit=50)
-                if u.level is Level.commune
-            ]
-            if len(hits) == 1 or (hits and start == 0):
-                return hits[0].code
-            if len(hits) > 1:
-                names = "; ".join(f"{u.name} ({u.code})" for u in hits[:5])
-                raise Open311Error(
-                    400,
-                    f"address_string matches several communes ({names}): add the province, "
-                    "or send address_id",
-                )
-        raise Open311Error(400, f"address_string {address_string!r} names no known commune")
+        return _commune_named(admin_map, address_string)
     if latlong is not None:
         if boundaries is None:
             raise Open311Error(
@@ -133,6 +116,33 @@ def locate(
             )
         return code
     raise Open311Error(400, "a location is required: address_id, address_string or lat/long")
+
+
+def _commune_named(admin_map: AdminMap, address: str) -> str:
+    # Read as written ("street, commune, province"); else the most specific tail of the
+    # address whose words name one commune ("Cai Kinh Lạng Sơn", no commas).
+    hits = admin_map.communes_in_address(address)
+    if not hits:
+        parts = [p.strip() for p in address.split(",") if p.strip()]
+        for start in range(len(parts)):
+            if start == len(parts) - 1 and admin_map.is_province_name(parts[start]):
+                break  # only the province is left: it names no commune
+            query = ", ".join(parts[start:])
+            hits = [u for u in admin_map.search(query, limit=50) if u.level is Level.commune]
+            if len(hits) > 1 and start == 0:
+                hits = hits[:1]  # every word matched: the shortest such name is meant
+            if hits:
+                break
+    if len(hits) == 1:
+        return hits[0].code
+    if hits:
+        names = "; ".join(f"{u.name} ({u.code})" for u in hits[:5])
+        raise Open311Error(
+            400,
+            f"address_string matches several communes ({names}): write the commune with "
+            "its diacritics and province, or send address_id",
+        )
+    raise Open311Error(400, f"address_string {address!r} names no known commune")
 
 
 def parse_latlong(lat: str | None, long: str | None) -> tuple[float, float] | None:

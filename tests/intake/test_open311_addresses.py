@@ -1,0 +1,62 @@
+"""Open311 clients send a written address; Vietnamese addresses run "street, commune,
+province". Each must land on the commune it names, or be refused saying why."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.intake.open311.service import Open311Error, locate
+from shared.geography import AdminMap, Level
+
+MAP = AdminMap.load()
+
+
+@pytest.mark.parametrize(
+    ("address", "code"),
+    [
+        # A street or hamlet before the commune, whose name shares words with others.
+        ("Thôn Đông, Xã Sơn Hòa, Đắk Lắk", "22165"),  # not Xã Hòa Sơn
+        ("12 Lê Lợi, Phường Thạnh Mỹ Tây, Thành phố Hồ Chí Minh", "26956"),  # not Trung Mỹ Tây
+        ("Số 5 ngõ 3 đường Trần Phú, Xã Anh Sơn, Nghệ An", "17329"),  # not Anh Sơn Đông
+        ("Tổ 4, ấp Bình Hòa, Xã Mỹ Hạnh, Tây Ninh", "27976"),
+        # Diacritics tell Tân Thạnh from Tân Thành, both in Tây Ninh.
+        ("Khu phố 2, Xã Tân Thạnh, Tây Ninh", "27826"),
+        ("Khu phố 2, Xã Tân Thành, Tây Ninh", "25534"),
+        # Prefixes, the old tone placement, the country, no commas, no province.
+        ("Phường Hồng Bàng, TP. Hải Phòng, Việt Nam", "11311"),
+        ("Xã Sơn Hoà, Tỉnh Đắk Lắk", "22165"),
+        ("Thôn Bản Chắt, Cai Kinh, Lạng Sơn", "06427"),
+        ("cai kinh lang son", "06427"),
+        ("12 Lê Lợi, Xã Cai Kinh", "06427"),
+    ],
+)
+def test_a_written_address_lands_on_its_commune(address: str, code: str) -> None:
+    assert locate(MAP, None, address, None) == code
+
+
+def test_every_commune_written_after_a_street_is_found() -> None:
+    communes = [u for u in MAP.units.values() if u.level is Level.commune]
+    assert len(communes) == 3321
+    wrong = {}
+    for unit in communes:
+        province = MAP.province_of(unit)
+        address = f"Số 12 đường Lê Lợi, {unit.name}, {province.name}"
+        found = locate(MAP, None, address, None)
+        if found != unit.code:
+            wrong[address] = found
+    assert wrong == {}
+
+
+@pytest.mark.parametrize(
+    ("address", "words"),
+    [
+        ("Tan Thanh, Tay Ninh", "several communes"),  # without diacritics: two communes
+        ("Atlantis", "no known commune"),
+        ("12 Lê Lợi, Xã Không Có, Lạng Sơn", "no known commune"),
+    ],
+)
+def test_an_address_that_names_no_single_commune_is_refused(address: str, words: str) -> None:
+    with pytest.raises(Open311Error) as refused:
+        locate(MAP, None, address, None)
+    assert refused.value.status == 400
+    assert words in str(refused.value)
