@@ -18,13 +18,15 @@ from services.intake.categories import endpoints as categories
 from services.intake.categories.registry import Categories
 from services.intake.database import Base, messaging
 from services.intake.identity import endpoints as identity
-from services.intake.limits.buckets import LimitSettings, limiters
+from services.intake.limits.buckets import LimitSettings
 from services.intake.limits.middleware import AbuseLimits
+from services.intake.limits.shared import limiters
 from services.intake.open311 import endpoints as open311
 from services.intake.units import endpoints as units
 from services.intake.units.boundaries import BoundarySettings, load_boundaries
 from shared.app import ServiceDefinition, create_app
 from shared.bus.base import Bus
+from shared.db import is_sqlite
 from shared.geography import AdminMap
 from shared.settings import Settings
 
@@ -43,7 +45,10 @@ async def _state(settings: Settings) -> dict[str, Any]:
         "categories": Categories.load(),
         "appeal_policies": load_appeal_policies(),
         "limit_settings": limit_settings,
-        "rate_limiters": limiters(limit_settings),
+        # One process in embedded mode; replicas on PostgreSQL share their buckets there.
+        "rate_limiters": limiters(
+            limit_settings, shared=not is_sqlite(settings.database_url_for("intake"))
+        ),
     }
 
 

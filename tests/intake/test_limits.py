@@ -3,15 +3,19 @@ size (413), and text normalised to NFC on every way in."""
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import unicodedata
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 
 from services.intake.limits.buckets import RateLimiter, contact_key
+from services.intake.limits.shared import SharedRateLimiter
 from services.intake.open311.keys import create_key
 from tests.conftest import StackFactory
-from tests.support.stack import Stack
+from tests.support.stack import Stack, production_settings, running_stack
 
 NAMED = {"full_name": "Đỗ Văn Em", "phone": "0912 000 111"}
 
@@ -19,11 +23,11 @@ NAMED = {"full_name": "Đỗ Văn Em", "phone": "0912 000 111"}
 def test_a_bucket_refills_at_its_rate() -> None:
     now = [0.0]
     bucket = RateLimiter(burst=2, per_second=0.5, clock=lambda: now[0])
-    assert bucket.take("a") is None and bucket.take("a") is None
-    assert bucket.take("a") == pytest.approx(2.0)
-    assert bucket.take("b") is None  # every key has its own bucket
+    assert bucket.take_now("a") is None and bucket.take_now("a") is None
+    assert bucket.take_now("a") == pytest.approx(2.0)
+    assert bucket.take_now("b") is None  # every key has its own bucket
     now[0] = 2.0
-    assert bucket.take("a") is None
+    assert bucket.take_now("a") is None
 
 
 def test_a_contact_is_one_key_however_it_is_written() -> None:
@@ -122,3 +126,30 @@ async def test_open311_text_is_stored_in_nfc(intake: Stack) -> None:
     code = filed.json()[0]["service_request_id"]
     [request] = (await intake["intake"].get(f"/open311/v2/requests/{code}.json")).json()
     assert request["description"] == unicodedata.normalize("NFC", nfd) != nfd
+
+
+@pytest.mark.integration
+async def test_replicas_share_one_limit_on_postgresql(
+    pg_admin_url: str, kafka_bootstrap: str, tmp_path: Path
+) -> None:
+    settings = await production_settings(pg_admin_url, kafka_bootstrap, tmp_path)
+    async with running_stack("production", settings, services=("intake",)) as stack:
+        database = stack.database("intake")
+        replicas = [SharedRateLimiter(5, 1 / 3600, scope="contact") for _ in range(3)]
+        # Twelve requests of one contact at once, spread over three replicas: five pass.
+        waits = await asyncio.gather(
+            *(replicas[i % 3].take_apart("citizen-1", database) for i in range(12))
+        )
+        assert sum(w is None for w in waits) == 5
+        assert all(w is None or w > 3000 for w in waits)  # an hour's rate: ~3,600 s for one
+        assert await replicas[0].take_apart("citizen-2", database) is None
+        # Counted in a submission's transaction, a token comes back when it rolls back.
+        with pytest.raises(RuntimeError):
+            async with database.transaction() as session:
+                assert await replicas[1].take("citizen-2", session) is None
+                raise RuntimeError("the submission failed after the limit was checked")
+        hashed = hashlib.sha256(b"citizen-2").hexdigest()  # keys are stored hashed
+        left = await stack.scalar(
+            "intake", "SELECT tokens FROM rate_buckets WHERE key = :key", key=hashed
+        )
+        assert left == pytest.approx(4.0, abs=0.01)  # one taken apart, none by the rollback

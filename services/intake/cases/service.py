@@ -68,7 +68,7 @@ async def submit_case(
     if contact_limiter is not None and body.submitter is not None:
         key = contact_key(body.submitter.phone, body.submitter.email)
         if key is not None:
-            contact_limiter.check(key, "from this contact")
+            await contact_limiter.check(key, "from this contact", session)
 
     now = datetime.now(UTC)
     token = new_access_token()

@@ -1,5 +1,6 @@
-"""Token buckets, in process: each replica counts on its own (a shared store such as Redis
-would be needed for one limit across replicas; N replicas allow up to N times the rate)."""
+"""Token buckets. In embedded mode (one process) they live in memory; on PostgreSQL they
+live in intake's database (limits/shared.py), so that N replicas share one limit instead
+of allowing N times the rate."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from collections.abc import Callable
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared.db import Database
 from shared.errors import TooManyRequests
 
 
@@ -34,16 +37,27 @@ class LimitSettings(BaseSettings):
 
 
 class RateLimiter:
+    """In process: one replica's own count (embedded mode, tests)."""
+
     MAX_KEYS = 100_000  # bounded memory: full buckets are forgotten first
+    shared = False
 
     def __init__(
-        self, burst: int, per_second: float, clock: Callable[[], float] = time.monotonic
+        self,
+        burst: int,
+        per_second: float,
+        clock: Callable[[], float] = time.monotonic,
+        *,
+        scope: str = "",
     ) -> None:
-        self.burst, self.rate, self.clock = float(burst), per_second, clock
+        self.burst, self.rate, self.clock, self.scope = float(burst), per_second, clock, scope
         self._buckets: dict[str, tuple[float, float]] = {}
 
-    def take(self, key: str) -> float | None:
+    async def take(self, key: str, session: AsyncSession | None = None) -> float | None:
         """Take one token: None if granted, else the seconds until one is available."""
+        return self.take_now(key)
+
+    def take_now(self, key: str) -> float | None:
         now = self.clock()
         tokens, last = self._buckets.get(key, (self.burst, now))
         tokens = min(self.burst, tokens + (now - last) * self.rate)
@@ -55,19 +69,32 @@ class RateLimiter:
         self._buckets[key] = (tokens, now)
         return (1 - tokens) / self.rate
 
-    def check(self, key: str, what: str) -> None:
-        wait = self.take(key)
-        if wait is not None:
-            seconds = max(1, math.ceil(wait))
-            raise TooManyRequests(
-                f"too many requests {what}: try again in {seconds} s",
-                headers={"Retry-After": str(seconds)},
-            )
+    async def take_apart(self, key: str, database: Database) -> float | None:
+        """Like take, in a transaction of its own where the limiter is shared."""
+        return self.take_now(key)
+
+    async def check(self, key: str, what: str, session: AsyncSession | None = None) -> None:
+        """Raise 429 with Retry-After when `key` has no token left. A shared limiter counts in
+        `session`'s transaction: a request that fails later gives its token back."""
+        _refuse_after(await self.take(key, session), what)
+
+    async def check_apart(self, key: str, what: str, database: Database) -> None:
+        """Like check, but the token is spent whatever happens to the request."""
+        _refuse_after(await self.take_apart(key, database), what)
 
     def _forget_full(self, now: float) -> None:
         for key, (tokens, last) in list(self._buckets.items()):
             if tokens + (now - last) * self.rate >= self.burst:
                 del self._buckets[key]
+
+
+def _refuse_after(wait: float | None, what: str) -> None:
+    if wait is not None:
+        seconds = max(1, math.ceil(wait))
+        raise TooManyRequests(
+            f"too many requests {what}: try again in {seconds} s",
+            headers={"Retry-After": str(seconds)},
+        )
 
 
 def contact_key(phone: str | None, email: str | None) -> str | None:
@@ -80,13 +107,3 @@ def contact_key(phone: str | None, email: str | None) -> str | None:
     if not parts:
         return None
     return hashlib.sha256("|".join(sorted(parts)).encode()).hexdigest()
-
-
-def limiters(settings: LimitSettings) -> dict[str, RateLimiter]:
-    return {
-        "ip": RateLimiter(settings.ip_burst, settings.ip_per_minute / 60),
-        "contact": RateLimiter(settings.contact_burst, settings.contact_per_hour / 3600),
-        "open311_key": RateLimiter(
-            settings.open311_key_burst, settings.open311_key_per_minute / 60
-        ),
-    }

@@ -30,7 +30,7 @@ class AbuseLimits:
         path: str = scope["path"]
         if not path.startswith("/open311/"):  # Open311 clients are limited per api_key
             limiter: RateLimiter = state.rate_limiters["ip"]
-            wait = limiter.take(_client_ip(scope, settings))
+            wait = await limiter.take_apart(_client_ip(scope, settings), state.database)
             if wait is not None:
                 seconds = max(1, int(wait + 0.999))
                 await _refuse(

@@ -210,8 +210,10 @@ async def create_request(fmt: str, request: Request, session: DbSession) -> Resp
     key = fields.get("api_key") or request.query_params.get("api_key")
     if not key or not await key_is_valid(session, key):
         raise Open311Error(403, "a valid api_key is required")
-    request.app.state.rate_limiters["open311_key"].check(hash_token(key), "for this api_key")
-    state = request.app.state
+    state = request.app.state  # every request of a key counts, refused ones too
+    await state.rate_limiters["open311_key"].check_apart(
+        hash_token(key), "for this api_key", state.database
+    )
     category = o311.service(state.categories, fields.get("service_code", ""))
     kind = fields.get("attribute[kind]") or "feedback"
     if kind not in o311.LISTED_KINDS or kind not in category.kinds:
