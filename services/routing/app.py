@@ -13,6 +13,7 @@ from services.routing.database import Base, messaging
 from services.routing.queues import endpoints as queues
 from services.routing.queues import handlers as clocks
 from services.routing.reception import endpoints as reception
+from services.routing.reports import endpoints as reports
 from services.routing.rules import endpoints as rules
 from services.routing.rules import repository as rules_repository
 from services.routing.rules.metrics import RoutingMetrics
@@ -61,6 +62,7 @@ DEFINITION = ServiceDefinition(
         queues.router,
         rules.router,
         stats.router,
+        reports.router,
         reception.router,
         units.router,
     ],

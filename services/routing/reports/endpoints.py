@@ -1,0 +1,90 @@
+"""Period reports per unit (dân biết), in JSON or CSV: what a commune or province publishes
+each quarter or year on citizen reception and the handling of what citizens brought."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Query, Request, Response
+
+from services.routing.reports import repository
+from services.routing.reports.schemas import KindCategoryFigures, PeriodReport
+from services.routing.units.registry import UnitRegistry
+from shared.db import DbSession
+from shared.errors import NotFound, Unprocessable, problem_responses
+
+router = APIRouter(prefix="/v1/reports", tags=["stats"])
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
+CSV_COLUMNS = ("kind", "category", *repository.CASE_FIGURES)
+
+
+@router.get(
+    "/units/{unit_code}",
+    response_model=PeriodReport,
+    responses=problem_responses(NotFound, Unprocessable)
+    | {200: {"content": {"text/csv": {}}, "description": "the report (JSON, or CSV)"}},
+)
+async def period_report(
+    unit_code: str,
+    request: Request,
+    session: DbSession,
+    from_: Annotated[date | None, Query(alias="from")] = None,
+    to: date | None = None,
+    format: Literal["json", "csv"] = "json",
+) -> PeriodReport | Response:
+    """Public: the unit's report for [from, to] (local dates, inclusive; default: this year
+    to date). `format=csv` gives the table by kind and category, with a total row and the
+    reception figures, in UTF-8 with a byte-order mark (spreadsheets read it as such)."""
+    units: UnitRegistry = request.app.state.units
+    unit = units.get(unit_code)
+    if unit is None:
+        raise NotFound(f"no unit {unit_code}")
+    today = datetime.now(UTC).astimezone(VN).date()
+    to = to or today
+    from_ = from_ or date(to.year, 1, 1)
+    if from_ > to:
+        raise Unprocessable.field(["query", "from"], "from is after to")
+    period = repository.Period(
+        datetime.combine(from_, time(0), VN).astimezone(UTC),
+        datetime.combine(to + timedelta(days=1), time(0), VN).astimezone(UTC),
+    )
+    province = unit.level == "province"
+    rows = await repository.by_kind_and_category(session, unit.code, province, period)
+    held = await repository.sessions_held(session, unit.code, province, period)
+    totals = {k: sum(int(r[k]) for r in rows) for k in repository.CASE_FIGURES}
+    report = PeriodReport(
+        unit_code=unit.code,
+        unit_name=unit.display,
+        scope="province" if province else "unit",
+        period_from=from_,
+        period_to=to,
+        **held,
+        totals=totals,
+        by_kind_and_category=[KindCategoryFigures(**r) for r in rows],
+    )
+    if format == "json":
+        return report
+    return Response(
+        _csv(report),
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="report-{unit.code}-{from_}-{to}.csv"'
+        },
+    )
+
+
+def _csv(report: PeriodReport) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for row in report.by_kind_and_category:
+        writer.writerow([row.kind, row.category or "", *(getattr(row, k) for k in CSV_COLUMNS[2:])])
+    writer.writerow(["total", "", *(report.totals[k] for k in CSV_COLUMNS[2:])])
+    writer.writerow([])
+    for name in ("citizens_received", "reception_sessions_held", "dialogues_held"):
+        writer.writerow([name, "", getattr(report, name)])
+    return ("\ufeff" + out.getvalue()).encode()

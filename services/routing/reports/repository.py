@@ -1,0 +1,81 @@
+"""A unit's period report: the figures provinces publish on citizen reception and case
+handling (citizens received, dialogues held, cases received and resolved by kind and
+category).
+
+Cases are those received in the period, counted where they are now (as the public
+figures, stats/); sessions are those held in the period, at the unit that now has the
+case. A province's report covers its own cases, its communes' and its agencies'.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, case, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.routing.cases.models import RoutedCase as C
+from services.routing.workflow.models import Dialogue as D
+
+CASE_FIGURES = ("received", "accepted", "rejected", "withdrawn", "resolved", "resolved_on_time")
+
+
+@dataclass(frozen=True)
+class Period:
+    start: datetime  # inclusive, UTC
+    end: datetime  # exclusive, UTC
+
+
+def _where(code: str, province: bool) -> ColumnElement[bool]:
+    return C.province_code == code if province else C.unit_code == code
+
+
+def _count(condition: ColumnElement[bool]) -> Any:
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+async def by_kind_and_category(
+    session: AsyncSession, code: str, province: bool, period: Period
+) -> list[dict[str, Any]]:
+    on_time = and_(
+        C.resolved_at.is_not(None),
+        C.resolved_due_at.is_not(None),
+        C.resolved_at <= C.resolved_due_at,
+    )
+    columns = [
+        func.count().label("received"),
+        _count(C.accepted_at.is_not(None)).label("accepted"),
+        _count(C.status == "rejected").label("rejected"),
+        _count(C.status == "withdrawn").label("withdrawn"),
+        _count(C.resolved_at.is_not(None)).label("resolved"),
+        _count(on_time).label("resolved_on_time"),
+    ]
+    rows = await session.execute(
+        select(C.kind, C.category, *columns)
+        .where(_where(code, province), C.received_at >= period.start, C.received_at < period.end)
+        .group_by(C.kind, C.category)
+        .order_by(C.kind, C.category)
+    )
+    return [dict(r._mapping) for r in rows]
+
+
+async def sessions_held(
+    session: AsyncSession, code: str, province: bool, period: Period
+) -> dict[str, int]:
+    held = and_(D.held_at.is_not(None), D.held_at >= period.start, D.held_at < period.end)
+    reception = D.session == "reception"
+    row = (
+        await session.execute(
+            select(
+                _count(reception).label("citizens_received"),
+                func.count(func.distinct(D.reception_session_id)).label("reception_sessions_held"),
+                _count(D.session == "dialogue").label("dialogues_held"),
+            )
+            .select_from(D)
+            .join(C, C.id == D.case_id)
+            .where(_where(code, province), held)
+        )
+    ).one()
+    return {k: int(v or 0) for k, v in row._mapping.items()}
