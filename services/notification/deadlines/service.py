@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,7 +30,7 @@ from services.notification.policies.rules import Policy, Unit, add_days, days_us
 from services.notification.reference import Reference
 from services.notification.settings import NotifySettings
 from services.notification.timers.schedule import reschedule
-from shared.events import DEADLINE_SET, DeadlineSet, new_event
+from shared.events import DEADLINE_SET, DeadlineSet, Envelope, new_event
 from shared.messaging.outbox import Outbox
 
 SOURCE = "notification"
@@ -193,6 +193,15 @@ class Clocks:
         d.state = EXPIRED if self._citizen_window(d) else BREACHED
         await self._changed(session, d, d.state, cause)
 
+    def mark_breached(self, session: AsyncSession, d: Deadline, cause: Cause) -> Envelope:
+        """`breach` for the sweeper's batch, which writes many at once: the caller cancels
+        the deadline's pending timers and adds the returned `deadline.set` to the outbox."""
+        now = self.now()
+        d.breached_at, d.updated_at = now, now
+        d.state = EXPIRED if self._citizen_window(d) else BREACHED
+        session.add(self._change_row(d, d.state, cause))
+        return self._set_event(d, now)
+
     def _citizen_window(self, d: Deadline) -> bool:
         policy = self.reference.book.get(d.policy_id)
         return policy is not None and policy.party == "citizen"
@@ -202,20 +211,38 @@ class Clocks:
         d.due_on = add_days(self.calendar, Unit(d.day_unit), d.anchor_on or d.starts_on, left)
         d.due_at = end_of_local_day(d.due_on)
 
+    def _change_row(self, d: Deadline, change: str, cause: Cause) -> DeadlineChange:
+        return DeadlineChange(
+            id=uuid.uuid4(),
+            deadline_id=d.id,
+            case_id=d.case_id,
+            change=change,
+            at=self.now(),
+            state=d.state,
+            due_at=None if d.state == PAUSED else d.due_at,
+            reason=cause.reason,
+            decision_ref=cause.decision_ref,
+            event_id=cause.event_id,
+        )
+
     async def _history(self, session: AsyncSession, d: Deadline, change: str, cause: Cause) -> None:
-        session.add(
-            DeadlineChange(
-                id=uuid.uuid4(),
+        session.add(self._change_row(d, change, cause))
+
+    def _set_event(self, d: Deadline, now: datetime) -> Envelope:
+        return new_event(
+            DEADLINE_SET,
+            source=SOURCE,
+            case_id=d.case_id,
+            at=now,
+            data=DeadlineSet(
                 deadline_id=d.id,
-                case_id=d.case_id,
-                change=change,
-                at=self.now(),
-                state=d.state,
+                kind=d.step,
+                unit_code=d.unit_code,
+                starts_on=d.starts_on.isoformat(),
                 due_at=None if d.state == PAUSED else d.due_at,
-                reason=cause.reason,
-                decision_ref=cause.decision_ref,
-                event_id=cause.event_id,
-            )
+                basis=d.basis,
+                state=d.state,
+            ),
         )
 
     async def _changed(self, session: AsyncSession, d: Deadline, change: str, cause: Cause) -> None:
@@ -230,21 +257,4 @@ class Clocks:
             self.settings.reminder_hour,
             now,
         )
-        await self.outbox.add(
-            session,
-            new_event(
-                DEADLINE_SET,
-                source=SOURCE,
-                case_id=d.case_id,
-                at=now,
-                data=DeadlineSet(
-                    deadline_id=d.id,
-                    kind=d.step,
-                    unit_code=d.unit_code,
-                    starts_on=d.starts_on.isoformat(),
-                    due_at=None if d.state == PAUSED else d.due_at,
-                    basis=d.basis,
-                    state=d.state,
-                ),
-            ),
-        )
+        await self.outbox.add(session, self._set_event(d, now))
