@@ -108,7 +108,13 @@ def make_handlers(clocks: Clocks) -> dict[str, Handler]:
         for policy in book().in_force(
             case.kind, starts, case.received_on, second_time=case.second_time
         ):
-            await clocks.start(session, case, policy, on, Cause(event.id), round_=round_)
+            started = await clocks.start(session, case, policy, on, Cause(event.id), round_=round_)
+            if started is None and len(policy.starts) > 1:
+                # Already started by another of its events (the appeal window, by the resolve
+                # deadline passing): this later start replaces it if it ends later.
+                await clocks.replace_if_later(
+                    session, case, policy, on, Cause(event.id, event.type), round_=round_
+                )
 
     async def on_accepted(session: AsyncSession, event: Envelope) -> None:
         accepted = event.parse(CaseAccepted)

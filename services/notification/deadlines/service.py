@@ -119,6 +119,61 @@ class Clocks:
         await self._changed(session, deadline, "set", cause)
         return deadline
 
+    async def start_after_passing(
+        self, session: AsyncSession, case: TrackedCase, d: Deadline, cause: Cause
+    ) -> None:
+        """The clocks a step's passed deadline starts (Khiếu nại Điều 33: with no first-time
+        decision in time, the appeal window runs from the day the resolve deadline passed)."""
+        for policy in self.reference.book.in_force(
+            case.kind,
+            f"{d.step}_deadline_passed",
+            case.received_on,
+            second_time=case.second_time,
+        ):
+            # The starting day is the period's last day (due_on), not counted (BLDS Điều 147):
+            # whenever the sweeper fired, the window is the same.
+            await self.start(session, case, policy, d.due_on, cause, round_=d.round)
+
+    async def replace_if_later(
+        self,
+        session: AsyncSession,
+        case: TrackedCase,
+        policy: Policy,
+        start_on: date,
+        cause: Cause,
+        *,
+        round_: int = 0,
+    ) -> bool:
+        """A clock started by one of its policy's events, started again by another: the later
+        period wins (a decision after the resolve deadline passed gives the citizen the full
+        window from the decision, Khiếu nại Điều 33), even if the first has expired. A clock
+        met (the citizen appealed) or cancelled stays as it is; nothing ever shortens."""
+        d = await session.scalar(
+            select(Deadline)
+            .where(
+                Deadline.case_id == case.case_id,
+                Deadline.step == policy.step,
+                Deadline.round == round_,
+            )
+            .with_for_update()
+        )
+        if d is None or d.state in (MET, CANCELLED):
+            return False
+        duration, unit = policy.period(remote=case.remote, complexity=d.complexity)
+        due_on = add_days(self.calendar, unit, start_on, duration)
+        if due_on <= d.due_on:
+            return False
+        was = f"from {d.starts_on.isoformat()} to {d.due_on.isoformat()} ({d.state})"
+        d.policy_id, d.basis, d.day_unit, d.duration = policy.id, policy.basis, unit.value, duration
+        d.starts_on, d.anchor_on, d.used_days, d.paused_on = start_on, start_on, 0, None
+        d.due_on, d.due_at = due_on, end_of_local_day(due_on)
+        d.state, d.breached_at = RUNNING, None
+        reason = f"runs from {start_on.isoformat()} ({cause.reason}), replacing the one {was}"
+        await self._changed(
+            session, d, "replaced", Cause(cause.event_id, reason, cause.decision_ref)
+        )
+        return True
+
     async def meet(self, session: AsyncSession, d: Deadline, cause: Cause) -> None:
         # A step done late is met all the same; breached_at keeps that it was late.
         d.state, d.met_at = MET, self.now()

@@ -109,6 +109,7 @@ async def fire_claimed(
     events: list[Envelope] = []
     notices: list[Notice] = []
     ended: list[uuid.UUID] = []
+    breached: list[Deadline] = []
     for t in timers:  # in firing order: a breach makes a later reminder of its deadline obsolete
         d = deadlines.get(t.deadline_id)
         if d is None or d.state != RUNNING or d.due_at != t.due_at:
@@ -120,6 +121,7 @@ async def fire_claimed(
             events.append(clocks.mark_breached(session, d, Cause(None, "due time passed")))
             ended.append(d.id)
             if d.state == BREACHED:  # not a citizen's window, which expires on nobody
+                breached.append(d)
                 escalated = escalation(clocks, d)
                 events.append(_breached_event(d, escalated, now))
                 notices += official_notices(
@@ -159,6 +161,10 @@ async def fire_claimed(
         )
     await clocks.outbox.add(session, *events)
     await queue_all(session, notices, now)
+    for d in breached:  # after the breach's events: what the passed deadline starts
+        case = cases.get(d.case_id)
+        if case is not None:
+            await clocks.start_after_passing(session, case, d, Cause(None, f"{d.step} passed"))
     await session.flush()
     return outcomes
 
