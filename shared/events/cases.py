@@ -66,6 +66,9 @@ class CaseSubmitted(EventData):
     # An opaque reference intake resolves to the citizen's channels (never an address), for
     # notification to ask intake at delivery time; None: the citizen gave none.
     contact_ref: str | None = None
+    # The channel the citizen chose for notices: email | sms | none. Events from before the
+    # choice existed went by e-mail, hence the default.
+    contact_channel: str = "email"
     language: str = "vi"  # the citizen's language for notices: vi | en
 
 

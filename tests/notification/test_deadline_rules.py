@@ -177,6 +177,33 @@ def policy(kind: str, starts: str, step: str, received: date, second: bool = Fal
             date(2027, 3, 11),
             id="appeal-window-remote-45",
         ),
+        # Điều 33, no decision in time: from the day the resolve deadline passed (Wed 6 Jan
+        # 2027, not counted) + 30 = Fri 5 Feb, in Tết -> Thu 11 Feb.
+        pytest.param(
+            "complaint",
+            "resolve_deadline_passed",
+            "appeal_window",
+            date(2026, 12, 1),
+            False,
+            date(2027, 1, 6),
+            False,
+            None,
+            date(2027, 2, 11),
+            id="appeal-window-no-decision-over-tet",
+        ),
+        # Remote 45: Thu 21 Jan 2027 + 45 = Sun 7 Mar -> Mon 8 Mar.
+        pytest.param(
+            "complaint",
+            "resolve_deadline_passed",
+            "appeal_window",
+            date(2026, 12, 1),
+            False,
+            date(2027, 1, 21),
+            True,
+            None,
+            date(2027, 3, 8),
+            id="appeal-window-no-decision-remote-45",
+        ),
         # Điều 32: send the decision within 3 working days. Wed 3 Feb 2027 -> 11, 12, 15 Feb.
         pytest.param(
             "complaint",

@@ -43,3 +43,22 @@ def test_petition_answer_is_ten_working_days_over_culture_day() -> None:
     # Day, off), 25, 26, 27 | 30, 1, 2, 3, 4 | 7 → the 10th working day is Mon 7 Dec.
     [answer] = BOOK.in_force("petition", "received", date(2026, 11, 20))
     assert answer.due_on(date(2026, 11, 20), CAL) == date(2026, 12, 7)
+
+
+def test_the_appeal_window_starts_with_a_decision_or_with_none_in_time() -> None:
+    # Luật Khiếu nại Điều 33: one rule, two starting events; a policy (or an administrator's
+    # stored override) written with one starting event reads as a list of one.
+    for starts in ("resolved", "resolve_deadline_passed"):
+        [window] = [
+            p
+            for p in BOOK.in_force("complaint", starts, date(2026, 12, 1))
+            if p.step == "appeal_window"
+        ]
+        assert window.id == "complaint.appeal_window.2026"
+    assert (
+        BOOK.in_force("complaint", "resolve_deadline_passed", date(2026, 12, 1), second_time=True)
+        == []
+    )
+    accept = BOOK.get("complaint.accept.2026")
+    assert accept is not None and accept.starts == ("received",)
+    assert type(accept).model_validate({**accept.model_dump(), "starts": "received"}) == accept

@@ -5,7 +5,15 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Self
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from shared.text import Text
 
@@ -44,16 +52,56 @@ class LocationIn(_In):
         return self
 
 
+class NotifyBy(StrEnum):
+    email = "email"
+    sms = "sms"
+    none = "none"
+
+
+class Language(StrEnum):
+    vi = "vi"
+    en = "en"
+
+
 class SubmitterIn(_In):
     full_name: Text(1, 200)  # type: ignore[valid-type]
     national_id: Annotated[str, Field(pattern=r"^\d{9}(\d{3})?$")] | None = None
     phone: Annotated[str, Field(pattern=r"^\+?[0-9 .-]{8,20}$")] | None = None
     email: EmailStr | None = None
     address: Text(1, 500) | None = None  # type: ignore[valid-type]
+    # After phone and email: the validator below reads them.
+    notify_by: NotifyBy | None = Field(
+        default=None,
+        description=(
+            "How the citizen is told of each public step of the case (received, routed, "
+            "accepted, resolved, ...): `email`, `sms` or `none`. Default: `email` when an "
+            "email is given, else `sms` when a phone is given, else `none`. `sms` needs "
+            "`phone` and `email` needs `email` (422 otherwise). A denunciation's SMS carries "
+            "only the tracking code (Luật Tố cáo Điều 47)."
+        ),
+    )
+    language: Language = Field(
+        default=Language.vi, description="The language of those notices: `vi` or `en`."
+    )
+
+    @field_validator("notify_by")
+    @classmethod
+    def _has_the_address(cls, value: NotifyBy | None, info: ValidationInfo) -> NotifyBy | None:
+        needed = {NotifyBy.sms: "phone", NotifyBy.email: "email"}.get(value or NotifyBy.none)
+        if value is not None and needed is not None and not info.data.get(needed):
+            raise ValueError(f"notify_by {value.value!r} needs the submitter's {needed}")
+        return value
 
     @property
     def reachable(self) -> bool:
         return bool(self.phone or self.email or self.address)
+
+    @property
+    def contact_channel(self) -> NotifyBy:
+        """The channel the citizen's notices take: the one chosen, or the default."""
+        if self.notify_by is not None:
+            return self.notify_by
+        return NotifyBy.email if self.email else NotifyBy.sms if self.phone else NotifyBy.none
 
 
 class TargetIn(_In):

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake.cases.models import Case, IdempotencyRecord, Submitter, TimelineEntry
 from services.intake.cases.rules import check_filing_rules
-from services.intake.cases.schemas import CaseCreate, CaseCreated
+from services.intake.cases.schemas import CaseCreate, CaseCreated, Language, NotifyBy
 from services.intake.cases.secrets import (
     IdentityCipher,
     hash_token,
@@ -95,14 +95,18 @@ async def submit_case(
     )
     session.add(case)
     contact_ref: str | None = None
+    contact_channel, language = NotifyBy.none, Language.vi
     if body.submitter is not None:
-        if body.submitter.email or body.submitter.phone:
+        contact_channel, language = body.submitter.contact_channel, body.submitter.language
+        # No reference when the citizen wants no notices: notification then has nobody to tell.
+        if contact_channel is not NotifyBy.none:
             contact_ref = new_access_token()
         session.add(
             Submitter(
                 case_id=case.id,
+                # What the citizen gave: notify_by and language only when chosen, not defaults.
                 ciphertext=cipher.encrypt(
-                    body.submitter.model_dump(mode="json", exclude_none=True)
+                    body.submitter.model_dump(mode="json", exclude_none=True, exclude_unset=True)
                 ),
                 contact_ref_hash=hash_token(contact_ref) if contact_ref else None,
             )
@@ -126,6 +130,8 @@ async def submit_case(
             publish_consent=case.publish_consent,
             dialogue=DialoguePreference(**body.dialogue.model_dump()) if body.dialogue else None,
             contact_ref=contact_ref,
+            contact_channel=contact_channel.value,
+            language=language.value,
         ),
     )
     session.add(

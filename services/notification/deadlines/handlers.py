@@ -6,7 +6,7 @@ creates a second clock for a step in the same round.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.notification.calendar.working_days import local_date
 from services.notification.deadlines.models import Deadline, TrackedCase
 from services.notification.deadlines.service import Cause, Clocks
+from services.notification.notices.service import notice_channel
 from services.notification.policies.rules import Policy
 from shared.events import (
     CASE_ACCEPTED,
@@ -55,26 +56,7 @@ def make_handlers(clocks: Clocks) -> dict[str, Handler]:
         return await session.get(TrackedCase, event.case_id, with_for_update=True)
 
     async def on_submitted(session: AsyncSession, event: Envelope) -> None:
-        submitted = event.parse(CaseSubmitted)
-        case = await tracked(session, event)
-        if case is None:
-            case = TrackedCase(
-                case_id=event.case_id,
-                tracking_code=submitted.tracking_code,
-                kind=submitted.kind,
-                unit_code="",
-                province_code="",
-                received_on=local_date(submitted.submitted_at),
-                second_time=False,
-                remote=False,
-                language="vi",
-                updated_at=clocks.now(),
-            )
-            session.add(case)
-        case.second_time = case.second_time or submitted.appeal_of is not None
-        case.contact_ref = submitted.contact_ref or case.contact_ref
-        case.language = submitted.language if submitted.language in ("vi", "en") else "vi"
-        await session.flush()
+        await track_submission(session, event, clocks.now())
 
     async def on_routed(session: AsyncSession, event: Envelope) -> None:
         routed = event.parse(CaseRouted)
@@ -108,7 +90,13 @@ def make_handlers(clocks: Clocks) -> dict[str, Handler]:
         for policy in book().in_force(
             case.kind, starts, case.received_on, second_time=case.second_time
         ):
-            await clocks.start(session, case, policy, on, Cause(event.id), round_=round_)
+            started = await clocks.start(session, case, policy, on, Cause(event.id), round_=round_)
+            if started is None and len(policy.starts) > 1:
+                # Already started by another of its events (the appeal window, by the resolve
+                # deadline passing): this later start replaces it if it ends later.
+                await clocks.replace_if_later(
+                    session, case, policy, on, Cause(event.id, event.type), round_=round_
+                )
 
     async def on_accepted(session: AsyncSession, event: Envelope) -> None:
         accepted = event.parse(CaseAccepted)
@@ -278,6 +266,35 @@ def make_handlers(clocks: Clocks) -> dict[str, Handler]:
         CASE_TRANSFERRED: on_transferred,
         CASE_RECLASSIFIED: on_reclassified,
     }
+
+
+async def track_submission(session: AsyncSession, event: Envelope, now: datetime) -> TrackedCase:
+    """What case.submitted tells of a case: its code, kind, and the citizen's contact, channel
+    and language. Both consumers record it (the same values), so that the notices' consumer
+    finds the channel at the next step whichever of the two handled the submission first."""
+    submitted = event.parse(CaseSubmitted)
+    case = await session.get(TrackedCase, event.case_id, with_for_update=True)
+    if case is None:
+        case = TrackedCase(
+            case_id=event.case_id,
+            tracking_code=submitted.tracking_code,
+            kind=submitted.kind,
+            unit_code="",
+            province_code="",
+            received_on=local_date(submitted.submitted_at),
+            second_time=False,
+            remote=False,
+            contact_channel="none",
+            language="vi",
+            updated_at=now,
+        )
+        session.add(case)
+    case.second_time = case.second_time or submitted.appeal_of is not None
+    case.contact_ref = submitted.contact_ref or case.contact_ref
+    case.contact_channel = notice_channel(submitted)
+    case.language = submitted.language if submitted.language in ("vi", "en") else "vi"
+    await session.flush()
+    return case
 
 
 async def current_round(session: AsyncSession, case: TrackedCase) -> int:

@@ -29,6 +29,8 @@ class TrackedCase(Base):
     # Set by intake on case.submitted: an opaque reference to the citizen's contact, resolved
     # through intake at delivery time (never an address).
     contact_ref: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    # The channel the citizen chose for every notice: email | sms | none.
+    contact_channel: Mapped[str] = mapped_column(String(16), default="email")
     language: Mapped[str] = mapped_column(String(8), default="vi")
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,7 +30,7 @@ from services.notification.policies.rules import Policy, Unit, add_days, days_us
 from services.notification.reference import Reference
 from services.notification.settings import NotifySettings
 from services.notification.timers.schedule import reschedule
-from shared.events import DEADLINE_SET, DeadlineSet, new_event
+from shared.events import DEADLINE_SET, DeadlineSet, Envelope, new_event
 from shared.messaging.outbox import Outbox
 
 SOURCE = "notification"
@@ -119,6 +119,61 @@ class Clocks:
         await self._changed(session, deadline, "set", cause)
         return deadline
 
+    async def start_after_passing(
+        self, session: AsyncSession, case: TrackedCase, d: Deadline, cause: Cause
+    ) -> None:
+        """The clocks a step's passed deadline starts (Khiếu nại Điều 33: with no first-time
+        decision in time, the appeal window runs from the day the resolve deadline passed)."""
+        for policy in self.reference.book.in_force(
+            case.kind,
+            f"{d.step}_deadline_passed",
+            case.received_on,
+            second_time=case.second_time,
+        ):
+            # The starting day is the period's last day (due_on), not counted (BLDS Điều 147):
+            # whenever the sweeper fired, the window is the same.
+            await self.start(session, case, policy, d.due_on, cause, round_=d.round)
+
+    async def replace_if_later(
+        self,
+        session: AsyncSession,
+        case: TrackedCase,
+        policy: Policy,
+        start_on: date,
+        cause: Cause,
+        *,
+        round_: int = 0,
+    ) -> bool:
+        """A clock started by one of its policy's events, started again by another: the later
+        period wins (a decision after the resolve deadline passed gives the citizen the full
+        window from the decision, Khiếu nại Điều 33), even if the first has expired. A clock
+        met (the citizen appealed) or cancelled stays as it is; nothing ever shortens."""
+        d = await session.scalar(
+            select(Deadline)
+            .where(
+                Deadline.case_id == case.case_id,
+                Deadline.step == policy.step,
+                Deadline.round == round_,
+            )
+            .with_for_update()
+        )
+        if d is None or d.state in (MET, CANCELLED):
+            return False
+        duration, unit = policy.period(remote=case.remote, complexity=d.complexity)
+        due_on = add_days(self.calendar, unit, start_on, duration)
+        if due_on <= d.due_on:
+            return False
+        was = f"from {d.starts_on.isoformat()} to {d.due_on.isoformat()} ({d.state})"
+        d.policy_id, d.basis, d.day_unit, d.duration = policy.id, policy.basis, unit.value, duration
+        d.starts_on, d.anchor_on, d.used_days, d.paused_on = start_on, start_on, 0, None
+        d.due_on, d.due_at = due_on, end_of_local_day(due_on)
+        d.state, d.breached_at = RUNNING, None
+        reason = f"runs from {start_on.isoformat()} ({cause.reason}), replacing the one {was}"
+        await self._changed(
+            session, d, "replaced", Cause(cause.event_id, reason, cause.decision_ref)
+        )
+        return True
+
     async def meet(self, session: AsyncSession, d: Deadline, cause: Cause) -> None:
         # A step done late is met all the same; breached_at keeps that it was late.
         d.state, d.met_at = MET, self.now()
@@ -193,6 +248,15 @@ class Clocks:
         d.state = EXPIRED if self._citizen_window(d) else BREACHED
         await self._changed(session, d, d.state, cause)
 
+    def mark_breached(self, session: AsyncSession, d: Deadline, cause: Cause) -> Envelope:
+        """`breach` for the sweeper's batch, which writes many at once: the caller cancels
+        the deadline's pending timers and adds the returned `deadline.set` to the outbox."""
+        now = self.now()
+        d.breached_at, d.updated_at = now, now
+        d.state = EXPIRED if self._citizen_window(d) else BREACHED
+        session.add(self._change_row(d, d.state, cause))
+        return self._set_event(d, now)
+
     def _citizen_window(self, d: Deadline) -> bool:
         policy = self.reference.book.get(d.policy_id)
         return policy is not None and policy.party == "citizen"
@@ -202,20 +266,38 @@ class Clocks:
         d.due_on = add_days(self.calendar, Unit(d.day_unit), d.anchor_on or d.starts_on, left)
         d.due_at = end_of_local_day(d.due_on)
 
+    def _change_row(self, d: Deadline, change: str, cause: Cause) -> DeadlineChange:
+        return DeadlineChange(
+            id=uuid.uuid4(),
+            deadline_id=d.id,
+            case_id=d.case_id,
+            change=change,
+            at=self.now(),
+            state=d.state,
+            due_at=None if d.state == PAUSED else d.due_at,
+            reason=cause.reason,
+            decision_ref=cause.decision_ref,
+            event_id=cause.event_id,
+        )
+
     async def _history(self, session: AsyncSession, d: Deadline, change: str, cause: Cause) -> None:
-        session.add(
-            DeadlineChange(
-                id=uuid.uuid4(),
+        session.add(self._change_row(d, change, cause))
+
+    def _set_event(self, d: Deadline, now: datetime) -> Envelope:
+        return new_event(
+            DEADLINE_SET,
+            source=SOURCE,
+            case_id=d.case_id,
+            at=now,
+            data=DeadlineSet(
                 deadline_id=d.id,
-                case_id=d.case_id,
-                change=change,
-                at=self.now(),
-                state=d.state,
+                kind=d.step,
+                unit_code=d.unit_code,
+                starts_on=d.starts_on.isoformat(),
                 due_at=None if d.state == PAUSED else d.due_at,
-                reason=cause.reason,
-                decision_ref=cause.decision_ref,
-                event_id=cause.event_id,
-            )
+                basis=d.basis,
+                state=d.state,
+            ),
         )
 
     async def _changed(self, session: AsyncSession, d: Deadline, change: str, cause: Cause) -> None:
@@ -230,21 +312,4 @@ class Clocks:
             self.settings.reminder_hour,
             now,
         )
-        await self.outbox.add(
-            session,
-            new_event(
-                DEADLINE_SET,
-                source=SOURCE,
-                case_id=d.case_id,
-                at=now,
-                data=DeadlineSet(
-                    deadline_id=d.id,
-                    kind=d.step,
-                    unit_code=d.unit_code,
-                    starts_on=d.starts_on.isoformat(),
-                    due_at=None if d.state == PAUSED else d.due_at,
-                    basis=d.basis,
-                    state=d.state,
-                ),
-            ),
-        )
+        await self.outbox.add(session, self._set_event(d, now))

@@ -35,15 +35,16 @@ CONTACT_PREFIX = "contact:"
 class ContactResolver:
     """Asks intake for a citizen's address by opaque reference, at delivery time only."""
 
-    def __init__(self, url: str, token: str = "") -> None:
+    def __init__(self, url: str, token: str = "", client: httpx.AsyncClient | None = None) -> None:
         self.url = url.rstrip("/")
         self.headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self.client = client  # tests: intake's app in the same process
 
     async def resolve(self, ref: str, channel: str) -> str:
         if not self.url:
             raise PermanentFailure("no contact resolver configured: citizen address unknown")
-        async with httpx.AsyncClient(timeout=10) as client:
-            response = await client.get(f"{self.url}/{ref}", headers=self.headers)
+        async with httpx.AsyncClient(timeout=10) as own:
+            response = await (self.client or own).get(f"{self.url}/{ref}", headers=self.headers)
         if response.status_code == 404:
             raise PermanentFailure("contact reference unknown to intake")
         response.raise_for_status()

@@ -1,13 +1,21 @@
 """Notices caused by case events: officials learn of a new case in their queue; the citizen
-is told of every public step, on the channels their contact reference resolves to."""
+is told of every public step, on the channel they chose at intake (e-mail, SMS or none), in
+their language. The address is resolved through intake at delivery time; an SMS is the
+template's short `sms` text, which for a denunciation is the tracking code only."""
 
 from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.notification.deadlines.handlers import track_submission
 from services.notification.deadlines.models import TrackedCase
 from services.notification.deadlines.service import Clocks
-from services.notification.notices.service import queue, queue_officials
+from services.notification.notices.service import (
+    CITIZEN_CHANNELS,
+    notice_channel,
+    queue,
+    queue_officials,
+)
 from shared.events import (
     CASE_ACCEPTED,
     CASE_CLOSED,
@@ -31,8 +39,6 @@ PUBLIC_STEPS = (
     CASE_RESOLVED,
     CASE_CLOSED,
 )
-# A citizen's notice goes by e-mail; SMS only carries the content-free text (denouncers).
-CITIZEN_CHANNEL = "email"
 
 
 def make_notice_handlers(clocks: Clocks) -> dict[str, Handler]:
@@ -57,12 +63,12 @@ def make_notice_handlers(clocks: Clocks) -> dict[str, Handler]:
                 cause=f"queued:{event.id}",
                 now=now,
             )
-        if case is not None and case.contact_ref:
+        if case is not None and case.contact_ref and case.contact_channel in CITIZEN_CHANNELS:
             await queue(
                 session,
                 case_id=event.case_id,
                 audience="citizen",
-                channel=CITIZEN_CHANNEL,
+                channel=case.contact_channel,
                 recipient=f"contact:{case.contact_ref}",
                 template="case_status",
                 language=case.language,
@@ -80,13 +86,15 @@ def make_notice_handlers(clocks: Clocks) -> dict[str, Handler]:
         # "Received": the receipt, with the tracking code, on the citizen's own channel. The
         # contact reference travels in this event; later steps find it on the tracked case.
         submitted = event.parse(CaseSubmitted)
-        if not submitted.contact_ref:
+        await track_submission(session, event, clocks.now())
+        channel = notice_channel(submitted)
+        if channel == "none":
             return
         await queue(
             session,
             case_id=event.case_id,
             audience="citizen",
-            channel=CITIZEN_CHANNEL,
+            channel=channel,
             recipient=f"contact:{submitted.contact_ref}",
             template="case_status",
             language=submitted.language,

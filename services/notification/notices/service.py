@@ -3,16 +3,82 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notification.notices.models import PENDING, Notification, UnitContact
+from shared.events import CaseSubmitted
 
-CITIZEN_CHANNELS = ("email", "sms", "webhook")
+# The channels a citizen can choose at intake (notify_by); "none" sends nothing.
+CITIZEN_CHANNELS = ("email", "sms")
+
+
+def notice_channel(submitted: CaseSubmitted) -> str:
+    """The channel of the citizen's notices: the one intake recorded; none without a contact."""
+    if not submitted.contact_ref or submitted.contact_channel not in CITIZEN_CHANNELS:
+        return "none"
+    return submitted.contact_channel
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One notice to queue; `cause` and the recipient make it once-only (its dedupe key)."""
+
+    case_id: uuid.UUID
+    audience: str
+    channel: str
+    recipient: str
+    template: str
+    language: str
+    context: dict[str, Any]
+    cause: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.cause}|{self.audience}|{self.channel}|{self.recipient}"[:300]
+
+
+async def queue_all(session: AsyncSession, notices: Iterable[Notice], now: datetime) -> int:
+    """Queue notices in two statements, leaving out those a cause already queued."""
+    by_key: dict[str, Notice] = {}
+    for notice in notices:
+        by_key.setdefault(notice.key, notice)
+    if not by_key:
+        return 0
+    queued = set(
+        (
+            await session.execute(
+                select(Notification.dedupe_key).where(Notification.dedupe_key.in_(list(by_key)))
+            )
+        ).scalars()
+    )
+    rows = [
+        {
+            "id": uuid.uuid4(),
+            "dedupe_key": key,
+            "case_id": n.case_id,
+            "audience": n.audience,
+            "channel": n.channel,
+            "recipient": n.recipient,
+            "template": n.template,
+            "language": n.language,
+            "context": n.context,
+            "state": PENDING,
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+        }
+        for key, n in by_key.items()
+        if key not in queued
+    ]
+    if rows:
+        await session.execute(insert(Notification), rows)
+    return len(rows)
 
 
 async def queue(
@@ -29,28 +95,43 @@ async def queue(
     now: datetime,
 ) -> bool:
     """Queue one notice unless the same cause already queued it for this recipient."""
-    key = f"{cause}|{audience}|{channel}|{recipient}"[:300]
-    if await session.scalar(select(Notification.id).where(Notification.dedupe_key == key)):
-        return False
-    session.add(
-        Notification(
-            id=uuid.uuid4(),
-            dedupe_key=key,
+    notice = Notice(case_id, audience, channel, recipient, template, language, context, cause)
+    return await queue_all(session, [notice], now) == 1
+
+
+async def unit_contacts(session: AsyncSession, units: Iterable[str]) -> list[UnitContact]:
+    codes = [u for u in dict.fromkeys(units) if u]
+    if not codes:
+        return []
+    query = select(UnitContact).where(UnitContact.unit_code.in_(codes))
+    return list((await session.execute(query)).scalars())
+
+
+def official_notices(
+    contacts: Sequence[UnitContact],
+    *,
+    units: Iterable[str],
+    case_id: uuid.UUID,
+    template: str,
+    context: dict[str, Any],
+    cause: str,
+) -> list[Notice]:
+    """A notice to each contact administrators registered for the units (among `contacts`)."""
+    wanted = set(units)
+    return [
+        Notice(
             case_id=case_id,
-            audience=audience,
-            channel=channel,
-            recipient=recipient,
+            audience="official",
+            channel=c.channel,
+            recipient=c.address,
             template=template,
-            language=language,
-            context=context,
-            state=PENDING,
-            attempts=0,
-            next_attempt_at=now,
-            created_at=now,
+            language=c.language,
+            context={**context, "recipient_unit": c.unit_code},
+            cause=cause,
         )
-    )
-    await session.flush()
-    return True
+        for c in contacts
+        if c.unit_code in wanted
+    ]
 
 
 async def queue_officials(
@@ -64,26 +145,9 @@ async def queue_officials(
     now: datetime,
 ) -> int:
     """Tell each unit's officials through the contacts administrators registered for it."""
-    codes = [u for u in dict.fromkeys(units) if u]
-    if not codes:
-        return 0
-    contacts = (
-        (await session.execute(select(UnitContact).where(UnitContact.unit_code.in_(codes))))
-        .scalars()
-        .all()
+    units = list(units)
+    contacts = await unit_contacts(session, units)
+    notices = official_notices(
+        contacts, units=units, case_id=case_id, template=template, context=context, cause=cause
     )
-    queued = 0
-    for c in contacts:
-        queued += await queue(
-            session,
-            case_id=case_id,
-            audience="official",
-            channel=c.channel,
-            recipient=c.address,
-            template=template,
-            language=c.language,
-            context={**context, "recipient_unit": c.unit_code},
-            cause=cause,
-            now=now,
-        )
-    return queued
+    return await queue_all(session, notices, now)

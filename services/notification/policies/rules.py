@@ -59,7 +59,9 @@ class Policy(BaseModel):
     id: str
     kinds: tuple[str, ...]
     step: str
-    starts: str  # the starting event: received, accepted, resolved, transferred, ...
+    # The starting events: received, accepted, resolved, resolve_deadline_passed, ... A policy
+    # written with one event (a string, as older overrides are stored) reads as a list of one.
+    starts: tuple[str, ...] = Field(min_length=1)
     duration: int = Field(ge=1, le=365)
     unit: Unit
     law: str = ""
@@ -81,6 +83,8 @@ class Policy(BaseModel):
     def _basis_from_law(cls, data: Any) -> Any:
         if isinstance(data, dict) and not data.get("basis") and data.get("law"):
             data = {**data, "basis": f"{data['law']}, {data.get('article', '')}".strip(", ")}
+        if isinstance(data, dict) and isinstance(data.get("starts"), str):
+            data = {**data, "starts": (data["starts"],)}
         return data
 
     def variant_key(self, *, remote: bool = False, complexity: str | None = None) -> str | None:
@@ -161,7 +165,7 @@ class PolicyBook:
         for policy in self.policies:
             if (
                 kind in policy.kinds
-                and policy.starts == starts
+                and starts in policy.starts
                 and policy.timer
                 and policy.attempt in ("any", attempt)
                 and policy.effective_from <= on

@@ -1,11 +1,14 @@
 """Notice templates (Jinja2), in Vietnamese and English: subject, body and SMS text.
 
 A template file holds three blocks: `subject`, `body`, `sms`. SMS text never carries what a
-case is about: a denouncer's phone may be seen by others (Luật Tố cáo Điều 47).
+case is about, and a denunciation's (`confidential`) not even its status: a denouncer's phone
+may be seen by others (Luật Tố cáo Điều 47). `sms_label` is the status without diacritics, so
+that a Vietnamese SMS stays in the GSM alphabet (one message, not three).
 """
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -59,7 +62,7 @@ class Templates:
         tpl = self.env.get_template(f"{lang}/{template}.txt")
         status = str(context.get("status", ""))
         label = STATUS_LABELS[lang].get(status, status)
-        ctx = tpl.new_context({**context, "status_label": label})
+        ctx = tpl.new_context({**context, "status_label": label, "sms_label": unaccented(label)})
         blocks = {
             name: "".join(tpl.blocks[name](ctx)).strip() for name in ("subject", "body", "sms")
         }
@@ -70,3 +73,9 @@ class Templates:
             sms=blocks["sms"],
             payload={"template": template, "language": lang, **context},
         )
+
+
+def unaccented(text: str) -> str:
+    """ "đã được tiếp nhận" -> "da duoc tiep nhan"."""
+    text = text.replace("đ", "d").replace("Đ", "D")
+    return "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))

@@ -1,37 +1,31 @@
-"""The timer sweeper: claims due timers with a lease, fires each once.
+"""The timer sweeper: claims due timers with a lease, fires each claimed batch once.
 
 Claiming (`FOR UPDATE SKIP LOCKED` on PostgreSQL; SQLite's single writer simply claims) marks
-timers with this replica's name and a lease. Firing happens in its own transaction per timer,
-only while the timer is still pending and claimed by us: when a replica dies after claiming,
-its lease runs out and another replica claims and fires the timers; if the slow one comes back,
-its claim is gone and it fires nothing. The unique (deadline, kind, due_at) key and the
-`pending` check make a second firing change nothing.
+timers with this replica's name and a lease. A claimed batch fires in one transaction
+(`timers/firing.py`), only the timers still pending and claimed by us: when a replica dies
+after claiming, its lease runs out and another replica claims and fires the timers; if the slow
+one comes back, its claim is gone and it fires nothing. The unique (deadline, kind, due_at)
+key and the `pending` check make a second firing change nothing.
+
+When a batch fails, it is rolled back and its timers are fired one by one, each in its own
+transaction: the one that fails again keeps its error and stays pending for the next lease
+(each claim counts an attempt), and is parked as `failed` after MAX_ATTEMPTS; the others fire.
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Sequence
 from datetime import timedelta
 
 from sqlalchemy import or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.notification.calendar.working_days import local_date
-from services.notification.deadlines.models import BREACHED, RUNNING, Deadline, TrackedCase
-from services.notification.deadlines.service import Cause, Clocks
+from services.notification.deadlines.service import Clocks
 from services.notification.metrics import NotifyMetrics
-from services.notification.notices.service import queue_officials
-from services.notification.timers.models import FAILED, FIRED, OBSOLETE, PENDING, Timer
-from services.notification.timers.schedule import BREACH
+from services.notification.timers.firing import Outcome, fire_claimed
+from services.notification.timers.models import FAILED, PENDING, Timer
 from shared.db import Database
-from shared.events import (
-    DEADLINE_BREACHED,
-    DEADLINE_WARNING,
-    DeadlineBreached,
-    DeadlineWarning,
-    new_event,
-)
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 10
@@ -88,145 +82,44 @@ class TimerSweeper:
 
     async def fire(self, timer_id: uuid.UUID) -> bool:
         """Fire one claimed timer; False when another replica took it or it is obsolete."""
+        return await self.fire_batch([timer_id]) == 1
+
+    async def fire_batch(self, ids: Sequence[uuid.UUID]) -> int:
+        """Fire claimed timers in one transaction; one by one if that fails. Returns how many."""
         try:
             async with self.database.transaction() as session:
-                timer = (
-                    await session.execute(
-                        select(Timer)
-                        .where(
-                            Timer.id == timer_id,
-                            Timer.state == PENDING,
-                            Timer.claimed_by == self.owner,
-                        )
-                        .with_for_update()
-                    )
-                ).scalar_one_or_none()
-                if timer is None:
-                    return False
-                now = self.clocks.now()
-                deadline = await session.get(Deadline, timer.deadline_id, with_for_update=True)
-                live = (
-                    deadline is not None
-                    and deadline.state == RUNNING
-                    and deadline.due_at == timer.due_at
-                )
-                if not live or deadline is None:
-                    timer.state = OBSOLETE
-                    self._count(timer.kind, "obsolete")
-                    return False
-                if timer.kind == BREACH:
-                    await self._breach(session, deadline)
-                else:
-                    await self._warn(session, deadline, int(timer.kind.split(":")[1]))
-                timer.state, timer.fired_at = FIRED, now
-                self._count(timer.kind, "fired")
-                if self.metrics is not None:
-                    self.metrics.reminder_lag.labels(timer.kind.split(":")[0]).observe(
-                        max((now - timer.fire_at).total_seconds(), 0.0)
-                    )
-                return True
+                outcomes = await fire_claimed(session, self.clocks, self.owner, ids)
         except Exception as exc:
-            log.exception("timer %s failed to fire", timer_id)
-            await self._failed(timer_id, exc)
-            return False
+            if len(ids) > 1:
+                log.warning(
+                    "a batch of %d timers failed (%r): firing them one by one", len(ids), exc
+                )
+                return sum([await self.fire_batch([timer_id]) for timer_id in ids])
+            log.exception("timer %s failed to fire", ids[0])
+            await self._failed(ids[0], exc)
+            return 0
+        self._record(outcomes)  # after the commit: a rolled-back batch counted nothing
+        return sum(o.outcome == "fired" for o in outcomes)
 
     async def sweep_once(self) -> int:
-        fired = 0
-        for timer_id in await self.claim():
-            fired += await self.fire(timer_id)
-        return fired
+        ids = await self.claim()
+        return await self.fire_batch(ids) if ids else 0
 
-    def _count(self, kind: str, outcome: str) -> None:
-        if self.metrics is not None:
-            self.metrics.timers_fired.labels(kind.split(":")[0], outcome).inc()
+    def _record(self, outcomes: list[Outcome]) -> None:
+        if self.metrics is None:
+            return
+        for o in outcomes:
+            self.metrics.timers_fired.labels(o.kind, o.outcome).inc()
+            if o.outcome == "fired":
+                self.metrics.reminder_lag.labels(o.kind).observe(o.lag_s)
 
     async def _failed(self, timer_id: uuid.UUID, exc: Exception) -> None:
         # Left pending: the lease expiry retries it; after MAX_ATTEMPTS it is parked.
         async with self.database.transaction() as session:
             timer = await session.get(Timer, timer_id, with_for_update=True)
-            if timer is not None and timer.state == PENDING:
+            if timer is not None and timer.state == PENDING and timer.claimed_by == self.owner:
                 timer.last_error = f"{type(exc).__name__}: {exc}"[:2000]
                 if timer.attempts >= MAX_ATTEMPTS:
                     timer.state = FAILED
-
-    def escalation(self, d: Deadline) -> list[str]:
-        """The unit's head (the unit itself) and the superior unit (the province, or above)."""
-        superior = (
-            d.province_code
-            if d.province_code and d.province_code != d.unit_code
-            else self.clocks.settings.superior_of_province
-        )
-        return [d.unit_code, superior]
-
-    async def _breach(self, session: AsyncSession, d: Deadline) -> None:
-        await self.clocks.breach(session, d, Cause(None, "due time passed"))
-        if d.state != BREACHED:
-            return  # a citizen's window expired: nobody to escalate to
-        escalated = self.escalation(d)
-        now = self.clocks.now()
-        await self.clocks.outbox.add(
-            session,
-            new_event(
-                DEADLINE_BREACHED,
-                source="notification",
-                case_id=d.case_id,
-                at=now,
-                data=DeadlineBreached(
-                    deadline_id=d.id,
-                    kind=d.step,
-                    unit_code=d.unit_code,
-                    due_at=d.due_at,
-                    escalated_to=escalated,
-                ),
-            ),
-        )
-        await queue_officials(
-            session,
-            units=escalated,
-            case_id=d.case_id,
-            template="deadline_breached",
-            context=await _context(session, d),
-            cause=f"breach:{d.id}:{d.due_at.isoformat()}",
-            now=now,
-        )
-
-    async def _warn(self, session: AsyncSession, d: Deadline, days_left: int) -> None:
-        now = self.clocks.now()
-        await self.clocks.outbox.add(
-            session,
-            new_event(
-                DEADLINE_WARNING,
-                source="notification",
-                case_id=d.case_id,
-                at=now,
-                data=DeadlineWarning(
-                    deadline_id=d.id,
-                    kind=d.step,
-                    unit_code=d.unit_code,
-                    due_at=d.due_at,
-                    working_days_left=days_left,
-                ),
-            ),
-        )
-        await queue_officials(
-            session,
-            units=[d.unit_code],
-            case_id=d.case_id,
-            template="deadline_warning",
-            context={**await _context(session, d), "working_days_left": days_left},
-            cause=f"warning:{days_left}:{d.id}:{d.due_at.isoformat()}",
-            now=now,
-        )
-
-
-async def _context(session: AsyncSession, d: Deadline) -> dict[str, object]:
-    case = await session.get(TrackedCase, d.case_id)
-    return {
-        "case_id": str(d.case_id),
-        "tracking_code": case.tracking_code if case is not None else "",
-        "case_kind": d.case_kind,
-        "step": d.step,
-        "unit_code": d.unit_code,
-        "due_on": local_date(d.due_at).isoformat(),
-        "basis": d.basis,
-    }
+                    if self.metrics is not None:
+                        self.metrics.timers_fired.labels(timer.kind.split(":")[0], "failed").inc()
