@@ -46,7 +46,8 @@ def statements(province: bool) -> dict[str, str]:
         "GROUP BY days ORDER BY days",
         "median: bucket": "SELECT extract(epoch FROM resolved_at - received_at) / 86400.0 AS d "
         f"FROM cases WHERE {scope} AND {RESOLVED_DAYS['postgresql']} = $4 "
-        f"AND resolved_at IS NOT NULL AND {PERIOD} ORDER BY d OFFSET $5 LIMIT 2",
+        f"AND resolved_at IS NOT NULL AND {PERIOD} "
+        "ORDER BY resolved_at - received_at OFFSET $5 LIMIT 2",
     }
     return out
 
@@ -115,7 +116,8 @@ async def run_stats(
         for name, args in arguments.items():
             timing = await time_sql(conn, sql[name], args, count=3, budget_s=budget_s)
             plan = await explain(conn, sql[name], args)
-            parts[name] = {"p50_ms": timing["p50_ms"], "explain": plan}
+            generic = await explain(conn, sql[name], args, generic=True)
+            parts[name] = {"p50_ms": timing["p50_ms"], "explain": plan, "explain_generic": generic}
         out["shapes"].append(
             {
                 "shape": label,
