@@ -81,6 +81,8 @@ def _stats(out: Console, s: dict[str, Any]) -> None:
         out.print(f"  {shape['shape']}, the endpoint's statements (p50 ms; plan):")
         for name, part in shape["statements"].items():
             out.print(f"    {name:<20} {_ms(part['p50_ms']):>9}  {part['explain']['summary']}")
+            if "explain_generic" in part:
+                out.print(f"      generic plan (prepared): {part['explain_generic']['summary']}")
         out.print(f"    {'baseline count(*)':<20} {'':>9}  {shape['explain_baseline']['summary']}")
     out.print(f"  load average after the phase: {[round(x, 2) for x in s['loadavg_after']]}")
 

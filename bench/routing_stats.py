@@ -11,50 +11,57 @@ import httpx
 
 from bench.routing_data import PROVINCE, QUEUE_UNIT
 from bench.routing_timing import explain, time_http, time_sql
+from services.routing.stats.rebuild import RESOLVED_DAYS
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 SLOW_S = 2.0  # the brief's line: slower than this, explain the plan and suggest a fix
 
-PERIOD = "received_at >= $2 AND received_at < $3"
-FIGURES = f"""
-SELECT count(*), coalesce(sum(CASE WHEN accepted_at IS NOT NULL THEN 1 ELSE 0 END), 0),
-  coalesce(sum(CASE WHEN status = 'rejected' THEN 1 ELSE 0 END), 0),
-  coalesce(sum(CASE WHEN resolved_at IS NOT NULL THEN 1 ELSE 0 END), 0),
-  coalesce(sum(CASE WHEN resolved_at IS NOT NULL AND resolved_due_at IS NOT NULL
-                     AND resolved_at <= resolved_due_at THEN 1 ELSE 0 END), 0),
-  coalesce(sum(CASE WHEN status IN ('routed', 'info_requested', 'accepted')
-                     AND due_at IS NOT NULL AND due_at < $4 THEN 1 ELSE 0 END), 0),
-  avg(CAST(rating_score AS FLOAT)), count(rating_score)
-FROM cases WHERE {{scope}} AND {PERIOD}"""
-DAYS = "extract(epoch FROM resolved_at - received_at) / 86400.0"
+SUMS = ", ".join(
+    f"sum({c})" for c in ("received", "accepted", "rejected", "resolved", "resolved_on_time",
+                          "rating_sum", "ratings")
+)  # fmt: skip
+DAYS = "day >= $2 AND day <= $3"  # local dates
+PERIOD = "received_at >= $2 AND received_at < $3"  # the same as UTC instants
+OPEN = "status IN ('routed', 'info_requested', 'accepted')"
 
 
 def statements(province: bool) -> dict[str, str]:
-    """The SQL the endpoint issues (stats/repository.py), written out; $1 the unit code."""
+    """The SQL the endpoint issues (stats/repository.py, median.py), written out; $1 the unit
+    code, $2 and $3 the period (dates for the roll-up, instants for the cases)."""
     scope = "province_code = $1" if province else "unit_code = $1"
-    resolved = f"{scope} AND {PERIOD} AND resolved_at IS NOT NULL"
     out = {
-        "figures": FIGURES.format(scope=scope),
-        "median: count": f"SELECT count(*) FROM cases WHERE {resolved}",
-        "median: middle row": (
-            f"SELECT {DAYS} AS d FROM cases WHERE {resolved} ORDER BY d OFFSET $4 LIMIT 1"
+        "by unit (roll-up)": f"SELECT unit_code, {SUMS} FROM unit_daily_figures "
+        f"WHERE {scope} AND {DAYS} GROUP BY unit_code",
+        "overdue (live)": f"SELECT unit_code, count(*) FROM cases WHERE {scope} AND {OPEN} "
+        f"AND due_at < $4 AND {PERIOD} GROUP BY unit_code",
+        "transferred": (
+            "SELECT sum(received) FROM unit_daily_figures WHERE first_unit_code = ANY($4::text[]) "
+            f"AND (province_code < $1 OR province_code > $1) AND {DAYS}"
+            if province
+            else "SELECT sum(received) FROM unit_daily_figures WHERE first_unit_code = $1 "
+            f"AND unit_code != $1 AND {DAYS}"
         ),
+        "median: histogram": "SELECT days, sum(cases) FROM unit_daily_resolutions WHERE "
+        f"scope = '{'province' if province else 'unit'}' AND code = $1 AND {DAYS} "
+        "GROUP BY days ORDER BY days",
+        "median: bucket": "SELECT extract(epoch FROM resolved_at - received_at) / 86400.0 AS d "
+        f"FROM cases WHERE {scope} AND {RESOLVED_DAYS['postgresql']} = $4 "
+        f"AND resolved_at IS NOT NULL AND {PERIOD} "
+        "ORDER BY resolved_at - received_at OFFSET $5 LIMIT 2",
     }
-    if province:
-        out["transferred"] = (
-            f"SELECT count(*) FROM cases WHERE first_unit_code = ANY($4::text[]) "
-            f"AND province_code != $1 AND {PERIOD}"
-        )
-        out["by unit"] = (
-            FIGURES.format(scope=scope).replace("SELECT count(*)", "SELECT unit_code, count(*)")
-            + " GROUP BY unit_code ORDER BY unit_code"
-        )
-    else:
-        out["transferred"] = (
-            f"SELECT count(*) FROM cases WHERE first_unit_code = $1 AND unit_code != $1 "
-            f"AND {PERIOD}"
-        )
     return out
+
+
+async def middle_bucket(conn: asyncpg.Connection, sql: str, args: list[Any]) -> tuple[int, int]:
+    """The bucket holding the lower middle rank, and the rank's offset in it."""
+    histogram = await conn.fetch(sql, *args)
+    total = sum(int(n) for _, n in histogram)
+    rank, below = max((total - 1) // 2, 0), 0
+    for days, n in histogram:
+        if rank < below + int(n):
+            return int(days), rank - below
+        below += int(n)
+    return 0, 0
 
 
 def period(from_: date, to: date) -> tuple[datetime, datetime]:
@@ -63,7 +70,7 @@ def period(from_: date, to: date) -> tuple[datetime, datetime]:
     return start, end
 
 
-BASELINE = f"SELECT count(*) FROM cases WHERE province_code = $1 AND {PERIOD}"
+BASELINE = "SELECT count(*) FROM cases WHERE province_code = $1 AND " + PERIOD
 
 
 async def run_stats(
@@ -95,19 +102,22 @@ async def run_stats(
             baseline = await time_sql(
                 conn, scoped, [code, start, end], count=requests, budget_s=budget_s
             )
-        resolved = await conn.fetchval(statements(province)["median: count"], code, start, end)
+        sql = statements(province)
+        dates = [code, from_, today]
+        bucket, offset = await middle_bucket(conn, sql["median: histogram"], dates)
+        arguments: dict[str, list[Any]] = {
+            "by unit (roll-up)": dates,
+            "overdue (live)": [code, start, end, now],
+            "transferred": [*dates, members] if province else dates,
+            "median: histogram": dates,
+            "median: bucket": [code, start, end, bucket, offset],
+        }
         parts: dict[str, Any] = {}
-        for name, sql in statements(province).items():
-            args: list[Any] = [code, start, end]
-            if name == "figures" or name == "by unit":
-                args.append(now)
-            elif name == "transferred" and province:
-                args.append(members)
-            elif name == "median: middle row":
-                args.append(max((int(resolved or 0) - 1) // 2, 0))
-            timing = await time_sql(conn, sql, args, count=3, budget_s=budget_s)
-            plan = await explain(conn, sql, args)
-            parts[name] = {"p50_ms": timing["p50_ms"], "explain": plan}
+        for name, args in arguments.items():
+            timing = await time_sql(conn, sql[name], args, count=3, budget_s=budget_s)
+            plan = await explain(conn, sql[name], args)
+            generic = await explain(conn, sql[name], args, generic=True)
+            parts[name] = {"p50_ms": timing["p50_ms"], "explain": plan, "explain_generic": generic}
         out["shapes"].append(
             {
                 "shape": label,

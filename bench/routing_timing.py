@@ -64,6 +64,8 @@ def _walk(node: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _literal(value: Any) -> str:
+    if isinstance(value, list):  # an array: '{a,b}'
+        value = "{" + ",".join(str(v) for v in value) + "}"
     return "'" + str(value).replace("'", "''") + "'"
 
 

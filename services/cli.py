@@ -21,6 +21,8 @@ from shared.settings import Settings, SettingsError, load_settings
 app = typer.Typer(help="tiepdan: citizen feedback and complaint handling", no_args_is_help=True)
 keys_app = typer.Typer(help="Development signing keys")
 app.add_typer(keys_app, name="keys")
+stats_app = typer.Typer(help="Routing's public figures")
+app.add_typer(stats_app, name="stats")
 app.add_typer(open311_keys.app, name="open311-key")
 err = Console(stderr=True, soft_wrap=True, highlight=False)
 
@@ -136,6 +138,34 @@ def create_topics() -> None:
         )
     )
     err.print(f"created: {', '.join(created) or 'nothing (all exist)'}")
+
+
+@stats_app.command("rebuild")
+def stats_rebuild(
+    database_url: Annotated[str | None, typer.Option(help="overrides TIEPDAN_DATABASE_URL")] = None,
+) -> None:
+    """Recompute routing's figures roll-up from its cases (steps wait until it is done)."""
+    import time
+
+    from services.routing.stats.rebuild import rebuild
+    from shared.db import Database
+
+    settings = _settings(database_url=database_url)
+    began = time.monotonic()
+
+    def say(what: str) -> None:
+        err.print(f"[{time.monotonic() - began:6.1f} s] {what}")
+
+    async def run() -> None:
+        database = Database(settings.database_url_for("routing"), pool_size=1)
+        try:
+            async with database.transaction() as session:
+                await rebuild(session, say)
+            say("committed")
+        finally:
+            await database.dispose()
+
+    asyncio.run(run())
 
 
 @keys_app.command("init")

@@ -4,11 +4,17 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, Index, Integer, String, Text, Uuid
+from sqlalchemy import JSON, BigInteger, Boolean, Index, Integer, String, Text, Uuid, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.routing.database import Base
+from services.routing.stats.rollup import track
 from shared.db import UtcDateTime
+
+# Statuses with a running clock. Written out, not bound: PostgreSQL matches a partial
+# index's predicate only against literal values, also in a prepared statement's generic plan.
+OPEN = ("routed", "info_requested", "accepted")
+IS_OPEN = text("status IN ('routed', 'info_requested', 'accepted')")
 
 
 class RoutedCase(Base):
@@ -55,9 +61,27 @@ class RoutedCase(Base):
         Index("ix_cases_queue", "unit_code", "due_at", "id"),
         # The queue's per-status counts, on every page.
         Index("ix_cases_unit_status", "unit_code", "status"),
-    )
+        # "My cases": an assignee's part of the queue, in the queue's order.
+        Index("ix_cases_queue_assignee", "unit_code", "assignee", "due_at", "id"),
+        # The public figures' `overdue`, counted live: open cases by due time.
+        Index(
+            "ix_cases_open_province", "province_code", "due_at",
+            postgresql_include=["received_at", "unit_code"],
+            postgresql_where=IS_OPEN, sqlite_where=IS_OPEN,
+        ),
+        Index(
+            "ix_cases_open_unit", "unit_code", "due_at", postgresql_include=["received_at"],
+            postgresql_where=IS_OPEN, sqlite_where=IS_OPEN,
+        ),
+        # Migration 0004 also adds, on PostgreSQL, ix_cases_resolved_{province,unit}: the
+        # median's resolution times by whole days (an expression, stats/rebuild.py).
+    )  # fmt: skip
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+# Every change of a case moves the public figures' roll-up, in the same flush.
+track(RoutedCase)
 
 
 class CaseStep(Base):

@@ -65,8 +65,8 @@ async def unit_stats(
         else ()
     )
     scope = repository.Scope(unit.code, province=province, members=members)
-    totals = await repository.figures(session, scope, start, end, now)
-    rows = await repository.by_unit(session, scope, start, end, now) if scope.province else []
+    period = repository.Period(from_, to, start, end)
+    totals, rows = await repository.figures(session, scope, period, now)
     return UnitStats(
         unit_code=unit.code,
         unit_name=unit.display,
@@ -74,5 +74,7 @@ async def unit_stats(
         period_to=to,
         scope="province" if scope.province else "unit",
         figures=Figures(**_figures(totals)),
-        by_unit=[UnitFigures(unit_code=r["unit_code"], **_figures(r)) for r in rows],
+        by_unit=[UnitFigures(unit_code=r["unit_code"], **_figures(r)) for r in rows]
+        if scope.province
+        else [],
     )

@@ -1,22 +1,29 @@
-"""The public figures of a unit, as SQL aggregates over routing's cases.
+"""The public figures of a unit, summed from the daily roll-up (stats/models.py).
 
 A case counts where it is now (received, accepted, rejected, resolved...), except
 `transferred`, counted at the unit it was first routed to. A province's figures roll up its
-own cases, its communes' and its agencies' (their province_code).
+own cases, its communes' and its agencies' (their province_code); its `transferred` counts
+the cases first routed to one of them and now outside the province. `overdue` depends on the
+time: it is counted live among the open cases (a partial index).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, and_, case, cast, func, select, text
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.routing.cases.models import IS_OPEN
 from services.routing.cases.models import RoutedCase as C
+from services.routing.stats.median import median_days
+from services.routing.stats.models import UnitDailyFigures as F
 
-OPEN = ("routed", "info_requested", "accepted")
+COUNTERS = (
+    "received", "accepted", "rejected", "resolved", "resolved_on_time", "rating_sum", "ratings",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -25,96 +32,75 @@ class Scope:
     province: bool  # roll up everything under the province
     members: tuple[str, ...] = ()  # a province's own code, its communes' and agencies'
 
-    def where(self) -> ColumnElement[bool]:
-        return C.province_code == self.code if self.province else C.unit_code == self.code
+
+@dataclass(frozen=True)
+class Period:
+    """Local days first..last inclusive, and the same as UTC instants [start, end)."""
+
+    first: date
+    last: date
+    start: datetime
+    end: datetime
 
 
-def _flag(condition: ColumnElement[bool]) -> Any:
-    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
-
-
-def _columns(now: datetime) -> list[Any]:
-    return [
-        func.count().label("received"),
-        _flag(C.accepted_at.is_not(None)).label("accepted"),
-        _flag(C.status == "rejected").label("rejected"),
-        _flag(C.resolved_at.is_not(None)).label("resolved"),
-        _flag(
-            and_(
-                C.resolved_at.is_not(None),
-                C.resolved_due_at.is_not(None),
-                C.resolved_at <= C.resolved_due_at,
-            )
-        ).label("resolved_on_time"),
-        _flag(and_(C.status.in_(OPEN), C.due_at.is_not(None), C.due_at < now)).label("overdue"),
-        func.avg(cast(C.rating_score, Float)).label("mean_rating"),
-        func.count(C.rating_score).label("ratings"),
-    ]
-
-
-def _period(start: datetime, end: datetime) -> list[ColumnElement[bool]]:
-    return [C.received_at >= start, C.received_at < end]
-
-
-async def figures(
-    session: AsyncSession, scope: Scope, start: datetime, end: datetime, now: datetime
-) -> dict[str, Any]:
-    columns = _columns(now)
-    postgres = session.get_bind().dialect.name == "postgresql"
-    if postgres:
-        # One pass over the period's cases, the median included; sorting a province's
-        # resolution times wants more than the default 4 MB before it spills to disk.
-        await session.execute(text("SET LOCAL work_mem = '64MB'"))
-        days = func.extract("epoch", C.resolved_at - C.received_at) / 86400.0
-        columns.append(func.percentile_cont(0.5).within_group(days).label("median"))
-    row = (await session.execute(select(*columns).where(scope.where(), *_period(start, end)))).one()
-    out = dict(row._mapping)
-    out["transferred"] = await _transferred(session, scope, start, end)
-    if postgres:
-        median = out.pop("median")
-        out["median_days_to_resolve"] = None if median is None else round(float(median), 2)
-    else:
-        out["median_days_to_resolve"] = await _median_days(session, scope, start, end)
-    return out
+def _mean(row: dict[str, Any]) -> float | None:
+    return row["rating_sum"] / row["ratings"] if row["ratings"] else None
 
 
 async def by_unit(
-    session: AsyncSession, scope: Scope, start: datetime, end: datetime, now: datetime
+    session: AsyncSession, scope: Scope, period: Period, now: datetime
 ) -> list[dict[str, Any]]:
-    rows = await session.execute(
-        select(C.unit_code, *_columns(now))
-        .where(scope.where(), *_period(start, end))
-        .group_by(C.unit_code)
-        .order_by(C.unit_code)
+    """Each unit's own figures in the scope (a unit's scope: itself), by unit code."""
+    rollup: ColumnElement[bool] = (
+        F.province_code == scope.code if scope.province else F.unit_code == scope.code
     )
-    return [dict(r._mapping) | {"transferred": 0, "median_days_to_resolve": None} for r in rows]
+    rows = await session.execute(
+        select(F.unit_code, *(func.sum(getattr(F, c)).label(c) for c in COUNTERS))
+        .where(rollup, F.day >= period.first, F.day <= period.last)
+        .group_by(F.unit_code)
+    )
+    cases: ColumnElement[bool] = (
+        C.province_code == scope.code if scope.province else C.unit_code == scope.code
+    )
+    late = await session.execute(
+        select(C.unit_code, func.count())
+        .where(cases, IS_OPEN, C.due_at < now)
+        .where(C.received_at >= period.start, C.received_at < period.end)
+        .group_by(C.unit_code)
+    )
+    overdue = {unit: int(n) for unit, n in late}
+    out = []
+    for row in rows:
+        figures = {c: int(row._mapping[c] or 0) for c in COUNTERS}
+        if figures["received"]:  # a unit all of whose cases left has a row of zeros
+            out.append(
+                {"unit_code": row.unit_code, **figures}
+                | {"overdue": int(overdue.get(row.unit_code, 0)), "mean_rating": _mean(figures)}
+                | {"transferred": 0, "median_days_to_resolve": None}
+            )
+    return sorted(out, key=lambda r: str(r["unit_code"]))
 
 
-async def _transferred(session: AsyncSession, scope: Scope, start: datetime, end: datetime) -> int:
+async def figures(
+    session: AsyncSession, scope: Scope, period: Period, now: datetime
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The scope's figures, and each unit's (a province's communes and agencies)."""
+    units = await by_unit(session, scope, period, now)
+    totals: dict[str, Any] = {c: sum(int(u[c]) for u in units) for c in (*COUNTERS, "overdue")}
+    totals["mean_rating"] = _mean(totals)
+    totals["transferred"] = await _transferred(session, scope, period)
+    totals["median_days_to_resolve"] = await median_days(session, scope, period)
+    return totals, units
+
+
+async def _transferred(session: AsyncSession, scope: Scope, period: Period) -> int:
     if scope.province:  # left a unit of the province for a unit outside it
-        where = and_(C.first_unit_code.in_(scope.members), C.province_code != scope.code)
+        # Two ranges instead of `!=`, so that the index bounds them: few rows leave.
+        elsewhere = or_(F.province_code < scope.code, F.province_code > scope.code)
+        where = [F.first_unit_code.in_(scope.members), elsewhere]
     else:
-        where = and_(C.first_unit_code == scope.code, C.unit_code != scope.code)
-    return int(await session.scalar(select(func.count()).where(where, *_period(start, end))) or 0)
-
-
-async def _median_days(
-    session: AsyncSession, scope: Scope, start: datetime, end: datetime
-) -> float | None:
-    # SQLite has no percentile aggregate: the middle row(s) of the ordered durations.
-    days = func.julianday(C.resolved_at) - func.julianday(C.received_at)
-    where = [scope.where(), *_period(start, end), C.resolved_at.is_not(None)]
-    n = int(await session.scalar(select(func.count()).where(*where)) or 0)
-    if n == 0:
-        return None
-    middle = (
-        await session.execute(
-            select(days.label("d"))
-            .where(*where)
-            .order_by(days)
-            .offset((n - 1) // 2)
-            .limit(1 if n % 2 else 2)
-        )
-    ).scalars()
-    values = [float(v) for v in middle]
-    return round(sum(values) / len(values), 2)
+        where = [F.first_unit_code == scope.code, F.unit_code != scope.code]
+    total = await session.scalar(
+        select(func.sum(F.received)).where(*where, F.day >= period.first, F.day <= period.last)
+    )
+    return int(total or 0)

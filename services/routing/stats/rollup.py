@@ -1,0 +1,144 @@
+"""The roll-up kept in step with every change of a routed case, in the same transaction.
+
+A case contributes one row's worth of counters to `unit_daily_figures` (where it is now, the
+unit it was first routed to, its local received day) and, once resolved, one count to its
+unit's and one to its province's histogram of whole days to resolve. Mapper events on
+RoutedCase take the case's contribution before and after each INSERT, UPDATE or DELETE and
+apply the difference as UPSERT increments (`n = n + excluded.n`): two concurrent steps on
+cases of one unit and day both land, the second waiting for the first's row lock. Keys go in
+sorted order, figures before resolutions, so that two transactions never wait crosswise.
+
+Every change must go through the ORM: a bulk `update(RoutedCase)` would bypass these events
+(rebuild.py recomputes the tables when that is ever needed). rebuild.py writes the same
+definitions in SQL; tests check that both give the same rows.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Table, event, inspect
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+
+from services.routing.stats.models import UnitDailyFigures, UnitDailyResolutions
+
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
+DAY = timedelta(days=1)
+# What a case's contribution depends on; the other columns never move a figure.
+TRACKED = (
+    "unit_code", "province_code", "first_unit_code", "received_at", "status", "accepted_at",
+    "resolved_at", "resolved_due_at", "rating_score",
+)  # fmt: skip
+FIGURES: Table = UnitDailyFigures.__table__  # type: ignore[assignment]
+RESOLUTIONS: Table = UnitDailyResolutions.__table__  # type: ignore[assignment]
+FigureKey = tuple[str, date, str, str]  # unit_code, day, province_code, first_unit_code
+ResolutionKey = tuple[str, str, date, int]  # scope, code, day, days
+
+
+def local_day(at: datetime) -> date:
+    return at.astimezone(VN).date()
+
+
+def resolved_days(received_at: datetime, resolved_at: datetime) -> int:
+    """Whole days from receipt to resolution (0 for less than a day, or a clock skew)."""
+    return max(0, (resolved_at - received_at) // DAY)
+
+
+def figures_of(v: Mapping[str, Any]) -> dict[FigureKey, Counter[str]]:
+    key = (v["unit_code"], local_day(v["received_at"]), v["province_code"],
+           v["first_unit_code"] or "")  # fmt: skip
+    resolved, due, score = v["resolved_at"], v["resolved_due_at"], v["rating_score"]
+    counters = Counter(
+        received=1,
+        accepted=int(v["accepted_at"] is not None),
+        rejected=int(v["status"] == "rejected"),
+        resolved=int(resolved is not None),
+        resolved_on_time=int(resolved is not None and due is not None and resolved <= due),
+        rating_sum=score or 0,
+        ratings=int(score is not None),
+    )
+    return {key: counters}
+
+
+def resolutions_of(v: Mapping[str, Any]) -> dict[ResolutionKey, Counter[str]]:
+    if v["resolved_at"] is None:
+        return {}
+    day, days = local_day(v["received_at"]), resolved_days(v["received_at"], v["resolved_at"])
+    return {
+        ("unit", v["unit_code"], day, days): Counter(cases=1),
+        ("province", v["province_code"], day, days): Counter(cases=1),
+    }
+
+
+def _difference(old: dict[Any, Counter[str]], new: dict[Any, Counter[str]]) -> dict[Any, dict]:
+    out: dict[Any, dict[str, int]] = {}
+    for key in sorted(old.keys() | new.keys()):
+        change = Counter(new.get(key, {}))
+        change.subtract(old.get(key, {}))
+        if any(change.values()):
+            out[key] = dict(change)
+    return out
+
+
+def _current(target: Any) -> dict[str, Any]:
+    return {name: getattr(target, name) for name in TRACKED}
+
+
+def _before(target: Any) -> dict[str, Any] | None:
+    """The tracked values as last loaded or flushed; None when nothing tracked changed."""
+    attrs = inspect(target).attrs
+    out, changed = {}, False
+    for name in TRACKED:
+        history = attrs[name].history
+        if history.deleted:
+            out[name], changed = history.deleted[0], True
+        elif history.added:  # set without its old value loaded: would count wrongly
+            raise RuntimeError(f"RoutedCase.{name} changed but its old value is unknown")
+        else:
+            out[name] = getattr(target, name)
+    return out if changed else None
+
+
+def _apply(connection: Connection, old: dict[str, Any] | None, new: dict[str, Any] | None) -> None:
+    none: dict[str, Any] = {}
+    for table, of in ((FIGURES, figures_of), (RESOLUTIONS, resolutions_of)):
+        change = _difference(of(old) if old else none, of(new) if new else none)
+        if change:
+            _increment(connection, table, change)
+
+
+def _increment(connection: Connection, table: Table, change: dict[Any, dict[str, int]]) -> None:
+    keys = [c.name for c in table.primary_key.columns]
+    counters = sorted({name for values in change.values() for name in values})
+    rows = [dict(zip(keys, key, strict=True)) | dict.fromkeys(counters, 0) | values
+            for key, values in change.items()]  # fmt: skip
+    insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+    stmt = insert(table)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=keys, set_={c: table.c[c] + stmt.excluded[c] for c in counters}
+    )
+    for row in rows:  # one statement per key, in key order (a multi-row VALUES need not be)
+        connection.execute(stmt, row)
+
+
+def track(case_class: type) -> None:
+    """Keep the roll-up in step with `case_class` (RoutedCase), from every ORM flush."""
+
+    @event.listens_for(case_class, "after_insert")
+    def _inserted(_mapper: Any, connection: Connection, target: Any) -> None:
+        _apply(connection, None, _current(target))
+
+    @event.listens_for(case_class, "after_update")
+    def _updated(_mapper: Any, connection: Connection, target: Any) -> None:
+        before = _before(target)
+        if before is not None:
+            _apply(connection, before, _current(target))
+
+    @event.listens_for(case_class, "after_delete")
+    def _deleted(_mapper: Any, connection: Connection, target: Any) -> None:
+        _apply(connection, _before(target) or _current(target), None)
