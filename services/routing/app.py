@@ -13,11 +13,11 @@ from services.routing.database import Base, messaging
 from services.routing.queues import endpoints as queues
 from services.routing.queues import handlers as clocks
 from services.routing.reception import endpoints as reception
-from services.routing.reports import endpoints as reports
 from services.routing.rules import endpoints as rules
 from services.routing.rules import repository as rules_repository
 from services.routing.rules.metrics import RoutingMetrics
 from services.routing.stats import endpoints as stats
+from services.routing.stats import reports
 from services.routing.units import endpoints as units
 from services.routing.units.registry import UnitRegistry
 from services.routing.workflow import endpoints as workflow

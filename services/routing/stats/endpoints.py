@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, Request
 
@@ -15,7 +14,6 @@ from shared.db import DbSession
 from shared.errors import NotFound, Unprocessable, problem_responses
 
 router = APIRouter(prefix="/v1/stats", tags=["stats"])
-VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 def _figures(row: dict[str, Any]) -> dict[str, Any]:
@@ -51,13 +49,7 @@ async def unit_stats(
     if unit is None:
         raise NotFound(f"no unit {unit_code}")
     now = datetime.now(UTC)
-    today = now.astimezone(VN).date()
-    to = to or today
-    from_ = from_ or date(to.year, 1, 1)
-    if from_ > to:
-        raise Unprocessable.field(["query", "from"], "from is after to")
-    start = datetime.combine(from_, time(0), VN).astimezone(UTC)
-    end = datetime.combine(to + timedelta(days=1), time(0), VN).astimezone(UTC)
+    period = repository.Period.local(from_, to, now)
     province = unit.level == "province"
     members = (
         (unit.code, *units.communes_of(unit.code), *(a.code for a in units.agencies_of(unit.code)))
@@ -65,13 +57,12 @@ async def unit_stats(
         else ()
     )
     scope = repository.Scope(unit.code, province=province, members=members)
-    period = repository.Period(from_, to, start, end)
     totals, rows = await repository.figures(session, scope, period, now)
     return UnitStats(
         unit_code=unit.code,
         unit_name=unit.display,
-        period_from=from_,
-        period_to=to,
+        period_from=period.first,
+        period_to=period.last,
         scope="province" if scope.province else "unit",
         figures=Figures(**_figures(totals)),
         by_unit=[UnitFigures(unit_code=r["unit_code"], **_figures(r)) for r in rows]

@@ -5,21 +5,20 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime
 from typing import Annotated, Literal
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, Request, Response
 
-from services.routing.reports import repository
-from services.routing.reports.schemas import KindCategoryFigures, PeriodReport
+from services.routing.stats import report_queries as queries
+from services.routing.stats.repository import Period
+from services.routing.stats.schemas import KindCategoryFigures, PeriodReport
 from services.routing.units.registry import UnitRegistry
 from shared.db import DbSession
 from shared.errors import NotFound, Unprocessable, problem_responses
 
 router = APIRouter(prefix="/v1/reports", tags=["stats"])
-VN = ZoneInfo("Asia/Ho_Chi_Minh")
-CSV_COLUMNS = ("kind", "category", *repository.CASE_FIGURES)
+CSV_COLUMNS = ("kind", "category", *queries.CASE_FIGURES)
 
 
 @router.get(
@@ -43,37 +42,28 @@ async def period_report(
     unit = units.get(unit_code)
     if unit is None:
         raise NotFound(f"no unit {unit_code}")
-    today = datetime.now(UTC).astimezone(VN).date()
-    to = to or today
-    from_ = from_ or date(to.year, 1, 1)
-    if from_ > to:
-        raise Unprocessable.field(["query", "from"], "from is after to")
-    period = repository.Period(
-        datetime.combine(from_, time(0), VN).astimezone(UTC),
-        datetime.combine(to + timedelta(days=1), time(0), VN).astimezone(UTC),
-    )
+    period = Period.local(from_, to, datetime.now(UTC))
     province = unit.level == "province"
-    rows = await repository.by_kind_and_category(session, unit.code, province, period)
-    held = await repository.sessions_held(session, unit.code, province, period)
-    totals = {k: sum(int(r[k]) for r in rows) for k in repository.CASE_FIGURES}
+    rows = await queries.by_kind_and_category(session, unit.code, province, period)
+    held = await queries.sessions_held(session, unit.code, province, period)
+    totals = {k: sum(int(r[k]) for r in rows) for k in queries.CASE_FIGURES}
     report = PeriodReport(
         unit_code=unit.code,
         unit_name=unit.display,
         scope="province" if province else "unit",
-        period_from=from_,
-        period_to=to,
+        period_from=period.first,
+        period_to=period.last,
         **held,
         totals=totals,
         by_kind_and_category=[KindCategoryFigures(**r) for r in rows],
     )
     if format == "json":
         return report
+    name = f"report-{unit.code}-{period.first}-{period.last}.csv"
     return Response(
         _csv(report),
         media_type="text/csv; charset=utf-8",
-        headers={
-            "Content-Disposition": f'attachment; filename="report-{unit.code}-{from_}-{to}.csv"'
-        },
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
 
 

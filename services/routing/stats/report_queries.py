@@ -9,23 +9,16 @@ case. A province's report covers its own cases, its communes' and its agencies'.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.routing.cases.models import RoutedCase as C
+from services.routing.stats.repository import Period
 from services.routing.workflow.models import Dialogue as D
 
 CASE_FIGURES = ("received", "accepted", "rejected", "withdrawn", "resolved", "resolved_on_time")
-
-
-@dataclass(frozen=True)
-class Period:
-    start: datetime  # inclusive, UTC
-    end: datetime  # exclusive, UTC
 
 
 def _where(code: str, province: bool) -> ColumnElement[bool]:
