@@ -76,6 +76,14 @@ def _stats(out: Console, s: dict[str, Any]) -> None:
         )  # fmt: skip
     out.print(t)
     for shape in s["shapes"]:
+        if "report_http" in shape:
+            rep, base = shape["report_http"], shape["sql"]
+            out.print(
+                f"  {shape['shape']}: GET /v1/reports/units/... p50 {_ms(rep['p50_ms'])}, "
+                f"p99 {_ms(rep['p99_ms'])} ms ({_ratio(rep['p50_ms'], base['p50_ms'])} count(*)); "
+                f"statuses {rep['statuses']}"
+            )
+    for shape in s["shapes"]:
         if shape["slow"]:
             out.print(f"[bold red]{shape['shape']}: slower than 2 s[/] (plans below)")
         out.print(f"  {shape['shape']}, the endpoint's statements (p50 ms; plan):")

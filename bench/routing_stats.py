@@ -94,6 +94,10 @@ async def run_stats(
         http = await time_http(
             client, f"/v1/stats/units/{code}", params, count=requests, budget_s=budget_s
         )
+        # The period report (by kind and category, sessions held) reads the cases themselves.
+        report = await time_http(
+            client, f"/v1/reports/units/{code}", params, count=requests, budget_s=budget_s
+        )
         baseline = await time_sql(
             conn, BASELINE, [PROVINCE, start, end], count=requests, budget_s=budget_s
         )
@@ -122,6 +126,7 @@ async def run_stats(
             {
                 "shape": label,
                 "http": http,
+                "report_http": report,
                 "sql": baseline,
                 "statements": parts,
                 "explain_baseline": await explain(
