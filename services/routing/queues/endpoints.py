@@ -13,7 +13,7 @@ from services.routing.rules.engine import FALLBACK_UNIT
 from services.routing.units.registry import UnitRegistry
 from services.routing.workflow import machine
 from shared.auth import CurrentPrincipal, Role, require_unit_access
-from shared.db import DbSession
+from shared.db import DbSession, plan_for_these_values
 from shared.errors import Forbidden, NotFound, Unauthorized, Unprocessable, problem_responses
 
 router = APIRouter(
@@ -63,6 +63,7 @@ async def queue(
         assignee=assignee,
     )
     after = repository.Position.decode(cursor) if cursor else None
+    await plan_for_these_values(session)
     rows, last = await repository.page(session, filters, limit=limit, after=after)
     hide = principal.role is Role.supervisor
     return QueuePage(

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request
 from services.routing.stats import repository
 from services.routing.stats.schemas import Figures, UnitFigures, UnitStats
 from services.routing.units.registry import UnitRegistry
-from shared.db import DbSession
+from shared.db import DbSession, plan_for_these_values
 from shared.errors import NotFound, Unprocessable, problem_responses
 
 router = APIRouter(prefix="/v1/stats", tags=["stats"])
@@ -50,6 +50,7 @@ async def unit_stats(
         raise NotFound(f"no unit {unit_code}")
     now = datetime.now(UTC)
     period = repository.Period.local(from_, to, now)
+    await plan_for_these_values(session)  # overdue: a province's open cases, or a commune's
     province = unit.level == "province"
     members = (
         (unit.code, *units.communes_of(unit.code), *(a.code for a in units.agencies_of(unit.code)))
