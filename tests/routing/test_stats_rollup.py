@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from services.routing.cases.models import OPEN, RoutedCase
-from services.routing.stats.models import UnitDailyFigures, UnitDailyResolutions
+from services.routing.stats.models import DailyKindFigures, UnitDailyFigures, UnitDailyResolutions
 from services.routing.stats.rebuild import rebuild
 from shared.events import (
     CASE_APPEALED,
@@ -145,11 +145,44 @@ async def test_the_figures_are_a_count_of_the_cases_after_every_kind_of_step(sta
     assert (commune["transferred"], commune["overdue"], commune["resolved_on_time"]) == (2, 1, 1)
 
 
+def by_kind(cases: list[RoutedCase], code: str, province: bool) -> list[dict[str, Any]]:
+    """The period report's table by its definitions, straight from the cases."""
+    mine = [c for c in cases if (c.province_code if province else c.unit_code) == code]
+    out = []
+    for kind, category in sorted({(c.kind, c.category or "") for c in mine}):
+        group = [c for c in mine if (c.kind, c.category or "") == (kind, category)]
+        out.append({
+            "kind": kind, "category": category or None, "received": len(group),
+            "accepted": sum(c.accepted_at is not None for c in group),
+            "rejected": sum(c.status == "rejected" for c in group),
+            "withdrawn": sum(c.status == "withdrawn" for c in group),
+            "resolved": sum(c.resolved_at is not None for c in group),
+            "resolved_on_time": sum(
+                c.resolved_at is not None and c.resolved_due_at is not None
+                and c.resolved_at <= c.resolved_due_at for c in group
+            ),
+        })  # fmt: skip
+    return out
+
+
+async def test_the_period_report_is_a_count_of_the_cases_after_every_kind_of_step(
+    stack: Stack,
+) -> None:
+    await every_kind_of_step(stack)  # a reclassified kind and a withdrawal among them
+    cases = await cases_of(stack)
+    for code in ("06427", "06364", ELSEWHERE, "20", "01"):
+        report = (await stack["routing"].get(f"/v1/reports/units/{code}")).json()
+        expected = by_kind(cases, code, province=report["scope"] == "province")
+        assert report["by_kind_and_category"] == expected, code
+    commune = (await stack["routing"].get("/v1/reports/units/06427")).json()["totals"]
+    assert commune["withdrawn"] == 1 and commune["received"] >= 5
+
+
 async def rollup_rows(stack: Stack) -> dict[Any, tuple[int, ...]]:
     """Both roll-up tables, key -> counters, without the rows that went back to zero."""
     rows: dict[Any, tuple[int, ...]] = {}
     async with stack.database("routing").sessions() as session:
-        for model in (UnitDailyFigures, UnitDailyResolutions):
+        for model in (UnitDailyFigures, UnitDailyResolutions, DailyKindFigures):
             table = model.__table__
             keys = [c.name for c in table.primary_key.columns]
             for row in (await session.execute(select(table))).mappings():

@@ -41,6 +41,25 @@ class UnitDailyFigures(Base):
     )
 
 
+class DailyKindFigures(Base):
+    """Cases received on `day` by kind and category ('' when none), for a unit's scope (the
+    cases now at the unit) and, separately, a province's: the period report's table."""
+
+    __tablename__ = "daily_kind_figures"
+
+    scope: Mapped[str] = mapped_column(String(8), primary_key=True)  # "unit" | "province"
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    category: Mapped[str] = mapped_column(String(64), primary_key=True)
+    received: Mapped[int] = mapped_column(Integer, default=0)
+    accepted: Mapped[int] = mapped_column(Integer, default=0)
+    rejected: Mapped[int] = mapped_column(Integer, default=0)
+    withdrawn: Mapped[int] = mapped_column(Integer, default=0)
+    resolved: Mapped[int] = mapped_column(Integer, default=0)
+    resolved_on_time: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class UnitDailyResolutions(Base):
     """How many cases received on `day` were resolved in `days` whole days (a histogram),
     for a unit's scope and, separately, for a province's, to find the median's bucket."""

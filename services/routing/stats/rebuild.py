@@ -32,7 +32,7 @@ RESOLVED_DAYS = {
     "postgresql": "greatest(0, div(extract(epoch FROM resolved_at - received_at), 86400))::int",
     "sqlite": f"max(0, ({_micros('resolved_at')} - {_micros('received_at')}) / 86400000000)",
 }
-TABLES = ("unit_daily_figures", "unit_daily_resolutions")
+TABLES = ("unit_daily_figures", "unit_daily_resolutions", "daily_kind_figures")
 
 
 def backfill(dialect: str) -> list[str]:
@@ -54,7 +54,19 @@ def backfill(dialect: str) -> list[str]:
         UNION ALL
         SELECT 'province', province_code, {day}, {days}, count(*)
         FROM cases WHERE resolved_at IS NOT NULL GROUP BY 2, 3, 4"""
-    return [figures, resolutions]
+    counters = """count(*), count(accepted_at),
+            sum(CASE WHEN status = 'rejected' THEN 1 ELSE 0 END),
+            sum(CASE WHEN status = 'withdrawn' THEN 1 ELSE 0 END), count(resolved_at),
+            sum(CASE WHEN resolved_at <= resolved_due_at THEN 1 ELSE 0 END)"""
+    kinds = f"""
+        INSERT INTO daily_kind_figures (scope, code, day, kind, category, received, accepted,
+            rejected, withdrawn, resolved, resolved_on_time)
+        SELECT 'unit', unit_code, {day}, kind, coalesce(category, ''), {counters}
+        FROM cases GROUP BY 2, 3, 4, 5
+        UNION ALL
+        SELECT 'province', province_code, {day}, kind, coalesce(category, ''), {counters}
+        FROM cases GROUP BY 2, 3, 4, 5"""
+    return [figures, resolutions, kinds]
 
 
 async def rebuild(session: AsyncSession, say: Callable[[str], None] = lambda _: None) -> None:

@@ -3,8 +3,9 @@ handling (citizens received, dialogues held, cases received and resolved by kind
 category).
 
 Cases are those received in the period, counted where they are now (as the public
-figures, stats/); sessions are those held in the period, at the unit that now has the
-case. A province's report covers its own cases, its communes' and its agencies'.
+figures), summed from their daily roll-up by kind and category; sessions are those held in
+the period, at the unit that now has the case. A province's report covers its own cases,
+its communes' and its agencies'.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.routing.cases.models import RoutedCase as C
+from services.routing.stats.models import DailyKindFigures as K
 from services.routing.stats.repository import Period
 from services.routing.workflow.models import Dialogue as D
 
@@ -32,26 +34,21 @@ def _count(condition: ColumnElement[bool]) -> Any:
 async def by_kind_and_category(
     session: AsyncSession, code: str, province: bool, period: Period
 ) -> list[dict[str, Any]]:
-    on_time = and_(
-        C.resolved_at.is_not(None),
-        C.resolved_due_at.is_not(None),
-        C.resolved_at <= C.resolved_due_at,
-    )
-    columns = [
-        func.count().label("received"),
-        _count(C.accepted_at.is_not(None)).label("accepted"),
-        _count(C.status == "rejected").label("rejected"),
-        _count(C.status == "withdrawn").label("withdrawn"),
-        _count(C.resolved_at.is_not(None)).label("resolved"),
-        _count(on_time).label("resolved_on_time"),
-    ]
+    """Summed from the daily roll-up (models.DailyKindFigures), never from the cases."""
+    sums = [func.coalesce(func.sum(K.__table__.c[name]), 0).label(name) for name in CASE_FIGURES]
     rows = await session.execute(
-        select(C.kind, C.category, *columns)
-        .where(_where(code, province), C.received_at >= period.start, C.received_at < period.end)
-        .group_by(C.kind, C.category)
-        .order_by(C.kind, C.category)
+        select(K.kind, K.category, *sums)
+        .where(
+            K.scope == ("province" if province else "unit"),
+            K.code == code,
+            K.day >= period.first,
+            K.day <= period.last,
+        )
+        .group_by(K.kind, K.category)
+        .having(func.sum(K.received) > 0)  # a reclassified kind's row may be back to zero
+        .order_by(K.kind, K.category)
     )
-    return [dict(r._mapping) for r in rows]
+    return [dict(r._mapping) | {"category": r.category or None} for r in rows]
 
 
 async def sessions_held(

@@ -1,8 +1,10 @@
 """The roll-up kept in step with every change of a routed case, in the same transaction.
 
 A case contributes one row's worth of counters to `unit_daily_figures` (where it is now, the
-unit it was first routed to, its local received day) and, once resolved, one count to its
-unit's and one to its province's histogram of whole days to resolve. Mapper events on
+unit it was first routed to, its local received day), one to its unit's and one to its
+province's `daily_kind_figures` (by kind and category, for the period report) and, once
+resolved, one count to its unit's and one to its province's histogram of whole days to
+resolve. Mapper events on
 RoutedCase take the case's contribution before and after each INSERT, UPDATE or DELETE and
 apply the difference as UPSERT increments (`n = n + excluded.n`): two concurrent steps on
 cases of one unit and day both land, the second waiting for the first's row lock. Keys go in
@@ -25,17 +27,18 @@ from sqlalchemy import Table, event, inspect
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
-from services.routing.stats.models import UnitDailyFigures, UnitDailyResolutions
+from services.routing.stats.models import DailyKindFigures, UnitDailyFigures, UnitDailyResolutions
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 DAY = timedelta(days=1)
 # What a case's contribution depends on; the other columns never move a figure.
 TRACKED = (
     "unit_code", "province_code", "first_unit_code", "received_at", "status", "accepted_at",
-    "resolved_at", "resolved_due_at", "rating_score",
+    "resolved_at", "resolved_due_at", "rating_score", "kind", "category",
 )  # fmt: skip
 FIGURES: Table = UnitDailyFigures.__table__  # type: ignore[assignment]
 RESOLUTIONS: Table = UnitDailyResolutions.__table__  # type: ignore[assignment]
+KINDS: Table = DailyKindFigures.__table__  # type: ignore[assignment]
 FigureKey = tuple[str, date, str, str]  # unit_code, day, province_code, first_unit_code
 ResolutionKey = tuple[str, str, date, int]  # scope, code, day, days
 
@@ -75,6 +78,23 @@ def resolutions_of(v: Mapping[str, Any]) -> dict[ResolutionKey, Counter[str]]:
     }
 
 
+def kinds_of(v: Mapping[str, Any]) -> dict[tuple[str, str, date, str, str], Counter[str]]:
+    resolved, due = v["resolved_at"], v["resolved_due_at"]
+    counters = Counter(
+        received=1,
+        accepted=int(v["accepted_at"] is not None),
+        rejected=int(v["status"] == "rejected"),
+        withdrawn=int(v["status"] == "withdrawn"),
+        resolved=int(resolved is not None),
+        resolved_on_time=int(resolved is not None and due is not None and resolved <= due),
+    )
+    day, kind, category = local_day(v["received_at"]), v["kind"], v["category"] or ""
+    return {
+        ("unit", v["unit_code"], day, kind, category): counters,
+        ("province", v["province_code"], day, kind, category): counters.copy(),
+    }
+
+
 def _difference(old: dict[Any, Counter[str]], new: dict[Any, Counter[str]]) -> dict[Any, dict]:
     out: dict[Any, dict[str, int]] = {}
     for key in sorted(old.keys() | new.keys()):
@@ -106,7 +126,7 @@ def _before(target: Any) -> dict[str, Any] | None:
 
 def _apply(connection: Connection, old: dict[str, Any] | None, new: dict[str, Any] | None) -> None:
     none: dict[str, Any] = {}
-    for table, of in ((FIGURES, figures_of), (RESOLUTIONS, resolutions_of)):
+    for table, of in ((FIGURES, figures_of), (RESOLUTIONS, resolutions_of), (KINDS, kinds_of)):
         change = _difference(of(old) if old else none, of(new) if new else none)
         if change:
             _increment(connection, table, change)

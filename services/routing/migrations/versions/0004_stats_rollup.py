@@ -37,6 +37,8 @@ _COUNTERS = (
     "ratings",
 )
 
+_KIND_COUNTERS = ("received", "accepted", "rejected", "withdrawn", "resolved", "resolved_on_time")
+
 
 def upgrade() -> None:
     op.create_table(
@@ -61,6 +63,16 @@ def upgrade() -> None:
         sa.Column("days", sa.Integer(), nullable=False),
         sa.Column("cases", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("scope", "code", "day", "days"),
+    )
+    op.create_table(
+        "daily_kind_figures",
+        sa.Column("scope", sa.String(length=8), nullable=False),
+        sa.Column("code", sa.String(length=16), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("kind", sa.String(length=32), nullable=False),
+        sa.Column("category", sa.String(length=64), nullable=False),
+        *(sa.Column(name, sa.Integer(), nullable=False) for name in _KIND_COUNTERS),
+        sa.PrimaryKeyConstraint("scope", "code", "day", "kind", "category"),
     )
     with op.batch_alter_table("cases", schema=None) as batch_op:
         batch_op.create_index(
@@ -95,5 +107,6 @@ def downgrade() -> None:
         batch_op.drop_index("ix_cases_open_unit")
         batch_op.drop_index("ix_cases_open_province")
         batch_op.drop_index("ix_cases_queue_assignee")
+    op.drop_table("daily_kind_figures")
     op.drop_table("unit_daily_resolutions")
     op.drop_table("unit_daily_figures")
