@@ -94,6 +94,8 @@ class CaseRouted(UnitStep):
     remote_area: bool = False
     # A second-time complaint (Khiếu nại Điều 36-37), e.g. opened from an appeal.
     second_time: bool = False
+    # The first-time case an appeal contests: its citizen is this case's citizen.
+    appeal_of: uuid.UUID | None = None
 
 
 class CaseAccepted(UnitStep):

@@ -20,6 +20,7 @@ from services.notification.channels.http import SmsChannel
 from services.notification.notices.delivery import ContactResolver, Deliverer
 from services.notification.notices.models import Notification
 from tests.notification.support import FakeClock, clocks_for
+from tests.routing.test_workflow_machine import COMPLAINT
 from tests.support.http_server import HttpServer
 from tests.support.routing_workflow import outbox_events, step
 from tests.support.stack import Stack, wait_until
@@ -178,3 +179,32 @@ async def test_sms_without_a_phone_is_refused_naming_the_field(stack: Stack) -> 
     fields = schema["SubmitterIn"]["properties"]
     assert "`sms` needs `phone`" in fields["notify_by"]["description"]
     assert fields["language"]["default"] == "vi"
+
+
+async def test_an_appeals_second_time_complaint_tells_the_same_citizen(stack: Stack) -> None:
+    submitter = {"full_name": "Nguyễn Văn An", "phone": a_phone(), "notify_by": "sms",
+                 "language": "en"}  # fmt: skip
+    created = await stack.submit(**(COMPLAINT | {"submitter": submitter}))
+    case_id, code = created["id"], created["tracking_code"]
+    first = await citizen_notices(stack, case_id, 2)  # received, routed
+    decision = {"summary": "Giữ nguyên quyết định", "decision_ref": "45/QĐ-UBND"}
+    for name, body in (("accept", {"note": "ok"}), ("resolve", decision)):
+        answer = await step(stack, case_id, name, body)
+        assert answer.status_code == 200, answer.text
+    token = {"X-Case-Token": created["access_token"]}
+
+    async def resolved_for_the_citizen() -> bool:
+        view = await stack["intake"].get(f"/v1/cases/{code}", headers=token)
+        return bool(view.json()["status"] == "resolved")
+
+    await wait_until(resolved_for_the_citizen, what="the decision in intake's view")
+    appealed = await stack["intake"].post(
+        f"/v1/cases/{code}/appeal", json={"reason": "Không đồng ý"}, headers=token
+    )
+    assert appealed.status_code == 201, appealed.text
+    # No case.submitted for the second-time complaint: its routing names the first case.
+    [routed] = await citizen_notices(stack, appealed.json()["new_case_id"], 1)
+    assert (routed.channel, routed.language, routed.recipient) == (
+        "sms", "en", first[0].recipient,
+    )  # fmt: skip
+    assert routed.context["tracking_code"] == appealed.json()["new_tracking_code"]

@@ -59,20 +59,7 @@ def make_handlers(clocks: Clocks) -> dict[str, Handler]:
         await track_submission(session, event, clocks.now())
 
     async def on_routed(session: AsyncSession, event: Envelope) -> None:
-        routed = event.parse(CaseRouted)
-        case = await tracked(session, event)
-        if case is None:
-            case = TrackedCase(
-                case_id=event.case_id, second_time=False, language="vi", contact_ref=None
-            )
-            session.add(case)
-        case.tracking_code, case.kind = routed.tracking_code, routed.kind
-        case.unit_code, case.province_code = routed.unit_code, routed.province_code
-        case.received_on = local_date(routed.received_at)
-        case.remote = routed.remote_area
-        case.second_time = bool(case.second_time or routed.second_time)
-        case.updated_at = clocks.now()
-        await session.flush()
+        case = await track_routing(session, event, clocks.now())
         for policy in book().in_force(
             case.kind, "received", case.received_on, second_time=case.second_time
         ):
@@ -293,6 +280,30 @@ async def track_submission(session: AsyncSession, event: Envelope, now: datetime
     case.contact_ref = submitted.contact_ref or case.contact_ref
     case.contact_channel = notice_channel(submitted)
     case.language = submitted.language if submitted.language in ("vi", "en") else "vi"
+    await session.flush()
+    return case
+
+
+async def track_routing(session: AsyncSession, event: Envelope, now: datetime) -> TrackedCase:
+    """What case.routed tells of a case: where it is, its kind and periods. A second-time
+    complaint opened from an appeal has no case.submitted: its citizen is the first-time
+    case's, whose contact, channel and language it takes. Both consumers record it (the same
+    values), so that the citizen's notice of this step finds them whichever runs first."""
+    routed = event.parse(CaseRouted)
+    case = await session.get(TrackedCase, event.case_id, with_for_update=True)
+    if case is None:
+        case = TrackedCase(case_id=event.case_id, second_time=False, language="vi")
+        session.add(case)
+    case.tracking_code, case.kind = routed.tracking_code, routed.kind
+    case.unit_code, case.province_code = routed.unit_code, routed.province_code
+    case.received_on = local_date(routed.received_at)
+    case.remote = routed.remote_area
+    case.second_time = bool(case.second_time or routed.second_time)
+    case.updated_at = now
+    first = await session.get(TrackedCase, routed.appeal_of) if routed.appeal_of else None
+    if first is not None and first.contact_ref and not case.contact_ref:
+        case.contact_ref, case.contact_channel = first.contact_ref, first.contact_channel
+        case.language = first.language
     await session.flush()
     return case
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.notification.deadlines.handlers import track_submission
+from services.notification.deadlines.handlers import track_routing, track_submission
 from services.notification.deadlines.models import TrackedCase
 from services.notification.deadlines.service import Clocks
 from services.notification.notices.service import (
@@ -45,7 +45,10 @@ def make_notice_handlers(clocks: Clocks) -> dict[str, Handler]:
     async def on_step(session: AsyncSession, event: Envelope) -> None:
         data = event.data
         now = clocks.now()
-        case = await session.get(TrackedCase, event.case_id)
+        if event.type == CASE_ROUTED:  # an appeal's second case knows its citizen from here
+            case: TrackedCase | None = await track_routing(session, event, now)
+        else:
+            case = await session.get(TrackedCase, event.case_id)
         kind = str(data.get("kind", case.kind if case else ""))
         tracking = str(data.get("tracking_code", case.tracking_code if case else ""))
         confidential = kind == "denunciation"

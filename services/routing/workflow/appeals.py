@@ -87,6 +87,7 @@ async def open_second_time(
             public_note=why,
             remote_area=bool(superior and superior.remote),
             second_time=True,  # Khiếu nại Điều 36-37: its own, longer periods
+            appeal_of=first.id,
         ),
     )
     session.add(
