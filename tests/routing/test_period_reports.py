@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tests.routing.test_reception_calendar import DIALOGUE_REQUEST, SESSION
-from tests.routing.test_unit_stats import answer_due, dated
+from tests.routing.test_unit_stats import dated
 from tests.routing.test_workflow_machine import COMPLAINT
 from tests.support.routing_workflow import routed_case, step
 from tests.support.stack import Stack
@@ -38,7 +38,6 @@ async def test_a_communes_report_and_its_provinces(stack: Stack) -> None:
     for case in (answered, heard):
         await dated(stack, case["id"])
         assert (await step(stack, case["id"], "accept")).status_code == 200
-    await answer_due(stack, answered["id"])  # what its resolution is measured against
     resolved = await step(stack, answered["id"], "resolve", {"summary": "Đã sửa mặt đường"})
     assert resolved.status_code == 200
     assert (await step(stack, refused["id"], "reject", {"reason": "KN11.6"})).status_code == 200

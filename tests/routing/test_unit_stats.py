@@ -18,17 +18,6 @@ async def dated(stack: Stack, case_id: str) -> None:
     await wait_until(probe, what=f"{case_id} dated by notification", within=20)
 
 
-async def answer_due(stack: Stack, case_id: str) -> None:
-    """After acceptance: wait for the answer deadline (Tiếp công dân Điều 28), the one a
-    resolution is measured against. Until notification's event for it is applied, the
-    accepted case may have no due time (the forward deadline, earlier, no longer runs)."""
-
-    async def probe() -> bool:
-        return (await view(stack, case_id))["due_kind"] == "answer"
-
-    await wait_until(probe, what=f"{case_id}'s answer deadline", within=20)
-
-
 async def test_a_communes_figures_and_its_provinces_roll_up(stack: Stack) -> None:
     answered, rejected, moved, late, rated = (
         await routed_case(stack),
@@ -40,7 +29,6 @@ async def test_a_communes_figures_and_its_provinces_roll_up(stack: Stack) -> Non
     for case in (answered, rated):
         await dated(stack, case["id"])
         assert (await step(stack, case["id"], "accept")).status_code == 200
-        await answer_due(stack, case["id"])
         body = {"summary": "Đã sửa đèn đường"}
         assert (await step(stack, case["id"], "resolve", body)).status_code == 200
     assert (await step(stack, rejected["id"], "reject", {"reason": "KN11.6"})).status_code == 200

@@ -32,6 +32,11 @@ RESOLVED_DAYS = {
     "postgresql": "greatest(0, div(extract(epoch FROM resolved_at - received_at), 86400))::int",
     "sqlite": f"max(0, ({_micros('resolved_at')} - {_micros('received_at')}) / 86400000000)",
 }
+# rollup.on_time: resolved with no deadline missed (none running counts as none missed).
+ON_TIME = (
+    "CASE WHEN resolved_at IS NOT NULL AND (resolved_due_at IS NULL "
+    "OR resolved_at <= resolved_due_at) THEN 1 ELSE 0 END"
+)
 TABLES = ("unit_daily_figures", "unit_daily_resolutions", "daily_kind_figures")
 
 
@@ -44,7 +49,7 @@ def backfill(dialect: str) -> list[str]:
             resolved, resolved_on_time, rating_sum, ratings)
         SELECT unit_code, {day}, province_code, coalesce(first_unit_code, ''), count(*),
             count(accepted_at), sum(CASE WHEN status = 'rejected' THEN 1 ELSE 0 END),
-            count(resolved_at), sum(CASE WHEN resolved_at <= resolved_due_at THEN 1 ELSE 0 END),
+            count(resolved_at), sum({ON_TIME}),
             coalesce(sum(rating_score), 0), count(rating_score)
         FROM cases GROUP BY 1, 2, 3, 4"""
     resolutions = f"""
@@ -54,10 +59,10 @@ def backfill(dialect: str) -> list[str]:
         UNION ALL
         SELECT 'province', province_code, {day}, {days}, count(*)
         FROM cases WHERE resolved_at IS NOT NULL GROUP BY 2, 3, 4"""
-    counters = """count(*), count(accepted_at),
+    counters = f"""count(*), count(accepted_at),
             sum(CASE WHEN status = 'rejected' THEN 1 ELSE 0 END),
             sum(CASE WHEN status = 'withdrawn' THEN 1 ELSE 0 END), count(resolved_at),
-            sum(CASE WHEN resolved_at <= resolved_due_at THEN 1 ELSE 0 END)"""
+            sum({ON_TIME})"""
     kinds = f"""
         INSERT INTO daily_kind_figures (scope, code, day, kind, category, received, accepted,
             rejected, withdrawn, resolved, resolved_on_time)

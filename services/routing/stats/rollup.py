@@ -52,6 +52,13 @@ def resolved_days(received_at: datetime, resolved_at: datetime) -> int:
     return max(0, (resolved_at - received_at) // DAY)
 
 
+def on_time(resolved: datetime | None, due: datetime | None) -> bool:
+    """Resolved with no deadline missed: by the due time running when it was resolved, or
+    with none running (a petition's answer deadline is met at acceptance; nothing else runs
+    until its resolution). rebuild.ON_TIME says the same in SQL."""
+    return resolved is not None and (due is None or resolved <= due)
+
+
 def figures_of(v: Mapping[str, Any]) -> dict[FigureKey, Counter[str]]:
     key = (v["unit_code"], local_day(v["received_at"]), v["province_code"],
            v["first_unit_code"] or "")  # fmt: skip
@@ -61,7 +68,7 @@ def figures_of(v: Mapping[str, Any]) -> dict[FigureKey, Counter[str]]:
         accepted=int(v["accepted_at"] is not None),
         rejected=int(v["status"] == "rejected"),
         resolved=int(resolved is not None),
-        resolved_on_time=int(resolved is not None and due is not None and resolved <= due),
+        resolved_on_time=int(on_time(resolved, due)),
         rating_sum=score or 0,
         ratings=int(score is not None),
     )
@@ -86,7 +93,7 @@ def kinds_of(v: Mapping[str, Any]) -> dict[tuple[str, str, date, str, str], Coun
         rejected=int(v["status"] == "rejected"),
         withdrawn=int(v["status"] == "withdrawn"),
         resolved=int(resolved is not None),
-        resolved_on_time=int(resolved is not None and due is not None and resolved <= due),
+        resolved_on_time=int(on_time(resolved, due)),
     )
     day, kind, category = local_day(v["received_at"]), v["kind"], v["category"] or ""
     return {

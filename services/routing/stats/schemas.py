@@ -11,7 +11,7 @@ class Figures(BaseModel):
     rejected: int
     transferred: int  # first routed here, then sent to the competent unit
     resolved: int
-    resolved_on_time: int
+    resolved_on_time: int  # resolved with no deadline missed (see stats/rollup.on_time)
     overdue: int  # still open, past the due time of its current step
     median_days_to_resolve: float | None
     mean_rating: float | None
@@ -40,7 +40,7 @@ class KindCategoryFigures(BaseModel):
     rejected: int
     withdrawn: int
     resolved: int
-    resolved_on_time: int
+    resolved_on_time: int  # resolved with no deadline missed (see stats/rollup.on_time)
 
 
 class PeriodReport(BaseModel):
