@@ -5,11 +5,6 @@ alert rule (deploy/prometheus/alerts.yml and the Kubernetes PrometheusRule) is
 looked up in the /metrics output of the three running services (the `stack`
 fixture: embedded, and production with -m integration). A histogram `x` exports
 `x_bucket`, `x_sum` and `x_count`; a counter `x_total`.
-
-Metrics the notification service is still adding (deadlines, deliveries) are
-PENDING: they may appear only in the deadlines dashboard and the
-tiepdan.deadlines rule group, and the test names them as expected-but-missing
-(xfail) until /metrics exports them, rather than passing silently.
 """
 
 from __future__ import annotations
@@ -19,7 +14,6 @@ import re
 from pathlib import Path
 from typing import Any
 
-import pytest
 import yaml
 
 REPO = Path(__file__).resolve().parents[2]
@@ -30,17 +24,7 @@ PROMETHEUS_CONFIG = REPO / "deploy" / "prometheus" / "prometheus.yml"
 MONITORING = REPO / "deploy" / "k8s" / "base" / "monitoring.yaml"
 SERVICES = ("intake", "routing", "notification")
 
-# The metrics being added to the notification service (services/notification/
-# metrics.py, in progress while this was written).
-PENDING = {
-    "tiepdan_deadlines_open",  # gauge {province, kind, step, urgency: due_soon|breached}
-    "tiepdan_timers_fired_total",  # counter {timer: warning|breach, outcome}
-    "tiepdan_timer_lag_seconds_bucket",  # histogram {timer}
-    "tiepdan_notifications_delivered_total",  # counter {channel, result: sent|retry|dead}
-}
-# Where pending metrics may be used: nowhere else, so the rest stays checkable.
-PENDING_DASHBOARD = "tiepdan-deadlines.json"
-PENDING_RULE_GROUP = "tiepdan.deadlines"
+DEADLINES_DASHBOARD = "tiepdan-deadlines.json"
 
 # Metrics that come from elsewhere: Prometheus itself, kube-state-metrics and
 # Strimzi's Kafka Exporter (Kubernetes-only rule group).
@@ -137,8 +121,10 @@ def used_metrics() -> dict[str, set[str]]:
 
 
 def declared_metrics() -> set[str]:
-    """Sample names shared/metrics.py declares (a static cross-check without a stack)."""
-    source = (REPO / "shared" / "metrics.py").read_text(encoding="utf-8")
+    """Sample names the metrics modules declare (a static cross-check without a stack):
+    shared/metrics.py and each service's own."""
+    sources = [REPO / "shared" / "metrics.py", *sorted((REPO / "services").rglob("metrics.py"))]
+    source = "\n".join(path.read_text(encoding="utf-8") for path in sources)
     names = set()
     for kind, name in re.findall(r'(Counter|Gauge|Histogram)\(\s*"(\w+)"', source):
         if kind == "Histogram":
@@ -184,7 +170,7 @@ def test_dashboards_are_provisionable() -> None:
 
     seen_uids = set()
     files = sorted(DASHBOARDS.glob("*.json"))
-    assert {path.name for path in files} >= {"tiepdan-overview.json", PENDING_DASHBOARD}
+    assert {path.name for path in files} >= {"tiepdan-overview.json", DEADLINES_DASHBOARD}
     for path in files:
         dashboard = json.loads(path.read_text(encoding="utf-8"))
         assert dashboard["uid"] not in seen_uids, f"{path.name}: duplicate uid"
@@ -215,16 +201,9 @@ def test_dashboards_cover_what_operators_watch() -> None:
         "tiepdan_events_dead_lettered_total",
     ):
         assert needle in overview, needle
-    deadlines = " ".join(queries[PENDING_DASHBOARD])
+    deadlines = " ".join(queries[DEADLINES_DASHBOARD])
     assert "by (province, kind)" in deadlines
     assert "tiepdan_notifications_delivered_total" in deadlines
-
-
-def test_pending_metrics_stay_in_their_own_dashboard_and_rule_group() -> None:
-    allowed = {f"dashboard {PENDING_DASHBOARD}", f"rules {PENDING_RULE_GROUP}"}
-    for metric, places in used_metrics().items():
-        if metric in PENDING:
-            assert places <= allowed, f"{metric} (pending) is used in {places - allowed}"
 
 
 def test_external_metrics_stay_in_kubernetes_rules() -> None:
@@ -233,13 +212,13 @@ def test_external_metrics_stay_in_kubernetes_rules() -> None:
             assert places <= {f"rules {g}" for g in EXTERNAL_RULE_GROUPS}, (metric, places)
 
 
-def test_every_metric_used_is_declared_pending_or_external() -> None:
+def test_every_metric_used_is_declared_or_external() -> None:
     """Static check against shared/metrics.py; the integration test checks /metrics."""
     declared = declared_metrics()
     unknown = {
         metric: places
         for metric, places in used_metrics().items()
-        if metric not in declared and metric not in PENDING and metric not in EXTERNAL
+        if metric not in declared and metric not in EXTERNAL
     }
     assert not unknown, f"metrics no service declares: {unknown}"
 
@@ -274,16 +253,6 @@ async def test_dashboards_and_alerts_use_exported_metrics(stack: Any) -> None:
     missing = {
         metric: sorted(places)
         for metric, places in used_metrics().items()
-        if metric not in exported and metric not in PENDING and metric not in EXTERNAL
+        if metric not in exported and metric not in EXTERNAL
     }
     assert not missing, f"used in dashboards or alerts but not exported: {missing}"
-
-
-async def test_pending_metrics_are_exported(stack: Any) -> None:
-    exported = await _exported(stack)
-    missing = sorted(PENDING - exported)
-    if missing:
-        pytest.xfail(
-            "expected but missing from /metrics (deadlines dashboard and tiepdan.deadlines "
-            "alerts stay empty until notification exports them): " + ", ".join(missing)
-        )

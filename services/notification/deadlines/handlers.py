@@ -287,8 +287,9 @@ async def track_submission(session: AsyncSession, event: Envelope, now: datetime
 async def track_routing(session: AsyncSession, event: Envelope, now: datetime) -> TrackedCase:
     """What case.routed tells of a case: where it is, its kind and periods. A second-time
     complaint opened from an appeal has no case.submitted: its citizen is the first-time
-    case's, whose contact, channel and language it takes. Both consumers record it (the same
-    values), so that the citizen's notice of this step finds them whichever runs first."""
+    case's, whose contact, channel and language it takes. The notices consumer records an
+    appeal's routing too (the same values), so that the citizen's notice of it finds them
+    whichever consumer runs first."""
     routed = event.parse(CaseRouted)
     case = await session.get(TrackedCase, event.case_id, with_for_update=True)
     if case is None:

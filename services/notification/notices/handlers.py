@@ -45,7 +45,8 @@ def make_notice_handlers(clocks: Clocks) -> dict[str, Handler]:
     async def on_step(session: AsyncSession, event: Envelope) -> None:
         data = event.data
         now = clocks.now()
-        if event.type == CASE_ROUTED:  # an appeal's second case knows its citizen from here
+        if event.type == CASE_ROUTED and data.get("appeal_of"):
+            # A second-time complaint has no case.submitted: it learns its citizen here.
             case: TrackedCase | None = await track_routing(session, event, now)
         else:
             case = await session.get(TrackedCase, event.case_id)
