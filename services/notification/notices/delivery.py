@@ -43,8 +43,13 @@ class ContactResolver:
     async def resolve(self, ref: str, channel: str) -> str:
         if not self.url:
             raise PermanentFailure("no contact resolver configured: citizen address unknown")
-        async with httpx.AsyncClient(timeout=10) as own:
-            response = await (self.client or own).get(f"{self.url}/{ref}", headers=self.headers)
+        try:
+            async with httpx.AsyncClient(timeout=10) as own:
+                response = await (self.client or own).get(f"{self.url}/{ref}", headers=self.headers)
+        except httpx.TransportError as exc:
+            raise ResolverDown(f"intake unreachable ({type(exc).__name__})") from exc
+        if response.status_code >= 500 or response.status_code == 429:
+            raise ResolverDown(f"intake answered {response.status_code}")
         if response.status_code == 404:
             raise PermanentFailure("contact reference unknown to intake")
         response.raise_for_status()
@@ -52,6 +57,10 @@ class ContactResolver:
         if not address:
             raise PermanentFailure(f"the citizen gave no {channel} address")
         return str(address)
+
+
+class ResolverDown(Exception):
+    """Intake, which holds the citizen's address, could not be asked: try again later."""
 
 
 class Deliverer:
@@ -177,12 +186,19 @@ class Deliverer:
             await channel.send(message)
         except PermanentFailure as exc:
             error, permanent = str(exc), True
+        except ResolverDown as exc:
+            # Intake is restarting or down: not this notice's failure, and not counted
+            # against its attempts (a long intake outage must not kill the citizen's notice).
+            await self._record(notice_id, str(exc), False, counted=False)
+            return True
         except Exception as exc:
             error = f"{type(exc).__name__}: {exc}"
         await self._record(notice_id, error, permanent)
         return True
 
-    async def _record(self, notice_id: uuid.UUID, error: str | None, permanent: bool) -> None:
+    async def _record(
+        self, notice_id: uuid.UUID, error: str | None, permanent: bool, *, counted: bool = True
+    ) -> None:
         now = self.clocks.now()
         async with self.database.transaction() as session:
             notice = (
@@ -192,8 +208,14 @@ class Deliverer:
             ).scalar_one()
             if notice.state != PENDING or notice.claimed_by != self.owner:
                 return
-            notice.attempts += 1
             notice.claimed_by, notice.lease_until = None, None
+            if not counted:
+                notice.last_error = (error or "")[:2000]
+                notice.next_attempt_at = now + timedelta(seconds=min(self.backoff * 4, 60.0))
+                if self.metrics is not None:
+                    self.metrics.deliveries.labels(notice.channel, "postponed").inc()
+                return
+            notice.attempts += 1
             if error is None:
                 notice.state, notice.sent_at, notice.last_error = SENT, now, None
                 result, event_type = "sent", NOTIFICATION_SENT
