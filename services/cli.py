@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import signal
 import sys
+from collections.abc import Iterator
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -83,7 +86,7 @@ def serve(
 
     settings = _settings(service=service.value)
     entry = SERVICES[service.value]
-    uvicorn.run(
+    config = uvicorn.Config(
         entry.app(settings),
         host=host,
         port=port or entry.port,
@@ -91,6 +94,22 @@ def serve(
         access_log=False,
         timeout_graceful_shutdown=25,
     )
+    _GracefulServer(config).run()
+
+
+class _GracefulServer(uvicorn.Server):
+    """Uvicorn, except that a graceful stop on SIGTERM exits 0.
+
+    Kubernetes sends SIGTERM before every rollout; the service then stops taking requests,
+    finishes what it holds and commits its consumers' offsets. Uvicorn re-raises the signal
+    afterwards, so the process would die of it (exit -15) and a clean stop would look like
+    a crash. SIGINT keeps uvicorn's behaviour."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        with super().capture_signals():
+            yield
+            self._captured_signals = [s for s in self._captured_signals if s != signal.SIGTERM]
 
 
 @app.command()
