@@ -18,6 +18,7 @@ from services.routing.workflow.machine import Step
 from services.routing.workflow.models import CaseMessage, Dialogue
 from services.routing.workflow.service import Applied, apply_step
 from shared import events as ev
+from shared.confidential import RESOLVED_NOTE
 from shared.errors import Conflict, NotFound, Unprocessable
 from shared.messaging.outbox import Outbox
 
@@ -268,7 +269,8 @@ class Workflow:
             event_type=ev.CASE_RESOLVED, event=ev.CaseResolved,
             event_fields={"summary": body.summary, "decision_ref": body.decision_ref,
                           "publish": publish, "resolved_on": now.astimezone(VN).date()},
-            public_note=body.summary, reason=body.summary,
+            # The summary is public only as the published resolution (intake, with consent).
+            public_note=RESOLVED_NOTE, reason=body.summary,
             data={"decision_ref": body.decision_ref, "publish": publish},
         )  # fmt: skip
 
