@@ -4,6 +4,7 @@ parked as `dead` with the last error. Each outcome is announced (notification.se
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from collections.abc import Mapping
 from datetime import timedelta
@@ -30,6 +31,22 @@ from shared.settings import Environment, Settings
 
 log = logging.getLogger(__name__)
 CONTACT_PREFIX = "contact:"
+# What a relay or gateway may echo of a recipient: an e-mail address; a phone number, as
+# +<8-15 digits>, 0<9 digits> or 84<9 digits>, spaces or hyphens between groups (not dots, and
+# nothing else digit-like: timestamps, IP addresses and ports stay readable).
+_EMAIL = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+")
+_PHONE = re.compile(
+    r"(?<![\w.+])(?:\+\d(?:[ -]?\d){7,14}|0\d(?:[ -]?\d){8}|84\d(?:[ -]?\d){8})(?![\w.])"
+)
+REDACTED = "[address withheld]"
+
+
+def scrub(error: str, recipient: str | None = None) -> str:
+    """The error without the addresses it names: the delivery log is read by officials and
+    supervisors, and a denouncer's address is confidential (Luật Tố cáo 2018, Điều 8, 47)."""
+    if recipient:  # whatever its form, also where no pattern below would see it
+        error = re.sub(re.escape(recipient), REDACTED, error, flags=re.IGNORECASE)
+    return _PHONE.sub(REDACTED, _EMAIL.sub(REDACTED, error))
 
 
 class ContactResolver:
@@ -171,8 +188,8 @@ class Deliverer:
             return False
         error: str | None = None
         permanent = False
+        recipient = notice.recipient
         try:
-            recipient = notice.recipient
             if recipient.startswith(CONTACT_PREFIX):
                 recipient = await self.resolver.resolve(
                     recipient.removeprefix(CONTACT_PREFIX), notice.channel
@@ -193,6 +210,9 @@ class Deliverer:
             return True
         except Exception as exc:
             error = f"{type(exc).__name__}: {exc}"
+        if error is not None:  # stored, then served in the delivery log
+            citizen = notice.recipient.startswith(CONTACT_PREFIX)
+            error = scrub(error, recipient if citizen else None)
         await self._record(notice_id, error, permanent)
         return True
 
