@@ -175,11 +175,21 @@ class Service:
         return ""
 
 
-def start_service(name: str, env: dict[str, str], database_url: str, log_dir: Path) -> Service:
-    port = free_port()
-    log_path = log_dir / f"{name}.log"
+def start_service(
+    name: str,
+    env: dict[str, str],
+    database_url: str,
+    log_dir: Path,
+    *,
+    port: int | None = None,
+    label: str | None = None,
+) -> Service:
+    """`tiepdan serve NAME` as a process of its own; `port` to restart a replica where it was,
+    `label` to keep replicas' logs apart (appended to, across restarts)."""
+    port = port or free_port()
+    log_path = log_dir / f"{label or name}.log"
     tiepdan = Path(sys.executable).parent / "tiepdan"
-    with log_path.open("wb") as log:
+    with log_path.open("ab") as log:
         proc = subprocess.Popen(
             [str(tiepdan), "serve", name, "--host", "127.0.0.1", "--port", str(port)],
             env={**env, "TIEPDAN_DATABASE_URL": database_url},
