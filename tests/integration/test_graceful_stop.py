@@ -50,6 +50,17 @@ def _env(settings: Settings) -> dict[str, str]:
     return env
 
 
+def _serve(name: str, port: int, settings: Settings, log_path: Path) -> subprocess.Popen[bytes]:
+    with log_path.open("wb") as log:
+        return subprocess.Popen(
+            [TIEPDAN, "serve", name, "--port", str(port)],
+            env=_env(settings),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+
+
 def _port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -101,14 +112,7 @@ async def test_sigterm_finishes_commits_and_exits_zero(
             port = _port()
             urls[name] = f"http://127.0.0.1:{port}"
             logs[name] = tmp_path / f"{name}.log"
-            with logs[name].open("wb") as log:
-                processes[name] = subprocess.Popen(
-                    [TIEPDAN, "serve", name, "--port", str(port)],
-                    env=_env(settings[name]),
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                    stdin=subprocess.DEVNULL,
-                )
+            processes[name] = _serve(name, port, settings[name], logs[name])
         for name in ALL:
             await wait_until(lambda n=name: _ready(urls[n]), what=f"{name} ready", within=60)
 
