@@ -18,6 +18,8 @@ from services.routing.rules import repository as rules_repository
 from services.routing.rules.metrics import RoutingMetrics
 from services.routing.stats import endpoints as stats
 from services.routing.stats import reports
+from services.routing.supervision import endpoints as supervision
+from services.routing.supervision import service as supervision_policy
 from services.routing.units import endpoints as units
 from services.routing.units.registry import UnitRegistry
 from services.routing.workflow import endpoints as workflow
@@ -36,6 +38,7 @@ async def _state(_: Settings) -> dict[str, Any]:
         "units": UnitRegistry.load(admin_map),
         "law": LawBook.load(),
         "rules": rules_repository.builtin(),
+        "supervision_policy": supervision_policy.load_policy(),
     }
 
 
@@ -65,6 +68,8 @@ DEFINITION = ServiceDefinition(
         reports.router,
         reception.router,
         units.router,
+        supervision.router,
+        supervision.recommendations_router,
     ],
     metadata=Base.metadata,
     messaging=messaging,

@@ -84,6 +84,10 @@ KNOWN_TYPES = frozenset(
         "deadline.breached",
         "notification.sent",
         "notification.failed",
+        "supervision.opened",
+        "supervision.recommended",
+        "recommendation.answered",
+        "supervision.closed",
     }
 )
 

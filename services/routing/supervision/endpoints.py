@@ -1,0 +1,316 @@
+"""The people's inspection boards' supervisions and recommendations (api.md, dân giám sát).
+
+Access is checked in the dependencies, before the body is read: a caller who may not act
+is a 403 whatever the body, one who may gets the 422 of a bad body.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import select
+
+from services.routing.stats.rollup import local_day
+from services.routing.supervision import repository, schemas, service
+from services.routing.supervision.models import Recommendation, Supervision, SupervisionEntry
+from services.routing.supervision.service import Supervisions
+from shared.auth import CurrentPrincipal, Principal, Role, TokenVerifier, require_unit_access
+from shared.db import DbSession
+from shared.errors import Conflict, Forbidden, NotFound, Unauthorized, Unprocessable
+from shared.errors import problem_responses as problems
+
+router = APIRouter(
+    prefix="/v1/supervisions",
+    tags=["supervision"],
+    responses=problems(Unauthorized, Forbidden, NotFound, Conflict, Unprocessable),
+)
+recommendations_router = APIRouter(prefix="/v1/recommendations", tags=["supervision"])
+
+
+def _service(request: Request) -> Supervisions:
+    state = request.app.state
+    return Supervisions(state.outbox, state.units, state.supervision_policy)
+
+
+async def _load(session: DbSession, supervision_id: uuid.UUID, *, lock: bool) -> Supervision:
+    stmt = select(Supervision).where(Supervision.id == supervision_id)
+    if lock:
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    sup = (await session.execute(stmt)).scalar_one_or_none()
+    if sup is None:
+        raise NotFound(f"no supervision {supervision_id}")
+    return sup
+
+
+def _board(principal: CurrentPrincipal) -> Principal:
+    if principal.role is not Role.supervisor:
+        raise Forbidden(
+            f"only the people's inspection board writes as the board, not {principal.role.value}"
+        )
+    return principal
+
+
+async def _for_board(
+    supervision_id: uuid.UUID, session: DbSession, principal: CurrentPrincipal
+) -> Supervision:
+    sup = await _load(session, supervision_id, lock=True)
+    service.require_board(principal, sup.unit_code)
+    return sup
+
+
+async def _for_reader(
+    supervision_id: uuid.UUID, session: DbSession, principal: CurrentPrincipal
+) -> Supervision:
+    sup = await _load(session, supervision_id, lock=False)
+    service.require_reader(principal, sup)
+    return sup
+
+
+async def _for_staff(
+    supervision_id: uuid.UUID, session: DbSession, principal: CurrentPrincipal
+) -> Supervision:
+    sup = await _load(session, supervision_id, lock=True)
+    service.require_unit_staff(principal, sup.unit_code)
+    return sup
+
+
+async def _for_head(
+    recommendation_id: uuid.UUID, session: DbSession, principal: CurrentPrincipal
+) -> Recommendation:
+    stmt = select(Recommendation).where(Recommendation.id == recommendation_id).with_for_update()
+    rec = (
+        await session.execute(stmt.execution_options(populate_existing=True))
+    ).scalar_one_or_none()
+    if rec is None:
+        raise NotFound(f"no recommendation {recommendation_id}")
+    service.require_head(principal, rec.unit_code)
+    return rec
+
+
+_bearer = HTTPBearer(auto_error=False)
+
+
+async def _maybe_principal(
+    request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)
+) -> Principal | None:
+    if credentials is None:
+        return None
+    verifier: TokenVerifier = request.app.state.token_verifier
+    return await verifier.verify(credentials.credentials)
+
+
+Board = Annotated[Principal, Depends(_board)]
+BoardSupervision = Annotated[Supervision, Depends(_for_board)]
+ReadSupervision = Annotated[Supervision, Depends(_for_reader)]
+StaffSupervision = Annotated[Supervision, Depends(_for_staff)]
+HeadRecommendation = Annotated[Recommendation, Depends(_for_head)]
+Service = Annotated[Supervisions, Depends(_service)]
+MaybePrincipal = Annotated[Principal | None, Depends(_maybe_principal)]
+
+
+def recommendation_view(
+    rec: Recommendation, *, public: bool
+) -> schemas.RecommendationRead | schemas.RecommendationPublic:
+    today = local_day(datetime.now(UTC))
+    state = rec.state if rec.state == "answered" or rec.due_on >= today else "overdue"
+    fields = {
+        "id": rec.id, "supervision_id": rec.supervision_id, "unit_code": rec.unit_code,
+        "text": rec.text, "reason": rec.reason, "issued_on": local_day(rec.issued_at),
+        "due_on": rec.due_on, "basis": rec.basis, "state": state, "outcome": rec.outcome,
+        "answer_text": rec.answer_text, "follow_up": rec.follow_up or [],
+        "answered_on": local_day(rec.answered_at) if rec.answered_at else None,
+        "answered_on_time": rec.answered_on_time,
+    }  # fmt: skip
+    if public:
+        return schemas.RecommendationPublic(**fields)
+    private = {"case_id": rec.case_id, "issued_by": rec.issued_by, "answered_by": rec.answered_by}
+    return schemas.RecommendationRead(**fields, **private)
+
+
+def _entry(e: SupervisionEntry) -> schemas.EntryRead:
+    return schemas.EntryRead(
+        id=e.id,
+        kind=e.kind,
+        text=e.text,
+        due_on=e.due_on,
+        answers=e.answers,
+        actor=e.actor,
+        at=e.at,
+    )
+
+
+def _summary(sup: Supervision) -> schemas.SupervisionRead:
+    return schemas.SupervisionRead(
+        id=sup.id, unit_code=sup.unit_code, title=sup.title,
+        scope=schemas.SupervisionScope.model_validate(sup.scope), state=sup.state,
+        opened_by=sup.opened_by, opened_at=sup.opened_at, closing_report=sup.closing_report,
+        closed_at=sup.closed_at,
+    )  # fmt: skip
+
+
+async def _full(session: DbSession, sup: Supervision) -> schemas.SupervisionRead:
+    now = datetime.now(UTC)
+    rows, truncated, denunciations = await repository.cases_in_scope(
+        session, sup.unit_code, sup.scope, now
+    )
+    cases = schemas.SupervisionCases(
+        items=[
+            schemas.CaseInScope(
+                id=c.id, tracking_code=c.tracking_code, kind=c.kind, title=c.title,
+                status=c.status, received_at=c.received_at, due_at=c.due_at,
+                resolved_at=c.resolved_at, late=late,
+            )
+            for c, late in rows
+        ],
+        truncated=truncated,
+        denunciations=schemas.Denunciations(
+            count=sum(denunciations.values()), by_status=denunciations
+        ),
+    )  # fmt: skip
+    recs = await repository.recommendations_of(session, sup.id)
+    return _summary(sup).model_copy(
+        update={
+            "entries": [_entry(e) for e in await repository.entries_of(session, sup.id)],
+            "recommendations": [recommendation_view(r, public=False) for r in recs],
+            "cases": cases,
+        }
+    )
+
+
+@router.post("", status_code=201, response_model=schemas.SupervisionRead)
+async def open_supervision(
+    body: schemas.SupervisionCreate, session: DbSession, principal: Board, flow: Service
+) -> schemas.SupervisionRead:
+    """Open a supervision of the board's own unit over a period, cases or a theme."""
+    sup = await flow.open(session, principal, body)
+    return await _full(session, sup)
+
+
+@router.get("", response_model=schemas.SupervisionPage)
+async def list_supervisions(
+    session: DbSession,
+    principal: CurrentPrincipal,
+    request: Request,
+    unit_code: Annotated[str, Query(min_length=2, max_length=16)],
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+) -> schemas.SupervisionPage:
+    """A unit's supervisions, newest first."""
+    unit = request.app.state.units.get(unit_code)
+    if unit is None:
+        raise NotFound(f"no unit {unit_code}")
+    require_unit_access(principal, unit.code, parent_code=unit.province_code)
+    found = await repository.supervisions_of(session, unit.code, limit + 1, cursor)
+    page = found[:limit]
+    more = len(found) > limit
+    return schemas.SupervisionPage(
+        items=[_summary(s) for s in page],
+        next_cursor=repository.encode_cursor(page[-1].opened_at, page[-1].id) if more else None,
+    )
+
+
+@router.get("/{supervision_id}", response_model=schemas.SupervisionRead)
+async def get_supervision(sup: ReadSupervision, session: DbSession) -> schemas.SupervisionRead:
+    """The supervision, its entries and recommendations, and the cases in scope:
+    denunciations by count and status only."""
+    return await _full(session, sup)
+
+
+@router.post("/{supervision_id}/entries", status_code=201, response_model=schemas.EntryRead)
+async def add_entry(
+    sup: BoardSupervision, body: schemas.EntryCreate, session: DbSession,
+    principal: CurrentPrincipal, flow: Service,
+) -> schemas.EntryRead:  # fmt: skip
+    """The board's note, finding, or request for information to the unit (with its due date)."""
+    return _entry(await flow.add_entry(session, principal, sup, body))
+
+
+@router.post(
+    "/{supervision_id}/entries/{request_id}/answer", status_code=201,
+    response_model=schemas.EntryRead,
+)  # fmt: skip
+async def answer_info_request(
+    sup: StaffSupervision, request_id: uuid.UUID, body: schemas.InfoAnswerCreate,
+    session: DbSession, principal: CurrentPrincipal, flow: Service,
+) -> schemas.EntryRead:  # fmt: skip
+    """The unit's answer to the board's request for information."""
+    return _entry(await flow.answer_info(session, principal, sup, request_id, body))
+
+
+@router.post(
+    "/{supervision_id}/recommendations", status_code=201,
+    response_model=schemas.RecommendationRead,
+)  # fmt: skip
+async def recommend(
+    sup: BoardSupervision, body: schemas.RecommendationCreate, session: DbSession,
+    principal: CurrentPrincipal, flow: Service,
+) -> schemas.RecommendationRead | schemas.RecommendationPublic:  # fmt: skip
+    """A recommendation (kiến nghị) to the unit's head, optionally on one case; `due_on` is
+    the head's response deadline under the policy in force."""
+    return recommendation_view(await flow.recommend(session, principal, sup, body), public=False)
+
+
+@router.post("/{supervision_id}/close", response_model=schemas.SupervisionRead)
+async def close_supervision(
+    sup: BoardSupervision, body: schemas.CloseCommand, session: DbSession,
+    principal: CurrentPrincipal, flow: Service,
+) -> schemas.SupervisionRead:  # fmt: skip
+    """Close the supervision with the board's report."""
+    return await _full(session, await flow.close(session, principal, sup, body))
+
+
+@recommendations_router.post(
+    "/{recommendation_id}/answer", response_model=schemas.RecommendationRead,
+    responses=problems(Unauthorized, Forbidden, NotFound, Conflict, Unprocessable),
+)  # fmt: skip
+async def answer_recommendation(
+    rec: HeadRecommendation, body: schemas.AnswerCommand, session: DbSession,
+    principal: CurrentPrincipal, flow: Service,
+) -> schemas.RecommendationRead | schemas.RecommendationPublic:  # fmt: skip
+    """The unit head's answer: accepted, partly, or rejected, with reasons and follow-up."""
+    return recommendation_view(await flow.answer(session, principal, rec, body), public=False)
+
+
+@recommendations_router.get(
+    "", response_model=schemas.RecommendationPage,
+    responses=problems(Unauthorized, NotFound, Unprocessable),
+)  # fmt: skip
+async def list_recommendations(
+    session: DbSession,
+    request: Request,
+    principal: MaybePrincipal,
+    unit_code: Annotated[str, Query(min_length=2, max_length=16)],
+    state: Literal["open", "answered", "overdue"] | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+) -> schemas.RecommendationPage:
+    """A unit's recommendations. Public (dân biết), without a token and without personal
+    data or case references, once answered or overdue; the unit, its province and its board
+    also see the open ones, with who and which case."""
+    unit = request.app.state.units.get(unit_code)
+    if unit is None:
+        raise NotFound(f"no unit {unit_code}")
+    try:
+        if principal is None:
+            raise Forbidden("anonymous")
+        require_unit_access(principal, unit.code, parent_code=unit.province_code)
+        public = False
+    except Forbidden:
+        public = True
+    if public and state == "open":
+        raise Forbidden("open recommendations are public only once answered or overdue")
+    today = local_day(datetime.now(UTC))
+    where = repository.recommendation_conditions(
+        unit.code, state or ("public" if public else None), today
+    )
+    found = await repository.recommendations(session, where, limit + 1, cursor)
+    page = found[:limit]
+    last = page[-1] if len(found) > limit else None
+    return schemas.RecommendationPage(
+        items=[recommendation_view(r, public=public) for r in page],
+        next_cursor=repository.encode_cursor(last.issued_at, last.id) if last else None,
+    )

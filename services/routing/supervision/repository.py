@@ -1,0 +1,144 @@
+"""The supervisions' queries: by unit (keyset), the cases in a scope, the recommendations."""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, func, or_, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.routing.cases.models import RoutedCase
+from services.routing.stats.rollup import VN
+from services.routing.supervision.models import Recommendation, Supervision, SupervisionEntry
+from shared.confidential import CONFIDENTIAL_KINDS
+from shared.errors import Unprocessable
+
+CASES_SHOWN = 200  # a supervision's page of cases; the board narrows its scope for more
+
+
+def encode_cursor(at: datetime | date, id_: uuid.UUID) -> str:
+    raw = json.dumps({"a": at.isoformat(), "i": str(id_)})
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[str, uuid.UUID]:
+    try:
+        raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        return str(raw["a"]), uuid.UUID(raw["i"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise Unprocessable.field(["query", "cursor"], "not a cursor from this list") from exc
+
+
+async def supervisions_of(
+    session: AsyncSession, unit_code: str, limit: int, cursor: str | None
+) -> list[Supervision]:
+    stmt = select(Supervision).where(Supervision.unit_code == unit_code)
+    if cursor:
+        at, id_ = decode_cursor(cursor)
+        stmt = stmt.where(
+            tuple_(Supervision.opened_at, Supervision.id) < (datetime.fromisoformat(at), id_)
+        )
+    stmt = stmt.order_by(Supervision.opened_at.desc(), Supervision.id.desc()).limit(limit)
+    return list((await session.scalars(stmt)).all())
+
+
+async def entries_of(session: AsyncSession, supervision_id: uuid.UUID) -> list[SupervisionEntry]:
+    stmt = (
+        select(SupervisionEntry)
+        .where(SupervisionEntry.supervision_id == supervision_id)
+        .order_by(SupervisionEntry.at, SupervisionEntry.id)
+    )
+    return list((await session.scalars(stmt)).all())
+
+
+async def recommendations_of(
+    session: AsyncSession, supervision_id: uuid.UUID
+) -> list[Recommendation]:
+    stmt = (
+        select(Recommendation)
+        .where(Recommendation.supervision_id == supervision_id)
+        .order_by(Recommendation.issued_at, Recommendation.id)
+    )
+    return list((await session.scalars(stmt)).all())
+
+
+def _late(now: datetime) -> ColumnElement[bool]:
+    c = RoutedCase
+    return or_(
+        and_(c.resolved_at.is_not(None), c.resolved_due_at.is_not(None),
+             c.resolved_at > c.resolved_due_at),
+        and_(c.resolved_at.is_(None), c.due_at.is_not(None), c.due_at < now),
+    )  # fmt: skip
+
+
+def _start_of(day: date) -> datetime:
+    return datetime.combine(day, time.min, VN).astimezone(UTC)
+
+
+def scope_conditions(unit_code: str, scope: dict[str, Any], now: datetime) -> list[Any]:
+    c = RoutedCase
+    where: list[Any] = [c.unit_code == unit_code]
+    if scope.get("case_ids"):
+        where.append(c.id.in_([uuid.UUID(str(i)) for i in scope["case_ids"]]))
+    if scope.get("received_from"):
+        where.append(c.received_at >= _start_of(date.fromisoformat(scope["received_from"])))
+    if scope.get("received_to"):
+        end = date.fromisoformat(scope["received_to"]) + timedelta(days=1)
+        where.append(c.received_at < _start_of(end))
+    if scope.get("kinds"):
+        where.append(c.kind.in_(scope["kinds"]))
+    if scope.get("category"):
+        where.append(c.category == scope["category"])
+    if scope.get("late_only"):
+        where.append(_late(now))
+    return where
+
+
+async def cases_in_scope(
+    session: AsyncSession, unit_code: str, scope: dict[str, Any], now: datetime
+) -> tuple[list[tuple[RoutedCase, bool]], bool, dict[str, int]]:
+    """The non-confidential cases in scope (at most CASES_SHOWN, with their lateness), whether
+    more exist, and the denunciations' counts by status: never a denunciation's row."""
+    where = scope_conditions(unit_code, scope, now)
+    hidden = RoutedCase.kind.in_(CONFIDENTIAL_KINDS)
+    stmt = (
+        select(RoutedCase, _late(now))
+        .where(*where, ~hidden)
+        .order_by(RoutedCase.received_at, RoutedCase.id)
+        .limit(CASES_SHOWN + 1)
+    )
+    rows = [(case, bool(late)) for case, late in (await session.execute(stmt)).all()]
+    counts = await session.execute(
+        select(RoutedCase.status, func.count()).where(*where, hidden).group_by(RoutedCase.status)
+    )
+    return rows[:CASES_SHOWN], len(rows) > CASES_SHOWN, {s: int(n) for s, n in counts.all()}
+
+
+def recommendation_conditions(unit_code: str, state: str | None, today: date) -> list[Any]:
+    r = Recommendation
+    where: list[Any] = [r.unit_code == unit_code]
+    if state == "answered":
+        where.append(r.state == "answered")
+    elif state == "overdue":
+        where += [r.state == "open", r.due_on < today]
+    elif state == "open":
+        where += [r.state == "open", r.due_on >= today]
+    elif state == "public":  # what everyone may read: answered, or open past due
+        where.append(or_(r.state == "answered", r.due_on < today))
+    return where
+
+
+async def recommendations(
+    session: AsyncSession, where: list[Any], limit: int, cursor: str | None
+) -> list[Recommendation]:
+    r = Recommendation
+    stmt = select(r).where(*where)
+    if cursor:
+        at, id_ = decode_cursor(cursor)
+        stmt = stmt.where(tuple_(r.issued_at, r.id) < (datetime.fromisoformat(at), id_))
+    stmt = stmt.order_by(r.issued_at.desc(), r.id.desc()).limit(limit)
+    return list((await session.scalars(stmt)).all())

@@ -1,0 +1,283 @@
+"""The board's commands and the head's answer: each one audited and announced in one step.
+
+Who may do what (domain.md, dân giám sát):
+- the board's voice (open, note, request information, find, recommend, close) is a
+  supervisor *of that very unit*: a board member of commune A does nothing in commune B,
+  and no official, head or administrator writes as the board;
+- the unit's head (unit_head of the unit) answers recommendations; the unit's officials and
+  head answer requests for information;
+- reading a supervision: the unit's board, officials and head, the province's staff and
+  board, administrators (shared.auth.require_unit_access).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.routing.cases.models import RoutedCase
+from services.routing.stats.rollup import local_day
+from services.routing.supervision import schemas
+from services.routing.supervision.models import (
+    Recommendation,
+    Supervision,
+    SupervisionEntry,
+    SupervisionStep,
+)
+from services.routing.units.registry import UnitRegistry
+from shared.auth import Principal, Role, require_unit_access
+from shared.errors import Conflict, Forbidden, NotFound, Unprocessable
+from shared.events import (
+    RECOMMENDATION_ANSWERED,
+    SUPERVISION_CLOSED,
+    SUPERVISION_OPENED,
+    SUPERVISION_RECOMMENDED,
+    EventData,
+    RecommendationAnswered,
+    SupervisionClosed,
+    SupervisionOpened,
+    SupervisionRecommended,
+    new_event,
+)
+from shared.messaging.outbox import Outbox
+
+SOURCE = "routing"
+POLICY = Path(__file__).with_name("policy.yaml")
+
+
+@dataclass(frozen=True)
+class Period:
+    days: int
+    basis: str
+    check: bool
+
+    def due_on(self, start: date) -> date:
+        # Calendar days, the day of the event not counted (Bộ luật Dân sự 2015, Điều 147).
+        return start + timedelta(days=self.days)
+
+
+def load_policy(path: Path = POLICY) -> dict[str, Period]:
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return {
+        name: Period(days=int(p["days"]), basis=str(p["basis"]), check=bool(p.get("check")))
+        for name, p in raw.items()
+    }
+
+
+# --- who may do what -------------------------------------------------------------------
+
+
+def require_board(principal: Principal, unit_code: str) -> None:
+    if principal.role is not Role.supervisor:
+        raise Forbidden(
+            f"only the people's inspection board writes as the board, not {principal.role.value}"
+        )
+    if principal.unit_code != unit_code:
+        raise Forbidden(f"a board member of {principal.unit_code} cannot act on unit {unit_code}")
+
+
+def require_reader(principal: Principal, supervision: Supervision) -> None:
+    require_unit_access(principal, supervision.unit_code, parent_code=supervision.province_code)
+
+
+def require_head(principal: Principal, unit_code: str) -> None:
+    if principal.role is not Role.unit_head or principal.unit_code != unit_code:
+        raise Forbidden(f"only the head of unit {unit_code} answers the board's recommendations")
+
+
+def require_unit_staff(principal: Principal, unit_code: str) -> None:
+    if principal.role not in (Role.official, Role.unit_head) or principal.unit_code != unit_code:
+        raise Forbidden(f"only the officials of unit {unit_code} answer the board's requests")
+
+
+# --- the commands ----------------------------------------------------------------------
+
+
+class Supervisions:
+    def __init__(self, outbox: Outbox, units: UnitRegistry, policy: dict[str, Period]) -> None:
+        self.outbox = outbox
+        self.units = units
+        self.policy = policy
+
+    async def _audit(
+        self, session: AsyncSession, supervision_id: uuid.UUID, action: str, actor: str,
+        at: datetime, data: dict[str, Any] | None = None,
+        event: tuple[str, EventData] | None = None,
+    ) -> None:  # fmt: skip
+        envelope = None
+        if event is not None:
+            envelope = new_event(
+                event[0], source=SOURCE, case_id=supervision_id, at=at, data=event[1]
+            )
+        session.add(
+            SupervisionStep(
+                supervision_id=supervision_id, action=action, actor=actor, at=at, data=data,
+                event_id=envelope.id if envelope else None,
+            )
+        )  # fmt: skip
+        await session.flush()
+        if envelope is not None:
+            await self.outbox.add(session, envelope)
+
+    async def open(
+        self, session: AsyncSession, principal: Principal, body: schemas.SupervisionCreate
+    ) -> Supervision:
+        unit = self.units.get(body.unit_code)
+        if unit is None:
+            raise Unprocessable.field(["body", "unit_code"], f"unknown unit {body.unit_code}")
+        require_board(principal, unit.code)
+        now = datetime.now(UTC)
+        sup = Supervision(
+            id=uuid.uuid4(), unit_code=unit.code, province_code=unit.province_code,
+            title=body.title, scope=body.scope.model_dump(mode="json"), state="open",
+            opened_by=principal.sub, opened_at=now,
+        )  # fmt: skip
+        session.add(sup)
+        await session.flush()
+        opened = SupervisionOpened(
+            supervision_id=sup.id, unit_code=sup.unit_code, province_code=sup.province_code,
+            title=sup.title, actor=principal.sub,
+        )  # fmt: skip
+        await self._audit(
+            session, sup.id, "opened", principal.sub, now,
+            {"title": sup.title, "scope": sup.scope}, (SUPERVISION_OPENED, opened),
+        )  # fmt: skip
+        return sup
+
+    async def add_entry(
+        self, session: AsyncSession, principal: Principal, sup: Supervision,
+        body: schemas.EntryCreate,
+    ) -> SupervisionEntry:  # fmt: skip
+        require_board(principal, sup.unit_code)
+        _still_open(sup)
+        now = datetime.now(UTC)
+        due = None
+        if body.kind == "info_request":
+            due = self.policy["info_request_answer"].due_on(local_day(now))
+        entry = SupervisionEntry(
+            id=uuid.uuid4(), supervision_id=sup.id, kind=body.kind, text=body.text,
+            due_on=due, actor=principal.sub, at=now,
+        )  # fmt: skip
+        session.add(entry)
+        await self._audit(
+            session, sup.id, body.kind, principal.sub, now, {"entry_id": str(entry.id)}
+        )
+        return entry
+
+    async def answer_info(
+        self, session: AsyncSession, principal: Principal, sup: Supervision,
+        request_id: uuid.UUID, body: schemas.InfoAnswerCreate,
+    ) -> SupervisionEntry:  # fmt: skip
+        require_unit_staff(principal, sup.unit_code)
+        request = await session.get(SupervisionEntry, request_id)
+        if request is None or request.supervision_id != sup.id or request.kind != "info_request":
+            raise NotFound(f"no request for information {request_id} in this supervision")
+        now = datetime.now(UTC)
+        entry = SupervisionEntry(
+            id=uuid.uuid4(), supervision_id=sup.id, kind="info_answer", text=body.text,
+            answers=request.id, actor=principal.sub, at=now,
+        )  # fmt: skip
+        session.add(entry)
+        await self._audit(
+            session, sup.id, "info_answered", principal.sub, now,
+            {"entry_id": str(entry.id), "request_id": str(request.id)},
+        )  # fmt: skip
+        return entry
+
+    async def recommend(
+        self, session: AsyncSession, principal: Principal, sup: Supervision,
+        body: schemas.RecommendationCreate,
+    ) -> Recommendation:  # fmt: skip
+        require_board(principal, sup.unit_code)
+        _still_open(sup)
+        if body.case_id is not None:
+            case = await session.get(RoutedCase, body.case_id)
+            if case is None or case.unit_code != sup.unit_code:
+                raise Unprocessable.field(
+                    ["body", "case_id"], f"no case {body.case_id} at unit {sup.unit_code}"
+                )
+        now = datetime.now(UTC)
+        period = self.policy["recommendation_answer"]
+        rec = Recommendation(
+            id=uuid.uuid4(), supervision_id=sup.id, unit_code=sup.unit_code,
+            province_code=sup.province_code, case_id=body.case_id, text=body.text,
+            reason=body.reason, issued_by=principal.sub, issued_at=now,
+            due_on=period.due_on(local_day(now)), basis=period.basis, state="open",
+        )  # fmt: skip
+        session.add(rec)
+        await session.flush()
+        recommended = SupervisionRecommended(
+            supervision_id=sup.id, recommendation_id=rec.id, unit_code=rec.unit_code,
+            province_code=rec.province_code, case_id=rec.case_id, due_on=rec.due_on,
+            basis=rec.basis, actor=principal.sub,
+        )  # fmt: skip
+        await self._audit(
+            session, sup.id, "recommended", principal.sub, now,
+            {"recommendation_id": str(rec.id), "case_id": rec.case_id and str(rec.case_id)},
+            (SUPERVISION_RECOMMENDED, recommended),
+        )  # fmt: skip
+        return rec
+
+    async def answer(
+        self, session: AsyncSession, principal: Principal, rec: Recommendation,
+        body: schemas.AnswerCommand,
+    ) -> Recommendation:  # fmt: skip
+        require_head(principal, rec.unit_code)
+        if rec.state != "open":
+            raise Conflict("this recommendation is already answered", allowed=[])
+        now = datetime.now(UTC)
+        rec.state, rec.outcome, rec.answer_text = "answered", body.outcome, body.text
+        rec.follow_up = [f.model_dump(mode="json") for f in body.follow_up]
+        rec.answered_by, rec.answered_at = principal.sub, now
+        rec.answered_on_time = local_day(now) <= rec.due_on
+        await session.flush()
+        answered = RecommendationAnswered(
+            supervision_id=rec.supervision_id, recommendation_id=rec.id,
+            unit_code=rec.unit_code, outcome=body.outcome, on_time=rec.answered_on_time,
+            follow_up_dates=[f.due_on for f in body.follow_up], actor=principal.sub,
+        )  # fmt: skip
+        await self._audit(
+            session, rec.supervision_id, "answered", principal.sub, now,
+            {"recommendation_id": str(rec.id), "outcome": body.outcome},
+            (RECOMMENDATION_ANSWERED, answered),
+        )  # fmt: skip
+        return rec
+
+    async def close(
+        self, session: AsyncSession, principal: Principal, sup: Supervision,
+        body: schemas.CloseCommand,
+    ) -> Supervision:  # fmt: skip
+        require_board(principal, sup.unit_code)
+        _still_open(sup)
+        now = datetime.now(UTC)
+        sup.state, sup.closing_report, sup.closed_by, sup.closed_at = (
+            "closed",
+            body.report,
+            principal.sub,
+            now,
+        )
+        count = len(
+            (await session.scalars(
+                select(Recommendation.id).where(Recommendation.supervision_id == sup.id)
+            )).all()
+        )  # fmt: skip
+        closed = SupervisionClosed(
+            supervision_id=sup.id, unit_code=sup.unit_code, actor=principal.sub,
+            recommendations=count,
+        )  # fmt: skip
+        await self._audit(
+            session, sup.id, "closed", principal.sub, now, None, (SUPERVISION_CLOSED, closed)
+        )
+        return sup
+
+
+def _still_open(sup: Supervision) -> None:
+    if sup.state != "open":
+        raise Conflict("this supervision is closed", allowed=[])
