@@ -15,7 +15,7 @@ from typing import Any
 import asyncpg  # type: ignore[import-untyped]
 
 from bench.payloads import SENTENCES, TITLES
-from services.routing.stats.rebuild import backfill
+from services.routing.stats.rebuild import backfill, backfill_satisfaction
 from shared.geography import AdminMap, Level
 
 QUEUE_UNIT = "06427"  # Xã Cai Kinh, Lạng Sơn
@@ -171,7 +171,8 @@ async def load_stats(
     first = [u for u, _ in units]
     await insert(conn, others, rows // 50, "T", transfer_share=1.0, transfer_from=first)
     inserted = time.monotonic() - began
-    for statement in backfill("postgresql"):  # the migration's own, as `stats rebuild` runs them
+    # The migrations' own, as `stats rebuild` runs them.
+    for statement in backfill("postgresql") + backfill_satisfaction("postgresql"):
         await conn.execute(statement)
     rolled = time.monotonic() - began - inserted
     await conn.execute("VACUUM (ANALYZE) unit_daily_figures, unit_daily_resolutions")

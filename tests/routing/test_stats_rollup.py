@@ -133,6 +133,13 @@ async def test_the_figures_are_a_count_of_the_cases_after_every_kind_of_step(sta
         if members:
             by_unit = {u.pop("unit_code"): u for u in answer["by_unit"]}
             here = {c.unit_code for c in cases if c.province_code == code}
+            for unit, row in by_unit.items():  # the satisfaction index: 4-5 of the ratings
+                rated = [c.rating_score for c in cases if c.unit_code == unit and c.rating_score]
+                shown = row.pop("satisfaction")
+                assert (shown["satisfied"], shown["ratings"]) == (
+                    sum(score >= 4 for score in rated),
+                    len(rated),
+                ), unit
             expected = {
                 unit: counted([c for c in cases if c.unit_code == unit], unit, None)
                 | {"transferred": 0, "median_days_to_resolve": None}

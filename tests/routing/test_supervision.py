@@ -109,11 +109,19 @@ async def test_a_board_supervises_recommends_and_is_answered(stack: Stack) -> No
     hidden = await stack["routing"].get(
         "/v1/recommendations", params={"unit_code": UNIT, "state": "open"}
     )
-    assert hidden.status_code == 403
+    assert hidden.status_code == 401
     overdue = await stack["routing"].get(
         "/v1/recommendations", params={"unit_code": UNIT, "state": "overdue"}
     )
     assert [r["id"] for r in overdue.json()["items"]] == [second.json()["id"]]
+
+    counts = {"received": 2, "answered": 1, "answered_on_time": 1, "accepted": 1, "partly": 0,
+              "rejected": 0, "overdue": 1}  # fmt: skip
+    for unit in (UNIT, "20"):  # the commune, and its province's roll-up
+        figures = await stack["routing"].get(f"/v1/stats/units/{unit}")  # public, no token
+        assert figures.json()["recommendations"] == counts, unit
+    elsewhere = await stack["routing"].get("/v1/stats/units/06364")
+    assert elsewhere.json()["recommendations"]["received"] == 0
 
     closed = await stack["routing"].post(
         f"/v1/supervisions/{sup_id}/close", json={"report": "Báo cáo kết quả giám sát"},

@@ -8,7 +8,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 
 from services.routing.stats import repository
-from services.routing.stats.schemas import Figures, UnitFigures, UnitStats
+from services.routing.stats.satisfaction import KindSatisfaction, satisfaction
+from services.routing.stats.satisfaction_queries import satisfied_by_kind
+from services.routing.stats.schemas import Figures, RecommendationFigures, UnitFigures, UnitStats
+from services.routing.supervision import repository as supervision
 from services.routing.units.registry import UnitRegistry
 from shared.db import DbSession, plan_for_these_values
 from shared.errors import NotFound, Unprocessable, problem_responses
@@ -66,7 +69,24 @@ async def unit_stats(
         period_to=period.last,
         scope="province" if scope.province else "unit",
         figures=Figures(**_figures(totals)),
-        by_unit=[UnitFigures(unit_code=r["unit_code"], **_figures(r)) for r in rows]
+        by_unit=[
+            UnitFigures(
+                unit_code=r["unit_code"], satisfaction=satisfaction(r["satisfied"], r["ratings"]),
+                **_figures(r),
+            )
+            for r in rows
+        ]
         if scope.province
         else [],
-    )
+        recommendations=RecommendationFigures(
+            **await supervision.figures(
+                session, unit.code, province=province, start=period.start, end=period.end,
+                today=now.astimezone(repository.VN).date(),
+            )
+        ),
+        satisfaction=satisfaction(totals["satisfied"], totals["ratings"]),
+        satisfaction_by_kind=[
+            KindSatisfaction(kind=kind, **satisfaction(k, n).model_dump())
+            for kind, k, n in await satisfied_by_kind(session, scope, period)
+        ],
+    )  # fmt: skip

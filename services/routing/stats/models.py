@@ -32,6 +32,8 @@ class UnitDailyFigures(Base):
     resolved_on_time: Mapped[int] = mapped_column(Integer, default=0)
     rating_sum: Mapped[int] = mapped_column(Integer, default=0)
     ratings: Mapped[int] = mapped_column(Integer, default=0)
+    # Rated 4-5 of 5: the satisfaction index (migration 0006).
+    satisfied: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     __table_args__ = (
         # A province's figures: its rows by day.
@@ -58,6 +60,9 @@ class DailyKindFigures(Base):
     withdrawn: Mapped[int] = mapped_column(Integer, default=0)
     resolved: Mapped[int] = mapped_column(Integer, default=0)
     resolved_on_time: Mapped[int] = mapped_column(Integer, default=0)
+    # The satisfaction index by kind (migration 0006).
+    ratings: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    satisfied: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class UnitDailyResolutions(Base):

@@ -37,6 +37,8 @@ ON_TIME = (
     "CASE WHEN resolved_at IS NOT NULL AND (resolved_due_at IS NULL "
     "OR resolved_at <= resolved_due_at) THEN 1 ELSE 0 END"
 )
+# rollup.satisfied: rated 4-5 of 5.
+SATISFIED = "rating_score >= 4"
 TABLES = ("unit_daily_figures", "unit_daily_resolutions", "daily_kind_figures")
 
 
@@ -74,6 +76,34 @@ def backfill(dialect: str) -> list[str]:
     return [figures, resolutions, kinds]
 
 
+def backfill_satisfaction(dialect: str) -> list[str]:
+    """Fill the satisfaction counters (migration 0006) of rows `backfill` inserted: only the
+    rated cases are read. Kept apart so that migration 0004, which runs `backfill` before
+    these columns exist, stays as it was."""
+    day = LOCAL_DAY[dialect]
+    figures = f"""
+        UPDATE unit_daily_figures SET satisfied = s.n
+        FROM (SELECT unit_code, {day} AS day, province_code,
+                     coalesce(first_unit_code, '') AS first_unit_code, count(*) AS n
+              FROM cases WHERE {SATISFIED} GROUP BY 1, 2, 3, 4) AS s
+        WHERE unit_daily_figures.unit_code = s.unit_code AND unit_daily_figures.day = s.day
+          AND unit_daily_figures.province_code = s.province_code
+          AND unit_daily_figures.first_unit_code = s.first_unit_code"""
+    rated = f"""count(*) AS ratings, sum(CASE WHEN {SATISFIED} THEN 1 ELSE 0 END) AS satisfied
+              FROM cases WHERE rating_score IS NOT NULL"""
+    kinds = f"""
+        UPDATE daily_kind_figures SET ratings = s.ratings, satisfied = s.satisfied
+        FROM (SELECT 'unit' AS scope, unit_code AS code, {day} AS day, kind,
+                     coalesce(category, '') AS category, {rated} GROUP BY 2, 3, 4, 5
+              UNION ALL
+              SELECT 'province', province_code, {day}, kind, coalesce(category, ''), {rated}
+              GROUP BY 2, 3, 4, 5) AS s
+        WHERE daily_kind_figures.scope = s.scope AND daily_kind_figures.code = s.code
+          AND daily_kind_figures.day = s.day AND daily_kind_figures.kind = s.kind
+          AND daily_kind_figures.category = s.category"""
+    return [figures, kinds]
+
+
 async def rebuild(session: AsyncSession, say: Callable[[str], None] = lambda _: None) -> None:
     """Recompute the roll-up in the caller's transaction; cases cannot change meanwhile."""
     dialect = session.get_bind().dialect.name
@@ -84,6 +114,9 @@ async def rebuild(session: AsyncSession, say: Callable[[str], None] = lambda _: 
         await session.execute(text(f"DELETE FROM {table}"))  # constant names
     for table, statement in zip(TABLES, backfill(dialect), strict=True):
         say(f"computing {table}")
+        await session.execute(text(statement))
+    say("counting the ratings")
+    for statement in backfill_satisfaction(dialect):
         await session.execute(text(statement))
     for table in TABLES:
         rows = await session.scalar(text(f"SELECT count(*) FROM {table}"))

@@ -25,6 +25,7 @@ from shared.errors import Unprocessable
 
 COUNTERS = (
     "received", "accepted", "rejected", "resolved", "resolved_on_time", "rating_sum", "ratings",
+    "satisfied",
 )  # fmt: skip
 
 

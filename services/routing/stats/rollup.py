@@ -59,6 +59,11 @@ def on_time(resolved: datetime | None, due: datetime | None) -> bool:
     return resolved is not None and (due is None or resolved <= due)
 
 
+def satisfied(score: int | None) -> bool:
+    """Rated 4 or 5 of 5: the satisfaction index's numerator (rebuild.SATISFIED in SQL)."""
+    return score is not None and score >= 4
+
+
 def figures_of(v: Mapping[str, Any]) -> dict[FigureKey, Counter[str]]:
     key = (v["unit_code"], local_day(v["received_at"]), v["province_code"],
            v["first_unit_code"] or "")  # fmt: skip
@@ -71,6 +76,7 @@ def figures_of(v: Mapping[str, Any]) -> dict[FigureKey, Counter[str]]:
         resolved_on_time=int(on_time(resolved, due)),
         rating_sum=score or 0,
         ratings=int(score is not None),
+        satisfied=int(satisfied(score)),
     )
     return {key: counters}
 
@@ -94,6 +100,8 @@ def kinds_of(v: Mapping[str, Any]) -> dict[tuple[str, str, date, str, str], Coun
         withdrawn=int(v["status"] == "withdrawn"),
         resolved=int(resolved is not None),
         resolved_on_time=int(on_time(resolved, due)),
+        ratings=int(v["rating_score"] is not None),
+        satisfied=int(satisfied(v["rating_score"])),
     )
     day, kind, category = local_day(v["received_at"]), v["kind"], v["category"] or ""
     return {

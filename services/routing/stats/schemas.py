@@ -4,6 +4,8 @@ from datetime import date
 
 from pydantic import BaseModel
 
+from services.routing.stats.satisfaction import KindSatisfaction, Satisfaction
+
 
 class Figures(BaseModel):
     received: int
@@ -20,6 +22,19 @@ class Figures(BaseModel):
 
 class UnitFigures(Figures):
     unit_code: str
+    satisfaction: Satisfaction | None = None
+
+
+class RecommendationFigures(BaseModel):
+    """The people's inspection board's recommendations (kiến nghị) made in the period."""
+
+    received: int
+    answered: int
+    answered_on_time: int  # answered by the response date
+    accepted: int
+    partly: int
+    rejected: int
+    overdue: int  # still unanswered past the response date
 
 
 class UnitStats(BaseModel):
@@ -30,6 +45,10 @@ class UnitStats(BaseModel):
     scope: str  # "unit", or "province": the province with its communes and agencies
     figures: Figures
     by_unit: list[UnitFigures] = []
+    recommendations: RecommendationFigures | None = None
+    # The satisfaction index: method in stats/satisfaction.py and docs/satisfaction.md.
+    satisfaction: Satisfaction | None = None
+    satisfaction_by_kind: list[KindSatisfaction] = []
 
 
 class KindCategoryFigures(BaseModel):

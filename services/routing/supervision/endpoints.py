@@ -277,7 +277,7 @@ async def answer_recommendation(
 
 @recommendations_router.get(
     "", response_model=schemas.RecommendationPage,
-    responses=problems(Unauthorized, NotFound, Unprocessable),
+    responses=problems(Unauthorized, Forbidden, NotFound, Unprocessable),
 )  # fmt: skip
 async def list_recommendations(
     session: DbSession,
@@ -302,6 +302,11 @@ async def list_recommendations(
     except Forbidden:
         public = True
     if public and state == "open":
+        if principal is None:
+            raise Unauthorized(
+                "open recommendations need a bearer token of the unit or its board",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
         raise Forbidden("open recommendations are public only once answered or overdue")
     today = local_day(datetime.now(UTC))
     where = repository.recommendation_conditions(

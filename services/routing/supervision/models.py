@@ -77,7 +77,11 @@ class Recommendation(Base):
     answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     answered_on_time: Mapped[bool | None] = mapped_column(Boolean)
 
-    __table_args__ = (Index("ix_recommendations_unit", "unit_code", "state", "due_on", "id"),)
+    __table_args__ = (
+        # A unit's list, newest first, and the public figures' counts for a period.
+        Index("ix_recommendations_unit", "unit_code", "issued_at", "id"),
+        Index("ix_recommendations_province", "province_code", "issued_at"),
+    )
 
 
 class SupervisionStep(Base):

@@ -8,7 +8,7 @@ import uuid
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, tuple_
+from sqlalchemy import ColumnElement, and_, case, func, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.routing.cases.models import RoutedCase
@@ -142,3 +142,31 @@ async def recommendations(
         stmt = stmt.where(tuple_(r.issued_at, r.id) < (datetime.fromisoformat(at), id_))
     stmt = stmt.order_by(r.issued_at.desc(), r.id.desc()).limit(limit)
     return list((await session.scalars(stmt)).all())
+
+
+async def figures(
+    session: AsyncSession, code: str, *, province: bool, start: datetime, end: datetime,
+    today: date,
+) -> dict[str, int]:  # fmt: skip
+    """The public counts of the recommendations made to a unit (a province: to it and its
+    communes and agencies) in [start, end): few rows a year, counted live on the index."""
+    r = Recommendation
+    scope = r.province_code == code if province else r.unit_code == code
+
+    def count(condition: ColumnElement[bool]) -> Any:
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+    row = (
+        await session.execute(
+            select(
+                func.count().label("received"),
+                count(r.state == "answered").label("answered"),
+                count(r.answered_on_time.is_(True)).label("answered_on_time"),
+                count(r.outcome == "accepted").label("accepted"),
+                count(r.outcome == "partly").label("partly"),
+                count(r.outcome == "rejected").label("rejected"),
+                count(and_(r.state == "open", r.due_on < today)).label("overdue"),
+            ).where(scope, r.issued_at >= start, r.issued_at < end)
+        )
+    ).one()
+    return {k: int(v) for k, v in row._mapping.items()}

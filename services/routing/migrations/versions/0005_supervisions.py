@@ -74,8 +74,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_recommendations_supervision_id", "recommendations", ["supervision_id"])
+    op.create_index("ix_recommendations_unit", "recommendations", ["unit_code", "issued_at", "id"])
     op.create_index(
-        "ix_recommendations_unit", "recommendations", ["unit_code", "state", "due_on", "id"]
+        "ix_recommendations_province", "recommendations", ["province_code", "issued_at"]
     )
     op.create_table(
         "supervision_history",
