@@ -8,6 +8,8 @@ counts, no index, never ranked (the interval is checked in test_satisfaction_ind
 
 from __future__ import annotations
 
+import csv
+import io
 from typing import Any
 
 from shared.events import CASE_RATED, CaseRated
@@ -60,3 +62,9 @@ async def test_the_satisfaction_index_counts_ratings_of_4_and_5(stack: Stack) ->
         "06364": too_few(0, 1),
         "06427": too_few(3, 4),
     }
+    report = (await stack["routing"].get("/v1/reports/units/06427")).json()
+    assert report["satisfaction"] == too_few(3, 4)
+    assert [k["kind"] for k in report["satisfaction_by_kind"]] == ["feedback", "petition"]
+    sheet = await stack["routing"].get("/v1/reports/units/06427?format=csv")
+    lines = list(csv.reader(io.StringIO(sheet.content.decode("utf-8-sig"))))
+    assert ["satisfaction_ratings", "", "4"] in lines and ["satisfaction_index", "", ""] in lines

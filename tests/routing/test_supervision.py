@@ -120,6 +120,8 @@ async def test_a_board_supervises_recommends_and_is_answered(stack: Stack) -> No
     for unit in (UNIT, "20"):  # the commune, and its province's roll-up
         figures = await stack["routing"].get(f"/v1/stats/units/{unit}")  # public, no token
         assert figures.json()["recommendations"] == counts, unit
+    report = (await stack["routing"].get(f"/v1/reports/units/{UNIT}")).json()
+    assert report["recommendations"] == counts
     elsewhere = await stack["routing"].get("/v1/stats/units/06364")
     assert elsewhere.json()["recommendations"]["received"] == 0
 

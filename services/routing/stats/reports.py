@@ -11,7 +11,8 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request, Response
 
 from services.routing.stats import report_queries as queries
-from services.routing.stats.repository import Period
+from services.routing.stats.repository import Period, Scope
+from services.routing.stats.satisfaction_queries import board_and_satisfaction
 from services.routing.stats.schemas import KindCategoryFigures, PeriodReport
 from services.routing.units.registry import UnitRegistry
 from shared.db import DbSession
@@ -42,7 +43,8 @@ async def period_report(
     unit = units.get(unit_code)
     if unit is None:
         raise NotFound(f"no unit {unit_code}")
-    period = Period.local(from_, to, datetime.now(UTC))
+    now = datetime.now(UTC)
+    period = Period.local(from_, to, now)
     province = unit.level == "province"
     rows = await queries.by_kind_and_category(session, unit.code, province, period)
     held = await queries.sessions_held(session, unit.code, province, period)
@@ -56,6 +58,7 @@ async def period_report(
         **held,
         totals=totals,
         by_kind_and_category=[KindCategoryFigures(**r) for r in rows],
+        **await board_and_satisfaction(session, Scope(unit.code, province=province), period, now),
     )
     if format == "json":
         return report
@@ -77,4 +80,11 @@ def _csv(report: PeriodReport) -> bytes:
     writer.writerow([])
     for name in ("citizens_received", "reception_sessions_held", "dialogues_held"):
         writer.writerow([name, "", getattr(report, name)])
+    if report.recommendations is not None:
+        for name, value in report.recommendations.model_dump().items():
+            writer.writerow([f"recommendations_{name}", "", value])
+    if report.satisfaction is not None:  # empty cells: too few ratings for an index
+        for name in ("index", "low", "high", "ratings", "satisfied"):
+            value = getattr(report.satisfaction, name)
+            writer.writerow([f"satisfaction_{name}", "", "" if value is None else value])
     return ("\ufeff" + out.getvalue()).encode()

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.routing.stats.models import DailyKindFigures as K
-from services.routing.stats.repository import Period, Scope
+from services.routing.stats.repository import VN, Period, Scope
+from services.routing.stats.satisfaction import KindSatisfaction, satisfaction
+from services.routing.stats.schemas import RecommendationFigures
+from services.routing.supervision.repository import figures as recommendation_figures
 
 
 async def satisfied_by_kind(
@@ -25,3 +31,22 @@ async def satisfied_by_kind(
         .order_by(K.kind)
     )
     return [(kind, int(k or 0), int(n or 0)) for kind, k, n in rows]
+
+
+async def board_and_satisfaction(
+    session: AsyncSession, scope: Scope, period: Period, now: datetime
+) -> dict[str, Any]:
+    """The period report's part of issue 17: the board's recommendations, the satisfaction
+    index and the index by kind (the totals are the sum over kinds: same cases, same day)."""
+    kinds = await satisfied_by_kind(session, scope, period)
+    counts = await recommendation_figures(
+        session, scope.code, province=scope.province, start=period.start, end=period.end,
+        today=now.astimezone(VN).date(),
+    )  # fmt: skip
+    return {
+        "recommendations": RecommendationFigures(**counts),
+        "satisfaction": satisfaction(sum(k for _, k, _ in kinds), sum(n for _, _, n in kinds)),
+        "satisfaction_by_kind": [
+            KindSatisfaction(kind=kind, **satisfaction(k, n).model_dump()) for kind, k, n in kinds
+        ],
+    }

@@ -73,3 +73,6 @@ class PeriodReport(BaseModel):
     dialogues_held: int  # dialogue sessions (đối thoại) with minutes in the period
     totals: dict[str, int]
     by_kind_and_category: list[KindCategoryFigures]
+    recommendations: RecommendationFigures | None = None
+    satisfaction: Satisfaction | None = None
+    satisfaction_by_kind: list[KindSatisfaction] = []
