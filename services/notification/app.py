@@ -15,6 +15,7 @@ from services.notification.clock import system_clock
 from services.notification.database import Base, messaging
 from services.notification.deadlines import endpoints as deadlines
 from services.notification.deadlines.handlers import make_handlers
+from services.notification.deadlines.recommendations import make_recommendation_handlers
 from services.notification.notices import endpoints as notices
 from services.notification.notices.handlers import make_notice_handlers
 from services.notification.policies import endpoints as policies
@@ -53,7 +54,10 @@ DEFINITION = ServiceDefinition(
     messaging=messaging,
     migrations=Path(__file__).parent / "migrations",
     consumers={
-        "notification.deadlines": lambda state: make_handlers(worker.clocks_of(state)),
+        "notification.deadlines": lambda state: (
+            make_handlers(worker.clocks_of(state))
+            | make_recommendation_handlers(worker.clocks_of(state))
+        ),
         "notification.notices": lambda state: make_notice_handlers(worker.clocks_of(state)),
     },
     build_state=_state,

@@ -19,6 +19,7 @@ from services.routing.rules.metrics import RoutingMetrics
 from services.routing.stats import endpoints as stats
 from services.routing.stats import reports
 from services.routing.supervision import endpoints as supervision
+from services.routing.supervision import handlers as supervision_clocks
 from services.routing.supervision import service as supervision_policy
 from services.routing.units import endpoints as units
 from services.routing.units.registry import UnitRegistry
@@ -51,6 +52,7 @@ def _handlers(state: Any) -> dict[str, Any]:
         make_handlers(state.outbox, state.units, state.rules, state.routing_metrics)
         | make_workflow_handlers(state.outbox, state.units)
         | clocks.HANDLERS
+        | supervision_clocks.HANDLERS  # deadline.set: a recommendation's, else a case's
     )
 
 

@@ -172,3 +172,33 @@ async def test_denunciations_in_a_supervision_by_count_and_status_only(stack: St
     # A recommendation on the denunciation is about its timing; the public never sees which.
     rec = await recommend(stack, opened["id"], case_id=denounced["id"])
     assert rec.status_code == 201, rec.text
+
+
+async def test_notification_times_the_recommendation_and_routing_keeps_its_due_date(
+    stack: Stack,
+) -> None:
+    opened = await open_supervision(stack)
+    rec = (await recommend(stack, opened["id"])).json()
+    path = f"/v1/cases/{rec['id']}/deadlines"  # the recommendation's clock, by its id
+
+    async def clock(state: str) -> dict[str, Any] | None:
+        answer = await stack["notification"].get(path, headers=head(stack))
+        items = answer.json()["items"] if answer.status_code == 200 else []
+        return items[0] if items and items[0]["state"] == state else None
+
+    running = await wait_until(lambda: clock("running"), what="the response clock started")
+    assert running["step"] == "answer_recommendation"
+
+    async def kept() -> bool:
+        listed = await stack["routing"].get(
+            "/v1/recommendations", params={"unit_code": UNIT, "state": "open"}, headers=board(stack)
+        )
+        return [r["due_on"] for r in listed.json()["items"]] == [running["due_on"]]
+
+    await wait_until(kept, what="routing keeping notification's due date")
+    answer = await stack["routing"].post(
+        f"/v1/recommendations/{rec['id']}/answer",
+        json={"outcome": "partly", "text": "Tiếp thu một phần"}, headers=head(stack),
+    )  # fmt: skip
+    assert answer.status_code == 200, answer.text
+    await wait_until(lambda: clock("met"), what="the response clock met")
