@@ -19,7 +19,7 @@ from services.routing.rules.metrics import RoutingMetrics
 from services.routing.stats import endpoints as stats
 from services.routing.stats import reports
 from services.routing.supervision import endpoints as supervision
-from services.routing.supervision import handlers as supervision_clocks
+from services.routing.supervision import handlers as supervision_events
 from services.routing.supervision import service as supervision_policy
 from services.routing.units import endpoints as units
 from services.routing.units.registry import UnitRegistry
@@ -48,11 +48,13 @@ def _handlers(state: Any) -> dict[str, Any]:
     if getattr(state, "routing_metrics", None) is None:
         state.routing_metrics = RoutingMetrics(state.metrics.registry)
     # One consumer group: a case's events are handled in their order (submitted first).
+    workflow_handlers = make_workflow_handlers(state.outbox, state.units)
     return (
         make_handlers(state.outbox, state.units, state.rules, state.routing_metrics)
-        | make_workflow_handlers(state.outbox, state.units)
+        | workflow_handlers
         | clocks.HANDLERS
-        | supervision_clocks.HANDLERS  # deadline.set: a recommendation's, else a case's
+        # deadline.set and case.message_added: the board's, else the cases' own handlers
+        | supervision_events.make_handlers(workflow_handlers)
     )
 
 
@@ -72,6 +74,7 @@ DEFINITION = ServiceDefinition(
         units.router,
         supervision.router,
         supervision.recommendations_router,
+        supervision.boards_router,
     ],
     metadata=Base.metadata,
     messaging=messaging,

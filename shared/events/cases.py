@@ -138,6 +138,9 @@ class CaseMessageAdded(EventData):
     actor: str
     # Object keys of files the author attached with this message (intake's attachments).
     attachments: list[str] = Field(default_factory=list)
+    # "unit" (the case's conversation), or "board": a citizen's message about how the case
+    # is handled, for the people's inspection board of the case's unit (issue 17).
+    addressed_to: str = "unit"
 
 
 class CaseDialogueScheduled(UnitStep):

@@ -202,3 +202,28 @@ async def test_notification_times_the_recommendation_and_routing_keeps_its_due_d
     )  # fmt: skip
     assert answer.status_code == 200, answer.text
     await wait_until(lambda: clock("met"), what="the response clock met")
+
+
+async def test_a_resident_writes_to_the_board_from_the_case(stack: Stack) -> None:
+    case = await routed_case(stack)
+    token = {"X-Case-Token": case["access_token"]}
+    text_ = "Đã quá hạn mà xã chưa trả lời phản ánh của tôi"
+    sent = await stack["intake"].post(
+        f"/v1/cases/{case['tracking_code']}/messages", json={"text": text_, "to": "board"},
+        headers=token,
+    )  # fmt: skip
+    assert sent.status_code == 201, sent.text
+
+    async def queued() -> list[dict[str, Any]] | None:
+        answer = await stack["routing"].get(f"/v1/boards/{UNIT}/messages", headers=board(stack))
+        return answer.json()["items"] or None
+
+    (message,) = await wait_until(queued, what="the message in the board's queue")
+    assert (message["text"], message["case_id"]) == (text_, case["id"])
+    conversation = await stack["routing"].get(
+        f"/v1/cases/{case['id']}/messages", headers=stack.auth(unit=UNIT)
+    )
+    assert text_ not in conversation.text  # the board's, not the officials' conversation
+    for other in (board(stack, "00070"), stack.auth(unit=UNIT), head(stack)):
+        refused = await stack["routing"].get(f"/v1/boards/{UNIT}/messages", headers=other)
+        assert refused.status_code == 403

@@ -26,7 +26,8 @@ HEAD_WRITES = ["POST /v1/recommendations/{r}/answer"]
 READS = ["GET /v1/supervisions?unit_code=06427", "GET {s}", "GET /v1/recommendations?"
          "unit_code=06427&state=open"]  # fmt: skip
 PUBLIC = ["GET /v1/recommendations?unit_code=06427"]
-ENDPOINTS = [OPEN, *BOARD_WRITES, *STAFF_WRITES, *HEAD_WRITES, *READS, *PUBLIC]
+BOARD_READS = ["GET /v1/boards/06427/messages"]  # residents' messages: the board's alone
+ENDPOINTS = [OPEN, *BOARD_WRITES, *STAFF_WRITES, *HEAD_WRITES, *READS, *PUBLIC, *BOARD_READS]
 
 
 def expected(who: str, endpoint: str) -> int:
@@ -35,6 +36,8 @@ def expected(who: str, endpoint: str) -> int:
         return 200
     if role is None:
         return 401
+    if endpoint in BOARD_READS:
+        return 200 if (role, unit) == (Role.supervisor, UNIT) else 403
     if endpoint in READS:
         return 200 if access in ("act", "read") else 403
     if endpoint == OPEN:

@@ -30,9 +30,11 @@ async def add_message(
     session: DbSession,
     token: TOKEN = None,
 ) -> MessageCreated:
-    """The citizen adds information to their case."""
+    """The citizen adds information to their case; with `"to": "board"`, writes instead to
+    the people's inspection board of the case's unit about how the case is handled."""
     case = await service.citizen_case(session, tracking_code, token)
-    message = await service.add_message(session, case, body.text, request.app.state.outbox)
+    outbox = request.app.state.outbox
+    message = await service.add_message(session, case, body.text, outbox, to=body.to)
     return MessageCreated(id=message.id, at=message.at)
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -15,6 +15,9 @@ class _In(BaseModel):
 
 class MessageCreate(_In):
     text: Text(1, 5000)  # type: ignore[valid-type]
+    # "board": to the people's inspection board of the case's unit, about how the case is
+    # being handled; it does not enter the officials' conversation.
+    to: Literal["unit", "board"] = "unit"
 
 
 class WithdrawCreate(_In):

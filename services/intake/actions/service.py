@@ -69,14 +69,21 @@ async def citizen_case(session: AsyncSession, tracking_code: str, token: str | N
     return case
 
 
-async def add_message(session: AsyncSession, case: Case, text: str, outbox: Outbox) -> CaseMessage:
+async def add_message(
+    session: AsyncSession, case: Case, text: str, outbox: Outbox, to: str = "unit"
+) -> CaseMessage:
     if case.status in NO_MORE_MESSAGES:
         raise Conflict(f"the case is {case.status}: no more messages can be added")
     now = datetime.now(UTC)
     message = CaseMessage(id=uuid.uuid4(), case_id=case.id, author="citizen", text=text, at=now)
     session.add(message)
     data = CaseMessageAdded(
-        message_id=message.id, author="citizen", visibility="citizen", text=text, actor="citizen"
+        message_id=message.id,
+        author="citizen",
+        visibility="citizen",
+        text=text,
+        actor="citizen",
+        addressed_to=to,
     )
     await outbox.add(
         session, new_event(CASE_MESSAGE_ADDED, source=SOURCE, case_id=case.id, at=now, data=data)

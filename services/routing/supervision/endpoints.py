@@ -29,6 +29,10 @@ router = APIRouter(
     responses=problems(Unauthorized, Forbidden, NotFound, Conflict, Unprocessable),
 )
 recommendations_router = APIRouter(prefix="/v1/recommendations", tags=["supervision"])
+boards_router = APIRouter(
+    prefix="/v1/boards", tags=["supervision"],
+    responses=problems(Unauthorized, Forbidden, Unprocessable),
+)  # fmt: skip
 
 
 def _service(request: Request) -> Supervisions:
@@ -319,3 +323,30 @@ async def list_recommendations(
         items=[recommendation_view(r, public=public) for r in page],
         next_cursor=repository.encode_cursor(last.issued_at, last.id) if last else None,
     )
+
+
+@boards_router.get("/{unit_code}/messages", response_model=schemas.BoardMessagePage)
+async def board_queue(
+    unit_code: str,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+) -> schemas.BoardMessagePage:
+    """The board's queue: residents' messages about how their cases are handled, sent from
+    the case with its token (`POST /v1/cases/{tracking_code}/messages` on intake, with
+    `"to": "board"`). Only the unit's own board reads it."""
+    service.require_board(principal, unit_code)
+    found = await repository.board_messages(session, unit_code, limit + 1, cursor)
+    page = found[:limit]
+    last = page[-1] if len(found) > limit else None
+    return schemas.BoardMessagePage(
+        items=[
+            schemas.BoardMessageRead(
+                id=m.id, case_id=m.case_id, tracking_code=m.tracking_code,
+                case_kind=m.case_kind, text=m.text, at=m.at,
+            )
+            for m in page
+        ],
+        next_cursor=repository.encode_cursor(last.at, last.id) if last else None,
+    )  # fmt: skip

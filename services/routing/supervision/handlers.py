@@ -1,4 +1,6 @@
-"""Notification's clock of a recommendation, kept on routing's recommendation.
+"""Events the board's work listens to: a recommendation's clock, residents' messages.
+
+Notification's clock of a recommendation, kept on routing's recommendation:
 
 Routing fixes a first `due_on` from its copy of the period (policy.yaml) when the board
 recommends; notification owns the running clock (its policies.yaml, which administrators
@@ -10,10 +12,17 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.routing.cases.models import RoutedCase
 from services.routing.queues.handlers import on_deadline_set as case_deadline_set
 from services.routing.stats.rollup import local_day
-from services.routing.supervision.models import Recommendation
-from shared.events import DEADLINE_SET, DeadlineSet, Envelope
+from services.routing.supervision.models import BoardMessage, Recommendation
+from shared.events import (
+    CASE_MESSAGE_ADDED,
+    DEADLINE_SET,
+    CaseMessageAdded,
+    DeadlineSet,
+    Envelope,
+)
 from shared.messaging.consumer import Handler
 
 STEP = "answer_recommendation"  # notification's policy step
@@ -30,4 +39,27 @@ async def on_deadline_set(session: AsyncSession, event: Envelope) -> None:
     rec.due_on = local_day(data.due_at)
 
 
-HANDLERS: dict[str, Handler] = {DEADLINE_SET: on_deadline_set}
+def make_handlers(workflow: dict[str, Handler]) -> dict[str, Handler]:
+    """deadline.set, and case.message_added: a resident's message to the board goes to the
+    board's queue; every other message to the workflow's own handler."""
+    conversation = workflow[CASE_MESSAGE_ADDED]
+
+    async def on_message_added(session: AsyncSession, event: Envelope) -> None:
+        data = event.parse(CaseMessageAdded)
+        if data.addressed_to != "board":
+            await conversation(session, event)
+            return
+        case = await session.get(RoutedCase, event.case_id)
+        if case is None:  # not routed yet: the consumer retries, the case is on its way
+            raise LookupError(f"{event.type} for unknown case {event.case_id}")
+        if data.text is None or await session.get(BoardMessage, data.message_id) is not None:
+            return
+        session.add(
+            BoardMessage(
+                id=data.message_id, unit_code=case.unit_code, case_id=case.id,
+                tracking_code=case.tracking_code, case_kind=case.kind, text=data.text,
+                at=event.time,
+            )
+        )  # fmt: skip
+
+    return {DEADLINE_SET: on_deadline_set, CASE_MESSAGE_ADDED: on_message_added}

@@ -99,3 +99,21 @@ class SupervisionStep(Base):
     at: Mapped[datetime] = mapped_column(UtcDateTime)
     data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     event_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+
+
+class BoardMessage(Base):
+    """A resident's message to the board of their case's unit, about how the case is
+    handled (from intake, with the case's token): the board's queue. Never in the officials'
+    conversation, and never with the resident's identity (intake does not send it)."""
+
+    __tablename__ = "board_messages"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)  # intake's message id
+    unit_code: Mapped[str] = mapped_column(String(16))
+    case_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    tracking_code: Mapped[str] = mapped_column(String(16))
+    case_kind: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    __table_args__ = (Index("ix_board_messages_unit", "unit_code", "at", "id"),)

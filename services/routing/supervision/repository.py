@@ -13,7 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.routing.cases.models import RoutedCase
 from services.routing.stats.rollup import VN
-from services.routing.supervision.models import Recommendation, Supervision, SupervisionEntry
+from services.routing.supervision.models import (
+    BoardMessage,
+    Recommendation,
+    Supervision,
+    SupervisionEntry,
+)
 from shared.confidential import CONFIDENTIAL_KINDS
 from shared.errors import Unprocessable
 
@@ -170,3 +175,15 @@ async def figures(
         )
     ).one()
     return {k: int(v) for k, v in row._mapping.items()}
+
+
+async def board_messages(
+    session: AsyncSession, unit_code: str, limit: int, cursor: str | None
+) -> list[BoardMessage]:
+    """The board's queue: residents' messages to it, newest first."""
+    m = BoardMessage
+    stmt = select(m).where(m.unit_code == unit_code)
+    if cursor:
+        at, id_ = decode_cursor(cursor)
+        stmt = stmt.where(tuple_(m.at, m.id) < (datetime.fromisoformat(at), id_))
+    return list((await session.scalars(stmt.order_by(m.at.desc(), m.id.desc()).limit(limit))).all())

@@ -161,4 +161,20 @@ class RecommendationPage(BaseModel):
     next_cursor: str | None = None
 
 
+class BoardMessageRead(BaseModel):
+    """A resident's message to the board, about how their case is handled."""
+
+    id: uuid.UUID
+    case_id: uuid.UUID
+    tracking_code: str
+    case_kind: str
+    text: str
+    at: datetime
+
+
+class BoardMessagePage(BaseModel):
+    items: list[BoardMessageRead]
+    next_cursor: str | None = None
+
+
 SupervisionRead.model_rebuild()

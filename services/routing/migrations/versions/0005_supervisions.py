@@ -1,4 +1,4 @@
-"""people's inspection boards: supervisions, their entries, recommendations, audit trail
+"""people's inspection boards: supervisions, entries, recommendations, audit, residents' messages
 
 Revision ID: 0005
 Revises: 0004
@@ -98,6 +98,18 @@ def upgrade() -> None:
         "ix_supervision_history_supervision_id", "supervision_history", ["supervision_id"]
     )
     _append_only("supervision_history")
+    op.create_table(
+        "board_messages",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("unit_code", sa.String(length=16), nullable=False),
+        sa.Column("case_id", sa.Uuid(), nullable=False),
+        sa.Column("tracking_code", sa.String(length=16), nullable=False),
+        sa.Column("case_kind", sa.String(length=32), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index("ix_board_messages_unit", "board_messages", ["unit_code", "at", "id"])
 
 
 def _append_only(table: str) -> None:
@@ -125,6 +137,7 @@ def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP TRIGGER IF EXISTS supervision_history_append_only ON supervision_history")
         op.execute("DROP FUNCTION IF EXISTS supervision_history_append_only()")
+    op.drop_table("board_messages")
     op.drop_table("supervision_history")
     op.drop_table("recommendations")
     op.drop_table("supervision_entries")
