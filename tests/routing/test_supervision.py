@@ -8,7 +8,9 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+import pytest
+from sqlalchemy import select, text, update
+from sqlalchemy.exc import DBAPIError
 
 from services.routing.supervision.models import Recommendation, SupervisionStep
 from shared.events import DEADLINE_SET, DeadlineSet, new_event
@@ -227,3 +229,15 @@ async def test_a_resident_writes_to_the_board_from_the_case(stack: Stack) -> Non
     for other in (board(stack, "00070"), stack.auth(unit=UNIT), head(stack)):
         refused = await stack["routing"].get(f"/v1/boards/{UNIT}/messages", headers=other)
         assert refused.status_code == 403
+
+
+async def test_the_boards_audit_trail_refuses_updates_and_deletes(stack: Stack) -> None:
+    await open_supervision(stack)
+    for statement in (
+        "UPDATE supervision_history SET actor = 'x'",
+        "DELETE FROM supervision_history",
+    ):
+        with pytest.raises(DBAPIError, match="append-only"):
+            async with stack.database("routing").transaction() as session:
+                await session.execute(text(statement))
+    assert await stack.scalar("routing", "SELECT count(*) FROM supervision_history") == 1
