@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import datetime
 from typing import Any
 
+from services.routing.stats.rollup import VN
 from shared.events import CASE_RATED, CaseRated
 from tests.routing.test_unit_stats import dated
 from tests.support.routing_workflow import admin, publish_as_intake, routed_case, step, view
@@ -56,6 +58,8 @@ async def test_the_satisfaction_index_counts_ratings_of_4_and_5(stack: Stack) ->
         too_few(2, 3) | {"kind": "feedback"},
         too_few(1, 1) | {"kind": "petition"},
     ]
+    month = datetime.now(VN).strftime("%Y-%m")  # every fixture case was received this month
+    assert commune["satisfaction_by_month"] == [too_few(3, 4) | {"month": month}]
     province = (await stack["routing"].get("/v1/stats/units/20")).json()
     assert province["satisfaction"] == too_few(3, 5)
     assert {u["unit_code"]: u["satisfaction"] for u in province["by_unit"]} == {
@@ -65,6 +69,7 @@ async def test_the_satisfaction_index_counts_ratings_of_4_and_5(stack: Stack) ->
     report = (await stack["routing"].get("/v1/reports/units/06427")).json()
     assert report["satisfaction"] == too_few(3, 4)
     assert [k["kind"] for k in report["satisfaction_by_kind"]] == ["feedback", "petition"]
+    assert report["satisfaction_by_month"] == [too_few(3, 4) | {"month": month}]
     sheet = await stack["routing"].get("/v1/reports/units/06427?format=csv")
     lines = list(csv.reader(io.StringIO(sheet.content.decode("utf-8-sig"))))
     assert ["satisfaction_ratings", "", "4"] in lines and ["satisfaction_index", "", ""] in lines

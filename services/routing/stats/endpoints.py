@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request
 
 from services.routing.stats import repository
 from services.routing.stats.satisfaction import KindSatisfaction, satisfaction
-from services.routing.stats.satisfaction_queries import satisfied_by_kind
+from services.routing.stats.satisfaction_queries import satisfied_by_kind, satisfied_by_month
 from services.routing.stats.schemas import Figures, RecommendationFigures, UnitFigures, UnitStats
 from services.routing.supervision import repository as supervision
 from services.routing.units.registry import UnitRegistry
@@ -89,4 +89,5 @@ async def unit_stats(
             KindSatisfaction(kind=kind, **satisfaction(k, n).model_dump())
             for kind, k, n in await satisfied_by_kind(session, scope, period)
         ],
+        satisfaction_by_month=await satisfied_by_month(session, scope, period),
     )  # fmt: skip

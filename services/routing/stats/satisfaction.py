@@ -53,6 +53,10 @@ class KindSatisfaction(Satisfaction):
     kind: str
 
 
+class MonthSatisfaction(Satisfaction):
+    month: str  # YYYY-MM, local (Asia/Ho_Chi_Minh) month of receipt
+
+
 def satisfaction(satisfied: int, ratings: int, minimum: int = MIN_RATINGS) -> Satisfaction:
     if ratings < max(minimum, 1):
         return Satisfaction(

@@ -9,8 +9,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.routing.stats.models import DailyKindFigures as K
+from services.routing.stats.models import UnitDailyFigures as F
 from services.routing.stats.repository import VN, Period, Scope
-from services.routing.stats.satisfaction import KindSatisfaction, satisfaction
+from services.routing.stats.satisfaction import KindSatisfaction, MonthSatisfaction, satisfaction
 from services.routing.stats.schemas import RecommendationFigures
 from services.routing.supervision.repository import figures as recommendation_figures
 
@@ -33,6 +34,28 @@ async def satisfied_by_kind(
     return [(kind, int(k or 0), int(n or 0)) for kind, k, n in rows]
 
 
+async def satisfied_by_month(
+    session: AsyncSession, scope: Scope, period: Period
+) -> list[MonthSatisfaction]:
+    """The index for each month of the period: the roll-up's days (at most 366 rows per
+    scope and year, summed over units and first units), added up by month here."""
+    where = F.province_code == scope.code if scope.province else F.unit_code == scope.code
+    rows = await session.execute(
+        select(F.day, func.sum(F.satisfied), func.sum(F.ratings))
+        .where(where, F.day >= period.first, F.day <= period.last)
+        .group_by(F.day)
+    )
+    months: dict[str, list[int]] = {}
+    for day, k, n in rows:
+        counts = months.setdefault(day.strftime("%Y-%m"), [0, 0])
+        counts[0], counts[1] = counts[0] + int(k or 0), counts[1] + int(n or 0)
+    return [
+        MonthSatisfaction(month=month, **satisfaction(k, n).model_dump())
+        for month, (k, n) in sorted(months.items())
+        if n
+    ]
+
+
 async def board_and_satisfaction(
     session: AsyncSession, scope: Scope, period: Period, now: datetime
 ) -> dict[str, Any]:
@@ -49,4 +72,5 @@ async def board_and_satisfaction(
         "satisfaction_by_kind": [
             KindSatisfaction(kind=kind, **satisfaction(k, n).model_dump()) for kind, k, n in kinds
         ],
+        "satisfaction_by_month": await satisfied_by_month(session, scope, period),
     }

@@ -4,7 +4,7 @@ from datetime import date
 
 from pydantic import BaseModel
 
-from services.routing.stats.satisfaction import KindSatisfaction, Satisfaction
+from services.routing.stats.satisfaction import KindSatisfaction, MonthSatisfaction, Satisfaction
 
 
 class Figures(BaseModel):
@@ -49,6 +49,7 @@ class UnitStats(BaseModel):
     # The satisfaction index: method in stats/satisfaction.py and docs/satisfaction.md.
     satisfaction: Satisfaction | None = None
     satisfaction_by_kind: list[KindSatisfaction] = []
+    satisfaction_by_month: list[MonthSatisfaction] = []  # months with ratings
 
 
 class KindCategoryFigures(BaseModel):
@@ -76,3 +77,4 @@ class PeriodReport(BaseModel):
     recommendations: RecommendationFigures | None = None
     satisfaction: Satisfaction | None = None
     satisfaction_by_kind: list[KindSatisfaction] = []
+    satisfaction_by_month: list[MonthSatisfaction] = []  # months with ratings
