@@ -53,6 +53,10 @@ class SupervisionClosed(EventData):
     recommendations: int
 
 
+# The step of a recommendation's response clock in notification's deadline events, which are
+# then keyed by the recommendation's id, not a case's: consumers of deadline.* tell them apart.
+RECOMMENDATION_CLOCK = "answer_recommendation"
+
 SUPERVISION_OPENED = "supervision.opened"
 SUPERVISION_RECOMMENDED = "supervision.recommended"
 RECOMMENDATION_ANSWERED = "recommendation.answered"

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select, text, update
 from sqlalchemy.exc import DBAPIError
 
+from services.catalog import SERVICES
 from services.routing.supervision.models import Recommendation, SupervisionStep
 from shared.events import DEADLINE_SET, DeadlineSet, new_event
 from tests.routing.test_workflow_machine import COMPLAINT
@@ -32,6 +33,22 @@ async def make_late(stack: Stack, case_id: str) -> None:
     )  # fmt: skip
     event = new_event(DEADLINE_SET, source="notification", case_id=uuid.UUID(case_id), data=late)
     await publish(stack, event)
+
+
+async def clock_state(stack: Stack, recommendation_id: str, state: str) -> dict[str, Any] | None:
+    """The recommendation's response clock in notification, once routing holds its due date."""
+    answer = await stack["notification"].get(
+        f"/v1/cases/{recommendation_id}/deadlines", headers=head(stack)
+    )
+    items = answer.json()["items"] if answer.status_code == 200 else []
+    if not items or items[0]["state"] != state:
+        return None
+    listed = await stack["routing"].get(
+        "/v1/recommendations", params={"unit_code": UNIT}, headers=board(stack)
+    )
+    kept = {r["id"]: (r["deadline_id"], r["due_on"]) for r in listed.json()["items"]}
+    held = kept.get(recommendation_id) == (items[0]["id"], items[0]["due_on"])
+    return items[0] if held else None
 
 
 async def supervision(stack: Stack, supervision_id: str, **headers: Any) -> dict[str, Any]:
@@ -93,7 +110,11 @@ async def test_a_board_supervises_recommends_and_is_answered(stack: Stack) -> No
         json={"outcome": "rejected", "text": "x"}, headers=head(stack),
     )  # fmt: skip
     assert again.status_code == 409
-    # The second one's response period passes unanswered.
+    # The second one's response period passes unanswered: once routing holds notification's
+    # due date (which would otherwise overwrite the one set here), it is moved to the past.
+    await wait_until(
+        lambda: clock_state(stack, second.json()["id"], "running"), what="the clock started"
+    )
     async with stack.database("routing").transaction() as session:
         await session.execute(
             update(Recommendation)
@@ -181,29 +202,17 @@ async def test_notification_times_the_recommendation_and_routing_keeps_its_due_d
 ) -> None:
     opened = await open_supervision(stack)
     rec = (await recommend(stack, opened["id"])).json()
-    path = f"/v1/cases/{rec['id']}/deadlines"  # the recommendation's clock, by its id
-
-    async def clock(state: str) -> dict[str, Any] | None:
-        answer = await stack["notification"].get(path, headers=head(stack))
-        items = answer.json()["items"] if answer.status_code == 200 else []
-        return items[0] if items and items[0]["state"] == state else None
-
-    running = await wait_until(lambda: clock("running"), what="the response clock started")
+    # The recommendation's clock, by its id; routing keeps its deadline and due date.
+    running = await wait_until(
+        lambda: clock_state(stack, rec["id"], "running"), what="the response clock kept"
+    )
     assert running["step"] == "answer_recommendation"
-
-    async def kept() -> bool:
-        listed = await stack["routing"].get(
-            "/v1/recommendations", params={"unit_code": UNIT, "state": "open"}, headers=board(stack)
-        )
-        return [r["due_on"] for r in listed.json()["items"]] == [running["due_on"]]
-
-    await wait_until(kept, what="routing keeping notification's due date")
     answer = await stack["routing"].post(
         f"/v1/recommendations/{rec['id']}/answer",
         json={"outcome": "partly", "text": "Tiếp thu một phần"}, headers=head(stack),
     )  # fmt: skip
     assert answer.status_code == 200, answer.text
-    await wait_until(lambda: clock("met"), what="the response clock met")
+    await wait_until(lambda: clock_state(stack, rec["id"], "met"), what="the clock met")
 
 
 async def test_a_resident_writes_to_the_board_from_the_case(stack: Stack) -> None:
@@ -241,3 +250,25 @@ async def test_the_boards_audit_trail_refuses_updates_and_deletes(stack: Stack) 
             async with stack.database("routing").transaction() as session:
                 await session.execute(text(statement))
     assert await stack.scalar("routing", "SELECT count(*) FROM supervision_history") == 1
+
+
+async def test_intake_passes_over_a_recommendations_clock(stack: Stack) -> None:
+    """Notification's deadline.set for a recommendation is keyed by its id, no case's:
+    intake's consumer records it as handled, instead of retrying and dead-lettering it."""
+    opened = await open_supervision(stack)
+    rec = (await recommend(stack, opened["id"])).json()
+    await wait_until(lambda: clock_state(stack, rec["id"], "running"), what="the clock kept")
+    outbox = SERVICES["notification"].definition.messaging.outbox
+    async with stack.database("notification").sessions() as session:
+        announced = set(
+            await session.scalars(select(outbox.c.event_id).where(outbox.c.key == rec["id"]))
+        )
+    assert announced
+    processed = SERVICES["intake"].definition.messaging.processed
+
+    async def handled() -> bool:
+        async with stack.database("intake").sessions() as session:
+            done = set(await session.scalars(select(processed.c.event_id)))
+        return announced <= done
+
+    await wait_until(handled, what="intake passing over the recommendation's clock")

@@ -32,6 +32,7 @@ from shared.events import (
     CASE_SUSPENDED,
     CASE_TRANSFERRED,
     DEADLINE_SET,
+    RECOMMENDATION_CLOCK,
     CaseMessageAdded,
     CaseResolved,
     DeadlineSet,
@@ -125,6 +126,8 @@ async def on_message_added(session: AsyncSession, event: Envelope) -> None:
 
 async def on_deadline_set(session: AsyncSession, event: Envelope) -> None:
     data = event.parse(DeadlineSet)
+    if data.kind == RECOMMENDATION_CLOCK:
+        return  # a people's inspection board's recommendation (routing), not a citizen's case
     # Lock the case: two deadline events for one case never race to insert the same row.
     if await repository.for_update(session, event.case_id) is None:
         raise LookupError(f"deadline.set for unknown case {event.case_id}")

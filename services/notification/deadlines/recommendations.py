@@ -16,6 +16,7 @@ from services.notification.deadlines.repository import lock_tracked
 from services.notification.deadlines.service import Cause, Clocks
 from shared.events import (
     RECOMMENDATION_ANSWERED,
+    RECOMMENDATION_CLOCK,
     SUPERVISION_RECOMMENDED,
     Envelope,
     RecommendationAnswered,
@@ -23,7 +24,7 @@ from shared.events import (
 )
 from shared.messaging.consumer import Handler
 
-KIND, STARTS, STEP = "recommendation", "recommended", "answer_recommendation"
+KIND, STARTS, STEP = "recommendation", "recommended", RECOMMENDATION_CLOCK
 
 
 def make_recommendation_handlers(clocks: Clocks) -> dict[str, Handler]:

@@ -131,7 +131,10 @@ def recommendation_view(
     }  # fmt: skip
     if public:
         return schemas.RecommendationPublic(**fields)
-    private = {"case_id": rec.case_id, "issued_by": rec.issued_by, "answered_by": rec.answered_by}
+    private = {
+        "case_id": rec.case_id, "issued_by": rec.issued_by, "answered_by": rec.answered_by,
+        "deadline_id": rec.deadline_id,
+    }  # fmt: skip
     return schemas.RecommendationRead(**fields, **private)
 
 

@@ -19,13 +19,14 @@ from services.routing.supervision.models import BoardMessage, Recommendation
 from shared.events import (
     CASE_MESSAGE_ADDED,
     DEADLINE_SET,
+    RECOMMENDATION_CLOCK,
     CaseMessageAdded,
     DeadlineSet,
     Envelope,
 )
 from shared.messaging.consumer import Handler
 
-STEP = "answer_recommendation"  # notification's policy step
+STEP = RECOMMENDATION_CLOCK  # notification's policy step
 
 
 async def on_deadline_set(session: AsyncSession, event: Envelope) -> None:
@@ -36,7 +37,7 @@ async def on_deadline_set(session: AsyncSession, event: Envelope) -> None:
     rec = await session.get(Recommendation, event.case_id, with_for_update=True)
     if rec is None or data.due_at is None or rec.state != "open":
         return  # not (yet) here, paused, or answered: nothing to move
-    rec.due_on = local_day(data.due_at)
+    rec.due_on, rec.deadline_id = local_day(data.due_at), data.deadline_id
 
 
 def make_handlers(workflow: dict[str, Handler]) -> dict[str, Handler]:

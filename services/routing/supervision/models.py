@@ -69,6 +69,8 @@ class Recommendation(Base):
     issued_at: Mapped[datetime] = mapped_column(UtcDateTime)
     due_on: Mapped[date] = mapped_column(Date)
     basis: Mapped[str] = mapped_column(String(500))
+    # Notification's response clock, once announced (deadline.set): it then owns due_on.
+    deadline_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     state: Mapped[str] = mapped_column(String(16))  # open | answered (overdue: open, past due)
     outcome: Mapped[str | None] = mapped_column(String(16))  # accepted | partly | rejected
     answer_text: Mapped[str | None] = mapped_column(Text)

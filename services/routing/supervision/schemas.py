@@ -154,6 +154,7 @@ class RecommendationRead(RecommendationPublic):
     case_id: uuid.UUID | None
     issued_by: str
     answered_by: str | None = None
+    deadline_id: uuid.UUID | None = None  # notification's clock, once it has started
 
 
 class RecommendationPage(BaseModel):

@@ -64,6 +64,7 @@ def upgrade() -> None:
         sa.Column("issued_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("due_on", sa.Date(), nullable=False),
         sa.Column("basis", sa.String(length=500), nullable=False),
+        sa.Column("deadline_id", sa.Uuid(), nullable=True),
         sa.Column("state", sa.String(length=16), nullable=False),
         sa.Column("outcome", sa.String(length=16), nullable=True),
         sa.Column("answer_text", sa.Text(), nullable=True),
