@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.notification.calendar.working_days import WorkingDayCalendar
+from shared.events import DeadlineStep
 
 DEFAULT_FILE = Path(__file__).with_name("policies.yaml")
 
@@ -58,7 +59,7 @@ class Policy(BaseModel):
 
     id: str
     kinds: tuple[str, ...]
-    step: str
+    step: DeadlineStep  # the one vocabulary routing's queues use too
     # The starting events: received, accepted, resolved, resolve_deadline_passed, ... A policy
     # written with one event (a string, as older overrides are stored) reads as a list of one.
     starts: tuple[str, ...] = Field(min_length=1)
@@ -117,6 +118,32 @@ class Policy(BaseModel):
         duration, unit = self.period(remote=remote, complexity=complexity)
         return add_days(calendar, unit, start, duration)
 
+    def applies(self, kind: str, on: date, attempt: str) -> bool:
+        """In force for a case of this kind received on `on`, at this attempt."""
+        return kind in self.kinds and self.attempt in ("any", attempt) and self.effective_from <= on
+
+    def extension_refusal(self, complexity: str | None, granted: int) -> str | None:
+        """Why one more extension (after `granted`) is not lawful, or None when it is."""
+        ext = self.extension
+        if ext is None:
+            return f"{self.id}: the law allows no extension of this step"
+        if complexity not in ext.max_by_complexity:
+            return f"complexity {complexity!r} does not allow an extension"
+        if granted >= ext.max_by_complexity[complexity]:
+            return (
+                f"{complexity} allows {ext.max_by_complexity[complexity]} extension(s); "
+                f"{granted} already granted"
+            )
+        return None
+
+    def extended_duration(self, duration: int, complexity: str, *, remote: bool) -> int:
+        """The period after one more lawful extension: `add` adds its days, `recompute` takes
+        the complexity's variant (never shorter)."""
+        assert self.extension is not None
+        if self.extension.mode == "add":
+            return duration + (self.extension.days or 0)
+        return max(duration, self.period(remote=remote, complexity=complexity)[0])
+
 
 def add_days(calendar: WorkingDayCalendar, unit: Unit, start: date, days: int) -> date:
     if days < 1:
@@ -163,12 +190,17 @@ class PolicyBook:
         attempt = "second" if second_time else "first"
         chosen: dict[str, Policy] = {}
         for policy in self.policies:
-            if (
-                kind in policy.kinds
-                and starts in policy.starts
-                and policy.timer
-                and policy.attempt in ("any", attempt)
-                and policy.effective_from <= on
-            ):
+            if starts in policy.starts and policy.timer and policy.applies(kind, on, attempt):
                 chosen[policy.step] = policy
         return list(chosen.values())
+
+    def for_step(
+        self, kind: str, step: str, on: date, *, second_time: bool = False
+    ) -> Policy | None:
+        """The newest policy in force for one step of a case received on `on`, timer or not."""
+        attempt = "second" if second_time else "first"
+        chosen = None
+        for policy in self.policies:  # oldest first: the last that applies is the newest
+            if policy.step == step and policy.applies(kind, on, attempt):
+                chosen = policy
+        return chosen
