@@ -171,7 +171,10 @@ def make_handlers(clocks: Clocks) -> dict[str, Handler]:
         # The sending unit: forwarding answers a petition (Tiếp công dân Điều 28); for a
         # denunciation it is its own 5-working-day step from receipt (Tố cáo Điều 24(2)),
         # recorded now as met or late; other receipt clocks end with the case leaving.
-        policies = book().in_force(case.kind, "received", case.received_on)
+        # A second-time complaint keeps the second-time rules (Khiếu nại Điều 36, not 27).
+        policies = book().in_force(
+            case.kind, "received", case.received_on, second_time=case.second_time
+        )
         forward = next(
             (
                 p
