@@ -19,6 +19,7 @@ from services.notification.notices import endpoints as notices
 from services.notification.notices.handlers import make_notice_handlers
 from services.notification.policies import endpoints as policies
 from services.notification.policies.rules import PolicyBook
+from services.notification.preview import endpoints as preview
 from services.notification.reference import Reference
 from services.notification.settings import NotifySettings
 from services.notification.timers import models as _timer_models  # noqa: F401
@@ -43,6 +44,7 @@ DEFINITION = ServiceDefinition(
     title="tiepdan notification",
     version="0.2.0",
     routers=[
+        preview.router,
         deadlines.router,
         calendar.router,
         policies.router,
