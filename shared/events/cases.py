@@ -178,6 +178,16 @@ class CaseResolved(UnitStep):
     status: str = RESOLVED
 
 
+class CaseDecisionDelivered(UnitStep):
+    """The complainant received the decision (Khiếu nại Điều 33: the appeal window, and the
+    court's (Tố tụng hành chính Điều 116), run from this day, not from the decision's date)."""
+
+    received_on: date
+    how: str  # in_person | post | electronic
+    evidence_ref: str | None = None
+    decision_ref: str | None = None
+
+
 class CaseClosed(UnitStep):
     status: str = CLOSED
 
@@ -226,6 +236,7 @@ CASE_SUSPENDED = "case.suspended"
 CASE_RESUMED = "case.resumed"
 CASE_RESOLVED = "case.resolved"
 CASE_CLOSED = "case.closed"
+CASE_DECISION_DELIVERED = "case.decision_delivered"
 CASE_RECLASSIFIED = "case.reclassified"
 CASE_WITHDRAWN = "case.withdrawn"
 CASE_RATED = "case.rated"

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 from services.notification.calendar.working_days import end_of_local_day
 from shared.events import (
     CASE_ACCEPTED,
+    CASE_DECISION_DELIVERED,
     CASE_EXTENDED,
     CASE_RESOLVED,
     CASE_RESUMED,
@@ -14,6 +15,7 @@ from shared.events import (
     CASE_SUSPENDED,
     CASE_TRANSFERRED,
     CaseAccepted,
+    CaseDecisionDelivered,
     CaseExtended,
     CaseResolved,
     CaseResumed,
@@ -83,16 +85,22 @@ async def test_complaint_accept_suspend_resume_extend_resolve(stack_factory) -> 
         d = await drive.deadlines()
         assert (d["resolve@0"].due_on, d["resolve@0"].extensions) == (date(2026, 9, 3), 1)
 
-        # Resolved Fri 28 Aug: met; the appeal window opens: 28 Aug + 30 = Sun 27 Sep -> Mon 28.
+        # Resolved Wed 26 Aug: met; the appeal window waits for the decision to be received.
         await drive.send(
             CASE_RESOLVED,
-            CaseResolved(**step("complaint"), summary="s", resolved_on=date(2026, 8, 28)),
-            on=date(2026, 8, 28),
+            CaseResolved(**step("complaint"), summary="s", resolved_on=date(2026, 8, 26)),
+            on=date(2026, 8, 26),
         )
         d = await drive.deadlines()
         assert d["resolve@0"].state == "met"
-        assert d["appeal_window@0"].due_on == date(2026, 9, 28)
         assert d["notify_parties@0"].state == "running"
+        assert "appeal_window@0" not in d
+        # Received Fri 28 Aug (Khiếu nại Điều 33): 28 Aug + 30 = Sun 27 Sep -> Mon 28 Sep.
+        received = CaseDecisionDelivered(
+            **step("complaint", status="resolved"), received_on=date(2026, 8, 28), how="post"
+        )
+        await drive.send(CASE_DECISION_DELIVERED, received, on=date(2026, 8, 31))
+        assert (await drive.deadlines())["appeal_window@0"].due_on == date(2026, 9, 28)
 
         headers = stack.auth(unit="06427")
         body = (

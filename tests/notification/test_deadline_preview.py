@@ -436,6 +436,27 @@ CASES: list[Any] = [
         [d("2026-08-23"), *span("2026-08-29", "2026-09-02"), *span("2026-09-05", "2026-09-06")],
         id="dialogue-request-answer-over-a-swapped-saturday",
     ),
+    # Tố tụng hành chính Điều 116: 1 year from receiving the decision, Fri 29 Jan 2027 → Sat
+    # 29 Jan 2028, in Tết 2028 (holidays.VN: Mon 24 - Sat 29 Jan), Sun 30 → Mon 31 Jan 2028.
+    pytest.param(
+        dict(kind="complaint", step="court_window", received="2026-12-01", start="2027-01-29"),
+        ("complaint.court_window.2015", 1, "years", "2028-01-31"),
+        span("2028-01-29", "2028-01-30"),
+        id="court-window-a-year-from-receipt",
+    ),
+    # From 29 Feb 2028 the same day a year on does not exist: the month's last, Wed 28 Feb 2029.
+    pytest.param(
+        dict(
+            kind="complaint",
+            step="court_window",
+            received="2028-01-10",
+            start="2028-02-29",
+            attempt="second",
+        ),
+        ("complaint.court_window.2015", 1, "years", "2029-02-28"),
+        [],
+        id="court-window-from-a-leap-day",
+    ),
     # Tố cáo Điều 30 under the new law: Fri 8 Jan 2027 + 30 = Sun 7 Feb → Thu 11 Feb.
     pytest.param(
         dict(kind="denunciation", step="resolve", received="2027-01-04", start="2027-01-08"),

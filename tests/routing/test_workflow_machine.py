@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -30,6 +31,7 @@ COMPLAINT = {
     "target": {"unit_code": "06427", "decision_ref": "12/QĐ-UBND"},
 }
 LATER = (datetime.now(UTC) + timedelta(days=10)).isoformat()
+TODAY = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date().isoformat()
 
 
 def valid_body(name: str) -> dict[str, Any] | None:
@@ -44,6 +46,7 @@ def valid_body(name: str) -> dict[str, Any] | None:
         "extend": {"reason": "Nhiều nội dung cần xác minh", "complexity": "complex"},
         "dialogues": {"starts_at": LATER, "place": "Trụ sở UBND xã"},
         "resolve": {"summary": "Giữ nguyên quyết định", "decision_ref": "45/QĐ-UBND"},
+        "delivery": {"received_on": TODAY, "how": "in_person"},
         "close": {},
         "reclassify": {"kind": "petition", "reason": "Nội dung là kiến nghị"},
         "suspend": {"reason": "Chờ kết quả giám định", "decision_ref": "3/QĐ-TĐC"},

@@ -66,4 +66,12 @@ async def view_case(
     if case is None:
         raise NotFound(f"no case with tracking code {tracking_code}")
     full = x_case_token is not None and token_matches(x_case_token, case.access_token_hash)
-    return await build_view(session, case, full=full, cipher=request.app.state.identity_cipher)
+    state = request.app.state
+    policy = state.appeal_policies.get(case.kind)
+    return await build_view(
+        session,
+        case,
+        full=full,
+        cipher=state.identity_cipher,
+        court=policy.court if policy else None,
+    )

@@ -165,6 +165,18 @@ class ResolutionRead(BaseModel):
     summary: str
     decision_ref: str | None = None
     resolved_on: date
+    received_on: date | None = None  # the day the complainant received the decision
+
+
+class CourtWindowRead(BaseModel):
+    """The citizen's own time to sue instead (a limit on the citizen: shown, no timer)."""
+
+    basis: str
+    period: str
+    text: str
+    runs_from: date | None  # the day the decision was received, once recorded
+    # The due date on the one working-day calendar: notification's public calculator.
+    calculator: str | None = None
 
 
 class MessageRead(BaseModel):
@@ -203,6 +215,7 @@ class CasePublic(BaseModel):
     dialogue: dict[str, object] | None = None
     messages: list[MessageRead] | None = None
     attachments: list[AttachmentRead] | None = None
+    court_window: CourtWindowRead | None = None
     rating: RatingRead | None = None
     appeal_of: str | None = None  # the first case's tracking code, for a second-time complaint
     appealed_as: str | None = None  # the second-time case's tracking code

@@ -12,14 +12,15 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notification.calendar.working_days import local_date
-from services.notification.deadlines.models import Deadline, TrackedCase
-from services.notification.deadlines.service import Cause, Clocks
+from services.notification.deadlines.models import RUNNING, Deadline, TrackedCase
+from services.notification.deadlines.service import EXPIRED, Cause, Clocks
 from services.notification.notices.service import notice_channel
 from services.notification.policies.rules import Policy
 from shared.events import (
     CASE_ACCEPTED,
     CASE_APPEALED,
     CASE_CLOSED,
+    CASE_DECISION_DELIVERED,
     CASE_EXTENDED,
     CASE_RECLASSIFIED,
     CASE_REJECTED,
@@ -32,6 +33,7 @@ from shared.events import (
     CASE_WITHDRAWN,
     CaseAccepted,
     CaseAppealed,
+    CaseDecisionDelivered,
     CaseExtended,
     CaseReclassified,
     CaseResolved,
@@ -47,6 +49,7 @@ from shared.messaging.consumer import Handler
 # The steps a unit owes on receipt; accepting, rejecting or forwarding answers them.
 RECEIPT_STEPS = ("accept", "classify", "answer")
 AFTER_RESOLUTION = ("notify_parties", "publish", "report_back")
+WAITS_FOR_DELIVERY = ("appeal_window",)
 
 
 def make_handlers(clocks: Clocks) -> dict[str, Handler]:
@@ -99,6 +102,25 @@ def make_handlers(clocks: Clocks) -> dict[str, Handler]:
         resolved = event.parse(CaseResolved)
         await meet(session, event, ("resolve", *RECEIPT_STEPS))
         await start_stage(session, event, "resolved", resolved.resolved_on)
+        # A window opened by a deadline passing without a decision now waits for the decision
+        # to reach the citizen: until then it is open (Khiếu nại Điều 33).
+        cause = Cause(event.id, "decided: the window runs from the decision's receipt")
+        for d in await citizen_windows(session, event):
+            await clocks.hold_open(session, d, resolved.resolved_on, cause)
+
+    async def on_delivered(session: AsyncSession, event: Envelope) -> None:
+        delivered = event.parse(CaseDecisionDelivered)
+        await start_stage(session, event, "delivered", delivered.received_on)
+
+    async def citizen_windows(session: AsyncSession, event: Envelope) -> list[Deadline]:
+        rows = await session.execute(
+            select(Deadline).where(
+                Deadline.case_id == event.case_id,
+                Deadline.step.in_(WAITS_FOR_DELIVERY),
+                Deadline.state.in_((RUNNING, EXPIRED)),
+            )
+        )
+        return list(rows.scalars())
 
     async def on_closed(session: AsyncSession, event: Envelope) -> None:
         # Closing follows the unit's last duties (notice to parties, publication); the
@@ -247,6 +269,7 @@ def make_handlers(clocks: Clocks) -> dict[str, Handler]:
         CASE_ACCEPTED: on_accepted,
         CASE_REJECTED: on_rejected,
         CASE_RESOLVED: on_resolved,
+        CASE_DECISION_DELIVERED: on_delivered,
         CASE_CLOSED: on_closed,
         CASE_WITHDRAWN: on_withdrawn,
         CASE_APPEALED: on_appealed,

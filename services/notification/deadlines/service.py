@@ -165,7 +165,7 @@ class Clocks:
             return False
         duration, unit = policy.period(remote=case.remote, complexity=d.complexity)
         due_on = add_days(self.calendar, unit, start_on, duration)
-        if due_on <= d.due_on:
+        if due_on <= d.due_on and d.state != PAUSED:  # a window held open always restarts
             return False
         was = f"from {d.starts_on.isoformat()} to {d.due_on.isoformat()} ({d.state})"
         d.policy_id, d.basis, d.day_unit, d.duration = policy.id, policy.basis, unit.value, duration
@@ -177,6 +177,14 @@ class Clocks:
             session, d, "replaced", Cause(cause.event_id, reason, cause.decision_ref)
         )
         return True
+
+    async def hold_open(self, session: AsyncSession, d: Deadline, on: date, cause: Cause) -> None:
+        """A citizen's window that waits, open and without an end, for the event that restarts
+        it (a decision made: the appeal window runs from its receipt, Khiếu nại Điều 33)."""
+        if d.state == PAUSED:
+            return
+        d.paused_on, d.state, d.breached_at = on, PAUSED, None
+        await self._changed(session, d, "held_open", cause)
 
     async def meet(self, session: AsyncSession, d: Deadline, cause: Cause) -> None:
         # A step done late is met all the same; breached_at keeps that it was late.

@@ -25,6 +25,7 @@ DEFAULT_FILE = Path(__file__).with_name("policies.yaml")
 class Unit(StrEnum):
     working_days = "working_days"
     calendar_days = "calendar_days"
+    years = "years"  # ends on the same day of the last year (a limit on the citizen)
 
 
 class Variant(BaseModel):
@@ -151,7 +152,24 @@ def add_days(calendar: WorkingDayCalendar, unit: Unit, start: date, days: int) -
         return start if calendar.is_working_day(start) else calendar.next_working_day(start)
     if unit is Unit.working_days:
         return calendar.add_working_days(start, days)
+    if unit is Unit.years:
+        return add_years(calendar, start, days)
     return calendar.add_calendar_days(start, days)
+
+
+def year_end(start: date, years: int) -> date:
+    """Bộ luật Dân sự Điều 148: a period of years ends on the same day and month of its last
+    year (from 29 Feb: the month's last day, 28 Feb)."""
+    try:
+        return start.replace(year=start.year + years)
+    except ValueError:
+        return date(start.year + years, start.month, 28)
+
+
+def add_years(calendar: WorkingDayCalendar, start: date, years: int) -> date:
+    """The last day of a period of years, moved to the next working day when off."""
+    end = year_end(start, years)
+    return end if calendar.is_working_day(end) else calendar.next_working_day(end)
 
 
 def days_used(calendar: WorkingDayCalendar, unit: Unit, start: date, until: date) -> int:

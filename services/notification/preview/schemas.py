@@ -13,12 +13,12 @@ class DeadlinePreview(BaseModel):
     law: str
     article: str
     duration: int
-    unit: Literal["working_days", "calendar_days"]
+    unit: Literal["working_days", "calendar_days", "years"]
     start: date
     due_on: date
     due_at: datetime  # the end of due_on, +07:00 (Bộ luật Dân sự Điều 148 khoản 1)
     effective_from: date
-    # working-day periods: the non-working days inside the period; calendar periods: the days
-    # the end rolled over (Bộ luật Dân sự Điều 148 khoản 5)
+    # working-day periods: the non-working days inside the period; calendar periods (days,
+    # years): the days the end rolled over (Bộ luật Dân sự Điều 148 khoản 5)
     skipped: list[date]
     explanation: str

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from services.notification.calendar.working_days import WorkingDayCalendar, end_of_local_day
-from services.notification.policies.rules import Policy, PolicyBook, Unit, add_days
+from services.notification.policies.rules import Policy, PolicyBook, Unit, add_days, year_end
 from services.notification.preview.schemas import DeadlinePreview
 from shared.errors import Unprocessable
 
@@ -84,7 +84,12 @@ def skipped_days(calendar: WorkingDayCalendar, unit: Unit, start: date, days: in
     """Working-day periods: the days off inside the period. Calendar periods: the days the end
     rolled over because the last day was a day off (Bộ luật Dân sự Điều 148 khoản 5)."""
     due = add_days(calendar, unit, start, days)
-    first = start + timedelta(days=1) if unit is Unit.working_days else start + timedelta(days)
+    if unit is Unit.working_days:
+        first = start + timedelta(days=1)
+    elif unit is Unit.years:
+        first = year_end(start, days)
+    else:
+        first = start + timedelta(days)
     span = (due - first).days
     return [
         first + timedelta(i)
@@ -96,7 +101,7 @@ def skipped_days(calendar: WorkingDayCalendar, unit: Unit, start: date, days: in
 def _explanation(
     policy: Policy, duration: int, unit: Unit, start: date, due: date, rolled: bool
 ) -> str:
-    days = "ngày làm việc" if unit is Unit.working_days else "ngày"
+    days = {Unit.working_days: "ngày làm việc", Unit.years: "năm"}.get(unit, "ngày")
     basis = policy.basis or f"{policy.law}, {policy.article}"
     text = (
         f"Theo {basis}, thời hạn {duration} {days} tính từ ngày tiếp theo ngày "
@@ -133,6 +138,6 @@ def preview(book: PolicyBook, calendar: WorkingDayCalendar, q: PreviewQuery) -> 
         effective_from=policy.effective_from,
         skipped=skipped,
         explanation=_explanation(
-            policy, duration, unit, start, due, unit is Unit.calendar_days and bool(skipped)
+            policy, duration, unit, start, due, unit is not Unit.working_days and bool(skipped)
         ),
     )

@@ -272,6 +272,52 @@ class Workflow:
             data={"decision_ref": body.decision_ref, "publish": publish},
         )  # fmt: skip
 
+    async def record_delivery(
+        self, s: AsyncSession, case: RoutedCase, actor: str, body: schemas.DeliveryCommand
+    ) -> Applied:
+        """The day the complainant received the decision: the appeal window runs from it
+        (Khiếu nại Điều 33), so it is recorded once, with how it was delivered."""
+        machine.target(case.status, Step.record_delivery)
+        if case.kind != "complaint":
+            raise Conflict(
+                f"a {case.kind}'s answer starts no window of the citizen's: only a complaint "
+                "decision's receipt is recorded",
+                rule="Luật Khiếu nại 2011, Điều 33", allowed=machine.allowed(case.status),
+            )  # fmt: skip
+        done = await s.scalar(
+            select(CaseStep.data).where(
+                CaseStep.case_id == case.id, CaseStep.step == Step.record_delivery.value
+            )
+        )
+        if done is not None:
+            raise Conflict(
+                f"the decision's receipt is already recorded ({done.get('received_on')})",
+                allowed=machine.allowed(case.status),
+            )
+        decided = case.resolved_at.astimezone(VN).date() if case.resolved_at else None
+        today = datetime.now(UTC).astimezone(VN).date()
+        if (decided and body.received_on < decided) or body.received_on > today:
+            raise Unprocessable.field(
+                ["received_on"], f"must be between the decision's date ({decided}) and today"
+            )
+        decision_ref = await s.scalar(
+            select(CaseStep.data["decision_ref"].as_string()).where(
+                CaseStep.case_id == case.id, CaseStep.step == Step.resolve.value
+            )
+        )
+        day = body.received_on.strftime("%d/%m/%Y")
+        return await apply_step(
+            s, self.outbox, case, Step.record_delivery, actor=actor,
+            event_type=ev.CASE_DECISION_DELIVERED, event=ev.CaseDecisionDelivered,
+            event_fields={"received_on": body.received_on, "how": body.how,
+                          "evidence_ref": body.evidence_ref, "decision_ref": decision_ref},
+            public_note=f"Ông/bà đã nhận quyết định giải quyết ngày {day}; thời hạn khiếu nại "
+            "tiếp tính từ ngày này (Luật Khiếu nại 2011, Điều 33)",
+            reason=f"received {body.received_on.isoformat()} ({body.how})",
+            data={"received_on": body.received_on.isoformat(), "how": body.how,
+                  "evidence_ref": body.evidence_ref},
+        )  # fmt: skip
+
     async def close(
         self, s: AsyncSession, case: RoutedCase, actor: str, body: schemas.CloseCommand
     ) -> Applied:

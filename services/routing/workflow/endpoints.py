@@ -160,6 +160,15 @@ async def resolve(
     return _done(case, await flow.resolve(session, case, principal.sub, body))
 
 
+@router.post("/{case_id}/delivery", response_model=schemas.StepDone)
+async def record_delivery(
+    case: LockedCase, session: DbSession, flow: Flow, principal: CurrentPrincipal,
+    body: schemas.DeliveryCommand,
+) -> schemas.StepDone:  # fmt: skip
+    """Record the day the complainant received the decision: it starts the appeal window."""
+    return _done(case, await flow.record_delivery(session, case, principal.sub, body))
+
+
 @router.post("/{case_id}/close", response_model=schemas.StepDone)
 async def close(
     case: LockedCase, session: DbSession, flow: Flow, principal: CurrentPrincipal,

@@ -35,6 +35,7 @@ class Step(StrEnum):
     schedule_dialogue = "dialogues"
     record_minutes = "minutes"
     resolve = "resolve"
+    record_delivery = "delivery"
     close = "close"
     reclassify = "reclassify"
     suspend = "suspend"
@@ -95,11 +96,13 @@ TRANSITIONS: dict[Status, dict[Step, Status | str]] = {
     },
     S.resolved: {
         T.message: S.resolved,
+        T.record_delivery: S.resolved,
         T.close: S.closed,
         T.rate: S.resolved,
         T.appeal: S.appealed,
     },
     S.closed: {
+        T.record_delivery: S.closed,  # the decision may reach the citizen after closing
         T.rate: S.closed,
         T.appeal: S.appealed,  # within the appeal window, a closed case can still be contested
     },

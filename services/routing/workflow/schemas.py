@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
@@ -79,6 +79,12 @@ class ResolveCommand(_Command):
     summary: str = Field(min_length=1, max_length=20000)
     decision_ref: str | None = Field(default=None, max_length=100)
     publish: bool = False
+
+
+class DeliveryCommand(_Command):
+    received_on: date
+    how: Literal["in_person", "post", "electronic"]
+    evidence_ref: str | None = Field(default=None, max_length=200)
 
 
 class CloseCommand(_Command):
