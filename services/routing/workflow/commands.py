@@ -185,6 +185,8 @@ class Workflow:
             raise Unprocessable.field(["starts_at"], "when and where is the session?")
         if starts_at <= datetime.now(UTC):
             raise Unprocessable.field(["starts_at"], "a session is scheduled in the future")
+        if kind == "dialogue":
+            self._enough_notice(case, starts_at, agreed=body.citizen_agreed)
         dialogue = Dialogue(
             id=uuid.uuid4(), case_id=case.id, session=kind, starts_at=starts_at, place=place,
             scheduled_by=actor, reception_session_id=body.reception_session_id,
@@ -197,10 +199,25 @@ class Workflow:
             event_fields={"dialogue_id": dialogue.id, "session": kind,
                           "starts_at": starts_at, "place": place},
             public_note=f"Lịch {SESSION_NAMES[kind]}: {when}, tại {place}",
-            reason=body.note, data={"dialogue_id": str(dialogue.id)},
+            reason=body.note, data={"dialogue_id": str(dialogue.id),
+                                    "citizen_agreed": body.citizen_agreed},
         )  # fmt: skip
         applied.extra["dialogue_id"] = dialogue.id
         return applied
+
+    def _enough_notice(self, case: RoutedCase, starts_at: datetime, *, agreed: bool) -> None:
+        """The parties are told at least the rule's days before a dialogue (from 2026-07-01),
+        unless the citizen agreed to an earlier date: a 409 naming the rule."""
+        rule = self.law.dialogue_notice(case.received_at.astimezone(VN).date())
+        if rule is None or agreed:
+            return
+        today = datetime.now(UTC).astimezone(VN).date()
+        if (starts_at.astimezone(VN).date() - today).days < rule.days:
+            raise Conflict(
+                f"a dialogue is noticed to the parties at least {rule.days} days before it; "
+                "choose a later date, or record that the citizen agreed (citizen_agreed: true)",
+                rule=rule.basis, allowed=machine.allowed(case.status),
+            )  # fmt: skip
 
     async def record_minutes(
         self,

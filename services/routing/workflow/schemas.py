@@ -58,6 +58,8 @@ class DialogueCommand(_Command):
     place: str | None = Field(default=None, min_length=1, max_length=500)
     reception_session_id: uuid.UUID | None = None
     note: str | None = Field(default=None, max_length=2000)
+    # The citizen agreed to a session sooner than the law's least notice.
+    citizen_agreed: bool = False
 
     @model_validator(mode="after")
     def _when_and_where(self) -> DialogueCommand:
