@@ -197,18 +197,13 @@ def make_handlers(clocks: Clocks) -> dict[str, Handler]:
         policies = book().in_force(
             case.kind, "received", case.received_on, second_time=case.second_time
         )
-        forward = next(
-            (
-                p
-                for p in book().policies
-                if case.kind in p.kinds
-                and p.step == "forward"
-                and p.effective_from <= case.received_on
-            ),
-            None,
-        )
+        # The newest forwarding rule in force on receipt (Tố cáo Điều 24(2)), measured from the
+        # day this (forwarding) unit received the case: a re-forward counts from the transfer
+        # that brought it here, not from the first unit's receipt.
+        forward = book().for_step(case.kind, "forward", case.received_on)
         if forward is not None and case.kind == "denunciation":
-            await record_forward(session, case, forward, on, event, old_round)
+            here_since = await received_here(session, case, old_round)
+            await record_forward(session, case, forward, here_since, on, event, old_round)
         for d in await clocks.open_deadlines(session, event.case_id):
             if d.step == "answer":
                 await clocks.meet(session, d, Cause(event.id, "forwarded"))
@@ -230,12 +225,13 @@ def make_handlers(clocks: Clocks) -> dict[str, Handler]:
         session: AsyncSession,
         case: TrackedCase,
         forward: Policy,
+        since: date,
         on: date,
         event: Envelope,
         round_: int,
     ) -> None:
         cause = Cause(event.id)
-        d = await clocks.start(session, case, forward, case.received_on, cause, round_=round_)
+        d = await clocks.start(session, case, forward, since, cause, round_=round_)
         if d is None:
             return
         if d.due_on < on:
@@ -333,6 +329,21 @@ async def track_routing(session: AsyncSession, event: Envelope, now: datetime) -
         case.language = first.language
     await session.flush()
     return case
+
+
+async def received_here(session: AsyncSession, case: TrackedCase, round_: int) -> date:
+    """The day the unit now holding the case received it: the case's receipt in round 0, the
+    start of the round's receipt clocks after a transfer."""
+    if round_ == 0:
+        return case.received_on
+    since = await session.scalar(
+        select(func.min(Deadline.starts_on)).where(
+            Deadline.case_id == case.case_id,
+            Deadline.round == round_,
+            Deadline.step.in_(RECEIPT_STEPS),
+        )
+    )
+    return since or case.received_on
 
 
 async def current_round(session: AsyncSession, case: TrackedCase) -> int:
