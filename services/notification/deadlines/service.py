@@ -186,6 +186,10 @@ class Clocks:
         d.paused_on, d.state, d.breached_at = on, PAUSED, None
         await self._changed(session, d, "held_open", cause)
 
+    async def recomputed(self, session: AsyncSession, d: Deadline, cause: Cause) -> None:
+        """Record and announce a due date moved by a correction of the calendar or a policy."""
+        await self._changed(session, d, "recomputed", cause)
+
     async def meet(self, session: AsyncSession, d: Deadline, cause: Cause) -> None:
         # A step done late is met all the same; breached_at keeps that it was late.
         d.state, d.met_at = MET, self.now()
