@@ -164,10 +164,12 @@ class CaseExtended(UnitStep):
 class CaseSuspended(UnitStep):
     reason: str
     decision_ref: str | None = None
+    suspended_on: date | None = None  # the decision's date as entered (None: the event's day)
 
 
 class CaseResumed(UnitStep):
     decision_ref: str | None = None
+    resumed_on: date | None = None  # the decision to continue's date (None: the event's day)
 
 
 class CaseResolved(UnitStep):

@@ -49,8 +49,12 @@ def valid_body(name: str) -> dict[str, Any] | None:
         "delivery": {"received_on": TODAY, "how": "in_person"},
         "close": {},
         "reclassify": {"kind": "petition", "reason": "Nội dung là kiến nghị"},
-        "suspend": {"reason": "Chờ kết quả giám định", "decision_ref": "3/QĐ-TĐC"},
-        "resume": {"decision_ref": "4/QĐ-TTGQ"},
+        "suspend": {
+            "reason": "Chờ kết quả giám định",
+            "decision_ref": "3/QĐ-TĐC",
+            "decided_on": TODAY,
+        },
+        "resume": {"decision_ref": "4/QĐ-TTGQ", "decided_on": TODAY},
     }.get(name)
 
 

@@ -50,6 +50,7 @@ from shared.messaging.consumer import Handler
 RECEIPT_STEPS = ("accept", "classify", "answer")
 AFTER_RESOLUTION = ("notify_parties", "publish", "report_back")
 WAITS_FOR_DELIVERY = ("appeal_window",)
+SUSPENDED_STEPS = ("resolve",)  # a suspension stops the resolution period only
 
 
 def make_handlers(clocks: Clocks) -> dict[str, Handler]:
@@ -169,18 +170,31 @@ def make_handlers(clocks: Clocks) -> dict[str, Handler]:
                     session, d, policy, extended.complexity, cause, remote=case.remote
                 )
 
+    async def suspension_rule(session: AsyncSession, event: Envelope) -> Policy | None:
+        """The rule that stops the clock, in force on the case's receipt: denunciations since
+        2019 (Tố cáo Điều 34), complaints from 2026-07-01 (check); none before for complaints."""
+        case = await tracked(session, event)
+        if case is None:
+            return None
+        return book().for_step(case.kind, "suspension", case.received_on)
+
     async def on_suspended(session: AsyncSession, event: Envelope) -> None:
         suspended = event.parse(CaseSuspended)
-        on = local_date(event.time)
-        cause = Cause(event.id, suspended.reason, suspended.decision_ref)
-        for d in await clocks.open_deadlines(session, event.case_id):
+        rule = await suspension_rule(session, event)
+        if rule is None:
+            return  # no law in force on receipt stops this case's clock
+        # From the decision's date as entered, not the day the command arrived; only the
+        # resolution period stops, the case's other clocks run on.
+        on = suspended.suspended_on or local_date(event.time)
+        cause = Cause(event.id, f"{suspended.reason} ({rule.basis})", suspended.decision_ref)
+        for d in await clocks.open_deadlines(session, event.case_id, SUSPENDED_STEPS):
             await clocks.pause(session, d, on, cause)
 
     async def on_resumed(session: AsyncSession, event: Envelope) -> None:
         resumed = event.parse(CaseResumed)
-        on = local_date(event.time)
+        on = resumed.resumed_on or local_date(event.time)
         cause = Cause(event.id, "resumed", resumed.decision_ref)
-        for d in await clocks.open_deadlines(session, event.case_id):
+        for d in await clocks.open_deadlines(session, event.case_id, SUSPENDED_STEPS):
             await clocks.resume(session, d, on, cause)
 
     async def on_transferred(session: AsyncSession, event: Envelope) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -27,6 +27,11 @@ SESSION_NAMES = {"dialogue": "đối thoại", "reception": "tiếp công dân"}
 
 def _join(*parts: str | None) -> str:
     return ". ".join(p for p in parts if p)
+
+
+def _not_future(day: date) -> None:
+    if day > datetime.now(UTC).astimezone(VN).date():
+        raise Unprocessable.field(["decided_on"], "a decision already taken: not in the future")
 
 
 class Workflow:
@@ -362,21 +367,27 @@ class Workflow:
     async def suspend(
         self, s: AsyncSession, case: RoutedCase, actor: str, body: schemas.SuspendCommand
     ) -> Applied:
+        _not_future(body.decided_on)
         return await apply_step(
             s, self.outbox, case, Step.suspend, actor=actor,
             event_type=ev.CASE_SUSPENDED, event=ev.CaseSuspended,
-            event_fields={"reason": body.reason, "decision_ref": body.decision_ref},
+            event_fields={"reason": body.reason, "decision_ref": body.decision_ref,
+                          "suspended_on": body.decided_on},
             public_note=f"Tạm đình chỉ giải quyết: {body.reason}", reason=body.reason,
-            data={"decision_ref": body.decision_ref},
+            data={"decision_ref": body.decision_ref, "decided_on": body.decided_on.isoformat()},
         )  # fmt: skip
 
     async def resume(
         self, s: AsyncSession, case: RoutedCase, actor: str, body: schemas.ResumeCommand
     ) -> Applied:
+        if case.status == machine.Status.suspended and body.decided_on is None:
+            raise Unprocessable.field(["decided_on"], "the decision to continue has a date")
+        if body.decided_on is not None:
+            _not_future(body.decided_on)
         return await apply_step(
             s, self.outbox, case, Step.resume, actor=actor,
             event_type=ev.CASE_RESUMED, event=ev.CaseResumed,
-            event_fields={"decision_ref": body.decision_ref},
+            event_fields={"decision_ref": body.decision_ref, "resumed_on": body.decided_on},
             public_note=_join("Tiếp tục giải quyết", body.note), reason=body.note,
             data={"decision_ref": body.decision_ref},
         )  # fmt: skip

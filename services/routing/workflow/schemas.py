@@ -101,11 +101,14 @@ class ReclassifyCommand(_Command):
 class SuspendCommand(_Command):
     reason: str = Text
     decision_ref: str | None = Field(default=None, max_length=100)
+    decided_on: date  # the suspension decision's date: the clock stops from it
 
 
 class ResumeCommand(_Command):
     decision_ref: str | None = Field(default=None, max_length=100)
     note: str | None = Field(default=None, max_length=2000)
+    # The decision to continue's date (required after a suspension): the clock runs from it.
+    decided_on: date | None = None
 
 
 class StepDone(BaseModel):
