@@ -16,10 +16,12 @@ from datetime import UTC, date, datetime, timedelta
 from services.notification.timers.sweeper import TimerSweeper
 from shared.events import (
     CASE_ACCEPTED,
+    CASE_EXTENDED,
     CASE_RESOLVED,
     CASE_ROUTED,
     CASE_TRANSFERRED,
     CaseAccepted,
+    CaseExtended,
     CaseResolved,
     CaseRouted,
     CaseTransferred,
@@ -147,4 +149,28 @@ async def test_a_transferred_second_time_complaint_keeps_the_second_time_rules(
             "complaint.accept.second.2011",
             "06430",
             date(2026, 6, 29),
+        )
+
+
+async def test_a_denunciation_checked_in_several_places_gets_ten_working_days(
+    stack_factory,
+) -> None:
+    # Tố cáo Điều 24: received Wed 3 Feb 2027, 7 working days to classify: 11, 12 | 15..19 ->
+    # Fri 19 Feb (Tết 4-10 Feb). Marked on Fri 12 Feb as to be checked in several places: 10
+    # working days from the same receipt -> 22, 23, 24 -> Wed 24 Feb.
+    async with stack_factory(**ONLY) as stack:
+        drive = Driver(stack.apps["notification"], FakeClock(datetime(2027, 2, 3, tzinfo=UTC)))
+        routed = CaseRouted(
+            **step("denunciation"), received_at=local(date(2027, 2, 3)), unit_name="U", rule="r",
+            reason="r",
+        )  # fmt: skip
+        await drive.send(CASE_ROUTED, routed, on=date(2027, 2, 3))
+        assert (await drive.deadlines())["classify@0"].due_on == date(2027, 2, 19)
+        marked = CaseExtended(**step("denunciation"), complexity="several_places", reason="hai xã")
+        await drive.send(CASE_EXTENDED, marked, on=date(2027, 2, 12))
+        classify = (await drive.deadlines())["classify@0"]
+        assert (classify.duration, classify.complexity, classify.due_on) == (
+            10,
+            "several_places",
+            date(2027, 2, 24),
         )

@@ -163,6 +163,13 @@ def make_handlers(clocks: Clocks) -> dict[str, Handler]:
         if case is None:
             return
         cause = Cause(event.id, extended.reason, extended.decision_ref)
+        if extended.complexity == "several_places":
+            # Tố cáo Điều 24: checked in several places, the classification gets its variant.
+            for d in await clocks.open_deadlines(session, event.case_id, ("classify",)):
+                policy = book().get(d.policy_id)
+                if policy is not None:
+                    await clocks.lengthen(session, d, policy, "several_places", cause)
+            return
         for d in await clocks.open_deadlines(session, event.case_id, ("resolve",)):
             policy = book().get(d.policy_id)
             if policy is not None:

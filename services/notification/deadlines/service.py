@@ -245,6 +245,19 @@ class Clocks:
         await self._changed(session, d, "extended", cause)
         return None
 
+    async def lengthen(
+        self, session: AsyncSession, d: Deadline, policy: Policy, variant: str, cause: Cause
+    ) -> None:
+        """The period of a variant the case turned out to qualify for (several places: 10
+        working days to classify instead of 7), counted from the same start; never shorter."""
+        if variant not in policy.variants or d.complexity == variant:
+            return
+        d.duration = max(d.duration, policy.variants[variant].duration)
+        d.complexity = variant
+        if d.state == RUNNING:
+            self._recompute(d)
+        await self._changed(session, d, "extended", cause)
+
     async def breach(self, session: AsyncSession, d: Deadline, cause: Cause) -> None:
         d.breached_at = self.now()
         d.state = EXPIRED if self._citizen_window(d) else BREACHED

@@ -12,6 +12,7 @@ from services.routing.access import require_act, require_read, sees_content
 from services.routing.cases.models import RoutedCase
 from services.routing.workflow import machine, schemas
 from services.routing.workflow.commands import Workflow
+from services.routing.workflow.denunciations import mark_several_places
 from services.routing.workflow.models import CaseMessage
 from services.routing.workflow.service import Applied, lock_case
 from shared.auth import CurrentPrincipal
@@ -158,6 +159,16 @@ async def resolve(
 ) -> schemas.StepDone:  # fmt: skip
     """Resolve: the decision or conclusion, and whether it is published."""
     return _done(case, await flow.resolve(session, case, principal.sub, body))
+
+
+@router.post("/{case_id}/several-places", response_model=schemas.StepDone)
+async def several_places(
+    case: LockedCase, session: DbSession, flow: Flow, principal: CurrentPrincipal,
+    body: schemas.SeveralPlacesCommand,
+) -> schemas.StepDone:  # fmt: skip
+    """Mark a denunciation as checked in several places, with the reason: 10 working days to
+    classify instead of 7 (Luật Tố cáo 2018, Điều 24), marked within the first 7."""
+    return _done(case, await mark_several_places(session, flow.outbox, case, principal.sub, body))
 
 
 @router.post("/{case_id}/delivery", response_model=schemas.StepDone)

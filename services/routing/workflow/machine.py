@@ -32,6 +32,7 @@ class Step(StrEnum):
     request_info = "request-info"
     message = "messages"
     extend = "extend"
+    several_places = "several-places"  # a denunciation checked in several places (Tố cáo Đ.24)
     schedule_dialogue = "dialogues"
     record_minutes = "minutes"
     resolve = "resolve"
@@ -61,6 +62,7 @@ TRANSITIONS: dict[Status, dict[Step, Status | str]] = {
         T.schedule_dialogue: S.routed,  # a reception session can be booked before acceptance
         T.record_minutes: S.routed,
         T.reclassify: S.routed,
+        T.several_places: S.routed,
         T.withdraw: S.withdrawn,
         T.appeal: S.appealed,  # the first-time deadline passed without a decision (KN Điều 33)
     },
@@ -71,6 +73,7 @@ TRANSITIONS: dict[Status, dict[Step, Status | str]] = {
         T.assign: S.info_requested,
         T.message: S.info_requested,
         T.reclassify: S.info_requested,
+        T.several_places: S.info_requested,
         T.resume: PREVIOUS,  # also done for the official when the citizen answers
         T.withdraw: S.withdrawn,
         T.appeal: S.appealed,

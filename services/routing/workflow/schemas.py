@@ -89,6 +89,10 @@ class DeliveryCommand(_Command):
     evidence_ref: str | None = Field(default=None, max_length=200)
 
 
+class SeveralPlacesCommand(_Command):
+    reason: str = Text
+
+
 class CloseCommand(_Command):
     note: str | None = Field(default=None, max_length=2000)
 
