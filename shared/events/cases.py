@@ -213,6 +213,14 @@ class CaseRated(EventData):
     comment: str | None = None
 
 
+class LateReason(EventData):
+    """Why an appeal comes after its window (Luật Khiếu nại Điều 9 khoản 2): illness, disaster,
+    work or study far away, or another objective obstacle; the official decides on it."""
+
+    ground: str  # illness | disaster | far_away | other_obstacle
+    text: str
+
+
 class CaseAppealed(EventData):
     """From intake: the citizen contests the resolution. For a first-time complaint, routing
     opens `new_case_id`, a second-time complaint at the direct superior unit."""
@@ -221,6 +229,7 @@ class CaseAppealed(EventData):
     new_case_id: uuid.UUID
     new_tracking_code: str
     status: str = APPEALED
+    late_reason: LateReason | None = None  # after the window: the reason the citizen stated
 
 
 CASE_SUBMITTED = "case.submitted"

@@ -237,3 +237,46 @@ async def test_feedback_is_rated_not_appealed(intake: Stack) -> None:
         headers={"X-Case-Token": created["access_token"]},
     )
     assert response.status_code == 409
+
+
+async def test_a_late_appeal_with_a_justified_reason_is_taken(intake: Stack) -> None:
+    # Khiếu nại Điều 9 khoản 2: kept away by illness, the citizen appeals after the window
+    # notification ran closed; the appeal is taken, its reason carried for the official.
+    created = await intake.submit(**COMPLAINT)
+    t = now() + timedelta(seconds=1)
+    await _resolve(intake, created, kind="complaint", on=(now() - timedelta(days=45)).date())
+    window = deadline(
+        created["id"], t, deadline_id=uuid.uuid4(), kind="appeal_window", state="expired",
+        due=now() - timedelta(days=10),
+    )  # fmt: skip
+    await publish(intake, window)
+    path = f"/v1/cases/{created['tracking_code']}"
+
+    async def known() -> bool:
+        view = (await intake["intake"].get(path)).json()
+        return any(d["kind"] == "appeal_window" for d in view["deadlines"])
+
+    await wait_until(known, what="the closed window in the view")
+    refused = await _appeal(intake, created)
+    assert refused.status_code == 409 and "late_reason" in refused.json()["detail"]
+    reason = {"ground": "illness", "text": "Nằm viện từ ngày 3 đến ngày 30"}
+    taken = await intake["intake"].post(
+        f"{path}/appeal",
+        json={"reason": "Không đồng ý", "late_reason": reason},
+        headers={"X-Case-Token": created["access_token"]},
+    )
+    assert taken.status_code == 201, taken.text
+
+    async def announced() -> list[Any]:
+        return [e for e in await all_events(intake) if e.type == "case.appealed"]
+
+    [event] = await wait_until(announced, what="case.appealed on the bus")
+    assert event.data["late_reason"] == reason
+    bad = {"ground": "busy", "text": "x"}
+    other = await intake.submit(**COMPLAINT)
+    wrong = await intake["intake"].post(
+        f"/v1/cases/{other['tracking_code']}/appeal",
+        json={"reason": "r", "late_reason": bad},
+        headers={"X-Case-Token": other["access_token"]},
+    )
+    assert wrong.status_code == 422

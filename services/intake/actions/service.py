@@ -30,6 +30,7 @@ from shared.events import (
     CaseMessageAdded,
     CaseRated,
     CaseWithdrawn,
+    LateReason,
     new_event,
 )
 from shared.messaging.outbox import Outbox
@@ -151,6 +152,7 @@ async def appeal(
     outbox: Outbox,
     policies: dict[str, AppealPolicy],
     now: datetime | None = None,
+    late_reason: LateReason | None = None,
 ) -> Case:
     """Contest the resolution: a complaint's appeal opens a second-time complaint."""
     now = now or datetime.now(UTC)
@@ -175,10 +177,14 @@ async def appeal(
             f"the case is {case.status}: it can be appealed once resolved, or once the "
             f"deadline to accept or resolve it passed without a decision ({policy.basis})"
         )
-    if closes_at is not None and now > closes_at:
+    late = closes_at is not None and now > closes_at
+    if late and late_reason is None:
+        assert closes_at is not None
         raise Conflict(
             f"the appeal window closed at {closes_at.isoformat()} ({policy.basis}: from the "
-            "day the decision was received, or the deadline passed without one)"
+            "day the decision was received, or the deadline passed without one); an appeal "
+            "kept late by illness, disaster, work or study far away or another objective "
+            "obstacle is taken with that reason stated in late_reason (Điều 9 khoản 2)"
         )
     second = await _second_time_case(session, case, reason, now)
     event = new_event(
@@ -187,7 +193,11 @@ async def appeal(
         case_id=case.id,
         at=now,
         data=CaseAppealed(
-            reason=reason, new_case_id=second.id, new_tracking_code=second.tracking_code
+            reason=reason,
+            new_case_id=second.id,
+            new_tracking_code=second.tracking_code,
+            # Late with a reason: opened all the same, for the official to decide on it.
+            late_reason=late_reason if late else None,
         ),
     )
     case.appealed_as = second.tracking_code

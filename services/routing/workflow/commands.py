@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.routing.cases.models import CaseStep, RoutedCase
 from services.routing.reception import service as reception
 from services.routing.units.registry import UnitRegistry
-from services.routing.workflow import machine, schemas
+from services.routing.workflow import late_appeals, machine, schemas
 from services.routing.workflow.law import LawBook
 from services.routing.workflow.machine import Step
 from services.routing.workflow.models import CaseMessage, Dialogue
@@ -44,6 +44,8 @@ class Workflow:
         self, s: AsyncSession, case: RoutedCase, actor: str, body: schemas.AcceptCommand
     ) -> Applied:
         machine.target(case.status, Step.accept)
+        if case.appeal_of is not None and await late_appeals.pending_late_appeal(s, case):
+            raise late_appeals.refuse_to_accept_first(case)
         now = datetime.now(UTC)
         case.accepted_at = now
         return await apply_step(

@@ -13,6 +13,7 @@ from services.routing.cases.models import RoutedCase
 from services.routing.workflow import machine, schemas
 from services.routing.workflow.commands import Workflow
 from services.routing.workflow.denunciations import mark_several_places
+from services.routing.workflow.late_appeals import REFUSAL_GROUND, decide_late_appeal
 from services.routing.workflow.models import CaseMessage
 from services.routing.workflow.service import Applied, lock_case
 from shared.auth import CurrentPrincipal
@@ -159,6 +160,21 @@ async def resolve(
 ) -> schemas.StepDone:  # fmt: skip
     """Resolve: the decision or conclusion, and whether it is published."""
     return _done(case, await flow.resolve(session, case, principal.sub, body))
+
+
+@router.post("/{case_id}/late-appeal", response_model=schemas.StepDone)
+async def late_appeal(
+    case: LockedCase, session: DbSession, flow: Flow, principal: CurrentPrincipal,
+    body: schemas.LateAppealCommand,
+) -> schemas.StepDone:  # fmt: skip
+    """Decide on a late appeal's stated reason (Luật Khiếu nại 2011, Điều 9 khoản 2): accepted,
+    the case goes on; refused, it is not accepted (Điều 11 khoản 6)."""
+    applied = await decide_late_appeal(session, flow.outbox, case, principal.sub, body)
+    if body.decision == "refuse":
+        note = f"Lý do khiếu nại quá hạn không được chấp nhận: {body.reason}"
+        refusal = schemas.RejectCommand(reason=REFUSAL_GROUND, note=note[:2000])
+        applied = await flow.reject(session, case, principal.sub, refusal)
+    return _done(case, applied)
 
 
 @router.post("/{case_id}/several-places", response_model=schemas.StepDone)

@@ -33,6 +33,7 @@ class Step(StrEnum):
     message = "messages"
     extend = "extend"
     several_places = "several-places"  # a denunciation checked in several places (Tố cáo Đ.24)
+    late_appeal = "late-appeal"  # decide on a late appeal's reason (Khiếu nại Điều 9 khoản 2)
     schedule_dialogue = "dialogues"
     record_minutes = "minutes"
     resolve = "resolve"
@@ -63,6 +64,7 @@ TRANSITIONS: dict[Status, dict[Step, Status | str]] = {
         T.record_minutes: S.routed,
         T.reclassify: S.routed,
         T.several_places: S.routed,
+        T.late_appeal: S.routed,
         T.withdraw: S.withdrawn,
         T.appeal: S.appealed,  # the first-time deadline passed without a decision (KN Điều 33)
     },
@@ -74,6 +76,7 @@ TRANSITIONS: dict[Status, dict[Step, Status | str]] = {
         T.message: S.info_requested,
         T.reclassify: S.info_requested,
         T.several_places: S.info_requested,
+        T.late_appeal: S.info_requested,
         T.resume: PREVIOUS,  # also done for the official when the citizen answers
         T.withdraw: S.withdrawn,
         T.appeal: S.appealed,

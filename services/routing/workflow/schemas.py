@@ -89,6 +89,11 @@ class DeliveryCommand(_Command):
     evidence_ref: str | None = Field(default=None, max_length=200)
 
 
+class LateAppealCommand(_Command):
+    decision: Literal["accept", "refuse"]
+    reason: str = Text
+
+
 class SeveralPlacesCommand(_Command):
     reason: str = Text
 
