@@ -11,7 +11,6 @@ import logging
 from pathlib import Path
 from typing import Any, Protocol
 
-from aiobotocore.session import get_session  # type: ignore[import-untyped]
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -69,6 +68,10 @@ class S3Storage:
     """aiobotocore, one client per operation: nothing to close at shutdown."""
 
     def __init__(self, config: AttachmentSettings) -> None:
+        # Imported here, not at the top: aiobotocore takes about a second to import, which
+        # every intake replica paid at start-up even without a bucket (ready < 3 s).
+        from aiobotocore.session import get_session  # type: ignore[import-untyped]
+
         self.config = config
         self.session = get_session()
 
