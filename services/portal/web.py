@@ -56,6 +56,15 @@ def see_other(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
 
 
+def forwarded(request: Request) -> dict[str, str]:
+    """The citizen's address for intake's per-address limits, as any proxy passes it: the
+    chain so far, then who called the portal (intake reads it with
+    TIEPDAN_LIMITS_TRUST_FORWARDED_FOR; without it every citizen counts as the portal)."""
+    chain = [request.headers.get("x-forwarded-for", "").strip()]
+    chain.append(request.client.host if request.client else "unknown")
+    return {"X-Forwarded-For": ", ".join(part for part in chain if part)}
+
+
 def check_csrf(request: Request, form: FormData) -> None:
     sent = form.get("csrf")
     kept = request.cookies.get(CSRF_COOKIE)

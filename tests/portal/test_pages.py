@@ -201,3 +201,24 @@ PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
     "1f15c4890000000d49444154789c6360f8cfc0f01f0005000201a5e6b1e70000000049454e44ae426082"
 )
+
+
+async def test_the_figures_stand_without_intake(portal: Portal) -> None:
+    """A unit's page needs only routing: with intake down, categories go by their codes."""
+    from services.portal.app import create_portal_app
+    from services.portal.settings import PortalSettings
+    from tests.portal.conftest import serving
+
+    settings = PortalSettings(
+        _env_file=None,  # type: ignore[call-arg]
+        intake_url="http://127.0.0.1:9",
+        routing_url=portal.routing_url,
+        timeout_seconds=2,
+    )
+    async with (
+        serving(create_portal_app(settings), lifespan="on") as url,
+        httpx.AsyncClient(base_url=url) as client,
+    ):
+        page = await client.get("/units/06427")
+        assert page.status_code == 200
+        assert "Cai Kinh" in page.text

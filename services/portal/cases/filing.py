@@ -109,7 +109,7 @@ async def file_case(request: Request, kind: str = "") -> Response:
             "POST",
             "/v1/cases",
             json=forms.case_body(kind, values, unit_code),
-            headers={"Idempotency-Key": idempotency_key},
+            headers={"Idempotency-Key": idempotency_key, **web.forwarded(request)},
         )
     except ApiProblem as problem:
         errors = forms.form_errors(problem.fields)
@@ -117,7 +117,7 @@ async def file_case(request: Request, kind: str = "") -> Response:
             request, kind, values=values, errors=errors, problem=problem, status=problem.status
         )
     code, token = created["tracking_code"], created["access_token"]
-    photo_error = await _attach(api, code, token, form.get("photo"))
+    photo_error = await _attach(api, request, code, token, form.get("photo"))
     receipt = {"token": token, "photo_error": photo_error}
     response = web.see_other(f"/cases/{code}/receipt")
     web.set_private_cookie(
@@ -128,7 +128,7 @@ async def file_case(request: Request, kind: str = "") -> Response:
     return response
 
 
-async def _attach(api: Api, code: str, token: str, photo: Any) -> str | None:
+async def _attach(api: Api, request: Request, code: str, token: str, photo: Any) -> str | None:
     """Send the photo on to intake; the case is filed even when the photo is refused."""
     if not isinstance(photo, UploadFile) and not hasattr(photo, "read"):
         return None
@@ -141,7 +141,7 @@ async def _attach(api: Api, code: str, token: str, photo: Any) -> str | None:
             "POST",
             f"/v1/cases/{code}/attachments",
             files={"file": (photo.filename or "photo", data, photo.content_type)},
-            headers={"X-Case-Token": token},
+            headers={"X-Case-Token": token, **web.forwarded(request)},
         )
     except ApiProblem as problem:
         return problem.detail

@@ -103,7 +103,11 @@ async def _act(
     api: Api = request.app.state.api
     try:
         answer = await api.json(
-            "intake", "POST", f"/v1/cases/{code}/{path}", headers={"X-Case-Token": token}, **kw
+            "intake",
+            "POST",
+            f"/v1/cases/{code}/{path}",
+            headers={"X-Case-Token": token, **web.forwarded(request)},
+            **kw,
         )
     except ApiProblem as problem:
         errors = {field: next(iter(problem.fields.values()), problem.detail)}

@@ -13,7 +13,7 @@ from fastapi.responses import Response
 from services.portal import web
 from services.portal.labels import FIGURES, KINDS
 from services.portal.units import charts
-from services.portal.upstream import Api, ApiProblem
+from services.portal.upstream import Api, ApiProblem, Unavailable
 
 router = APIRouter()
 MONTHS = 12  # the monthly chart covers the last twelve months of the period at most
@@ -69,11 +69,12 @@ async def unit_page(
             return web.render(request, "problem.html", 404, kind="no_unit", code=unit_code)
         raise
     params = _period(from_, to)
-    stats, report, sessions, members = await asyncio.gather(
+    stats, report, sessions, members, categories = await asyncio.gather(
         api.json("routing", "GET", f"/v1/stats/units/{unit_code}", params=params),
         api.json("routing", "GET", f"/v1/reports/units/{unit_code}", params=params),
         api.json("routing", "GET", f"/v1/units/{unit_code}/reception-sessions"),
         _members(api, unit),
+        _category_names(api),
     )
     first, last = date.fromisoformat(stats["period_from"]), date.fromisoformat(stats["period_to"])
     months = _months(first, last)
@@ -96,7 +97,7 @@ async def unit_page(
     by_category: dict[str, int] = {}
     for row in report["by_kind_and_category"]:
         by_kind[row["kind"]] = by_kind.get(row["kind"], 0) + row["received"]
-        category = row["category"] or "—"
+        category = categories.get(row["category"], row["category"] or "—")
         by_category[category] = by_category.get(category, 0) + row["received"]
     communes = [
         {"code": r["unit_code"], "name": members.get(r["unit_code"], r["unit_code"]), **r}
@@ -123,6 +124,7 @@ async def unit_page(
         communes=communes,
         sessions=sessions["items"],
         report=report,
+        categories=categories,
         month_chart=charts.columns(
             "Tiếp nhận và giải quyết theo tháng · Received and resolved by month",
             [r["label"] for r in month_rows],
@@ -140,6 +142,16 @@ async def unit_page(
             "Tiếp nhận theo lĩnh vực · Received by category", category_rows, chart_id="cats"
         ),
     )
+
+
+async def _category_names(api: Api) -> dict[str, str]:
+    """Categories by their Vietnamese names; their codes when intake does not answer (the
+    figures are routing's: the page stands without intake)."""
+    try:
+        found = await api.json("intake", "GET", "/v1/categories")
+    except (Unavailable, ApiProblem):
+        return {}
+    return {c["code"]: c["name_vi"] for c in found["items"]}
 
 
 async def _members(api: Api, unit: dict[str, Any]) -> dict[str, str]:
