@@ -24,6 +24,9 @@ class PortalSettings(BaseSettings):
         default=Environment.development,
         validation_alias=AliasChoices("TIEPDAN_PORTAL_ENV", "TIEPDAN_ENV"),
     )
+    # Public figures, reports and unit names are kept this long (0: not kept): "dân biết"
+    # a minute old, and a province's page does not cost a dozen figure queries per view.
+    public_cache_seconds: float = Field(default=60.0, ge=0, le=3600)
     # A photo is sent on to intake, which has the last word on size and type (10 MB there).
     max_upload_bytes: int = Field(default=10 * 1024 * 1024, ge=1)
     log_level: str = Field(

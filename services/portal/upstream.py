@@ -3,6 +3,7 @@ problems turned into what a page can show (the sentence next to the field)."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -50,8 +51,14 @@ class ApiProblem(Exception):
 class Api:
     """One httpx client per upstream, built in the portal's lifespan."""
 
-    def __init__(self, intake: httpx.AsyncClient, routing: httpx.AsyncClient) -> None:
+    CACHE_ENTRIES = 1024
+
+    def __init__(
+        self, intake: httpx.AsyncClient, routing: httpx.AsyncClient, *, cache_seconds: float = 0
+    ) -> None:
         self.clients = {"intake": intake, "routing": routing}
+        self.cache_seconds = cache_seconds
+        self._cache: dict[tuple[str, str, str], tuple[float, Any]] = {}
 
     @classmethod
     def from_settings(cls, settings: PortalSettings) -> Api:
@@ -59,6 +66,7 @@ class Api:
         return cls(
             httpx.AsyncClient(base_url=settings.intake_url, timeout=timeout),
             httpx.AsyncClient(base_url=settings.routing_url, timeout=timeout),
+            cache_seconds=settings.public_cache_seconds,
         )
 
     async def close(self) -> None:
@@ -78,6 +86,23 @@ class Api:
 
     async def json(self, service: str, method: str, path: str, **kw: Any) -> Any:
         return (await self.request(service, method, path, **kw)).json()
+
+    async def public(self, service: str, path: str, params: dict[str, str] | None = None) -> Any:
+        """A public GET (figures, reports, units: the same for everyone, never a case),
+        kept for `cache_seconds`: a transparency page asks for many figures at once."""
+        key = (service, path, repr(sorted((params or {}).items())))
+        now = time.monotonic()
+        hit = self._cache.get(key)
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        value = await self.json(service, "GET", path, params=params)
+        if self.cache_seconds > 0:
+            if len(self._cache) >= self.CACHE_ENTRIES:
+                self._cache = {k: v for k, v in self._cache.items() if v[0] > now}
+                while len(self._cache) >= self.CACHE_ENTRIES:
+                    self._cache.pop(next(iter(self._cache)))
+            self._cache[key] = (now + self.cache_seconds, value)
+        return value
 
     async def ping(self, service: str) -> bool:
         try:

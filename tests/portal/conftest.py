@@ -72,6 +72,7 @@ async def running_portal(tmp_path: Path) -> AsyncIterator[Portal]:
             intake_url=intake_url,
             routing_url=routing_url,
             timeout_seconds=10,
+            public_cache_seconds=0,  # the tests see each figure as soon as routing has it
         )
         url = await stack_of.enter_async_context(
             serving(create_portal_app(settings), lifespan="on")

@@ -222,3 +222,24 @@ async def test_the_figures_stand_without_intake(portal: Portal) -> None:
         page = await client.get("/units/06427")
         assert page.status_code == 200
         assert "Cai Kinh" in page.text
+
+
+async def test_public_figures_are_kept_for_a_while(portal: Portal) -> None:
+    """What every visitor sees alike is asked of routing once per cache period."""
+    from services.portal.upstream import Api
+
+    path = "/v1/stats/units/06427"
+    async with (
+        httpx.AsyncClient(base_url=portal.intake_url) as intake,
+        httpx.AsyncClient(base_url=portal.routing_url) as routing,
+    ):
+        kept, fresh = Api(intake, routing, cache_seconds=60), Api(intake, routing)
+        before = (await kept.public("routing", path))["figures"]["received"]
+        await portal.stack.wait_routed((await portal.stack.submit())["tracking_code"])
+
+        async def counted() -> bool:
+            figures = await fresh.public("routing", path)
+            return bool(figures["figures"]["received"] == before + 1)
+
+        await wait_until(counted, what="routing counting the new case")
+        assert (await kept.public("routing", path))["figures"]["received"] == before

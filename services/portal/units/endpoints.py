@@ -63,16 +63,16 @@ async def unit_page(
 ) -> Response:
     api: Api = request.app.state.api
     try:
-        unit = await api.json("routing", "GET", f"/v1/units/{unit_code}")
+        unit = await api.public("routing", f"/v1/units/{unit_code}")
     except ApiProblem as problem:
         if problem.status == 404:
             return web.render(request, "problem.html", 404, kind="no_unit", code=unit_code)
         raise
     params = _period(from_, to)
     stats, report, sessions, members, categories = await asyncio.gather(
-        api.json("routing", "GET", f"/v1/stats/units/{unit_code}", params=params),
-        api.json("routing", "GET", f"/v1/reports/units/{unit_code}", params=params),
-        api.json("routing", "GET", f"/v1/units/{unit_code}/reception-sessions"),
+        api.public("routing", f"/v1/stats/units/{unit_code}", params),
+        api.public("routing", f"/v1/reports/units/{unit_code}", params),
+        api.public("routing", f"/v1/units/{unit_code}/reception-sessions"),
         _members(api, unit),
         _category_names(api),
     )
@@ -80,11 +80,10 @@ async def unit_page(
     months = _months(first, last)
     monthly = await asyncio.gather(
         *(
-            api.json(
+            api.public(
                 "routing",
-                "GET",
                 f"/v1/stats/units/{unit_code}",
-                params={"from": a.isoformat(), "to": b.isoformat()},
+                {"from": a.isoformat(), "to": b.isoformat()},
             )
             for a, b in months
         )
@@ -148,7 +147,7 @@ async def _category_names(api: Api) -> dict[str, str]:
     """Categories by their Vietnamese names; their codes when intake does not answer (the
     figures are routing's: the page stands without intake)."""
     try:
-        found = await api.json("intake", "GET", "/v1/categories")
+        found = await api.public("intake", "/v1/categories")
     except (Unavailable, ApiProblem):
         return {}
     return {c["code"]: c["name_vi"] for c in found["items"]}
@@ -158,9 +157,7 @@ async def _members(api: Api, unit: dict[str, Any]) -> dict[str, str]:
     """The names of a province's communes and agencies, for its side-by-side table."""
     if unit["level"] != "province":
         return {}
-    page = await api.json(
-        "routing", "GET", "/v1/units", params={"parent": unit["code"], "limit": 500}
-    )
+    page = await api.public("routing", "/v1/units", {"parent": unit["code"], "limit": "500"})
     names = {u["code"]: u.get("display_name") or u["name"] for u in page["items"]}
     names.update({a["code"]: a["name"] for a in unit.get("agencies", [])})
     names[unit["code"]] = unit.get("display_name") or unit["name"]
