@@ -207,11 +207,13 @@ async def test_the_transparency_page_of_a_province_charts_the_figures(
 ) -> None:
     stack = portal.stack
     for category in ("transport", "transport", "environment"):
-        created = await stack.submit(category=category)
+        # The last one with the citizen's consent to publish its answer.
+        created = await stack.submit(category=category, publish_consent=category == "environment")
         await stack.wait_routed(created["tracking_code"])
     official = stack.auth(unit="06427", sub="can-bo-an")
     case_id = await case_id_of(stack, created["tracking_code"])
-    for name, body in (("accept", {"note": "ok"}), ("resolve", {"summary": "Đã thu gom"})):
+    resolve = {"summary": "Đã thu gom rác ở bãi đầu thôn", "publish": True}
+    for name, body in (("accept", {"note": "ok"}), ("resolve", resolve)):
         answer = await stack["routing"].post(
             f"/v1/cases/{case_id}/{name}", json=body, headers=official
         )
@@ -241,6 +243,7 @@ async def test_the_transparency_page_of_a_province_charts_the_figures(
     assert (await download.value).suggested_filename.startswith("report-20-")
     await page.goto(f"{portal.url}/units/06427")
     await expect(page.locator("#months-table")).to_be_visible()
+    await expect(page.locator("#published")).to_contain_text("Đã thu gom rác ở bãi đầu thôn")
     await shoot(page, artifacts, "unit-commune")
     assert errors == []
 

@@ -243,3 +243,26 @@ async def test_public_figures_are_kept_for_a_while(portal: Portal) -> None:
 
         await wait_until(counted, what="routing counting the new case")
         assert (await kept.public("routing", path))["figures"]["received"] == before
+
+
+async def test_every_kind_can_be_filed_from_its_form(portal: Portal) -> None:
+    named = {"full_name": "Hoàng Thị Mai", "submitter_address": "Thôn Bản Chắt"}
+    forms = {
+        "feedback": {},
+        "petition": {},
+        "complaint": {**named, "target_decision": "QĐ 12/2026"},
+        "denunciation": {**named, "target_person": "Cán bộ địa chính"},
+        "dialogue_request": {**named, "dialogue_topic": "Đường vào bản", "date_1": "2027-01-05"},
+    }
+    async with httpx.AsyncClient(base_url=portal.url) as client:
+        for kind, extra in forms.items():
+            filed = await file_form(
+                client,
+                kind,
+                {"title": f"Hồ sơ {kind}", "description": "Nội dung.", "commune": "Cai Kinh",
+                 "notify_by": "none", **extra},
+            )  # fmt: skip
+            assert filed.status_code == 303, (kind, filed.text[:2000])
+            code = filed.headers["location"].split("/")[2]
+            page = await client.get(f"/cases/{code}")
+            assert f"Hồ sơ {kind}" in page.text, kind

@@ -76,6 +76,7 @@ async def unit_page(
         _members(api, unit),
         _category_names(api),
     )
+    published = await _published(api, {unit["code"], *members})
     first, last = date.fromisoformat(stats["period_from"]), date.fromisoformat(stats["period_to"])
     months = _months(first, last)
     monthly = await asyncio.gather(
@@ -124,6 +125,7 @@ async def unit_page(
         sessions=sessions["items"],
         report=report,
         categories=categories,
+        published=published,
         month_chart=charts.columns(
             "Tiếp nhận và giải quyết theo tháng · Received and resolved by month",
             [r["label"] for r in month_rows],
@@ -151,6 +153,24 @@ async def _category_names(api: Api) -> dict[str, str]:
     except (Unavailable, ApiProblem):
         return {}
     return {c["code"]: c["name_vi"] for c in found["items"]}
+
+
+async def _published(api: Api, codes: set[str]) -> list[dict[str, Any]]:
+    """Answers the citizens consented to publish, where they are about this unit's communes.
+
+    intake has no list of published resolutions per unit: this reads its public Open311 list
+    of closed reports (the newest thousand of the last 90 days, country-wide), which shows a
+    report's text only where the citizen made it public, and keeps this unit's."""
+    try:
+        found = await api.public("intake", "/open311/v2/requests.json", {"status": "closed"})
+    except (Unavailable, ApiProblem):
+        return []
+    items = found if isinstance(found, list) else []
+    return [
+        r
+        for r in items
+        if r.get("address_id") in codes and r.get("description") and r.get("status_notes")
+    ][:10]
 
 
 async def _members(api: Api, unit: dict[str, Any]) -> dict[str, str]:
