@@ -20,6 +20,7 @@ from services.portal import labels
 HERE = Path(__file__).parent
 TEMPLATES = Jinja2Templates(directory=HERE / "templates")
 LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
+TOO_LARGE = "Tệp quá lớn (tối đa {mb} MB) · The file is too large (at most {mb} MB)"
 CSRF_COOKIE = "portal_csrf"
 TOKEN_COOKIE = "case_token"
 RECEIPT_COOKIE = "case_receipt"

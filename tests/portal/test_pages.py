@@ -266,3 +266,28 @@ async def test_every_kind_can_be_filed_from_its_form(portal: Portal) -> None:
             code = filed.headers["location"].split("/")[2]
             page = await client.get(f"/cases/{code}")
             assert f"Hồ sơ {kind}" in page.text, kind
+
+
+async def test_a_photo_added_from_the_case_page(portal: Portal) -> None:
+    created = await portal.stack.submit()
+    code = created["tracking_code"]
+    async with httpx.AsyncClient(base_url=portal.url) as client:
+        page = await client.get(f"/cases/{code}")
+        entered = await client.post(
+            f"/cases/{code}/token",
+            data={"csrf": csrf_of(page.text), "token": created["access_token"]},
+        )
+        assert entered.status_code == 303
+        page = await client.get(f"/cases/{code}")
+        added = await client.post(
+            f"/cases/{code}/photos",
+            data={"csrf": csrf_of(page.text)},
+            files={"photo": ("cot-den.png", PNG, "image/png")},
+        )
+        assert added.status_code == 303, added.text
+        page = await client.get(f"/cases/{code}")
+        link = re.search(r'href="(/cases/[^"]+/attachments/[^"]+)">cot-den.png', page.text)
+        assert link, page.text
+        photo = await client.get(link[1])
+        assert photo.content == PNG and photo.headers["content-type"] == "image/png"
+        assert photo.headers["cache-control"] == "no-store"

@@ -7,8 +7,9 @@ import json
 import secrets
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, UploadFile
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
+from starlette.datastructures import UploadFile
 
 from services.portal import web
 from services.portal.cases import forms
@@ -130,11 +131,14 @@ async def file_case(request: Request, kind: str = "") -> Response:
 
 async def _attach(api: Api, request: Request, code: str, token: str, photo: Any) -> str | None:
     """Send the photo on to intake; the case is filed even when the photo is refused."""
-    if not isinstance(photo, UploadFile) and not hasattr(photo, "read"):
+    if not isinstance(photo, UploadFile):  # the form parser's, not only FastAPI's subclass
         return None
-    data = await photo.read()
+    limit = request.app.state.settings.max_upload_bytes
+    data = await photo.read(limit + 1)
     if not data:
         return None
+    if len(data) > limit:
+        return web.TOO_LARGE.format(mb=limit // (1024 * 1024))
     try:
         await api.request(
             "intake",

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request, UploadFile
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from starlette.datastructures import UploadFile
 
 from services.portal import web
 from services.portal.upstream import Api, ApiProblem
@@ -173,10 +174,14 @@ async def add_photo(request: Request, tracking_code: str) -> Response:
     form = await request.form()
     web.check_csrf(request, form)
     photo = form.get("photo")
-    data = await photo.read() if isinstance(photo, UploadFile) else b""
+    limit = request.app.state.settings.max_upload_bytes
+    data = await photo.read(limit + 1) if isinstance(photo, UploadFile) else b""
     if not isinstance(photo, UploadFile) or not data:
         errors = {"photo": "Chọn một tệp ảnh · Choose a photo"}
         return await _page(request, tracking_code, errors=errors, status=422)
+    if len(data) > limit:
+        errors = {"photo": web.TOO_LARGE.format(mb=limit // (1024 * 1024))}
+        return await _page(request, tracking_code, errors=errors, status=413)
     files = {"file": (photo.filename or "photo", data, photo.content_type)}
     failed, _ = await _act(request, tracking_code, "attachments", "photo", files=files)
     return failed or web.see_other(_path(tracking_code) + "#photos")
