@@ -87,6 +87,19 @@ def set_private_cookie(
     )
 
 
+class _Problem:
+    def __init__(self, detail: str) -> None:
+        self.detail, self.retry_after = detail, None
+
+
+def _too_large(request: Request) -> bool:
+    """A body past the photo limit and room for the form's text: refused before it is read
+    (the parser would spool it to the pod's small /tmp)."""
+    length = request.headers.get("content-length", "")
+    limit = request.app.state.settings.max_upload_bytes + 256 * 1024
+    return length.isdigit() and int(length) > limit
+
+
 async def security_headers(
     request: Request, call_next: Callable[[Request], Awaitable[Response]]
 ) -> Response:
@@ -95,7 +108,13 @@ async def security_headers(
     kept = request.cookies.get(CSRF_COOKIE)
     fresh = None if kept and len(kept) == 43 else secrets.token_urlsafe(32)
     request.state.csrf = kept if fresh is None else fresh
-    response = await call_next(request)
+    if _too_large(request):
+        mb = request.app.state.settings.max_upload_bytes // (1024 * 1024)
+        response: Response = render(
+            request, "problem.html", 413, kind="api", problem=_Problem(TOO_LARGE.format(mb=mb))
+        )
+    else:
+        response = await call_next(request)
     headers = response.headers
     headers.setdefault("Content-Security-Policy", CSP)
     headers.setdefault("X-Content-Type-Options", "nosniff")

@@ -291,3 +291,16 @@ async def test_a_photo_added_from_the_case_page(portal: Portal) -> None:
         photo = await client.get(link[1])
         assert photo.content == PNG and photo.headers["content-type"] == "image/png"
         assert photo.headers["cache-control"] == "no-store"
+
+
+async def test_a_body_past_the_photo_limit_is_refused_unread(portal: Portal) -> None:
+    async with httpx.AsyncClient(base_url=portal.url) as client:
+        form = await client.get("/cases/new?kind=feedback")
+        big = b"\0" * (10 * 1024 * 1024 + 300 * 1024)
+        refused = await client.post(
+            "/cases/new?kind=feedback",
+            data={"csrf": csrf_of(form.text)},
+            files={"photo": ("big.png", big, "image/png")},
+        )
+        assert refused.status_code == 413
+        assert "tối đa 10 MB" in refused.text
