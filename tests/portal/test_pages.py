@@ -304,3 +304,10 @@ async def test_a_body_past_the_photo_limit_is_refused_unread(portal: Portal) -> 
         )
         assert refused.status_code == 413
         assert "tối đa 10 MB" in refused.text
+
+
+async def test_page_titles_are_plain_text(portal: Portal) -> None:
+    async with httpx.AsyncClient(base_url=portal.url) as client:
+        for path in ("/", "/cases/new?kind=petition", "/cases/NOSUCH", "/units?q=x", "/units/20"):
+            title = re.search(r"<title>(.*?)</title>", (await client.get(path)).text, re.S)
+            assert title and "<" not in title[1] and "&lt;" not in title[1], (path, title)
