@@ -4,6 +4,7 @@ does on a phone, with and without JavaScript; screenshots under var/test-artifac
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -224,6 +225,14 @@ async def test_the_transparency_page_of_a_province_charts_the_figures(
         return stats if stats["figures"]["resolved"] == 1 else None
 
     stats = await wait_until(figures, what="the province's figures counting the resolution")
+    starts = datetime.now(UTC) + timedelta(days=7)
+    session = await stack["routing"].post(
+        "/v1/units/06427/reception-sessions",
+        json={"starts_at": starts.isoformat(), "ends_at": (starts + timedelta(hours=3)).isoformat(),
+              "place": "Hội trường UBND xã Cai Kinh", "host": "Chủ tịch UBND xã", "capacity": 30},
+        headers=official,
+    )  # fmt: skip
+    assert session.status_code == 201, session.text
     page = await _phone(browser)
     errors = _console_errors(page)
     await page.goto(f"{portal.url}/units/20")
@@ -244,6 +253,7 @@ async def test_the_transparency_page_of_a_province_charts_the_figures(
     await page.goto(f"{portal.url}/units/06427")
     await expect(page.locator("#months-table")).to_be_visible()
     await expect(page.locator("#published")).to_contain_text("Đã thu gom rác ở bãi đầu thôn")
+    await expect(page.locator("main")).to_contain_text("Hội trường UBND xã Cai Kinh")
     await shoot(page, artifacts, "unit-commune")
     assert errors == []
 
