@@ -36,7 +36,8 @@ typecheck: install
 
 test: lint typecheck
 	@set -euo pipefail; \
-	eval "$$(scripts/browser.sh env)"; \
+	browser=$$(scripts/browser.sh env); \
+	eval "$$browser"; \
 	if [ "$${TIEPDAN_SKIP_INTEGRATION:-}" = "1" ]; then \
 	  echo "TIEPDAN_SKIP_INTEGRATION=1: integration tests against PostgreSQL and Kafka are NOT run" >&2; \
 	  $(RUN) pytest -m "not integration"; \

@@ -25,6 +25,7 @@ find_chromium() {
 }
 
 install() {
+    if [[ -n "${TIEPDAN_CHROMIUM:-}" ]]; then find_chromium >/dev/null; return; fi
     if [[ -n "$(find_chromium)" ]]; then return; fi
     [[ "$(id -u)" == 0 ]] || die "chromium is missing and installing it needs root: apt-get install chromium"
     log "installing Debian's chromium package"
