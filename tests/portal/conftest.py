@@ -18,7 +18,14 @@ from fastapi import FastAPI
 
 from services.portal.app import create_portal_app
 from services.portal.settings import PortalSettings
-from tests.support.stack import Stack, embedded_settings, running_stack, wait_until
+from shared.settings import Settings
+from tests.support.stack import (
+    Stack,
+    embedded_settings,
+    production_settings,
+    running_stack,
+    wait_until,
+)
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "var" / "test-artifacts" / "portal"
 
@@ -55,10 +62,12 @@ async def serving(app: FastAPI, *, lifespan: str) -> AsyncIterator[str]:
 
 
 @asynccontextmanager
-async def running_portal(tmp_path: Path) -> AsyncIterator[Portal]:
+async def running_portal(
+    tmp_path: Path, mode: str = "embedded", settings: dict[str, Settings] | None = None
+) -> AsyncIterator[Portal]:
     async with AsyncExitStack() as stack_of:
         stack = await stack_of.enter_async_context(
-            running_stack("embedded", embedded_settings(tmp_path))
+            running_stack(mode, settings or embedded_settings(tmp_path))
         )
         # The stack's lifespans already run; uvicorn only carries their HTTP.
         intake_url = await stack_of.enter_async_context(
@@ -67,7 +76,7 @@ async def running_portal(tmp_path: Path) -> AsyncIterator[Portal]:
         routing_url = await stack_of.enter_async_context(
             serving(stack.apps["routing"], lifespan="off")
         )
-        settings = PortalSettings(
+        portal_settings = PortalSettings(
             _env_file=None,  # type: ignore[call-arg]
             intake_url=intake_url,
             routing_url=routing_url,
@@ -75,14 +84,25 @@ async def running_portal(tmp_path: Path) -> AsyncIterator[Portal]:
             public_cache_seconds=0,  # the tests see each figure as soon as routing has it
         )
         url = await stack_of.enter_async_context(
-            serving(create_portal_app(settings), lifespan="on")
+            serving(create_portal_app(portal_settings), lifespan="on")
         )
         yield Portal(url, stack, intake_url, routing_url)
 
 
 @pytest.fixture
 async def portal(tmp_path: Path) -> AsyncIterator[Portal]:
+    """Embedded mode: the browser tests and most page tests (production mode is one
+    marked test, test_production.py: a stack on PostgreSQL and Kafka per test is slow)."""
     async with running_portal(tmp_path) as running:
+        yield running
+
+
+@pytest.fixture
+async def production_portal(
+    tmp_path: Path, pg_admin_url: str, kafka_bootstrap: str
+) -> AsyncIterator[Portal]:
+    settings = await production_settings(pg_admin_url, kafka_bootstrap, tmp_path)
+    async with running_portal(tmp_path, "production", settings) as running:
         yield running
 
 
