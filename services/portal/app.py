@@ -9,11 +9,12 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import AsyncIterator
-from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from services.portal import web
 from services.portal.cases import filing, tracking
@@ -58,11 +59,18 @@ async def _problem(request: Request, exc: Exception) -> Response:
     return response
 
 
-async def _not_found(request: Request, exc: Exception) -> Response:
-    return web.render(request, "problem.html", 404, kind="not_found")
+async def _http(request: Request, exc: Exception) -> Response:
+    """The portal's own refusals (no such page, a form sent with GET...) as pages."""
+    status = exc.status_code if isinstance(exc, StarletteHTTPException) else 422
+    if status == 404:
+        return web.render(request, "problem.html", 404, kind="not_found")
+    detail = "Yêu cầu không hợp lệ · The request is not valid"
+    return web.render(
+        request, "problem.html", status, kind="api", problem=ApiProblem(status, detail)
+    )
 
 
-def create_portal_app(settings: PortalSettings, *, api: Api | None = None, **_: Any) -> FastAPI:
+def create_portal_app(settings: PortalSettings, *, api: Api | None = None) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.api = api or Api.from_settings(settings)
@@ -73,14 +81,20 @@ def create_portal_app(settings: PortalSettings, *, api: Api | None = None, **_: 
                 await app.state.api.close()
 
     app = FastAPI(
-        title="tiepdan portal", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None
+        title="tiepdan portal",
+        version="0.1.0",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,  # pages, not an API: intake and routing publish theirs
     )
     app.state.settings = settings
     app.middleware("http")(web.security_headers)
     app.add_exception_handler(Unavailable, _unavailable)
     app.add_exception_handler(web.CsrfFailed, _csrf)
     app.add_exception_handler(ApiProblem, _problem)
-    app.add_exception_handler(404, _not_found)
+    app.add_exception_handler(StarletteHTTPException, _http)
+    app.add_exception_handler(RequestValidationError, _http)
     app.mount("/static", StaticFiles(directory=web.HERE / "static"), name="static")
     for router in (operations, filing.router, tracking.router, units.router):
         app.include_router(router)

@@ -311,3 +311,13 @@ async def test_page_titles_are_plain_text(portal: Portal) -> None:
         for path in ("/", "/cases/new?kind=petition", "/cases/NOSUCH", "/units?q=x", "/units/20"):
             title = re.search(r"<title>(.*?)</title>", (await client.get(path)).text, re.S)
             assert title and "<" not in title[1] and "&lt;" not in title[1], (path, title)
+
+
+async def test_the_portals_own_refusals_are_pages(portal: Portal) -> None:
+    async with httpx.AsyncClient(base_url=portal.url) as client:
+        for path, status in (("/no/such/page", 404), ("/cases/ABC/messages", 405),
+                             ("/track?code=" + "X" * 50, 422)):  # fmt: skip
+            page = await client.get(path)
+            assert page.status_code == status, path
+            assert page.headers["content-type"].startswith("text/html"), path
+        assert (await client.get("/openapi.json")).status_code == 404
