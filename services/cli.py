@@ -36,6 +36,10 @@ class ServiceName(StrEnum):
     intake = "intake"
     routing = "routing"
     notification = "notification"
+    portal = "portal"
+
+
+DEV_ORDER = ("intake", "routing", "notification", "portal")
 
 
 class MigrateTarget(StrEnum):
@@ -59,19 +63,27 @@ def _settings(**overrides: object) -> Settings:
 def dev(
     host: str = "127.0.0.1",
     only: Annotated[list[ServiceName] | None, typer.Option(help="run only these")] = None,
-    ports: Annotated[str, typer.Option(help="intake,routing,notification")] = "8001,8002,8003",
+    ports: Annotated[
+        str,
+        typer.Option(help="intake,routing,notification[,portal]; three: no portal"),
+    ] = "8001,8002,8003,8000",
 ) -> None:
-    """Run intake (:8001), routing (:8002) and notification (:8003) in embedded mode."""
+    """Run intake (:8001), routing (:8002), notification (:8003) and the portal (:8000) in
+    embedded mode."""
     from services.dev import run_dev
 
     settings = _settings(service="dev")
-    names = [s.value for s in (only or list(ServiceName))]
     try:
         port_list = [int(p) for p in ports.split(",")]
-        port_map = dict(zip([s.value for s in ServiceName], port_list, strict=True))
+        if len(port_list) not in (3, 4):
+            raise ValueError
     except ValueError:
-        err.print("[red]tiepdan: --ports takes three port numbers: 8001,8002,8003[/red]")
+        err.print(
+            "[red]tiepdan: --ports takes three or four port numbers: 8001,8002,8003[,8000][/red]"
+        )
         raise typer.Exit(2) from None
+    port_map = dict(zip(DEV_ORDER, port_list, strict=False))
+    names: list[str] = [s.value for s in (only or list(ServiceName)) if s.value in port_map]
     asyncio.run(run_dev(settings, host=host, names=names, ports=port_map))
 
 
@@ -79,11 +91,14 @@ def dev(
 def serve(
     service: ServiceName,
     host: str = "127.0.0.1",
-    port: Annotated[int | None, typer.Option(help="default: 8001/8002/8003")] = None,
+    port: Annotated[int | None, typer.Option(help="default: 8001/8002/8003, portal 8000")] = None,
 ) -> None:
     """Serve one service (production mode reads TIEPDAN_* settings)."""
     from services.catalog import SERVICES
 
+    if service is ServiceName.portal:
+        _serve_portal(host, port)
+        return
     settings = _settings(service=service.value)
     entry = SERVICES[service.value]
     config = uvicorn.Config(
@@ -110,6 +125,31 @@ class _GracefulServer(uvicorn.Server):
         with super().capture_signals():
             yield
             self._captured_signals = [s for s in self._captured_signals if s != signal.SIGTERM]
+
+
+def _serve_portal(host: str, port: int | None) -> None:
+    """The portal reads only TIEPDAN_PORTAL_* (and TIEPDAN_ENV): it has no database."""
+    from pydantic import ValidationError
+
+    from services.catalog import PORTAL_PORT
+    from services.portal.app import create_portal_app
+    from services.portal.settings import PortalSettings
+
+    try:
+        settings = PortalSettings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        err.print(f"[red]tiepdan: bad portal setting {first['loc']}: {first['msg']}[/red]")
+        raise typer.Exit(2) from None
+    configure_logging(level=settings.log_level, fmt=settings.log_format, service="portal")
+    uvicorn.run(
+        create_portal_app(settings),
+        host=host,
+        port=port or PORTAL_PORT,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=25,
+    )
 
 
 @app.command()

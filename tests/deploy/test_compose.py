@@ -32,6 +32,7 @@ COMPOSE_SCHEMA = REPO.parent / "shared" / "compose-schema" / "compose-spec.json"
 
 # service -> port; the database and the role carry the service's name.
 SERVICES = {"intake": 8001, "routing": 8002, "notification": 8003}
+PORTAL_PORT = 8000  # the portal: built from the same image, no database, no Kafka
 
 CONDITIONS = {"service_started", "service_healthy", "service_completed_successfully"}
 
@@ -410,6 +411,9 @@ def test_tiepdan_containers_pass_settings_validation(
     for name, service in services.items():
         if "build" not in service:
             continue
+        if name == "portal":
+            _portal_settings_are_accepted(service, monkeypatch)
+            continue
         with monkeypatch.context() as patch:
             for key, value in environment(service).items():
                 patch.setenv(key, value)
@@ -418,6 +422,32 @@ def test_tiepdan_containers_pass_settings_validation(
             assert settings.env == "production", name
             fernet_key = base64.urlsafe_b64decode(settings.identity_keys.split(",")[0])
             assert len(fernet_key) == 32, f"{name}: TIEPDAN_IDENTITY_KEYS is not a Fernet key"
+
+
+def _portal_settings_are_accepted(service: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    from services.portal.settings import PortalSettings
+
+    env = environment(service)
+    with monkeypatch.context() as patch:
+        for key, value in env.items():
+            patch.setenv(key, value)
+        settings = PortalSettings()
+    assert settings.intake_url == f"http://intake:{SERVICES['intake']}"
+    assert settings.routing_url == f"http://routing:{SERVICES['routing']}"
+    assert settings.secure_cookies, "portal: production cookies are Secure"
+    assert not [k for k in env if "DATABASE" in k or "KAFKA" in k or "KEYS" in k], env
+
+
+def test_the_portal_serves_8000_on_intake_and_routing(services: dict[str, Any]) -> None:
+    portal = services["portal"]
+    assert command(portal) == ["serve", "portal", "--host", "0.0.0.0", "--port", str(PORTAL_PORT)]
+    assert f"http://127.0.0.1:{PORTAL_PORT}/readyz" in healthcheck_test(portal)
+    assert published_ports(portal) == [("127.0.0.1", str(PORTAL_PORT), str(PORTAL_PORT))]
+    depends = portal["depends_on"]
+    assert {name: spec["condition"] for name, spec in depends.items()} == {
+        "intake": "service_healthy",
+        "routing": "service_healthy",
+    }
 
 
 def test_every_tiepdan_setting_passed_is_known(services: dict[str, Any]) -> None:
@@ -647,7 +677,7 @@ def test_dockerfile_installs_the_locked_project_without_dev_dependencies() -> No
         if keyword == "EXPOSE"
         for port in arguments.split()
     }
-    assert {str(port) for port in SERVICES.values()} <= exposed
+    assert {str(port) for port in (*SERVICES.values(), PORTAL_PORT)} <= exposed
     assert keywords.count("FROM") >= 2
 
 
