@@ -71,7 +71,9 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         database = Database(
-            settings.database_url_for(definition.name), pool_size=settings.database_pool_size
+            settings.database_url_for(definition.name),
+            pool_size=settings.database_pool_size,
+            pool_timeout=settings.database_pool_timeout,
         )
         the_bus = bus or build_bus(settings)
         if bus is None:

@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     # Empty means "the service's own SQLite file under data_dir" (embedded mode only).
     database_url: str = ""
     database_pool_size: int = Field(default=10, ge=1, le=200)
+    # How long a request waits for a pooled connection before it is answered 503.
+    database_pool_timeout: float = Field(default=10.0, gt=0, le=120)
 
     bus: BusKind = BusKind.embedded
     # Empty means "events.db under data_dir".

@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from tests.support.pg_proxy import PgFaultProxy
 from tests.support.stack import Stack, production_settings, running_stack, wait_until
@@ -159,3 +160,42 @@ def _body() -> dict[str, Any]:
         "description": "Ba cột đèn trên đường liên thôn không sáng.",
         "location": {"unit_code": "06427"},
     }
+
+
+async def test_a_request_that_finds_the_pool_exhausted_is_answered_503(
+    pg_admin_url: str, kafka_bootstrap: str, tmp_path: Path
+) -> None:
+    settings = await production_settings(
+        pg_admin_url,
+        kafka_bootstrap,
+        tmp_path,
+        database_pool_size=1,
+        database_pool_timeout=0.5,
+    )
+    async with running_stack("production", settings, services=("intake",)) as stack:
+        engine = stack.database("intake").engine
+        stack.apps["intake"].state.relay.stop()  # the requests alone use the pool now
+        for consumer in stack.apps["intake"].state.consumers:
+            consumer.stop()
+
+        async def pool_idle() -> bool:
+            return engine.pool.checkedout() == 0  # type: ignore[attr-defined, no-any-return]
+
+        await wait_until(pool_idle, what="the relay to give its connection back")
+        held = []  # every connection the pool will give
+        while True:
+            try:
+                held.append(await engine.connect())
+            except PoolTimeout:
+                break
+        try:
+            busy = await stack["intake"].post("/v1/cases", json=_body())
+            assert busy.status_code == 503, busy.text
+            assert busy.headers["content-type"].startswith("application/problem+json")
+            assert int(busy.headers["retry-after"]) > 0
+        finally:
+            for connection in held:
+                await connection.close()
+        assert await stack.count("intake", "cases") == 0  # nothing half-written
+        created = await stack["intake"].post("/v1/cases", json=_body())
+        assert created.status_code == 201, created.text
