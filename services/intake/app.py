@@ -22,6 +22,7 @@ from services.intake.limits.buckets import LimitSettings
 from services.intake.limits.middleware import AbuseLimits
 from services.intake.limits.shared import limiters
 from services.intake.open311 import endpoints as open311
+from services.intake.open311.places import Places
 from services.intake.units import endpoints as units
 from services.intake.units.boundaries import BoundarySettings, load_boundaries
 from shared.app import ServiceDefinition, create_app
@@ -35,12 +36,15 @@ async def _state(settings: Settings) -> dict[str, Any]:
     attachment_settings = AttachmentSettings()
     limit_settings = LimitSettings()
     admin_map = AdminMap.load()
+    boundaries = load_boundaries(admin_map, BoundarySettings())
     return {
         "attachment_settings": attachment_settings,
         "attachment_storage": build_storage(settings, attachment_settings),
         "admin_map": admin_map,
         # None without a boundaries file: lat/lon alone then cannot be placed in a commune.
-        "boundaries": load_boundaries(admin_map, BoundarySettings()),
+        "boundaries": boundaries,
+        # Open311's places: names indexed by word, communes' points, the boundaries if any.
+        "places": Places.build(admin_map, boundaries),
         "identity_cipher": IdentityCipher.from_settings(settings),
         "categories": Categories.load(),
         "appeal_policies": load_appeal_policies(),

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from services.intake.open311.service import Open311Error, locate
+from services.intake.open311.places import Places, locate
+from services.intake.open311.service import Open311Error
 from shared.geography import AdminMap, Level
 
 MAP = AdminMap.load()
+PLACES = Places.build(MAP)
 
 
 @pytest.mark.parametrize(
@@ -31,7 +33,7 @@ MAP = AdminMap.load()
     ],
 )
 def test_a_written_address_lands_on_its_commune(address: str, code: str) -> None:
-    assert locate(MAP, None, address, None) == code
+    assert locate(PLACES, None, address, None) == code
 
 
 def test_every_commune_written_after_a_street_is_found() -> None:
@@ -41,7 +43,7 @@ def test_every_commune_written_after_a_street_is_found() -> None:
     for unit in communes:
         province = MAP.province_of(unit)
         address = f"Số 12 đường Lê Lợi, {unit.name}, {province.name}"
-        found = locate(MAP, None, address, None)
+        found = locate(PLACES, None, address, None)
         if found != unit.code:
             wrong[address] = found
     assert wrong == {}
@@ -57,6 +59,6 @@ def test_every_commune_written_after_a_street_is_found() -> None:
 )
 def test_an_address_that_names_no_single_commune_is_refused(address: str, words: str) -> None:
     with pytest.raises(Open311Error) as refused:
-        locate(MAP, None, address, None)
+        locate(PLACES, None, address, None)
     assert refused.value.status == 400
     assert words in str(refused.value)
