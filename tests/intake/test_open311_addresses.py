@@ -62,3 +62,29 @@ def test_an_address_that_names_no_single_commune_is_refused(address: str, words:
         locate(PLACES, None, address, None)
     assert refused.value.status == 400
     assert words in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("address", "words"),
+    [
+        (", ".join(f"thôn {i}" for i in range(4000)), "limited to 500 characters"),
+        ("x" * 501, "limited to 500 characters"),
+        (", ".join(["Xóm Mới"] * 12 + ["Cai Kinh", "Lạng Sơn"]), "limited to 12"),
+    ],
+    ids=["4000-parts", "501-characters", "14-parts"],
+)
+def test_an_address_longer_than_any_real_one_is_refused_before_any_lookup(
+    address: str, words: str
+) -> None:
+    with pytest.raises(Open311Error) as refused:
+        locate(PLACES, None, address, None)
+    assert refused.value.status == 400
+    assert words in str(refused.value)
+
+
+def test_the_longest_naming_tail_is_found_in_one_pass() -> None:
+    # Twelve parts, the commune only in the last two without its prefix or commas between.
+    parts = [f"Ngõ {i}" for i in range(10)] + ["Cai Kinh Lạng Sơn"]
+    start, hits = PLACES.words.longest_tail(parts)
+    assert (start, [u.code for u in hits]) == (10, ["06427"])
+    assert PLACES.words.longest_tail(["Atlantis"]) == (1, [])
