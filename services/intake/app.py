@@ -25,6 +25,7 @@ from services.intake.open311 import endpoints as open311
 from services.intake.open311.places import Places
 from services.intake.units import endpoints as units
 from services.intake.units.boundaries import BoundarySettings, load_boundaries
+from shared import asyncapi
 from shared.app import ServiceDefinition, create_app
 from shared.bus.base import Bus
 from shared.db import is_sqlite
@@ -61,6 +62,7 @@ DEFINITION = ServiceDefinition(
     title="tiepdan intake",
     version="0.2.0",
     routers=[
+        asyncapi.router,
         cases.router,
         actions.router,
         attachments.router,

@@ -19,6 +19,8 @@ DESCRIPTIONS = {
     400: "A bad or missing argument (Open311's error list)",
     403: "No valid api_key (Open311's error list)",
     404: "Not found, or an unknown jurisdiction_id (Open311's error list)",
+    413: "The body is too large (Open311's error list)",
+    429: "Too many requests for this api_key: see Retry-After (Open311's error list)",
 }
 
 

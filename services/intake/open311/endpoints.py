@@ -242,7 +242,9 @@ def _case_body(request: Request, form: Open311Form) -> CaseCreate:
         raise Open311Error(400, f"{where}: {first['msg']}") from None
 
 
-@router.post("/v2/requests.{fmt}", responses=responses(201, 400, 403, 404), openapi_extra=FORM)
+@router.post(
+    "/v2/requests.{fmt}", responses=responses(201, 400, 403, 404, 413, 429), openapi_extra=FORM
+)
 async def create_request(fmt: Fmt, request: Request, session: DbSession) -> Response:
     """File a report (form-encoded or multipart with a `media` file; api_key required)."""
     state = request.app.state
@@ -308,7 +310,7 @@ async def list_updates(
 
 @router.post(
     "/v2/servicerequestupdates.{fmt}",
-    responses=responses(201, 400, 403, 404),
+    responses=responses(201, 400, 403, 404, 413, 429),
     openapi_extra=UPDATE_FORM,
 )
 async def post_update(fmt: Fmt, request: Request, session: DbSession) -> Response:
