@@ -29,6 +29,7 @@ from shared import asyncapi
 from shared.app import ServiceDefinition, create_app
 from shared.bus.base import Bus
 from shared.db import is_sqlite
+from shared.errors import PROBLEM_JSON
 from shared.geography import AdminMap
 from shared.settings import Settings
 
@@ -83,4 +84,32 @@ DEFINITION = ServiceDefinition(
 def create_intake_app(settings: Settings, *, bus: Bus | None = None) -> FastAPI:
     app = create_app(DEFINITION, settings, bus=bus)
     app.add_middleware(AbuseLimits)
+    _document_limits(app)
     return app
+
+
+def _document_limits(app: FastAPI) -> None:
+    """AbuseLimits answers every write with a 429 past its budget and a 413 past the body
+    limit, before any route runs: say so on each write the document lists."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = generate()
+            for operations in document.get("paths", {}).values():
+                for method, operation in operations.items():
+                    if method in ("post", "put", "patch", "delete"):
+                        responses = operation.setdefault("responses", {})
+                        for code, text in LIMIT_ANSWERS.items():
+                            responses.setdefault(code, {"description": text, "content": PROBLEM})
+            app.openapi_schema = document
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+PROBLEM = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+LIMIT_ANSWERS = {
+    "413": "Content Too Large: the body is past the limit",
+    "429": "Too Many Requests: see Retry-After",
+}

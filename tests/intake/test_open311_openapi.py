@@ -36,6 +36,8 @@ async def test_every_problem_is_declared_as_the_service_answers_it(intake: Stack
             assert responses["422"]["content"] == {PROBLEM_JSON: {"schema": problem}}
         if "application/json" in operation.get("requestBody", {}).get("content", {}):
             assert responses["400"]["content"] == {PROBLEM_JSON: {"schema": problem}}, path
+        if method in ("post", "put", "patch", "delete"):  # the abuse limits answer first
+            assert {"413", "429"} <= set(responses), (method, path)
     assert seen_422 > 5
     # The 422 the document declares is the one the service sends.
     refused = await intake["intake"].post("/v1/cases", json={"kind": "feedback"})
