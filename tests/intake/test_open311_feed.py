@@ -179,6 +179,17 @@ async def test_every_answer_under_open311_is_in_open311s_format(intake: Stack) -
         headers={"content-type": "application/x-www-form-urlencoded"},
     )
     assert raw.status_code == 400
+    parts = [("api_key", key.encode()), ("service_code", b"environment"), ("description", b"R\xff")]
+    multipart = b"".join(
+        b'--B\r\nContent-Disposition: form-data; name="%s"\r\n\r\n%s\r\n' % (n.encode(), v)
+        for n, v in parts
+    )
+    latin = await client.post(
+        f"{BASE}/requests.json",
+        content=multipart + b"--B--\r\n",
+        headers={"content-type": "multipart/form-data; boundary=B"},
+    )
+    assert latin.status_code == 400 and "UTF-8" in open311_errors(latin)[0]["description"]
     assert await intake.count("intake", "cases") == 0
     services = await client.get(f"{BASE}/services.json")
     assert services.headers["content-type"] == "application/json; charset=utf-8"

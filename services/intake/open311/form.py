@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
 from fastapi import Request
+from python_multipart.multipart import parse_options_header
 from starlette.datastructures import UploadFile
 
 from services.intake.open311.service import Open311Error
@@ -42,11 +43,29 @@ def _strict_utf8(raw: bytes) -> list[tuple[str, str]]:
         ) from None
 
 
+def _text_parts_are_utf8(body: bytes, content_type: str) -> None:
+    """Starlette reads a multipart text value that is not UTF-8 as Latin-1 without a word:
+    check the raw parts that are not files (the body is bounded by the limits middleware)."""
+    _, options = parse_options_header(content_type)
+    boundary = options.get(b"boundary")
+    if not boundary:
+        raise Open311Error(400, "a multipart form needs its boundary")
+    for part in body.split(b"--" + boundary)[1:]:
+        headers, _, value = part.partition(b"\r\n\r\n")
+        if b"filename=" in headers.lower():
+            continue
+        try:
+            (headers + value.removesuffix(b"\r\n")).decode("utf-8")
+        except UnicodeDecodeError:
+            raise Open311Error(400, "the form is not valid UTF-8") from None
+
+
 async def read_form(request: Request, max_media_bytes: int) -> Open311Form:
     form = Open311Form()
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     pairs: list[tuple[str, str]] = []
     if content_type == "multipart/form-data":
+        _text_parts_are_utf8(await request.body(), request.headers["content-type"])
         async with request.form(max_files=1, max_fields=200) as parsed:
             for name, value in parsed.multi_items():
                 if isinstance(value, str):
