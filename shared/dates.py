@@ -7,7 +7,7 @@ import re
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator
+from pydantic import AwareDatetime, BeforeValidator
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}")
@@ -26,3 +26,4 @@ def _strict(pattern: re.Pattern[str], example: str) -> BeforeValidator:
 
 IsoDate = Annotated[date, _strict(_DATE, "2026-01-01")]
 IsoDateTime = Annotated[datetime, _strict(_DATETIME, "2026-01-01T08:00:00+07:00")]
+IsoAwareDateTime = Annotated[AwareDatetime, _strict(_DATETIME, "2026-01-01T08:00:00+07:00")]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 
 import pytest
@@ -45,3 +46,18 @@ async def test_the_services_refuse_numbers_where_dates_go(stack: Stack) -> None:
         )
         assert answer.status_code == 422, (path, answer.text)
         assert "ISO 8601" in answer.json()["detail"], path
+
+
+def test_bodies_refuse_numbers_where_dates_go() -> None:
+    from services.intake.cases.schemas import DialogueIn
+    from services.routing.reception.schemas import SessionCreate
+    from services.routing.rules.schemas import RuleSetWrite
+
+    session = {"starts_at": 1767225600, "ends_at": 1767232800, "place": "UBND", "host": "An"}
+    for model, body in (
+        (SessionCreate, session),
+        (RuleSetWrite, {"effective_from": 1767225600, "rules": []}),
+        (DialogueIn, {"topic": "Đường", "preferred_dates": [1767225600]}),
+    ):
+        with pytest.raises(ValidationError, match="ISO 8601"):
+            model.model_validate_json(json.dumps(body))
