@@ -78,12 +78,12 @@ DEFINITION = ServiceDefinition(
     migrations=Path(__file__).parent / "migrations",
     consumers={"intake.read-model": lambda state: HANDLERS},
     build_state=_state,
+    middleware=[AbuseLimits],
 )
 
 
 def create_intake_app(settings: Settings, *, bus: Bus | None = None) -> FastAPI:
     app = create_app(DEFINITION, settings, bus=bus)
-    app.add_middleware(AbuseLimits)
     _document_limits(app)
     return app
 

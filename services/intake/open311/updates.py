@@ -19,6 +19,7 @@ from services.intake.open311.service import (
     open_or_closed,
     window,
 )
+from shared.confidential import public_note
 from shared.messaging.outbox import Outbox
 
 # The step names of the timeline, as a person reads them when a step carries no note.
@@ -56,7 +57,8 @@ async def updates_between(
             "service_request_id": code,
             "status": open_or_closed(entry.status or ""),
             "updated_datetime": entry.at.isoformat(),
-            "description": entry.note or STEPS.get(entry.step, entry.step),
+            # The same public note as the timeline's (a resolution's summary never).
+            "description": public_note(entry.step, entry.note) or STEPS.get(entry.step, entry.step),
             "media_url": None,
         }
         for entry, code in rows.all()
