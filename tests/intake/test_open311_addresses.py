@@ -88,3 +88,26 @@ def test_the_longest_naming_tail_is_found_in_one_pass() -> None:
     start, hits = PLACES.words.longest_tail(parts)
     assert (start, [u.code for u in hits]) == (10, ["06427"])
     assert PLACES.words.longest_tail(["Atlantis"]) == (1, [])
+
+
+def test_every_unit_has_a_point_in_its_own_province() -> None:
+    # The shipped points were matched to our codes by province and name: a commune's point
+    # lies in Vietnam and near its province's (the largest province spans about 400 km).
+    from services.intake.units.centroids import _km
+
+    points = PLACES.centroids
+    for unit in MAP.units.values():
+        lat, lon = points.of(unit.code)  # type: ignore[misc]
+        assert 8.0 <= lat <= 23.5 and 102.0 <= lon <= 117.5, unit.code
+        if unit.level is Level.commune and not unit.name.startswith("Đặc khu"):  # islands
+            province = points.of(unit.parent_code)
+            assert province is not None
+            assert _km((lat, lon), province) < 450, (unit.code, unit.name)
+    # The nearest commune of a commune's own point is that commune.
+    wrong = [
+        u.code
+        for u in MAP.units.values()
+        if u.level is Level.commune
+        and points.nearest_commune(*points.of(u.code), within_km=30) != u.code  # type: ignore[misc]
+    ]
+    assert wrong == []

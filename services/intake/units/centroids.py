@@ -44,7 +44,10 @@ class Centroids:
             points = {r["code"]: (float(r["lat"]), float(r["lon"])) for r in csv.DictReader(f)}
         missing = [code for code in admin_map.units if code not in points]
         if missing:
-            raise ValueError(f"{path} has no point for units {', '.join(missing[:5])}")
+            raise ValueError(
+                f"{path} has no point for units {', '.join(missing[:5])}: the map changed; "
+                "regenerate it with scripts/commune_centroids.py"
+            )
         communes = {c for c, u in admin_map.units.items() if u.level is Level.commune}
         return cls(points, communes)
 
