@@ -26,7 +26,9 @@ def fmt_of(request: Request) -> str:
 def answer(fmt: str, root: str, value: Any, status: int = 200) -> Response:
     if fmt == "xml":
         return Response(render(root, value), status, media_type=XML)
-    return Response(json.dumps(value, ensure_ascii=False).encode("utf-8"), status, media_type=JSON)
+    # "replace": a lone surrogate (SQLite can hold one) must not turn the answer into a 500.
+    body = json.dumps(value, ensure_ascii=False).encode("utf-8", "replace")
+    return Response(body, status, media_type=JSON)
 
 
 def errors(fmt: str, status: int, description: str) -> Response:
