@@ -86,3 +86,23 @@ async def test_a_405_lists_every_method_of_the_path() -> None:
     assert answer.status_code == 405
     assert answer.headers["allow"] == "DELETE, GET, PUT"
     assert answer.headers["content-type"] == PROBLEM_JSON
+
+
+async def test_an_outage_under_open311_is_a_503_in_open311s_format() -> None:
+    from services.intake.open311.answers import Open311Route
+
+    app = FastAPI()
+    install_error_handlers(app)
+    router = APIRouter(route_class=Open311Route)
+
+    @router.get("/open311/v2/requests.{fmt}")
+    async def down(fmt: str) -> dict[str, str]:
+        raise ConnectionRefusedError("database down")
+
+    app.include_router(router)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        answer = await client.get("/open311/v2/requests.xml")
+    assert answer.status_code == 503 and answer.headers["retry-after"]
+    assert answer.headers["content-type"] == "text/xml; charset=utf-8"
+    assert b"<errors><error><code>503</code>" in answer.content

@@ -13,7 +13,8 @@ from fastapi.routing import APIRoute
 
 from services.intake.open311.service import Open311Error
 from services.intake.open311.xml import render
-from shared.errors import AppError
+from shared.errors import RETRY_AFTER_OUTAGE, AppError
+from shared.outages import is_outage
 
 JSON = "application/json; charset=utf-8"
 XML = "text/xml; charset=utf-8"
@@ -57,6 +58,13 @@ class Open311Route(APIRoute):
                 status = exc.status if exc.status in (403, 404, 409, 413, 415, 429) else 400
                 response = errors(fmt, status, exc.detail)
                 response.headers.update(exc.headers or {})
+                return response
+            except Exception as exc:
+                if not is_outage(exc):
+                    raise
+                # As OutageAnswers would, but in Open311's format: nothing was saved.
+                response = errors(fmt, 503, "unavailable for a moment; nothing was saved")
+                response.headers["Retry-After"] = RETRY_AFTER_OUTAGE
                 return response
 
         return route
