@@ -39,6 +39,7 @@ async def test_the_services_refuse_numbers_where_dates_go(stack: Stack) -> None:
         ("notification", "GET", "/v1/deadlines", {"due_before": "0.5"}, official),
         ("routing", "GET", "/v1/routing/rules", {"at": "1e-22"}, official),
         ("routing", "GET", "/v1/queues/06427", {"due_before": "0.5"}, official),
+        ("routing", "GET", "/v1/reports/units/06427", {"from": "0", "to": "1"}, {}),
     ):
         body = {"working": False, "reason": "Nghỉ bù"} if method == "PUT" else None
         answer = await stack[service].request(
