@@ -22,6 +22,7 @@ from services.notification.policies.rules import PolicyBook
 from services.notification.reference import Reference
 from services.notification.settings import NotifySettings
 from services.notification.timers import models as _timer_models  # noqa: F401
+from shared import asyncapi
 from shared.app import ServiceDefinition, create_app
 from shared.bus.base import Bus
 from shared.settings import Settings
@@ -43,6 +44,7 @@ DEFINITION = ServiceDefinition(
     title="tiepdan notification",
     version="0.2.0",
     routers=[
+        asyncapi.router,
         deadlines.router,
         calendar.router,
         policies.router,

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from services.notification.calendar.models import CalendarOverride
 from shared.auth import CurrentPrincipal, Principal, Role
+from shared.dates import IsoDate
 from shared.db import DbSession
 from shared.errors import Forbidden, NotFound, Unauthorized, Unprocessable, problem_responses
 
@@ -42,8 +43,8 @@ class DayList(BaseModel):
 @router.get("/working-days", response_model=DayList, responses=problem_responses(Unprocessable))
 async def working_days(
     request: Request,
-    from_: Annotated[date, Query(alias="from")],
-    to: Annotated[date, Query()],
+    from_: Annotated[IsoDate, Query(alias="from")],
+    to: Annotated[IsoDate, Query()],
 ) -> DayList:
     """The working-day calendar: each day, working or not, and why not."""
     if to < from_ or to - from_ > MAX_SPAN:
@@ -100,7 +101,7 @@ async def list_overrides(session: DbSession, principal: CurrentPrincipal) -> Ove
 
 @router.put("/overrides/{day}", response_model=OverrideRead, responses=_ADMIN)
 async def put_override(
-    day: date,
+    day: IsoDate,
     body: OverrideWrite,
     _: ReloadAfterCommit,
     session: DbSession,
@@ -120,7 +121,7 @@ async def put_override(
 
 @router.delete("/overrides/{day}", status_code=204, responses=_ADMIN)
 async def delete_override(
-    day: date, _: ReloadAfterCommit, session: DbSession, principal: CurrentPrincipal
+    day: IsoDate, _: ReloadAfterCommit, session: DbSession, principal: CurrentPrincipal
 ) -> None:
     """Remove a correction: the day follows the statutory calendar again."""
     _admin(principal)
