@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import signal
 import sys
 from collections.abc import Iterator
@@ -72,7 +73,9 @@ def dev(
     embedded mode."""
     from services.dev import run_dev
 
-    settings = _settings(service="dev")
+    # A person at a terminal reads lines, not JSON (TIEPDAN_LOG_FORMAT=json still wins).
+    console = None if os.environ.get("TIEPDAN_LOG_FORMAT") else "console"
+    settings = _settings(service="dev", log_format=console)
     try:
         port_list = [int(p) for p in ports.split(",")]
         if len(port_list) not in (3, 4):
