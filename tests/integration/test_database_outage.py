@@ -11,8 +11,6 @@ with Retry-After, never 500.
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,26 +20,16 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from tests.support.pg_proxy import PgFaultProxy
+from tests.support.servers import REPO, address, server
 from tests.support.stack import Stack, production_settings, running_stack, wait_until
 from tests.support.topic import all_events
 
 pytestmark = pytest.mark.integration
-REPO = Path(__file__).resolve().parents[2]
 CASES = 8
 
 
 def _postgres(command: str, state_dir: Path, **env: str) -> str:
-    environ = {k: v for k, v in os.environ.items() if k != "TIEPDAN_TEST_DATABASE_URL"}
-    environ.update(TIEPDAN_PG_STATE_DIR=str(state_dir), **env)
-    result = subprocess.run(
-        [str(REPO / "scripts" / "postgres.sh"), command],
-        env=environ,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-    assert result.returncode == 0, result.stderr[-2000:]
-    return result.stdout
+    return server("postgres", command, state_dir, **env)
 
 
 @pytest.fixture
@@ -49,7 +37,7 @@ def own_postgres() -> Iterator[tuple[str, Path]]:
     """A cluster of this test's own: the shared one stays up for the other tests."""
     state_dir = REPO / ".tiepdan" / "pg-outage"
     _postgres("start", state_dir)
-    url = _postgres("env", state_dir).strip().split("=", 1)[1]
+    url = address("postgres", state_dir)
     try:
         yield url, state_dir
     finally:
