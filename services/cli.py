@@ -81,8 +81,13 @@ def serve(
 
     settings = _settings(service=service.value)
     entry = SERVICES[service.value]
+    try:
+        application = entry.app(settings)
+    except SettingsError as exc:
+        err.print(f"[red]tiepdan: {exc}[/red]")
+        raise typer.Exit(2) from None
     uvicorn.run(
-        entry.app(settings),
+        application,
         host=host,
         port=port or entry.port,
         log_config=None,

@@ -46,6 +46,8 @@ class ServiceDefinition:
     consumers: Mapping[str, Callable[[Any], Mapping[str, Handler]]] = field(default_factory=dict)
     # extra state built in the lifespan (reference data...), set on app.state
     build_state: Callable[[Settings], Awaitable[dict[str, Any]]] | None = None
+    # What this service alone refuses to start with (raises SettingsError, one line).
+    preflight: Callable[[Settings], None] | None = None
 
 
 def build_bus(settings: Settings) -> Bus:
@@ -63,6 +65,10 @@ def build_bus(settings: Settings) -> Bus:
 def create_app(
     definition: ServiceDefinition, settings: Settings, *, bus: Bus | None = None
 ) -> FastAPI:
+    # Refuse to start, before anything is built, with an unsafe configuration.
+    settings.check_serving()
+    if definition.preflight is not None:
+        definition.preflight(settings)
     metrics = ServiceMetrics(definition.name)
 
     @contextlib.asynccontextmanager

@@ -28,7 +28,7 @@ from shared.app import ServiceDefinition, create_app
 from shared.bus.base import Bus
 from shared.db import is_sqlite
 from shared.geography import AdminMap
-from shared.settings import Settings
+from shared.settings import Environment, Settings, SettingsError, known_development_value
 
 
 async def _state(settings: Settings) -> dict[str, Any]:
@@ -52,6 +52,22 @@ async def _state(settings: Settings) -> dict[str, Any]:
     }
 
 
+def _preflight(settings: Settings) -> None:
+    """Only intake holds the identity keys (routing and notification start without them)."""
+    if settings.env is Environment.development:
+        return
+    if not settings.identity_keys:
+        raise SettingsError(
+            "TIEPDAN_IDENTITY_KEYS is required outside development (intake encrypts "
+            "submitters' identities with it)"
+        )
+    secret = AttachmentSettings().s3_secret_access_key or ""
+    if known_development_value(secret):
+        raise SettingsError(
+            "TIEPDAN_ATTACHMENTS_S3_SECRET_ACCESS_KEY holds a published development value"
+        )
+
+
 DEFINITION = ServiceDefinition(
     name="intake",
     title="tiepdan intake",
@@ -71,6 +87,7 @@ DEFINITION = ServiceDefinition(
     migrations=Path(__file__).parent / "migrations",
     consumers={"intake.read-model": lambda state: HANDLERS},
     build_state=_state,
+    preflight=_preflight,
 )
 
 
