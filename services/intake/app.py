@@ -17,6 +17,7 @@ from services.intake.cases.secrets import IdentityCipher
 from services.intake.categories import endpoints as categories
 from services.intake.categories.registry import Categories
 from services.intake.database import Base, messaging
+from services.intake.headers import NoSniff
 from services.intake.identity import endpoints as identity
 from services.intake.limits.buckets import LimitSettings
 from services.intake.limits.middleware import AbuseLimits
@@ -94,4 +95,5 @@ DEFINITION = ServiceDefinition(
 def create_intake_app(settings: Settings, *, bus: Bus | None = None) -> FastAPI:
     app = create_app(DEFINITION, settings, bus=bus)
     app.add_middleware(AbuseLimits)
+    app.add_middleware(NoSniff)  # outermost: also on the limits' own 413/429 answers
     return app
