@@ -98,6 +98,10 @@ class Settings(BaseSettings):
     # readable with any (key rotation). Empty in development: a key is kept under data_dir.
     identity_keys: str = ""
 
+    # How long an Idempotency-Key's sealed answer is kept (api.md allows an expiry): after
+    # it the key is fresh again, and the answer (it holds the access token) is gone.
+    idempotency_ttl_hours: float = Field(default=24, gt=0, le=24 * 30)
+
     # The shared secret services present to each other's /internal endpoints (bearer).
     # Empty: internal endpoints answer only in development.
     internal_token: SecretStr = SecretStr("")

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Request, Response
@@ -46,6 +47,7 @@ async def file_case(
         idempotency_key=idempotency_key,
         contact_limiter=state.rate_limiters["contact"],
         boundaries=state.boundaries,
+        idempotency_ttl=timedelta(hours=state.settings.idempotency_ttl_hours),
     )
     return JSONResponse(
         created,
