@@ -93,7 +93,7 @@ async def test_a_rotated_out_key_stops_working(jwks: JwksServer) -> None:
 
 
 async def test_a_401_does_not_echo_the_librarys_error(stack_factory: StackFactory) -> None:
-    unreachable = "http://127.0.0.1:9/realms/tiepdan/certs"
+    unreachable = "https://127.0.0.1:9/realms/tiepdan/certs"  # nothing listens there
     async with stack_factory(services=("routing",), jwt_jwks_url=unreachable) as stack:
         private, _ = _key("k")
         answer = await stack["routing"].get(
