@@ -35,6 +35,7 @@ typecheck: install
 	$(RUN) mypy services shared
 
 test: lint typecheck
+	@scripts/tools.sh ensure
 	@set -euo pipefail; \
 	if [ "$${TIEPDAN_SKIP_INTEGRATION:-}" = "1" ]; then \
 	  echo "TIEPDAN_SKIP_INTEGRATION=1: integration tests against PostgreSQL and Kafka are NOT run" >&2; \

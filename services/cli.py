@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import signal
 import sys
+from collections.abc import Iterator
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -24,6 +27,8 @@ app.add_typer(keys_app, name="keys")
 stats_app = typer.Typer(help="Routing's public figures")
 app.add_typer(stats_app, name="stats")
 app.add_typer(open311_keys.app, name="open311-key")
+dlq_app = typer.Typer(help="The dead-letter topic: events a consumer could not handle")
+app.add_typer(dlq_app, name="dlq")
 err = Console(stderr=True, soft_wrap=True, highlight=False)
 
 
@@ -86,7 +91,7 @@ def serve(
     except SettingsError as exc:
         err.print(f"[red]tiepdan: {exc}[/red]")
         raise typer.Exit(2) from None
-    uvicorn.run(
+    config = uvicorn.Config(
         application,
         host=host,
         port=port or entry.port,
@@ -94,6 +99,22 @@ def serve(
         access_log=False,
         timeout_graceful_shutdown=25,
     )
+    _GracefulServer(config).run()
+
+
+class _GracefulServer(uvicorn.Server):
+    """Uvicorn, except that a graceful stop on SIGTERM exits 0.
+
+    Kubernetes sends SIGTERM before every rollout; the service then stops taking requests,
+    finishes what it holds and commits its consumers' offsets. Uvicorn re-raises the signal
+    afterwards, so the process would die of it (exit -15) and a clean stop would look like
+    a crash. SIGINT keeps uvicorn's behaviour."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        with super().capture_signals():
+            yield
+            self._captured_signals = [s for s in self._captured_signals if s != signal.SIGTERM]
 
 
 @app.command()
@@ -245,3 +266,49 @@ def token(
         )
         + "\n"
     )
+
+
+@dlq_app.command("replay")
+def dlq_replay(
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="list, publish nothing")] = False,
+    idle_seconds: Annotated[float, typer.Option(help="stop after this long with none")] = 5.0,
+) -> None:
+    """Put dead-lettered events back on their topic, once the cause is fixed.
+
+    The consumers that handled an event already skip it; the one that failed handles it
+    now. A second replay does not repeat the first; --dry-run lists and commits nothing."""
+    from shared.app import build_bus
+    from shared.messaging.dead_letters import REPLAY_GROUP, Parked, replay
+
+    settings = _settings()
+
+    async def run() -> list[Parked]:
+        bus = build_bus(settings)
+        await bus.start()
+        try:
+            with Progress(console=err, transient=False) as progress:
+                task = progress.add_task("dry run" if dry_run else "replaying", total=None)
+
+                def seen(p: Parked) -> None:
+                    progress.advance(task)
+                    progress.console.print(
+                        f"{p.event_type} {p.event_id} case {p.case_id} "
+                        f"(consumer {p.consumer}): {p.error}",
+                        markup=False,
+                    )
+
+                return await replay(
+                    bus,
+                    dead_letter_topic=settings.kafka_dead_letter_topic,
+                    default_topic=settings.kafka_topic,
+                    dry_run=dry_run,
+                    seen=seen,
+                    group=settings.kafka_group_prefix + REPLAY_GROUP,
+                    idle_seconds=idle_seconds,
+                )
+        finally:
+            await bus.close()
+
+    done = asyncio.run(run())
+    verb = "would replay" if dry_run else "replayed"
+    err.print(f"{verb} {len(done)} event(s) from {settings.kafka_dead_letter_topic}")

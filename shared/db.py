@@ -36,6 +36,9 @@ class UtcDateTime(TypeDecorator[datetime]):
         return value
 
 
+POOL_TIMEOUT_SECONDS = 10.0
+
+
 def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
@@ -46,8 +49,14 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
     if parsed.get_backend_name() == "postgresql":
         if parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+asyncpg")
+        # pool_timeout: a request that finds every connection taken waits this long, then is
+        # answered 503 with Retry-After (shared.errors.OutageAnswers), before a client gives up.
         return _create_async_engine(
-            parsed, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+            parsed,
+            pool_size=pool_size,
+            max_overflow=pool_size,
+            pool_pre_ping=True,
+            pool_timeout=POOL_TIMEOUT_SECONDS,
         )
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)

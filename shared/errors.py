@@ -11,8 +11,12 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from shared.outages import is_outage
 
 PROBLEM_JSON = "application/problem+json"
+RETRY_AFTER_OUTAGE = "5"  # seconds: a restarting PostgreSQL is back within a few
 log = logging.getLogger(__name__)
 
 
@@ -152,3 +156,51 @@ def install_error_handlers(app: FastAPI) -> None:
         return problem(
             500, "Internal Server Error", "an unexpected error occurred", slug="internal"
         )
+
+
+def unavailable() -> JSONResponse:
+    return problem(
+        503,
+        "Service Unavailable",
+        "a service this request needs is unavailable; nothing was saved, try again shortly",
+        slug="unavailable",
+        headers={"Retry-After": RETRY_AFTER_OUTAGE},
+    )
+
+
+class OutageAnswers:
+    """A request that meets a dependency outage (its database down, restarting, or no pooled
+    connection free in time) is answered 503 problem+json with Retry-After, not 500: the
+    client learns nothing was saved (its transaction rolled back) and when to try again, the
+    keep-alive connection stays open, and no traceback is logged for a known condition.
+
+    Pure ASGI and outside the service's own middleware (the rate limiter is the first to
+    touch the database), inside the metrics middleware (which counts the 503)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def _send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, _send)
+        except Exception as exc:
+            if started or not is_outage(exc):
+                raise
+            log.warning(
+                "dependency unavailable, answered 503: %s %s: %s",
+                scope["method"],
+                scope["path"],
+                type(exc).__name__,
+            )
+            await unavailable()(scope, receive, send)

@@ -88,12 +88,11 @@ DEFINITION = ServiceDefinition(
     migrations=Path(__file__).parent / "migrations",
     consumers={"intake.read-model": lambda state: HANDLERS},
     build_state=_state,
+    # NoSniff around the limits: their own 413/429 answers carry it too.
+    middleware=[AbuseLimits, NoSniff],
     preflight=_preflight,
 )
 
 
 def create_intake_app(settings: Settings, *, bus: Bus | None = None) -> FastAPI:
-    app = create_app(DEFINITION, settings, bus=bus)
-    app.add_middleware(AbuseLimits)
-    app.add_middleware(NoSniff)  # outermost: also on the limits' own 413/429 answers
-    return app
+    return create_app(DEFINITION, settings, bus=bus)

@@ -73,9 +73,15 @@ async def test_a_case_filed_while_kafka_is_down_is_routed_once_it_is_back(
             "intake", "SELECT count(*) FROM outbox WHERE published_at IS NULL"
         )
         assert unpublished == 1
+        # Still ready: intake keeps accepting cases (the outbox is there for exactly this),
+        # so a broker outage must not take it out of the load balancer. The bus's state is
+        # reported, and is a metric with an alert.
         ready = await stack["intake"].get("/readyz")
-        assert ready.status_code == 503
+        assert ready.status_code == 200, ready.text
         assert ready.json()["checks"]["database"] == "ok"
+        assert ready.json()["checks"]["bus"].startswith("failing")
+        metrics = (await stack["intake"].get("/metrics")).text
+        assert 'tiepdan_dependency_up{dependency="bus"} 0.0' in metrics
 
         _kafka("start", state_dir)
         view = await stack.wait_routed(created["tracking_code"], within=120)

@@ -11,8 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake.attachments.models import Attachment
 from services.intake.cases.models import Case, CaseDeadline, TimelineEntry
+from services.intake.cases.view import published_resolution
 from services.intake.categories.registry import Categories, Category
 from services.intake.units.boundaries import Boundaries
+from shared.confidential import public_note
 from shared.geography import AdminMap, Level
 
 # Open311 is for reports about places. Complaints, denunciations and dialogue requests are
@@ -211,7 +213,10 @@ async def represent(
             TimelineEntry.case_id.in_(ids), TimelineEntry.note.is_not(None)
         )
         for t in (await session.execute(timeline.order_by(TimelineEntry.at))).scalars():
-            notes[t.case_id] = t.note or ""
+            notes[t.case_id] = public_note(t.step, t.note) or ""
+        for c in cases:  # the resolution's summary: only as the citizen consented (item 5)
+            if (published := published_resolution(c)) is not None:
+                notes[c.id] = published.summary
     return [
         _request(c, deadlines.get(c.id, []), notes.get(c.id), media.get(c.id), categories)
         for c in cases

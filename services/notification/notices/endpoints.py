@@ -8,6 +8,7 @@ from sqlalchemy import delete, select
 
 from services.notification.channels.addresses import address_problem
 from services.notification.deadlines.models import TrackedCase
+from services.notification.notices.delivery import scrub
 from services.notification.notices.models import Notification, UnitContact
 from services.notification.notices.schemas import (
     NotificationPage,
@@ -16,6 +17,7 @@ from services.notification.notices.schemas import (
     UnitContactWrite,
 )
 from shared.auth import CurrentPrincipal, Role
+from shared.confidential import withheld_from
 from shared.db import DbSession
 from shared.errors import Forbidden, Unauthorized, Unprocessable, problem_responses
 from shared.settings import Environment
@@ -42,17 +44,17 @@ async def delivery_log(
         case is None or principal.unit_code not in (case.unit_code, case.province_code)
     ):
         raise Forbidden(f"case {case_id} is not in unit {principal.unit_code}")
+    query = select(Notification).where(Notification.case_id == case_id)
+    if withheld_from(principal, case.kind if case else None):
+        # A denunciation's notices to the denouncer tell when and how they were reached.
+        query = query.where(Notification.audience != "citizen")
     rows = (
-        await session.execute(
-            select(Notification)
-            .where(Notification.case_id == case_id)
-            .order_by(Notification.created_at, Notification.id)
-            .limit(limit)
-        )
+        await session.execute(query.order_by(Notification.created_at, Notification.id).limit(limit))
     ).scalars()
-    return NotificationPage(
-        items=[NotificationRead.model_validate(r, from_attributes=True) for r in rows]
-    )
+    items = [NotificationRead.model_validate(r, from_attributes=True) for r in rows]
+    for item in items:  # errors stored before delivery scrubbed them
+        item.last_error = scrub(item.last_error) if item.last_error else item.last_error
+    return NotificationPage(items=items)
 
 
 def _admin(principal: CurrentPrincipal) -> None:
