@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 import uvicorn
 from rich.console import Console
-from rich.progress import Progress
+from rich.progress import Progress, TaskID
 
 from services.intake.open311 import cli as open311_keys
 from shared.auth import Role, ensure_dev_keys, issue_dev_token
@@ -23,7 +23,7 @@ from shared.logging import configure_logging
 from shared.settings import Settings, SettingsError, load_settings
 
 app = typer.Typer(help="tiepdan: citizen feedback and complaint handling", no_args_is_help=True)
-keys_app = typer.Typer(help="Development signing keys")
+keys_app = typer.Typer(help="Signing keys (development) and identity key rotation")
 app.add_typer(keys_app, name="keys")
 stats_app = typer.Typer(help="Routing's public figures")
 app.add_typer(stats_app, name="stats")
@@ -104,8 +104,13 @@ def serve(
         return
     settings = _settings(service=service.value)
     entry = SERVICES[service.value]
+    try:
+        application = entry.app(settings)
+    except SettingsError as exc:
+        err.print(f"[red]tiepdan: {exc}[/red]")
+        raise typer.Exit(2) from None
     config = uvicorn.Config(
-        entry.app(settings),
+        application,
         host=host,
         port=port or entry.port,
         log_config=None,
@@ -237,6 +242,51 @@ def keys_init(directory: Annotated[Path, typer.Option("--dir")]) -> None:
     """Create a development RSA key pair and jwks.json in DIR, if absent."""
     ensure_dev_keys(directory)
     err.print(f"keys in {directory} (jwks.json for TIEPDAN_JWT_JWKS_URL)")
+
+
+@keys_app.command("rotate-identity")
+def keys_rotate_identity(
+    database_url: Annotated[str | None, typer.Option(help="overrides TIEPDAN_DATABASE_URL")] = None,
+    batch_size: Annotated[int, typer.Option(min=1, max=10_000)] = 500,
+) -> None:
+    """Re-encrypt intake's submitter identities and sealed idempotent answers with the
+    newest identity key (the first of TIEPDAN_IDENTITY_KEYS), after deleting expired
+    answers. Re-runnable; afterwards the older keys can be removed."""
+    from datetime import timedelta
+
+    from services.intake.cases.secrets import IdentityCipher
+    from services.intake.identity.rotation import rotate_everything
+    from shared.db import Database
+
+    settings = _settings(database_url=database_url)
+    if not settings.identity_keys:
+        err.print("[red]tiepdan: set TIEPDAN_IDENTITY_KEYS=NEW,OLD[,...] (newest first)[/red]")
+        raise typer.Exit(2)
+    cipher = IdentityCipher.from_settings(settings)
+
+    async def run() -> dict[str, int]:
+        database = Database(settings.database_url_for("intake"), pool_size=1)
+        try:
+            with Progress(console=err, transient=False) as progress:
+                tasks: dict[str, TaskID] = {}
+
+                def show(kind: str, done: int, total: int) -> None:
+                    if kind not in tasks:
+                        tasks[kind] = progress.add_task(f"re-encrypting {kind}", total=total)
+                    progress.update(tasks[kind], completed=done)
+
+                return await rotate_everything(
+                    database,
+                    cipher,
+                    answers_ttl=timedelta(hours=settings.idempotency_ttl_hours),
+                    batch_size=batch_size,
+                    progress=show,
+                )
+        finally:
+            await database.dispose()
+
+    counts = asyncio.run(run())
+    err.print(", ".join(f"{kind}: {n}" for kind, n in counts.items()))
 
 
 @app.command()

@@ -49,6 +49,8 @@ class ServiceDefinition:
     build_state: Callable[[Settings], Awaitable[dict[str, Any]]] | None = None
     # the service's own ASGI middleware (classes taking the app), innermost first
     middleware: Sequence[Callable[[ASGIApp], ASGIApp]] = ()
+    # What this service alone refuses to start with (raises SettingsError, one line).
+    preflight: Callable[[Settings], None] | None = None
 
 
 def build_bus(settings: Settings) -> Bus:
@@ -66,6 +68,10 @@ def build_bus(settings: Settings) -> Bus:
 def create_app(
     definition: ServiceDefinition, settings: Settings, *, bus: Bus | None = None
 ) -> FastAPI:
+    # Refuse to start, before anything is built, with an unsafe configuration.
+    settings.check_serving()
+    if definition.preflight is not None:
+        definition.preflight(settings)
     metrics = ServiceMetrics(definition.name)
 
     @contextlib.asynccontextmanager

@@ -17,6 +17,7 @@ from services.intake.cases.secrets import IdentityCipher
 from services.intake.categories import endpoints as categories
 from services.intake.categories.registry import Categories
 from services.intake.database import Base, messaging
+from services.intake.headers import NoSniff
 from services.intake.identity import endpoints as identity
 from services.intake.limits.buckets import LimitSettings
 from services.intake.limits.middleware import AbuseLimits
@@ -31,7 +32,7 @@ from shared.bus.base import Bus
 from shared.db import is_sqlite
 from shared.errors import PROBLEM_JSON
 from shared.geography import AdminMap
-from shared.settings import Settings
+from shared.settings import Environment, Settings, SettingsError, known_development_value
 
 
 async def _state(settings: Settings) -> dict[str, Any]:
@@ -58,6 +59,22 @@ async def _state(settings: Settings) -> dict[str, Any]:
     }
 
 
+def _preflight(settings: Settings) -> None:
+    """Only intake holds the identity keys (routing and notification start without them)."""
+    if settings.env is Environment.development:
+        return
+    if not settings.identity_keys:
+        raise SettingsError(
+            "TIEPDAN_IDENTITY_KEYS is required outside development (intake encrypts "
+            "submitters' identities with it)"
+        )
+    secret = AttachmentSettings().s3_secret_access_key or ""
+    if known_development_value(secret):
+        raise SettingsError(
+            "TIEPDAN_ATTACHMENTS_S3_SECRET_ACCESS_KEY holds a published development value"
+        )
+
+
 DEFINITION = ServiceDefinition(
     name="intake",
     title="tiepdan intake",
@@ -78,7 +95,9 @@ DEFINITION = ServiceDefinition(
     migrations=Path(__file__).parent / "migrations",
     consumers={"intake.read-model": lambda state: HANDLERS},
     build_state=_state,
-    middleware=[AbuseLimits],
+    # NoSniff around the limits: their own 413/429 answers carry it too.
+    middleware=[AbuseLimits, NoSniff],
+    preflight=_preflight,
 )
 
 

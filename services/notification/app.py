@@ -20,7 +20,7 @@ from services.notification.notices.handlers import make_notice_handlers
 from services.notification.policies import endpoints as policies
 from services.notification.policies.rules import PolicyBook
 from services.notification.reference import Reference
-from services.notification.settings import NotifySettings
+from services.notification.settings import NotifySettings, check_notify_settings
 from services.notification.timers import models as _timer_models  # noqa: F401
 from shared import asyncapi
 from shared.app import ServiceDefinition, create_app
@@ -37,6 +37,10 @@ async def _state(_: Settings) -> dict[str, Any]:
         "notify_settings": NotifySettings(),
         "now": system_clock,
     }
+
+
+def _preflight(settings: Settings) -> None:
+    check_notify_settings(NotifySettings(), settings)
 
 
 DEFINITION = ServiceDefinition(
@@ -59,6 +63,7 @@ DEFINITION = ServiceDefinition(
         "notification.notices": lambda state: make_notice_handlers(worker.clocks_of(state)),
     },
     build_state=_state,
+    preflight=_preflight,
 )
 
 

@@ -27,6 +27,10 @@ class PortalSettings(BaseSettings):
     # Public figures, reports and unit names are kept this long (0: not kept): "dân biết"
     # a minute old, and a province's page does not cost a dozen figure queries per view.
     public_cache_seconds: float = Field(default=60.0, ge=0, le=3600)
+    # Where the citizen's address is, for intake's per-client limits: a header the ingress
+    # in front of the portal sets and overwrites (X-Real-IP on Kubernetes), or, empty, the
+    # address that called the portal. Never a header a client can write unchecked.
+    client_ip_header: str = ""
     # A photo is sent on to intake, which has the last word on size and type (10 MB there).
     max_upload_bytes: int = Field(default=10 * 1024 * 1024, ge=1)
     log_level: str = Field(

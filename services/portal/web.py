@@ -58,12 +58,15 @@ def see_other(url: str) -> RedirectResponse:
 
 
 def forwarded(request: Request) -> dict[str, str]:
-    """The citizen's address for intake's per-address limits, as any proxy passes it: the
-    chain so far, then who called the portal (intake reads it with
-    TIEPDAN_LIMITS_TRUST_FORWARDED_FOR; without it every citizen counts as the portal)."""
-    chain = [request.headers.get("x-forwarded-for", "").strip()]
-    chain.append(request.client.host if request.client else "unknown")
-    return {"X-Forwarded-For": ", ".join(part for part in chain if part)}
+    """The citizen's address, passed on to intake for its per-client limits (without it every
+    citizen would count as the portal, one budget for all). Intake reads `X-Real-IP` when it
+    sits behind the Kubernetes ingress (TIEPDAN_LIMITS_CLIENT_IP_HEADER) and the
+    `X-Forwarded-For` entry one hop from the right when it trusts the portal as a proxy
+    (TIEPDAN_LIMITS_TRUSTED_HOPS=1): the portal sends both, with the same address."""
+    header = request.app.state.settings.client_ip_header
+    given = request.headers.get(header, "").split(",")[-1].strip() if header else ""
+    citizen = given or (request.client.host if request.client else "unknown")
+    return {"X-Real-IP": citizen, "X-Forwarded-For": citizen}
 
 
 def check_csrf(request: Request, form: FormData) -> None:

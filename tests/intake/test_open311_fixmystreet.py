@@ -107,6 +107,15 @@ async def test_a_multipart_media_file_becomes_the_requests_photo(intake: Stack) 
     assert media_url.startswith("http://intake/open311/v2/media/")
     photo = await client.get(media_url)
     assert photo.status_code == 200 and photo.content == PNG
+    # A phone's photo is megabytes, past the 256 kB a form without a file may take.
+    large = PNG + bytes(2 * 1024 * 1024)
+    big = await client.post(
+        f"{BASE}/requests.json",
+        data={**form, "api_key": key},
+        files={"media": ("anh.png", large, "image/png")},
+    )
+    assert big.status_code == 201, big.text
+    assert await intake.count("intake", "attachments") == 2
     # Text fields of a multipart form are checked like those of a url-encoded one.
     hostile = await client.post(
         f"{BASE}/requests.json",

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import shutil
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, BinaryIO, Protocol
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -34,7 +35,9 @@ class AttachmentSettings(BaseSettings):
 
 
 class ObjectStorage(Protocol):
-    async def put(self, key: str, data: bytes, content_type: str) -> None: ...
+    async def put(self, key: str, data: BinaryIO, content_type: str) -> None:
+        """Store the file from its current position, streamed (never read whole)."""
+        ...
 
     async def get(self, key: str) -> bytes: ...
 
@@ -50,12 +53,13 @@ class LocalStorage:
             raise ValueError(f"object key escapes the storage folder: {key!r}")
         return path
 
-    async def put(self, key: str, data: bytes, content_type: str) -> None:
+    async def put(self, key: str, data: BinaryIO, content_type: str) -> None:
         def write() -> None:
             path = self._path(key)
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_suffix(".part")
-            tmp.write_bytes(data)
+            with tmp.open("wb") as out:
+                shutil.copyfileobj(data, out, 64 * 1024)
             tmp.replace(path)  # never a half-written file under the final name
 
         await asyncio.to_thread(write)
@@ -85,7 +89,8 @@ class S3Storage:
             aws_secret_access_key=c.s3_secret_access_key,
         )
 
-    async def put(self, key: str, data: bytes, content_type: str) -> None:
+    async def put(self, key: str, data: BinaryIO, content_type: str) -> None:
+        # botocore reads a seekable file object in chunks (and seeks back to retry).
         async with self._client() as client:
             await client.put_object(
                 Bucket=self.config.s3_bucket,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import uuid
 from datetime import datetime
 from typing import Annotated, Literal
@@ -272,7 +273,8 @@ async def create_request(fmt: Fmt, request: Request, session: DbSession) -> Resp
             await attach(
                 session,
                 case,
-                data=form.media,
+                file=io.BytesIO(form.media),  # read up to the cap by the form, no further
+                size=len(form.media),
                 filename=form.media_filename,
                 config=state.attachment_settings,
                 storage=state.attachment_storage,
