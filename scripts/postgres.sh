@@ -15,6 +15,8 @@
 #   TIEPDAN_PG_STATE_DIR       default <repo>/.tiepdan/pg
 #   TIEPDAN_PG_BINDIR          default: the newest /usr/lib/postgresql/*/bin
 #   TIEPDAN_PG_START_TIMEOUT   seconds, default 60
+#   TIEPDAN_PG_STOP_MODE       pg_ctl's stop mode: fast (default), or immediate (a crash,
+#                              as a fault test wants: recovery runs at the next start)
 #   TIEPDAN_PYTHON             default <repo>/.venv/bin/python (needs asyncpg)
 #
 # State: data/ (the cluster; owned by the `postgres` OS user when run as root,
@@ -324,8 +326,10 @@ cmd_stop() {
         log "not running"
         return 0
     fi
-    log "stopping PostgreSQL ($DATA_DIR)"
-    as "$BINDIR/pg_ctl" -D "$DATA_DIR" -m fast -w -t 60 stop >/dev/null || die "pg_ctl stop failed; see $LOG_FILE"
+    local mode="${TIEPDAN_PG_STOP_MODE:-fast}"
+    [[ "$mode" == fast || "$mode" == immediate ]] || die "TIEPDAN_PG_STOP_MODE must be fast or immediate, not '$mode'"
+    log "stopping PostgreSQL ($DATA_DIR, $mode)"
+    as "$BINDIR/pg_ctl" -D "$DATA_DIR" -m "$mode" -w -t 60 stop >/dev/null || die "pg_ctl stop failed; see $LOG_FILE"
     log "stopped"
 }
 

@@ -16,12 +16,13 @@ from typing import Any
 from fastapi import APIRouter, FastAPI, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import MetaData
+from starlette.types import ASGIApp
 
 from shared.auth import TokenVerifier
 from shared.bus.base import Bus
 from shared.bus.embedded import EmbeddedBus
 from shared.db import Database
-from shared.errors import ServiceUnavailable, install_error_handlers
+from shared.errors import OutageAnswers, ServiceUnavailable, install_error_handlers
 from shared.messaging.consumer import ConsumerConfig, EventConsumer, Handler
 from shared.messaging.outbox import Outbox
 from shared.messaging.relay import OutboxRelay
@@ -46,6 +47,10 @@ class ServiceDefinition:
     consumers: Mapping[str, Callable[[Any], Mapping[str, Handler]]] = field(default_factory=dict)
     # extra state built in the lifespan (reference data...), set on app.state
     build_state: Callable[[Settings], Awaitable[dict[str, Any]]] | None = None
+    # the service's own ASGI middleware (classes taking the app), innermost first
+    middleware: Sequence[Callable[[ASGIApp], ASGIApp]] = ()
+    # What this service alone refuses to start with (raises SettingsError, one line).
+    preflight: Callable[[Settings], None] | None = None
 
 
 def build_bus(settings: Settings) -> Bus:
@@ -63,12 +68,18 @@ def build_bus(settings: Settings) -> Bus:
 def create_app(
     definition: ServiceDefinition, settings: Settings, *, bus: Bus | None = None
 ) -> FastAPI:
+    # Refuse to start, before anything is built, with an unsafe configuration.
+    settings.check_serving()
+    if definition.preflight is not None:
+        definition.preflight(settings)
     metrics = ServiceMetrics(definition.name)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         database = Database(
-            settings.database_url_for(definition.name), pool_size=settings.database_pool_size
+            settings.database_url_for(definition.name),
+            pool_size=settings.database_pool_size,
+            pool_timeout=settings.database_pool_timeout,
         )
         the_bus = bus or build_bus(settings)
         if bus is None:
@@ -139,6 +150,9 @@ def create_app(
     )
     app.state.metrics = metrics
     install_error_handlers(app)
+    for middleware in definition.middleware:
+        app.add_middleware(middleware)
+    app.add_middleware(OutageAnswers)  # around the service's own: the limiter uses the database
     app.add_middleware(HttpMetricsMiddleware, metrics=metrics)
     app.include_router(_operations_router(definition.name))
     for router in definition.routers:
@@ -154,9 +168,15 @@ def _operations_router(service: str) -> APIRouter:
         """Liveness: the process answers."""
         return {"status": "ok", "service": service}
 
-    @router.get("/readyz", responses={503: {"description": "a dependency is down"}})
+    @router.get("/readyz", responses={503: {"description": "the database is unreachable"}})
     async def readyz(request: Request) -> dict[str, Any]:
-        """Readiness: the database and the event bus answer."""
+        """Readiness: this replica can serve its requests, i.e. its database answers.
+
+        The event bus is reported, not required: every write goes to the outbox, which keeps
+        events until the bus is back, so a broker outage must not take the replicas out of
+        the load balancer (that would turn a harmless outage into a citizen-facing one). Its
+        state is the `tiepdan_dependency_up{dependency="bus"}` metric, with an alert."""
+        metrics: ServiceMetrics = request.app.state.metrics
         checks: dict[str, str] = {}
         for name, probe in (
             ("database", request.app.state.database.ping),
@@ -167,11 +187,15 @@ def _operations_router(service: str) -> APIRouter:
                 checks[name] = "ok"
             except Exception as exc:
                 checks[name] = f"failing: {type(exc).__name__}"
-        if any(v != "ok" for v in checks.values()):
+            metrics.dependency_up.labels(name).set(1 if checks[name] == "ok" else 0)
+        if checks["database"] != "ok":
             raise ServiceUnavailable(
-                "not ready: " + ", ".join(f"{k} {v}" for k, v in checks.items()), checks=checks
+                "not ready: " + ", ".join(f"{k} {v}" for k, v in checks.items()),
+                checks=checks,
+                headers={"Retry-After": "5"},
             )
-        return {"status": "ready", "service": service, "checks": checks}
+        status = "ready" if checks["bus"] == "ok" else "ready, event bus degraded"
+        return {"status": status, "service": service, "checks": checks}
 
     @router.get("/metrics", include_in_schema=False)
     async def metrics(request: Request) -> Response:

@@ -67,6 +67,18 @@ class ServiceMetrics:
             ["consumer"],
             registry=r,
         )
+        self.outage_retries = Counter(
+            "tiepdan_outage_retries_total",
+            "Work postponed because a dependency was down (waited out, never a failure)",
+            ["component"],
+            registry=r,
+        )
+        self.dependency_up = Gauge(
+            "tiepdan_dependency_up",
+            "1 when the last use of a dependency (database, bus) succeeded, else 0",
+            ["dependency"],
+            registry=r,
+        )
         self.consumer_lag_seconds = Gauge(
             "tiepdan_consumer_event_age_seconds",
             "Age of the last event a consumer handled",
@@ -110,7 +122,10 @@ def _route_template(scope: Scope) -> str:
         return str(route.path)
     app = scope.get("app")
     for candidate in getattr(getattr(app, "router", None), "routes", []):
+        path = getattr(candidate, "path", None)  # an included router has none of its own
+        if path is None:
+            continue
         match, _ = candidate.matches(scope)
         if match is Match.FULL:
-            return str(candidate.path)
+            return str(path)
     return "unmatched"

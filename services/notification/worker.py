@@ -19,6 +19,7 @@ from services.notification.metrics import NotifyMetrics
 from services.notification.notices.delivery import Deliverer
 from services.notification.notices.gauges import refresh_gauges
 from services.notification.timers.sweeper import TimerSweeper
+from shared.outages import is_outage
 
 log = logging.getLogger(__name__)
 
@@ -31,12 +32,19 @@ def clocks_of(state: Any) -> Clocks:
     return clocks
 
 
-async def _loop(name: str, seconds: float, stop: asyncio.Event, step: Any) -> None:
+async def _loop(
+    name: str, seconds: float, stop: asyncio.Event, step: Any, metrics: Any = None
+) -> None:
     while not stop.is_set():
         try:
             busy = await step()
-        except Exception:
-            log.exception("%s failed; retrying", name)
+        except Exception as exc:
+            if not is_outage(exc):
+                log.exception("%s failed; retrying", name)
+            else:  # waited out: the work stays where it was, nothing is counted against it
+                log.warning("%s: a dependency is down, retrying in %.1fs: %s", name, seconds, exc)
+                if metrics is not None:
+                    metrics.outage_retries.labels(name).inc()
             busy = False
         if not busy:
             with contextlib.suppress(TimeoutError):
@@ -78,9 +86,15 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             return await state.deliverer.deliver_once() > 0
 
         tasks = [
-            asyncio.create_task(_loop("sweeper", settings.sweep_seconds, stop, sweep)),
-            asyncio.create_task(_loop("delivery", settings.sweep_seconds, stop, deliver)),
-            asyncio.create_task(_loop("refresh", settings.refresh_seconds, stop, refresh)),
+            asyncio.create_task(
+                _loop("sweeper", settings.sweep_seconds, stop, sweep, state.metrics)
+            ),
+            asyncio.create_task(
+                _loop("delivery", settings.sweep_seconds, stop, deliver, state.metrics)
+            ),
+            asyncio.create_task(
+                _loop("refresh", settings.refresh_seconds, stop, refresh, state.metrics)
+            ),
         ]
     try:
         yield

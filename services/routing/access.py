@@ -8,6 +8,7 @@ from fastapi import Depends
 
 from services.routing.cases.models import RoutedCase
 from shared.auth import CurrentPrincipal, Principal, Role, require_unit_access
+from shared.confidential import withheld_from
 from shared.errors import Forbidden
 
 ACTING_ROLES = frozenset({Role.official, Role.unit_head, Role.admin})
@@ -40,7 +41,7 @@ def require_act(principal: Principal, case: RoutedCase) -> None:
 
 def sees_content(principal: Principal, case: RoutedCase) -> bool:
     """A denunciation's content is for the officials handling it, never for supervisors."""
-    return not (principal.role is Role.supervisor and case.kind == "denunciation")
+    return not withheld_from(principal, case.kind)
 
 
 def _admin(principal: CurrentPrincipal) -> Principal:

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 
 from pydantic import ValidationError
 from sqlalchemy import Table, insert, select
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.bus.base import Bus, IncomingRecord, OutgoingRecord, Subscription
@@ -28,8 +28,14 @@ from shared.events import Envelope, type_label
 from shared.faults import crash_point
 from shared.logging import log_context
 from shared.metrics import ServiceMetrics
+from shared.outages import is_outage
 
 log = logging.getLogger(__name__)
+# While a dependency is down the event in hand is retried with back-off up to this; then the
+# partition is rewound and fetched again, so that the consumer keeps polling (its group
+# membership) and stops promptly, and it goes on like that for as long as the outage lasts.
+OUTAGE_BACKOFF_MAX = 5.0
+OUTAGE_HOLD_SECONDS = 20.0
 
 Handler = Callable[[AsyncSession, Envelope], Awaitable[None]]
 
@@ -123,7 +129,7 @@ class EventConsumer:
             if not await subscription.commit(done):
                 self.metrics.commit_failures.labels(self.config.name).inc()
             if unfinished:
-                await self._pause(2.0)
+                await self._pause(1.0)
 
     async def _process_partition(
         self, records: list[IncomingRecord]
@@ -162,23 +168,29 @@ class EventConsumer:
         self, record: IncomingRecord, envelope: Envelope, handler: Handler
     ) -> None:
         attempt = 0
-        infra_backoff = self.config.retry_base_seconds or 0.1
+        outage_backoff = self.config.retry_base_seconds or 0.1
+        outage_started: float | None = None
         while True:
             started = time.perf_counter()
             try:
                 outcome = await self._handle_once(envelope, handler)
             except _Duplicate:
                 outcome = "duplicate"
-            except (OperationalError, ConnectionError, OSError) as exc:
-                log.warning("database unavailable while handling, will retry: %s", exc)
-                if self._stopping.is_set():
-                    raise _InfrastructureDown() from exc
-                await self._pause(infra_backoff)
-                infra_backoff = min(infra_backoff * 2, 10.0)
-                if infra_backoff >= 10.0:
-                    raise _InfrastructureDown() from exc
-                continue
             except Exception as exc:
+                if is_outage(exc):
+                    # The database (or the network to it) is down, starting or shutting down:
+                    # not this event's fault, and never a reason to dead-letter it. A commit
+                    # that failed this way may have committed: the retry finds it recorded.
+                    self.metrics.outage_retries.labels(self.config.name).inc()
+                    self.metrics.dependency_up.labels("database").set(0)
+                    log.warning("database unavailable while handling, waiting: %s", exc)
+                    now = time.monotonic()
+                    outage_started = outage_started if outage_started is not None else now
+                    if self._stopping.is_set() or now - outage_started > OUTAGE_HOLD_SECONDS:
+                        raise _InfrastructureDown() from exc
+                    await self._pause(outage_backoff)
+                    outage_backoff = min(outage_backoff * 2, OUTAGE_BACKOFF_MAX)
+                    continue
                 attempt += 1
                 self.metrics.events_consumed.labels(
                     self.config.name, type_label(envelope.type), "error"
@@ -193,6 +205,7 @@ class EventConsumer:
                 )
                 await asyncio.sleep(delay)
                 continue
+            self.metrics.dependency_up.labels("database").set(1)
             self.metrics.handler_latency.labels(self.config.name).observe(
                 time.perf_counter() - started
             )

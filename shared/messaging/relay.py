@@ -25,6 +25,7 @@ from shared.db import Database
 from shared.events import type_label
 from shared.messaging.outbox import WAKE_RELAY, Outbox
 from shared.metrics import ServiceMetrics
+from shared.outages import is_outage
 
 log = logging.getLogger(__name__)
 RETENTION = timedelta(days=7)  # published rows kept for inspection and replay
@@ -82,6 +83,8 @@ class OutboxRelay:
                 raise
             except Exception as exc:
                 self.metrics.relay_errors.inc()
+                if is_outage(exc):
+                    self.metrics.outage_retries.labels("relay").inc()
                 log.warning("outbox relay failed, retrying in %.1fs: %s", backoff, exc)
                 await self._sleep(backoff)
                 backoff = min(backoff * 2, MAX_BACKOFF)
@@ -133,12 +136,19 @@ class OutboxRelay:
             if not rows:
                 self.metrics.outbox_backlog.set(0)
                 return total
-            await self.bus.publish(
-                [
-                    OutgoingRecord(r.topic, r.key, r.payload, (("type", r.event_type.encode()),))
-                    for r in rows
-                ]
-            )
+            try:
+                await self.bus.publish(
+                    [
+                        OutgoingRecord(
+                            r.topic, r.key, r.payload, (("type", r.event_type.encode()),)
+                        )
+                        for r in rows
+                    ]
+                )
+            except Exception:
+                self.metrics.dependency_up.labels("bus").set(0)
+                raise
+            self.metrics.dependency_up.labels("bus").set(1)
             # Marked only after the broker acknowledged; a crash here republishes (consumers
             # are idempotent), it never loses.
             async with self.database.transaction() as session:

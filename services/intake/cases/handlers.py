@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.intake.actions.models import CaseMessage
 from services.intake.cases import repository
 from services.intake.cases.models import CaseDeadline, TimelineEntry
+from shared.confidential import public_note
 from shared.events import (
     CASE_ACCEPTED,
     CASE_ASSIGNED,
@@ -93,7 +94,7 @@ async def on_unit_step(session: AsyncSession, event: Envelope) -> None:
         delivered = event.parse(CaseDecisionDelivered)
         received = delivered.received_on.isoformat()
         case.resolution = {**(case.resolution or {}), "received_on": received}
-    note = step.public_note
+    note = public_note(event.type.removeprefix("case."), step.public_note)
     if event.type == CASE_ROUTED and note is None:
         note = f"{event.data.get('unit_name')}: {event.data.get('reason')}"
     if event.type in INTERNAL_STEPS and note is None:

@@ -15,6 +15,7 @@ from pydantic import (
     model_validator,
 )
 
+from shared.dates import IsoDate
 from shared.text import Text
 
 
@@ -118,7 +119,7 @@ class DialogueIn(_In):
     """What a dialogue request asks the head of the unit to discuss, and when the citizen can."""
 
     topic: Text(1, 500)  # type: ignore[valid-type]
-    preferred_dates: Annotated[list[date], Field(max_length=10)] = Field(default_factory=list)
+    preferred_dates: Annotated[list[IsoDate], Field(max_length=10)] = Field(default_factory=list)
 
 
 class CaseCreate(_In):

@@ -26,6 +26,7 @@ from services.intake.cases.schemas import (
     UnitRef,
 )
 from services.intake.cases.secrets import IdentityCipher
+from shared.confidential import public_note
 
 LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -98,7 +99,7 @@ async def build_view(
     if case.unit_code and case.unit_name:
         view.unit = UnitRef(code=case.unit_code, name=case.unit_name)
     view.timeline = [
-        TimelineRead(status=t.status, step=t.step, at=t.at, note=t.note)
+        TimelineRead(status=t.status, step=t.step, at=t.at, note=public_note(t.step, t.note))
         for t in await repository.timeline(session, case.id)
     ]
     view.resolution = _resolution(case) if full else published_resolution(case)

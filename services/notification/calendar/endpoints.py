@@ -13,6 +13,7 @@ from services.notification.calendar.working_days import WorkingDayCalendar
 from services.notification.deadlines.recompute import recompute
 from services.notification.deadlines.schemas import DeadlineMoved
 from shared.auth import CurrentPrincipal, Principal, Role
+from shared.dates import IsoDate
 from shared.db import DbSession
 from shared.errors import Forbidden, NotFound, Unauthorized, Unprocessable, problem_responses
 
@@ -45,8 +46,8 @@ class DayList(BaseModel):
 @router.get("/working-days", response_model=DayList, responses=problem_responses(Unprocessable))
 async def working_days(
     request: Request,
-    from_: Annotated[date, Query(alias="from")],
-    to: Annotated[date, Query()],
+    from_: Annotated[IsoDate, Query(alias="from")],
+    to: Annotated[IsoDate, Query()],
 ) -> DayList:
     """The working-day calendar: each day, working or not, and why not."""
     if to < from_ or to - from_ > MAX_SPAN:
@@ -127,7 +128,7 @@ async def _move_deadlines(
 
 @router.put("/overrides/{day}", response_model=OverrideRead, responses=_ADMIN)
 async def put_override(
-    day: date,
+    day: IsoDate,
     body: OverrideWrite,
     request: Request,
     _: ReloadAfterCommit,
@@ -157,7 +158,7 @@ async def put_override(
 
 @router.delete("/overrides/{day}", status_code=204, responses=_ADMIN)
 async def delete_override(
-    day: date,
+    day: IsoDate,
     request: Request,
     _: ReloadAfterCommit,
     session: DbSession,

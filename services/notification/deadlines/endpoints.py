@@ -9,13 +9,15 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from sqlalchemy import and_, or_, select
 
-from services.notification.deadlines.models import PAUSED, Deadline, DeadlineChange
+from services.notification.deadlines.models import PAUSED, Deadline, DeadlineChange, TrackedCase
 from services.notification.deadlines.schemas import (
     DeadlineChangeRead,
     DeadlineList,
     DeadlineRead,
 )
 from shared.auth import CurrentPrincipal, Principal, Role
+from shared.confidential import withheld_from
+from shared.dates import IsoDateTime
 from shared.db import DbSession
 from shared.errors import Forbidden, Unauthorized, Unprocessable, problem_responses
 
@@ -74,7 +76,14 @@ async def case_deadlines(
         )
     ).scalars():
         history[h.deadline_id].append(h)
-    return DeadlineList(items=[_read(d, history[d.id]) for d in rows])
+    items = [_read(d, history[d.id]) for d in rows]
+    tracked = await session.get(TrackedCase, case_id)
+    if withheld_from(principal, tracked.kind if tracked else None, *(d.case_kind for d in rows)):
+        # Supervisors follow a denunciation's clocks, never why they moved (as in routing).
+        hidden = {"reason": None, "decision_ref": None}
+        for item in items:
+            item.history = [h.model_copy(update=hidden) for h in item.history]
+    return DeadlineList(items=items)
 
 
 def _cursor(d: Deadline) -> str:
@@ -99,7 +108,7 @@ async def list_deadlines(
     principal: CurrentPrincipal,
     unit_code: str | None = None,
     state: Annotated[str | None, Query(pattern="^(" + "|".join(STATES) + ")$")] = None,
-    due_before: datetime | None = None,
+    due_before: IsoDateTime | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     cursor: str | None = None,
 ) -> DeadlineList:

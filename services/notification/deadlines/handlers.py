@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notification.calendar.working_days import local_date
 from services.notification.deadlines.models import RUNNING, Deadline, TrackedCase
+from services.notification.deadlines.repository import lock_tracked
 from services.notification.deadlines.service import EXPIRED, Cause, Clocks
 from services.notification.notices.service import notice_channel
 from services.notification.policies.rules import Policy
@@ -303,22 +304,20 @@ async def track_submission(session: AsyncSession, event: Envelope, now: datetime
     and language. Both consumers record it (the same values), so that the notices' consumer
     finds the channel at the next step whichever of the two handled the submission first."""
     submitted = event.parse(CaseSubmitted)
-    case = await session.get(TrackedCase, event.case_id, with_for_update=True)
-    if case is None:
-        case = TrackedCase(
-            case_id=event.case_id,
-            tracking_code=submitted.tracking_code,
-            kind=submitted.kind,
-            unit_code="",
-            province_code="",
-            received_on=local_date(submitted.submitted_at),
-            second_time=False,
-            remote=False,
-            contact_channel="none",
-            language="vi",
-            updated_at=now,
-        )
-        session.add(case)
+    case = await lock_tracked(
+        session,
+        event.case_id,
+        tracking_code=submitted.tracking_code,
+        kind=submitted.kind,
+        unit_code="",
+        province_code="",
+        received_on=local_date(submitted.submitted_at),
+        second_time=False,
+        remote=False,
+        contact_channel="none",
+        language="vi",
+        updated_at=now,
+    )
     case.second_time = case.second_time or submitted.appeal_of is not None
     case.contact_ref = submitted.contact_ref or case.contact_ref
     case.contact_channel = notice_channel(submitted)
@@ -334,10 +333,20 @@ async def track_routing(session: AsyncSession, event: Envelope, now: datetime) -
     appeal's routing too (the same values), so that the citizen's notice of it finds them
     whichever consumer runs first."""
     routed = event.parse(CaseRouted)
-    case = await session.get(TrackedCase, event.case_id, with_for_update=True)
-    if case is None:
-        case = TrackedCase(case_id=event.case_id, second_time=False, language="vi")
-        session.add(case)
+    case = await lock_tracked(
+        session,
+        event.case_id,
+        tracking_code=routed.tracking_code,
+        kind=routed.kind,
+        unit_code=routed.unit_code,
+        province_code=routed.province_code,
+        received_on=local_date(routed.received_at),
+        second_time=False,
+        remote=False,
+        contact_channel="email",
+        language="vi",
+        updated_at=now,
+    )
     case.tracking_code, case.kind = routed.tracking_code, routed.kind
     case.unit_code, case.province_code = routed.unit_code, routed.province_code
     case.received_on = local_date(routed.received_at)

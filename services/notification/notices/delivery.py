@@ -4,6 +4,7 @@ parked as `dead` with the last error. Each outcome is announced (notification.se
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from collections.abc import Mapping
 from datetime import timedelta
@@ -17,7 +18,7 @@ from services.notification.channels.http import SmsChannel, WebhookChannel
 from services.notification.deadlines.service import Clocks
 from services.notification.metrics import NotifyMetrics
 from services.notification.notices.models import DEAD, PENDING, SENT, Notification
-from services.notification.settings import NotifySettings
+from services.notification.settings import DEV_WEBHOOK_SECRET, NotifySettings
 from services.notification.templates.render import Templates
 from shared.db import Database
 from shared.events import (
@@ -30,6 +31,22 @@ from shared.settings import Environment, Settings
 
 log = logging.getLogger(__name__)
 CONTACT_PREFIX = "contact:"
+# What a relay or gateway may echo of a recipient: an e-mail address; a phone number, as
+# +<8-15 digits>, 0<9 digits> or 84<9 digits>, spaces or hyphens between groups (not dots, and
+# nothing else digit-like: timestamps, IP addresses and ports stay readable).
+_EMAIL = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+")
+_PHONE = re.compile(
+    r"(?<![\w.+])(?:\+\d(?:[ -]?\d){7,14}|0\d(?:[ -]?\d){8}|84\d(?:[ -]?\d){8})(?![\w.])"
+)
+REDACTED = "[address withheld]"
+
+
+def scrub(error: str, recipient: str | None = None) -> str:
+    """The error without the addresses it names: the delivery log is read by officials and
+    supervisors, and a denouncer's address is confidential (Luật Tố cáo 2018, Điều 8, 47)."""
+    if recipient:  # whatever its form, also where no pattern below would see it
+        error = re.sub(re.escape(recipient), REDACTED, error, flags=re.IGNORECASE)
+    return _PHONE.sub(REDACTED, _EMAIL.sub(REDACTED, error))
 
 
 class ContactResolver:
@@ -43,8 +60,13 @@ class ContactResolver:
     async def resolve(self, ref: str, channel: str) -> str:
         if not self.url:
             raise PermanentFailure("no contact resolver configured: citizen address unknown")
-        async with httpx.AsyncClient(timeout=10) as own:
-            response = await (self.client or own).get(f"{self.url}/{ref}", headers=self.headers)
+        try:
+            async with httpx.AsyncClient(timeout=10) as own:
+                response = await (self.client or own).get(f"{self.url}/{ref}", headers=self.headers)
+        except httpx.TransportError as exc:
+            raise ResolverDown(f"intake unreachable ({type(exc).__name__})") from exc
+        if response.status_code >= 500 or response.status_code == 429:
+            raise ResolverDown(f"intake answered {response.status_code}")
         if response.status_code == 404:
             raise PermanentFailure("contact reference unknown to intake")
         response.raise_for_status()
@@ -52,6 +74,10 @@ class ContactResolver:
         if not address:
             raise PermanentFailure(f"the citizen gave no {channel} address")
         return str(address)
+
+
+class ResolverDown(Exception):
+    """Intake, which holds the citizen's address, could not be asked: try again later."""
 
 
 class Deliverer:
@@ -91,7 +117,15 @@ class Deliverer:
         metrics: NotifyMetrics | None,
     ) -> Deliverer:
         email: Channel = (
-            SmtpChannel(notify.smtp_host, notify.smtp_port, notify.smtp_sender, notify.smtp_timeout)
+            SmtpChannel(
+                notify.smtp_host,
+                notify.smtp_port,
+                notify.smtp_sender,
+                notify.smtp_timeout,
+                security=notify.smtp_security,
+                username=notify.smtp_username,
+                password=notify.smtp_password.get_secret_value(),
+            )
             if notify.smtp_host
             else MailFolderChannel(
                 notify.mail_dir or settings.data_dir / "mail-outbox", notify.smtp_sender
@@ -104,7 +138,9 @@ class Deliverer:
                 "sms": SmsChannel(notify.sms_gateway_url),
                 "webhook": WebhookChannel(
                     notify.webhook_secret
-                    or ("dev-webhook-secret" if settings.env is Environment.development else "")
+                    or (DEV_WEBHOOK_SECRET if settings.env is Environment.development else ""),
+                    allow_private=notify.webhook_allow_private,
+                    https_only=settings.env is not Environment.development,
                 ),
             },
             clocks,
@@ -162,8 +198,8 @@ class Deliverer:
             return False
         error: str | None = None
         permanent = False
+        recipient = notice.recipient
         try:
-            recipient = notice.recipient
             if recipient.startswith(CONTACT_PREFIX):
                 recipient = await self.resolver.resolve(
                     recipient.removeprefix(CONTACT_PREFIX), notice.channel
@@ -177,12 +213,22 @@ class Deliverer:
             await channel.send(message)
         except PermanentFailure as exc:
             error, permanent = str(exc), True
+        except ResolverDown as exc:
+            # Intake is restarting or down: not this notice's failure, and not counted
+            # against its attempts (a long intake outage must not kill the citizen's notice).
+            await self._record(notice_id, str(exc), False, counted=False)
+            return True
         except Exception as exc:
             error = f"{type(exc).__name__}: {exc}"
+        if error is not None:  # stored, then served in the delivery log
+            citizen = notice.recipient.startswith(CONTACT_PREFIX)
+            error = scrub(error, recipient if citizen else None)
         await self._record(notice_id, error, permanent)
         return True
 
-    async def _record(self, notice_id: uuid.UUID, error: str | None, permanent: bool) -> None:
+    async def _record(
+        self, notice_id: uuid.UUID, error: str | None, permanent: bool, *, counted: bool = True
+    ) -> None:
         now = self.clocks.now()
         async with self.database.transaction() as session:
             notice = (
@@ -192,8 +238,14 @@ class Deliverer:
             ).scalar_one()
             if notice.state != PENDING or notice.claimed_by != self.owner:
                 return
-            notice.attempts += 1
             notice.claimed_by, notice.lease_until = None, None
+            if not counted:
+                notice.last_error = (error or "")[:2000]
+                notice.next_attempt_at = now + timedelta(seconds=min(self.backoff * 4, 60.0))
+                if self.metrics is not None:
+                    self.metrics.deliveries.labels(notice.channel, "postponed").inc()
+                return
+            notice.attempts += 1
             if error is None:
                 notice.state, notice.sent_at, notice.last_error = SENT, now, None
                 result, event_type = "sent", NOTIFICATION_SENT

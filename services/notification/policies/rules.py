@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.notification.calendar.working_days import WorkingDayCalendar
+from shared.dates import IsoDate
 from shared.events import DeadlineStep
 
 DEFAULT_FILE = Path(__file__).with_name("policies.yaml")
@@ -69,7 +70,7 @@ class Policy(BaseModel):
     law: str = ""
     article: str = ""
     basis: str = ""  # "law, article (note)"; built from law and article when absent
-    effective_from: date
+    effective_from: IsoDate
     check: bool = False  # a fact from a secondary source: confirm against the gazette
     attempt: Literal["any", "first", "second"] = "any"  # complaints: first or second time
     variants: dict[str, Variant] = Field(default_factory=dict)

@@ -26,6 +26,7 @@ from services.notification.metrics import NotifyMetrics
 from services.notification.timers.firing import Outcome, fire_claimed
 from services.notification.timers.models import FAILED, PENDING, Timer
 from shared.db import Database
+from shared.outages import is_outage
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 10
@@ -90,6 +91,8 @@ class TimerSweeper:
             async with self.database.transaction() as session:
                 outcomes = await fire_claimed(session, self.clocks, self.owner, ids)
         except Exception as exc:
+            if is_outage(exc):
+                raise  # the database is down: nothing fired, nothing counted; swept again later
             if len(ids) > 1:
                 log.warning(
                     "a batch of %d timers failed (%r): firing them one by one", len(ids), exc

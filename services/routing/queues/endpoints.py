@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
@@ -12,7 +11,9 @@ from services.routing.queues.schemas import QueueItem, QueuePage
 from services.routing.rules.engine import FALLBACK_UNIT
 from services.routing.units.registry import UnitRegistry
 from services.routing.workflow import machine
-from shared.auth import CurrentPrincipal, Role, require_unit_access
+from shared.auth import CurrentPrincipal, require_unit_access
+from shared.confidential import withheld_from
+from shared.dates import IsoDateTime
 from shared.db import DbSession, plan_for_these_values
 from shared.errors import Forbidden, NotFound, Unauthorized, Unprocessable, problem_responses
 
@@ -39,7 +40,7 @@ async def queue(
     principal: CurrentPrincipal,
     status: Annotated[list[StatusName] | None, Query()] = None,
     kind: KindName | None = None,
-    due_before: datetime | None = None,
+    due_before: IsoDateTime | None = None,
     assignee: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
@@ -65,7 +66,6 @@ async def queue(
     after = repository.Position.decode(cursor) if cursor else None
     await plan_for_these_values(session)
     rows, last = await repository.page(session, filters, limit=limit, after=after)
-    hide = principal.role is Role.supervisor
     return QueuePage(
         unit_code=unit_code,
         items=[
@@ -74,7 +74,7 @@ async def queue(
                 tracking_code=c.tracking_code,
                 kind=c.kind,
                 # A denunciation's content is not for supervisors, not even its title.
-                title="(withheld)" if hide and c.kind == "denunciation" else c.title,
+                title="(withheld)" if withheld_from(principal, c.kind) else c.title,
                 status=c.status,
                 public_status=machine.public(c.status),
                 unit_code=c.unit_code,

@@ -18,6 +18,7 @@ from services.routing.workflow.machine import Step
 from services.routing.workflow.models import CaseMessage, Dialogue
 from services.routing.workflow.service import Applied, apply_step
 from shared import events as ev
+from shared.confidential import RESOLVED_NOTE, is_confidential
 from shared.errors import Conflict, NotFound, Unprocessable
 from shared.messaging.outbox import Outbox
 
@@ -292,7 +293,8 @@ class Workflow:
             event_type=ev.CASE_RESOLVED, event=ev.CaseResolved,
             event_fields={"summary": body.summary, "decision_ref": body.decision_ref,
                           "publish": publish, "resolved_on": now.astimezone(VN).date()},
-            public_note=body.summary, reason=body.summary,
+            # The summary is public only as the published resolution (intake, with consent).
+            public_note=RESOLVED_NOTE, reason=body.summary,
             data={"decision_ref": body.decision_ref, "publish": publish},
         )  # fmt: skip
 
@@ -357,6 +359,15 @@ class Workflow:
         machine.target(case.status, Step.reclassify)
         if body.kind == case.kind:
             raise Unprocessable.field(["kind"], f"the case is already a {case.kind}")
+        if is_confidential(case.kind) and not is_confidential(body.kind):
+            # Filed under the law's promise of secrecy: no official may make it public. Not a
+            # denunciation? Reject it with the ground; the citizen chooses to file it anew.
+            raise Conflict(
+                f"a {case.kind} keeps its confidentiality: it cannot become a {body.kind}; "
+                "reject it with its legal ground instead",
+                rule="Luật Tố cáo 2018, Điều 8, 47 (bí mật thông tin người tố cáo)",
+                allowed=machine.allowed(case.status),
+            )
         from_kind, case.kind = case.kind, body.kind
         return await apply_step(
             s, self.outbox, case, Step.reclassify, actor=actor,

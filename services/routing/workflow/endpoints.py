@@ -212,7 +212,8 @@ async def reclassify(
     case: LockedCase, session: DbSession, flow: Flow, principal: CurrentPrincipal,
     body: schemas.ReclassifyCommand,
 ) -> schemas.StepDone:  # fmt: skip
-    """Change the case's kind, with the reason recorded."""
+    """Change the case's kind, with the reason recorded. A denunciation never becomes another
+    kind (409): its confidentiality is the denouncer's (Luật Tố cáo 2018, Điều 8, 47)."""
     return _done(case, await flow.reclassify(session, case, principal.sub, body))
 
 

@@ -1,0 +1,30 @@
+"""Queries of the deadlines feature that more than one consumer shares."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.notification.deadlines.models import TrackedCase
+
+
+async def lock_tracked(session: AsyncSession, case_id: uuid.UUID, **first: Any) -> TrackedCase:
+    """The tracked case's row, locked, inserted with `first` if absent.
+
+    Both of notification's consumers record a case's submission (and an appeal's routing).
+    A read-then-add lets the second of two concurrent consumers hit the primary key and
+    spend one of its attempts on a retry; an insert that does nothing on conflict, then a
+    locking read, makes whichever runs second simply find and update the row."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    await session.execute(
+        insert(TrackedCase)
+        .values(case_id=case_id, **first)
+        .on_conflict_do_nothing(index_elements=["case_id"])
+    )
+    case = await session.get(TrackedCase, case_id, with_for_update=True, populate_existing=True)
+    assert case is not None  # inserted above, or already there; rows are never deleted
+    return case
