@@ -29,6 +29,7 @@ EVENTS: dict[str, type[BaseModel]] = {
     ev.CASE_SUSPENDED: ev.CaseSuspended,
     ev.CASE_RESUMED: ev.CaseResumed,
     ev.CASE_RESOLVED: ev.CaseResolved,
+    ev.CASE_DECISION_DELIVERED: ev.CaseDecisionDelivered,
     ev.CASE_CLOSED: ev.CaseClosed,
     ev.CASE_RECLASSIFIED: ev.CaseReclassified,
     ev.CASE_WITHDRAWN: ev.CaseWithdrawn,
