@@ -3,8 +3,10 @@ the models, the key and the header; real events validate against it; each servic
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -15,6 +17,7 @@ from shared.events.envelope import KNOWN_TYPES
 from tests.support.stack import Stack
 
 DOCUMENT = document("tiepdan", "1", "tiepdan.case-events")
+VENDOR = Path(__file__).parent / "vendor" / "asyncapi-specs"
 
 
 def _validate(message: str, event: dict[str, Any]) -> None:
@@ -77,3 +80,13 @@ async def test_each_service_serves_it_beside_its_openapi(stack: Stack) -> None:
         served = (await stack[service].get("/asyncapi.json")).json()
         assert served["channels"]["caseEvents"]["address"] == stack.settings[service].kafka_topic
         assert set(served["components"]["messages"]) == set(DOCUMENT["components"]["messages"])
+
+
+def test_the_document_is_valid_asyncapi_3() -> None:
+    """Against the AsyncAPI specification's own JSON Schema (vendored from @asyncapi/specs),
+    as a team generating its client from the document would check it first."""
+    spec = json.loads((VENDOR / "3.0.0.json").read_text(encoding="utf-8"))
+    errors = sorted(
+        jsonschema.Draft7Validator(spec).iter_errors(DOCUMENT), key=lambda e: list(e.path)
+    )
+    assert not errors, [f"{list(e.path)}: {e.message[:200]}" for e in errors[:5]]
