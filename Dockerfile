@@ -69,8 +69,8 @@ ENV PATH=/app/.venv/bin:$PATH \
 WORKDIR /app
 USER 10001:10001
 
-# intake, routing, notification (one per container; the command picks it).
-EXPOSE 8001 8002 8003
+# intake, routing, notification, portal (one per container; the command picks it).
+EXPOSE 8001 8002 8003 8000
 
 # No HEALTHCHECK here: the port depends on the role, so docker-compose.yml
 # (and Kubernetes probes) define it per service against /readyz.

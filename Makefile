@@ -12,8 +12,8 @@ RUN := $(UV) run --frozen
 .PHONY: help install run test lint typecheck unit integration bench infra-up infra-down clean
 
 help:
-	@echo "make run    - install, migrate and serve intake :8001, routing :8002, notification :8003 (embedded)"
-	@echo "make test   - ruff, mypy and the whole suite, with real PostgreSQL and Kafka"
+	@echo "make run    - install, migrate and serve the portal :8000, intake :8001, routing :8002, notification :8003 (embedded)"
+	@echo "make test   - ruff, mypy and the whole suite, with real PostgreSQL and Kafka, and the portal in Chromium"
 	@echo "make bench  - the intake benchmark against a pgbench baseline (production mode)"
 
 $(UV):
@@ -37,6 +37,8 @@ typecheck: install
 test: lint typecheck
 	@scripts/tools.sh ensure
 	@set -euo pipefail; \
+	browser=$$(scripts/browser.sh env); \
+	eval "$$browser"; \
 	if [ "$${TIEPDAN_SKIP_INTEGRATION:-}" = "1" ]; then \
 	  echo "TIEPDAN_SKIP_INTEGRATION=1: integration tests against PostgreSQL and Kafka are NOT run" >&2; \
 	  $(RUN) pytest -m "not integration"; \

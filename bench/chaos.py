@@ -35,6 +35,7 @@ from bench import chaos_check, chaos_report
 from bench.payloads import communes, submission
 from bench.stack import REPO, SERVICE_NAMES, Infra, Service, start_service, wait_ready
 from shared.geography import AdminMap
+from tests.support.servers import address, server
 
 SERVICE_WEIGHTS = {"intake": 3, "routing": 2, "notification": 2, "postgres": 2, "kafka": 1}
 GIVE_UP_SECONDS = 240.0  # a client retries a submission this long (it stays open-loop)
@@ -86,32 +87,12 @@ class Servers:
         self.pg_dir, self.kafka_dir = state_dir / "pg", state_dir / "kafka"
 
     def _script(self, name: str, command: str, **env: str) -> str:
-        environ = {
-            k: v
-            for k, v in os.environ.items()
-            if k not in ("TIEPDAN_TEST_DATABASE_URL", "TIEPDAN_KAFKA_BOOTSTRAP_SERVERS")
-        }
-        environ.update(
-            TIEPDAN_PG_STATE_DIR=str(self.pg_dir), TIEPDAN_KAFKA_STATE_DIR=str(self.kafka_dir)
-        )
-        environ.update(env)
-        done = subprocess.run(
-            [str(REPO / "scripts" / f"{name}.sh"), command],
-            env=environ,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        if done.returncode != 0:
-            raise RuntimeError(f"{name}.sh {command} failed:\n{done.stderr[-2000:]}")
-        return done.stdout
+        return server(name, command, self.pg_dir if name == "postgres" else self.kafka_dir, **env)
 
     def start(self) -> tuple[str, str]:
         self._script("postgres", "start")
         self._script("kafka", "start")
-        admin = self._script("postgres", "env").strip().split("=", 1)[1]
-        bootstrap = self._script("kafka", "env").strip().split("=", 1)[1]
-        return admin, bootstrap
+        return address("postgres", self.pg_dir), address("kafka", self.kafka_dir)
 
     def crash_postgres(self) -> None:
         self._script("postgres", "stop", TIEPDAN_PG_STOP_MODE="immediate")
@@ -252,27 +233,17 @@ async def _fault(run: Run, kind: str, servers: Servers, fleet: Fleet, rng: rando
         svc = fleet.start(kind, i)
         await wait_ready([svc], within=120)
         fault.ready_s = time.monotonic() - started
-    elif kind == "postgres":
-        await asyncio.to_thread(servers.crash_postgres)
-        await asyncio.sleep(rng.uniform(0.0, 1.0))
+    else:  # the servers: stopped or killed, down for a while, started again
+        stop, start, down_for = {
+            "postgres": (servers.crash_postgres, servers.start_postgres, rng.uniform(0.0, 1.0)),
+            "kafka": (servers.kill_kafka, servers.start_kafka, 0.0),
+            "broker outage": (servers.stop_kafka, servers.start_kafka, run.config.broker_outage),
+            "database restart": (servers.crash_postgres, servers.start_postgres, 0.0),
+        }[kind]
+        await asyncio.to_thread(stop)
+        await asyncio.sleep(down_for)
         started = time.monotonic()
-        await asyncio.to_thread(servers.start_postgres)
-        fault.ready_s = time.monotonic() - started
-    elif kind == "kafka":
-        await asyncio.to_thread(servers.kill_kafka)
-        started = time.monotonic()
-        await asyncio.to_thread(servers.start_kafka)
-        fault.ready_s = time.monotonic() - started
-    elif kind == "broker outage":
-        await asyncio.to_thread(servers.stop_kafka)
-        await asyncio.sleep(run.config.broker_outage)
-        started = time.monotonic()
-        await asyncio.to_thread(servers.start_kafka)
-        fault.ready_s = time.monotonic() - started
-    elif kind == "database restart":
-        await asyncio.to_thread(servers.crash_postgres)
-        started = time.monotonic()
-        await asyncio.to_thread(servers.start_postgres)
+        await asyncio.to_thread(start)
         fault.ready_s = time.monotonic() - started
     fault.ended = time.monotonic()
     run.active = "none"

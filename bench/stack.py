@@ -107,6 +107,10 @@ class Infra:
             TIEPDAN_JWT_JWKS_URL=str(key_dir / "jwks.json"),
             TIEPDAN_JWT_KEY_DIR=str(key_dir),
             TIEPDAN_IDENTITY_KEYS=Fernet.generate_key().decode(),
+            # Production mode refuses to serve without these (shared/settings.py): a token of
+            # the run, and the local broker's PLAINTEXT acknowledged.
+            TIEPDAN_INTERNAL_TOKEN=f"bench-{self.run_id}",
+            TIEPDAN_ALLOW_PLAINTEXT_TRANSPORT="true",
             TIEPDAN_DATA_DIR=str(self.work_dir / "data"),
             TIEPDAN_LOG_LEVEL="WARNING",
             # The benchmark measures the work, not intake's abuse limits: all of its requests
@@ -117,6 +121,10 @@ class Infra:
             TIEPDAN_LIMITS_CONTACT_PER_HOUR="1000000000",
             TIEPDAN_LIMITS_OPEN311_KEY_BURST="1000000000",  # one api_key for all Open311 posts
             TIEPDAN_LIMITS_OPEN311_KEY_PER_MINUTE="1000000000",
+            TIEPDAN_LIMITS_READ_BURST="1000000000",  # reads and lookups by code too
+            TIEPDAN_LIMITS_READ_PER_MINUTE="1000000000",
+            TIEPDAN_LIMITS_LOOKUP_BURST="1000000000",
+            TIEPDAN_LIMITS_LOOKUP_PER_MINUTE="1000000000",
         )
         return env
 

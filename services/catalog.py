@@ -1,4 +1,9 @@
-"""The three services, by name: what the CLI serves, migrates and runs together."""
+"""The three services that own data, by name: what the CLI serves, migrates and runs together.
+
+The portal (services/portal) is the fourth process of `tiepdan dev` and `tiepdan serve`, but
+not here: it owns no database, no migrations and no consumers, only HTTP calls to intake
+and routing.
+"""
 
 from __future__ import annotations
 
@@ -33,3 +38,6 @@ SERVICES: dict[str, ServiceEntry] = {
     "routing": ServiceEntry(ROUTING, create_routing_app, 8002),
     "notification": ServiceEntry(NOTIFICATION, create_notification_app, 8003),
 }
+
+
+PORTAL_PORT = 8000

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import signal
 import sys
 from collections.abc import Iterator
@@ -14,7 +15,7 @@ from typing import Annotated
 import typer
 import uvicorn
 from rich.console import Console
-from rich.progress import Progress
+from rich.progress import Progress, TaskID
 
 from services.intake.open311 import cli as open311_keys
 from shared.auth import Role, ensure_dev_keys, issue_dev_token
@@ -22,7 +23,7 @@ from shared.logging import configure_logging
 from shared.settings import Settings, SettingsError, load_settings
 
 app = typer.Typer(help="tiepdan: citizen feedback and complaint handling", no_args_is_help=True)
-keys_app = typer.Typer(help="Development signing keys")
+keys_app = typer.Typer(help="Signing keys (development) and identity key rotation")
 app.add_typer(keys_app, name="keys")
 stats_app = typer.Typer(help="Routing's public figures")
 app.add_typer(stats_app, name="stats")
@@ -36,6 +37,10 @@ class ServiceName(StrEnum):
     intake = "intake"
     routing = "routing"
     notification = "notification"
+    portal = "portal"
+
+
+DEV_ORDER = ("intake", "routing", "notification", "portal")
 
 
 class MigrateTarget(StrEnum):
@@ -59,19 +64,29 @@ def _settings(**overrides: object) -> Settings:
 def dev(
     host: str = "127.0.0.1",
     only: Annotated[list[ServiceName] | None, typer.Option(help="run only these")] = None,
-    ports: Annotated[str, typer.Option(help="intake,routing,notification")] = "8001,8002,8003",
+    ports: Annotated[
+        str,
+        typer.Option(help="intake,routing,notification[,portal]; three: no portal"),
+    ] = "8001,8002,8003,8000",
 ) -> None:
-    """Run intake (:8001), routing (:8002) and notification (:8003) in embedded mode."""
+    """Run intake (:8001), routing (:8002), notification (:8003) and the portal (:8000) in
+    embedded mode."""
     from services.dev import run_dev
 
-    settings = _settings(service="dev")
-    names = [s.value for s in (only or list(ServiceName))]
+    # A person at a terminal reads lines, not JSON (TIEPDAN_LOG_FORMAT=json still wins).
+    console = None if os.environ.get("TIEPDAN_LOG_FORMAT") else "console"
+    settings = _settings(service="dev", log_format=console)
     try:
         port_list = [int(p) for p in ports.split(",")]
-        port_map = dict(zip([s.value for s in ServiceName], port_list, strict=True))
+        if len(port_list) not in (3, 4):
+            raise ValueError
     except ValueError:
-        err.print("[red]tiepdan: --ports takes three port numbers: 8001,8002,8003[/red]")
+        err.print(
+            "[red]tiepdan: --ports takes three or four port numbers: 8001,8002,8003[,8000][/red]"
+        )
         raise typer.Exit(2) from None
+    port_map = dict(zip(DEV_ORDER, port_list, strict=False))
+    names: list[str] = [s.value for s in (only or list(ServiceName)) if s.value in port_map]
     asyncio.run(run_dev(settings, host=host, names=names, ports=port_map))
 
 
@@ -79,15 +94,23 @@ def dev(
 def serve(
     service: ServiceName,
     host: str = "127.0.0.1",
-    port: Annotated[int | None, typer.Option(help="default: 8001/8002/8003")] = None,
+    port: Annotated[int | None, typer.Option(help="default: 8001/8002/8003, portal 8000")] = None,
 ) -> None:
     """Serve one service (production mode reads TIEPDAN_* settings)."""
     from services.catalog import SERVICES
 
+    if service is ServiceName.portal:
+        _serve_portal(host, port)
+        return
     settings = _settings(service=service.value)
     entry = SERVICES[service.value]
+    try:
+        application = entry.app(settings)
+    except SettingsError as exc:
+        err.print(f"[red]tiepdan: {exc}[/red]")
+        raise typer.Exit(2) from None
     config = uvicorn.Config(
-        entry.app(settings),
+        application,
         host=host,
         port=port or entry.port,
         log_config=None,
@@ -110,6 +133,31 @@ class _GracefulServer(uvicorn.Server):
         with super().capture_signals():
             yield
             self._captured_signals = [s for s in self._captured_signals if s != signal.SIGTERM]
+
+
+def _serve_portal(host: str, port: int | None) -> None:
+    """The portal reads only TIEPDAN_PORTAL_* (and TIEPDAN_ENV): it has no database."""
+    from pydantic import ValidationError
+
+    from services.catalog import PORTAL_PORT
+    from services.portal.app import create_portal_app
+    from services.portal.settings import PortalSettings
+
+    try:
+        settings = PortalSettings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        err.print(f"[red]tiepdan: bad portal setting {first['loc']}: {first['msg']}[/red]")
+        raise typer.Exit(2) from None
+    configure_logging(level=settings.log_level, fmt=settings.log_format, service="portal")
+    uvicorn.run(
+        create_portal_app(settings),
+        host=host,
+        port=port or PORTAL_PORT,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=25,
+    )
 
 
 @app.command()
@@ -194,6 +242,51 @@ def keys_init(directory: Annotated[Path, typer.Option("--dir")]) -> None:
     """Create a development RSA key pair and jwks.json in DIR, if absent."""
     ensure_dev_keys(directory)
     err.print(f"keys in {directory} (jwks.json for TIEPDAN_JWT_JWKS_URL)")
+
+
+@keys_app.command("rotate-identity")
+def keys_rotate_identity(
+    database_url: Annotated[str | None, typer.Option(help="overrides TIEPDAN_DATABASE_URL")] = None,
+    batch_size: Annotated[int, typer.Option(min=1, max=10_000)] = 500,
+) -> None:
+    """Re-encrypt intake's submitter identities and sealed idempotent answers with the
+    newest identity key (the first of TIEPDAN_IDENTITY_KEYS), after deleting expired
+    answers. Re-runnable; afterwards the older keys can be removed."""
+    from datetime import timedelta
+
+    from services.intake.cases.secrets import IdentityCipher
+    from services.intake.identity.rotation import rotate_everything
+    from shared.db import Database
+
+    settings = _settings(database_url=database_url)
+    if not settings.identity_keys:
+        err.print("[red]tiepdan: set TIEPDAN_IDENTITY_KEYS=NEW,OLD[,...] (newest first)[/red]")
+        raise typer.Exit(2)
+    cipher = IdentityCipher.from_settings(settings)
+
+    async def run() -> dict[str, int]:
+        database = Database(settings.database_url_for("intake"), pool_size=1)
+        try:
+            with Progress(console=err, transient=False) as progress:
+                tasks: dict[str, TaskID] = {}
+
+                def show(kind: str, done: int, total: int) -> None:
+                    if kind not in tasks:
+                        tasks[kind] = progress.add_task(f"re-encrypting {kind}", total=total)
+                    progress.update(tasks[kind], completed=done)
+
+                return await rotate_everything(
+                    database,
+                    cipher,
+                    answers_ttl=timedelta(hours=settings.idempotency_ttl_hours),
+                    batch_size=batch_size,
+                    progress=show,
+                )
+        finally:
+            await database.dispose()
+
+    counts = asyncio.run(run())
+    err.print(", ".join(f"{kind}: {n}" for kind, n in counts.items()))
 
 
 @app.command()

@@ -49,6 +49,8 @@ class ServiceDefinition:
     build_state: Callable[[Settings], Awaitable[dict[str, Any]]] | None = None
     # the service's own ASGI middleware (classes taking the app), innermost first
     middleware: Sequence[Callable[[ASGIApp], ASGIApp]] = ()
+    # What this service alone refuses to start with (raises SettingsError, one line).
+    preflight: Callable[[Settings], None] | None = None
 
 
 def build_bus(settings: Settings) -> Bus:
@@ -66,12 +68,18 @@ def build_bus(settings: Settings) -> Bus:
 def create_app(
     definition: ServiceDefinition, settings: Settings, *, bus: Bus | None = None
 ) -> FastAPI:
+    # Refuse to start, before anything is built, with an unsafe configuration.
+    settings.check_serving()
+    if definition.preflight is not None:
+        definition.preflight(settings)
     metrics = ServiceMetrics(definition.name)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         database = Database(
-            settings.database_url_for(definition.name), pool_size=settings.database_pool_size
+            settings.database_url_for(definition.name),
+            pool_size=settings.database_pool_size,
+            pool_timeout=settings.database_pool_timeout,
         )
         the_bus = bus or build_bus(settings)
         if bus is None:

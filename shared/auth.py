@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import json
+import logging
 import time
 from dataclasses import dataclass
 from enum import StrEnum
@@ -21,6 +22,7 @@ from shared.errors import Forbidden, Unauthorized
 from shared.settings import Environment, Settings
 
 DEV_KID = "tiepdan-dev"
+log = logging.getLogger(__name__)
 
 
 class Role(StrEnum):
@@ -87,7 +89,13 @@ def issue_dev_token(
 
 
 class TokenVerifier:
-    """JWKS over https (cached by PyJWKClient), a JWKS file (a mounted secret), or the dev key."""
+    """JWKS over https, a JWKS file (a mounted secret), or the dev key.
+
+    The fetched key set is trusted for TIEPDAN_JWT_JWKS_CACHE_SECONDS, then fetched again: a
+    key the identity provider dropped stops verifying by then. No per-key cache, which would
+    keep a dropped key forever (PyJWKClient's `cache_keys` has no expiry). An unknown kid
+    refetches the set at most every 30 s (PyJWKClient's cooldown): random kids cannot make
+    us hammer the provider."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -95,7 +103,13 @@ class TokenVerifier:
         self._keys: dict[str | None, Any] = {}
         url = settings.jwt_jwks_url
         if url.startswith(("http://", "https://")):
-            self._client = jwt.PyJWKClient(url, cache_keys=True)
+            self._client = jwt.PyJWKClient(
+                url,
+                cache_keys=False,
+                cache_jwk_set=True,
+                lifespan=settings.jwt_jwks_cache_seconds,
+                timeout=10,
+            )
         else:
             path = Path(url.removeprefix("file://")) if url else None
             if path is None:
@@ -123,8 +137,11 @@ class TokenVerifier:
             )
             role = Role(claims["role"])
         except (jwt.PyJWTError, KeyError, ValueError) as exc:
+            # The library's text can name the JWKS URL or an upstream error: it goes to the
+            # log, the caller gets a fixed sentence.
+            log.info("bearer token refused: %s: %s", type(exc).__name__, exc)
             raise Unauthorized(
-                f"invalid bearer token: {exc}", headers={"WWW-Authenticate": "Bearer"}
+                "invalid bearer token", headers={"WWW-Authenticate": "Bearer"}
             ) from None
         return Principal(sub=str(claims["sub"]), role=role, unit_code=claims.get("unit"))
 

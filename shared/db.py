@@ -43,7 +43,9 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
+def create_engine(
+    url: str, *, pool_size: int = 10, pool_timeout: float = POOL_TIMEOUT_SECONDS
+) -> AsyncEngine:
     """An engine tuned for its backend: pooled asyncpg, or SQLite in WAL with write locks."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "postgresql":
@@ -56,7 +58,7 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
             pool_size=pool_size,
             max_overflow=pool_size,
             pool_pre_ping=True,
-            pool_timeout=POOL_TIMEOUT_SECONDS,
+            pool_timeout=pool_timeout,
         )
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
@@ -87,9 +89,11 @@ def _make_sqlite_transactional(engine: AsyncEngine) -> None:
 class Database:
     """An engine and its session factory; built in a service's lifespan, disposed on exit."""
 
-    def __init__(self, url: str, *, pool_size: int = 10) -> None:
+    def __init__(
+        self, url: str, *, pool_size: int = 10, pool_timeout: float = POOL_TIMEOUT_SECONDS
+    ) -> None:
         self.url = url
-        self.engine = create_engine(url, pool_size=pool_size)
+        self.engine = create_engine(url, pool_size=pool_size, pool_timeout=pool_timeout)
         # Called with each committed session, e.g. to wake the outbox relay at once.
         self.after_commit: list[Callable[[Session], None]] = []
         session_class = type("TiepdanSession", (Session,), {})

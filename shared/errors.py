@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.outages import is_outage
@@ -116,7 +117,92 @@ def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     return out
 
 
+HTTP_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
+
+
+def allowed_methods(request: Request) -> str:
+    """Every method some route answers on the request's path (Starlette names only the
+    first partly matching route's): each method asked of the routes, through `matches`."""
+    routes = request.app.router.routes
+    return ", ".join(
+        method
+        for method in HTTP_METHODS
+        if any(r.matches({**request.scope, "method": method})[0] is Match.FULL for r in routes)
+    )
+
+
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["loc", "msg"],
+                "properties": {
+                    "loc": {
+                        "type": "array",
+                        "items": {"anyOf": [{"type": "string"}, {"type": "integer"}]},
+                    },
+                    "msg": {"type": "string"},
+                    "type": {"type": "string"},
+                },
+            },
+        },
+    },
+}
+_PROBLEM_REF = {"schema": {"$ref": "#/components/schemas/Problem"}}
+
+
+def declare_problems(schema: dict[str, Any]) -> dict[str, Any]:
+    """The OpenAPI document as the service answers: each 422 (and every declared problem)
+    is problem+json, not FastAPI's HTTPValidationError, and a JSON write can be a 400 for a
+    malformed body. Open311's routes answer in their own format and declare it themselves."""
+    schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+    for path, operations in schema.get("paths", {}).items():
+        for operation in operations.values():
+            responses = operation.get("responses", {})
+            if path.startswith("/open311/"):
+                responses.pop("422", None)
+                continue
+            if "422" in responses:
+                responses["422"] = {
+                    "description": "Unprocessable Content: `errors` names each field",
+                    "content": {PROBLEM_JSON: _PROBLEM_REF},
+                }
+            body = operation.get("requestBody", {}).get("content", {})
+            if "application/json" in body and "400" not in responses:
+                responses["400"] = {
+                    "description": "Bad Request: the body is not well-formed JSON",
+                    "content": {PROBLEM_JSON: _PROBLEM_REF},
+                }
+            for response in responses.values():
+                content = response.get("content", {})
+                if PROBLEM_JSON in content and not content[PROBLEM_JSON]:
+                    content[PROBLEM_JSON] = _PROBLEM_REF
+    components = schema["components"]["schemas"]
+    text = str(schema.get("paths", {}))
+    for unused in ("HTTPValidationError", "ValidationError"):
+        if f"/{unused}'" not in text:
+            components.pop(unused, None)
+    return schema
+
+
 def install_error_handlers(app: FastAPI) -> None:
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = declare_problems(generate())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
     @app.exception_handler(AppError)
     async def _app_error(_: Request, exc: AppError) -> JSONResponse:
         return problem(
@@ -137,17 +223,20 @@ def install_error_handlers(app: FastAPI) -> None:
         return problem(422, "Unprocessable Content", detail, slug="validation", errors=errors)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         try:
             title = HTTPStatus(exc.status_code).phrase
         except ValueError:
             title = "Error"
+        headers = getattr(exc, "headers", None)
+        if exc.status_code == 405:
+            headers = {**(headers or {}), "Allow": allowed_methods(request)}
         return problem(
             exc.status_code,
             title,
             str(exc.detail),
             slug=title.lower().replace(" ", "-"),
-            headers=getattr(exc, "headers", None),
+            headers=headers,
         )
 
     @app.exception_handler(Exception)

@@ -37,6 +37,32 @@ class _ContextFilter(logging.Filter):
         return True
 
 
+_COLOURS = {"DEBUG": "2", "INFO": "32", "WARNING": "33", "ERROR": "31", "CRITICAL": "1;31"}
+_IDS = ("case_id", "event_id", "consumer")
+
+
+class ConsoleFormatter(logging.Formatter):
+    """For a person at a terminal (`make run`): time, level in colour, service, message, and
+    the case and event ids when bound. JSON stays the default everywhere else."""
+
+    def __init__(self, *, colour: bool) -> None:
+        super().__init__(datefmt="%H:%M:%S")
+        self.colour = colour
+
+    def format(self, record: logging.LogRecord) -> str:
+        level = record.levelname
+        if self.colour:
+            level = f"\x1b[{_COLOURS.get(level, '0')}m{level:<7}\x1b[0m"
+        else:
+            level = f"{level:<7}"
+        ids = " ".join(f"{k}={getattr(record, k)}" for k in _IDS if getattr(record, k, None))
+        line = f"{self.formatTime(record, self.datefmt)} {level} {getattr(record, 'service', '')}: "
+        line += record.getMessage() + (f"  [{ids}]" if ids else "")
+        if record.exc_info:
+            line += "\n" + self.formatException(record.exc_info)
+        return line
+
+
 def configure_logging(*, level: str = "INFO", fmt: str = "json", service: str = "tiepdan") -> None:
     handler = logging.StreamHandler(sys.stderr)
     if fmt == "json":
@@ -47,7 +73,7 @@ def configure_logging(*, level: str = "INFO", fmt: str = "json", service: str = 
             )
         )
     else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-5s %(name)s %(message)s"))
+        handler.setFormatter(ConsoleFormatter(colour=sys.stderr.isatty()))
     handler.addFilter(_ContextFilter(service))
     root = logging.getLogger()
     root.handlers[:] = [handler]

@@ -24,6 +24,29 @@ class SettingsError(RuntimeError):
     """A setting is missing or malformed; the message names it in one line."""
 
 
+# Values that were once committed (docker-compose.yml's old defaults, the development
+# webhook key): anyone can read them, so no production process may run with them.
+KNOWN_DEVELOPMENT_VALUES = frozenset(
+    {
+        "RdX5tlGGO6xUy7QwLYrc1DYCdjRRaBA7wk2CoAm8usQ=",
+        "tiepdan-dev-internal-token",
+        "postgres-dev-password",
+        "intake-dev-password",
+        "routing-dev-password",
+        "notification-dev-password",
+        "tiepdan-app-dev-secret",
+        "minio-dev-password",
+        "grafana-dev-password",
+        "dev-webhook-secret",
+    }
+)
+
+
+def known_development_value(value: str) -> str | None:
+    """The known development value `value` contains (a URL may hold a password), if any."""
+    return next((known for known in KNOWN_DEVELOPMENT_VALUES if known in value), None)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="TIEPDAN_", env_file=".env", extra="ignore", frozen=True
@@ -35,6 +58,8 @@ class Settings(BaseSettings):
     # Empty means "the service's own SQLite file under data_dir" (embedded mode only).
     database_url: str = ""
     database_pool_size: int = Field(default=10, ge=1, le=200)
+    # How long a request waits for a pooled connection before it is answered 503.
+    database_pool_timeout: float = Field(default=10.0, gt=0, le=120)
 
     bus: BusKind = BusKind.embedded
     # Empty means "events.db under data_dir".
@@ -63,6 +88,9 @@ class Settings(BaseSettings):
     consumer_retry_base_seconds: float = Field(default=0.2, ge=0, le=60)
 
     jwt_jwks_url: str = ""
+    # How long a fetched JWKS is trusted: a key the identity provider drops stops working
+    # within this time (an unknown kid refetches the set, at most every 30 s).
+    jwt_jwks_cache_seconds: float = Field(default=300, gt=0, le=86_400)
     jwt_issuer: str = "tiepdan"
     jwt_audience: str = "tiepdan"
     # Where `tiepdan keys init` keeps the development key pair; defaults to data_dir/keys.
@@ -72,9 +100,17 @@ class Settings(BaseSettings):
     # readable with any (key rotation). Empty in development: a key is kept under data_dir.
     identity_keys: str = ""
 
+    # How long an Idempotency-Key's sealed answer is kept (api.md allows an expiry): after
+    # it the key is fresh again, and the answer (it holds the access token) is gone.
+    idempotency_ttl_hours: float = Field(default=24, gt=0, le=24 * 30)
+
     # The shared secret services present to each other's /internal endpoints (bearer).
     # Empty: internal endpoints answer only in development.
     internal_token: SecretStr = SecretStr("")
+
+    # PLAINTEXT Kafka (and clear-text SMTP) outside development only where the network is
+    # private to one host (docker compose): an explicit, named acknowledgement.
+    allow_plaintext_transport: bool = False
 
     log_level: str = "INFO"
     log_format: str = Field(default="json", pattern="^(json|console)$")
@@ -88,8 +124,21 @@ class Settings(BaseSettings):
                 raise ValueError("TIEPDAN_DATABASE_URL is required in production")
             if not self.jwt_jwks_url:
                 raise ValueError("TIEPDAN_JWT_JWKS_URL is required in production")
-            if not self.identity_keys:
-                raise ValueError("TIEPDAN_IDENTITY_KEYS is required in production")
+            if self.jwt_jwks_url.startswith("http://"):
+                raise ValueError(
+                    "TIEPDAN_JWT_JWKS_URL must be https:// in production (keys fetched in "
+                    "clear text can be replaced on the way)"
+                )
+            for name, value in (
+                ("TIEPDAN_IDENTITY_KEYS", self.identity_keys),
+                ("TIEPDAN_INTERNAL_TOKEN", self.internal_token.get_secret_value()),
+                ("TIEPDAN_DATABASE_URL", self.database_url),
+                ("TIEPDAN_KAFKA_SASL_PASSWORD", self.kafka_sasl_password.get_secret_value()),
+            ):
+                if known_development_value(value):
+                    raise ValueError(
+                        f"{name} holds a published development value: refused in production"
+                    )
         if self.bus is BusKind.kafka and not self.kafka_bootstrap_servers:
             raise ValueError("TIEPDAN_KAFKA_BOOTSTRAP_SERVERS is required when TIEPDAN_BUS=kafka")
         if self.kafka_security_protocol.startswith("SASL") and not self.kafka_sasl_username:
@@ -98,6 +147,27 @@ class Settings(BaseSettings):
                 + self.kafka_security_protocol
             )
         return self
+
+    def check_serving(self) -> None:
+        """What a serving process (not a migration or a CLI job) refuses outside development;
+        raises SettingsError naming the setting, in one line."""
+        if self.env is Environment.development:
+            return
+        if not self.internal_token.get_secret_value():
+            raise SettingsError(
+                "TIEPDAN_INTERNAL_TOKEN is required outside development "
+                "(the /internal endpoints would have no caller check)"
+            )
+        if (
+            self.bus is BusKind.kafka
+            and self.kafka_security_protocol in ("PLAINTEXT", "SASL_PLAINTEXT")
+            and not self.allow_plaintext_transport
+        ):
+            raise SettingsError(
+                f"TIEPDAN_KAFKA_SECURITY_PROTOCOL={self.kafka_security_protocol} is refused "
+                "outside development: use SSL or SASL_SSL (or TIEPDAN_ALLOW_PLAINTEXT_TRANSPORT"
+                "=true on a single-host private network)"
+            )
 
     def database_url_for(self, service: str) -> str:
         if self.database_url:

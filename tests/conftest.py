@@ -41,6 +41,15 @@ def kafka_bootstrap() -> str:
 StackFactory = Callable[..., AbstractAsyncContextManager[Stack]]
 
 
+@pytest.fixture(autouse=True)
+def _reads_unlimited_unless_a_test_says(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every in-process client is 127.0.0.1, and tests poll cases by code (wait_until):
+    the per-client read limits would throttle the suite. Tests of those limits set their
+    own (tests/security/test_read_limits.py)."""
+    for name in ("READ_BURST", "LOOKUP_BURST"):
+        monkeypatch.setenv(f"TIEPDAN_LIMITS_{name}", "1000000")
+
+
 @pytest.fixture(params=["embedded", pytest.param("production", marks=pytest.mark.integration)])
 def mode(request: pytest.FixtureRequest) -> str:
     return str(request.param)

@@ -17,30 +17,37 @@ from services.intake.cases.secrets import IdentityCipher
 from services.intake.categories import endpoints as categories
 from services.intake.categories.registry import Categories
 from services.intake.database import Base, messaging
+from services.intake.headers import NoSniff
 from services.intake.identity import endpoints as identity
 from services.intake.limits.buckets import LimitSettings
 from services.intake.limits.middleware import AbuseLimits
 from services.intake.limits.shared import limiters
 from services.intake.open311 import endpoints as open311
+from services.intake.open311.places import Places
 from services.intake.units import endpoints as units
 from services.intake.units.boundaries import BoundarySettings, load_boundaries
+from shared import asyncapi
 from shared.app import ServiceDefinition, create_app
 from shared.bus.base import Bus
 from shared.db import is_sqlite
+from shared.errors import PROBLEM_JSON
 from shared.geography import AdminMap
-from shared.settings import Settings
+from shared.settings import Environment, Settings, SettingsError, known_development_value
 
 
 async def _state(settings: Settings) -> dict[str, Any]:
     attachment_settings = AttachmentSettings()
     limit_settings = LimitSettings()
     admin_map = AdminMap.load()
+    boundaries = load_boundaries(admin_map, BoundarySettings())
     return {
         "attachment_settings": attachment_settings,
         "attachment_storage": build_storage(settings, attachment_settings),
         "admin_map": admin_map,
         # None without a boundaries file: lat/lon alone then cannot be placed in a commune.
-        "boundaries": load_boundaries(admin_map, BoundarySettings()),
+        "boundaries": boundaries,
+        # Open311's places: names indexed by word, communes' points, the boundaries if any.
+        "places": Places.build(admin_map, boundaries),
         "identity_cipher": IdentityCipher.from_settings(settings),
         "categories": Categories.load(),
         "appeal_policies": load_appeal_policies(),
@@ -52,11 +59,28 @@ async def _state(settings: Settings) -> dict[str, Any]:
     }
 
 
+def _preflight(settings: Settings) -> None:
+    """Only intake holds the identity keys (routing and notification start without them)."""
+    if settings.env is Environment.development:
+        return
+    if not settings.identity_keys:
+        raise SettingsError(
+            "TIEPDAN_IDENTITY_KEYS is required outside development (intake encrypts "
+            "submitters' identities with it)"
+        )
+    secret = AttachmentSettings().s3_secret_access_key or ""
+    if known_development_value(secret):
+        raise SettingsError(
+            "TIEPDAN_ATTACHMENTS_S3_SECRET_ACCESS_KEY holds a published development value"
+        )
+
+
 DEFINITION = ServiceDefinition(
     name="intake",
     title="tiepdan intake",
     version="0.2.0",
     routers=[
+        asyncapi.router,
         cases.router,
         actions.router,
         attachments.router,
@@ -71,9 +95,40 @@ DEFINITION = ServiceDefinition(
     migrations=Path(__file__).parent / "migrations",
     consumers={"intake.read-model": lambda state: HANDLERS},
     build_state=_state,
-    middleware=[AbuseLimits],
+    # NoSniff around the limits: their own 413/429 answers carry it too.
+    middleware=[AbuseLimits, NoSniff],
+    preflight=_preflight,
 )
 
 
 def create_intake_app(settings: Settings, *, bus: Bus | None = None) -> FastAPI:
-    return create_app(DEFINITION, settings, bus=bus)
+    app = create_app(DEFINITION, settings, bus=bus)
+    _document_limits(app)
+    return app
+
+
+def _document_limits(app: FastAPI) -> None:
+    """AbuseLimits answers every write with a 429 past its budget and a 413 past the body
+    limit, before any route runs: say so on each write the document lists."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = generate()
+            for operations in document.get("paths", {}).values():
+                for method, operation in operations.items():
+                    if method in ("post", "put", "patch", "delete"):
+                        responses = operation.setdefault("responses", {})
+                        for code, text in LIMIT_ANSWERS.items():
+                            responses.setdefault(code, {"description": text, "content": PROBLEM})
+            app.openapi_schema = document
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+PROBLEM = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+LIMIT_ANSWERS = {
+    "413": "Content Too Large: the body is past the limit",
+    "429": "Too Many Requests: see Retry-After",
+}

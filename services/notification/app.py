@@ -20,9 +20,11 @@ from services.notification.notices import endpoints as notices
 from services.notification.notices.handlers import make_notice_handlers
 from services.notification.policies import endpoints as policies
 from services.notification.policies.rules import PolicyBook
+from services.notification.preview import endpoints as preview
 from services.notification.reference import Reference
-from services.notification.settings import NotifySettings
+from services.notification.settings import NotifySettings, check_notify_settings
 from services.notification.timers import models as _timer_models  # noqa: F401
+from shared import asyncapi
 from shared.app import ServiceDefinition, create_app
 from shared.bus.base import Bus
 from shared.settings import Settings
@@ -39,11 +41,17 @@ async def _state(_: Settings) -> dict[str, Any]:
     }
 
 
+def _preflight(settings: Settings) -> None:
+    check_notify_settings(NotifySettings(), settings)
+
+
 DEFINITION = ServiceDefinition(
     name="notification",
     title="tiepdan notification",
     version="0.2.0",
     routers=[
+        preview.router,
+        asyncapi.router,
         deadlines.router,
         calendar.router,
         policies.router,
@@ -61,6 +69,7 @@ DEFINITION = ServiceDefinition(
         "notification.notices": lambda state: make_notice_handlers(worker.clocks_of(state)),
     },
     build_state=_state,
+    preflight=_preflight,
 )
 
 

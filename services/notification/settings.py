@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from shared.settings import Environment, Settings, SettingsError, known_development_value
+
+DEV_WEBHOOK_SECRET = "dev-webhook-secret"  # development only: published in this file
 
 
 class NotifySettings(BaseSettings):
@@ -30,10 +34,43 @@ class NotifySettings(BaseSettings):
     smtp_port: int = 25
     smtp_sender: str = "tiepdan@localhost"
     smtp_timeout: float = 10.0
+    # starttls (submission, port 587), tls (implicit TLS, port 465), or none (development, or
+    # a single-host private network with TIEPDAN_ALLOW_PLAINTEXT_TRANSPORT).
+    smtp_security: str = Field(default="starttls", pattern="^(starttls|tls|none)$")
+    smtp_username: str = ""
+    smtp_password: SecretStr = SecretStr("")
     mail_dir: Path | None = None  # default data_dir/mail-outbox
     sms_gateway_url: str = ""  # empty: SMS disabled (notices are dead-lettered with a reason)
     # No default outside development: an unset secret disables webhooks (never a known key).
     webhook_secret: str = ""
+    # Webhook addresses set by admins: https only outside development, and never to loopback,
+    # link-local or private addresses (the cluster's own services) unless allowed here.
+    webhook_allow_private: bool = False
     # intake's internal API resolving a citizen's opaque contact reference; empty: unresolved
     contact_resolver_url: str = ""
     superior_of_province: str = "TTCP"  # Thanh tra Chính phủ: escalation above a province
+
+
+def check_notify_settings(notify: NotifySettings, settings: Settings) -> None:
+    """What notification refuses to start with outside development (one line, named)."""
+    if settings.env is Environment.development:
+        return
+    if notify.webhook_secret and known_development_value(notify.webhook_secret):
+        raise SettingsError(
+            "TIEPDAN_NOTIFY_WEBHOOK_SECRET is the published development secret: refused "
+            "outside development (anyone could forge the signature)"
+        )
+    if not notify.smtp_host:
+        return
+    if notify.smtp_security == "none" and not settings.allow_plaintext_transport:
+        raise SettingsError(
+            "TIEPDAN_NOTIFY_SMTP_SECURITY=none is refused outside development: use starttls "
+            "or tls (citizens' addresses and case text would cross the network in clear)"
+        )
+    if notify.smtp_security != "none" and not (
+        notify.smtp_username and notify.smtp_password.get_secret_value()
+    ):
+        raise SettingsError(
+            "TIEPDAN_NOTIFY_SMTP_USERNAME and TIEPDAN_NOTIFY_SMTP_PASSWORD are required "
+            "outside development with an SMTP relay"
+        )

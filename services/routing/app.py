@@ -26,6 +26,7 @@ from services.routing.units.registry import UnitRegistry
 from services.routing.workflow import endpoints as workflow
 from services.routing.workflow.handlers import make_workflow_handlers
 from services.routing.workflow.law import LawBook
+from shared import asyncapi
 from shared.app import ServiceDefinition, create_app
 from shared.bus.base import Bus
 from shared.geography import AdminMap
@@ -63,6 +64,7 @@ DEFINITION = ServiceDefinition(
     title="tiepdan routing",
     version="0.1.0",
     routers=[
+        asyncapi.router,
         cases.router,
         workflow.router,
         workflow.grounds_router,

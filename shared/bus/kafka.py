@@ -113,6 +113,10 @@ class KafkaBus:
             auto_offset_reset="earliest",
             isolation_level="read_committed",
             max_poll_interval_ms=300_000,
+            # A killed replica's partitions go to the others after the session timeout: 6 s
+            # (the broker's minimum by default) rather than aiokafka's 10 s.
+            session_timeout_ms=6_000,
+            heartbeat_interval_ms=2_000,
             **self.options,
         )
         await consumer.start()

@@ -167,10 +167,12 @@ class CaseExtended(UnitStep):
 class CaseSuspended(UnitStep):
     reason: str
     decision_ref: str | None = None
+    suspended_on: date | None = None  # the decision's date as entered (None: the event's day)
 
 
 class CaseResumed(UnitStep):
     decision_ref: str | None = None
+    resumed_on: date | None = None  # the decision to continue's date (None: the event's day)
 
 
 class CaseResolved(UnitStep):
@@ -179,6 +181,16 @@ class CaseResolved(UnitStep):
     publish: bool = False
     resolved_on: date
     status: str = RESOLVED
+
+
+class CaseDecisionDelivered(UnitStep):
+    """The complainant received the decision (Khiếu nại Điều 33: the appeal window, and the
+    court's (Tố tụng hành chính Điều 116), run from this day, not from the decision's date)."""
+
+    received_on: date
+    how: str  # in_person | post | electronic
+    evidence_ref: str | None = None
+    decision_ref: str | None = None
 
 
 class CaseClosed(UnitStep):
@@ -204,6 +216,14 @@ class CaseRated(EventData):
     comment: str | None = None
 
 
+class LateReason(EventData):
+    """Why an appeal comes after its window (Luật Khiếu nại Điều 9 khoản 2): illness, disaster,
+    work or study far away, or another objective obstacle; the official decides on it."""
+
+    ground: str  # illness | disaster | far_away | other_obstacle
+    text: str
+
+
 class CaseAppealed(EventData):
     """From intake: the citizen contests the resolution. For a first-time complaint, routing
     opens `new_case_id`, a second-time complaint at the direct superior unit."""
@@ -212,6 +232,7 @@ class CaseAppealed(EventData):
     new_case_id: uuid.UUID
     new_tracking_code: str
     status: str = APPEALED
+    late_reason: LateReason | None = None  # after the window: the reason the citizen stated
 
 
 CASE_SUBMITTED = "case.submitted"
@@ -229,6 +250,7 @@ CASE_SUSPENDED = "case.suspended"
 CASE_RESUMED = "case.resumed"
 CASE_RESOLVED = "case.resolved"
 CASE_CLOSED = "case.closed"
+CASE_DECISION_DELIVERED = "case.decision_delivered"
 CASE_RECLASSIFIED = "case.reclassified"
 CASE_WITHDRAWN = "case.withdrawn"
 CASE_RATED = "case.rated"

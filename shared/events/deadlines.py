@@ -4,10 +4,32 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from enum import StrEnum
 
 from pydantic import Field
 
 from shared.events.envelope import EventData
+
+
+class DeadlineStep(StrEnum):
+    """The one vocabulary of the law's steps: notification's policies name their clocks with it,
+    deadline.set carries it as `kind`, and routing's queues choose clocks by it."""
+
+    accept = "accept"
+    classify = "classify"
+    forward = "forward"
+    answer = "answer"
+    resolve = "resolve"
+    notify_parties = "notify_parties"  # send the decision or notice to the parties
+    publish = "publish"
+    appeal_window = "appeal_window"
+    report_back = "report_back"
+    file = "file"
+    suspension = "suspension"
+    suspension_notice = "suspension_notice"
+    dialogue_notice = "dialogue_notice"
+    court_window = "court_window"
+    answer_recommendation = "answer_recommendation"  # the head answers the board (issue 17)
 
 
 class DeadlineSet(EventData):

@@ -73,6 +73,7 @@ KNOWN_TYPES = frozenset(
         "case.extended",
         "case.resolved",
         "case.closed",
+        "case.decision_delivered",
         "case.withdrawn",
         "case.rated",
         "case.appealed",

@@ -12,6 +12,7 @@ from datetime import date
 
 from pydantic import Field
 
+from shared.events.deadlines import DeadlineStep
 from shared.events.envelope import EventData
 
 
@@ -55,7 +56,7 @@ class SupervisionClosed(EventData):
 
 # The step of a recommendation's response clock in notification's deadline events, which are
 # then keyed by the recommendation's id, not a case's: consumers of deadline.* tell them apart.
-RECOMMENDATION_CLOCK = "answer_recommendation"
+RECOMMENDATION_CLOCK = DeadlineStep.answer_recommendation.value
 
 SUPERVISION_OPENED = "supervision.opened"
 SUPERVISION_RECOMMENDED = "supervision.recommended"

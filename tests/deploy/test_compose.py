@@ -1,11 +1,12 @@
 """Offline checks of docker-compose.yml, its PostgreSQL init script and the Dockerfile.
 
 No Docker engine is needed: the compose file is interpolated the way Compose does
-it with an empty environment (so the `${VAR:-default}` defaults are what is
-checked), validated against the Compose specification's JSON Schema, and then
-held to what a platform engineer relies on: pinned images, ordered start-up with
-conditions, health checks on /readyz, loopback-only ports, one database and role
-per service, and a non-root runtime image.
+it with only the secrets set, as the README's `.env` recipe makes them (so the
+`${VAR:-default}` defaults are what is checked for everything else), validated
+against the Compose specification's JSON Schema, and then held to what a
+platform engineer relies on: pinned images, ordered start-up with conditions,
+health checks on /readyz, loopback-only ports, one database and role per
+service, and a non-root runtime image.
 """
 
 from __future__ import annotations
@@ -32,8 +33,23 @@ COMPOSE_SCHEMA = REPO.parent / "shared" / "compose-schema" / "compose-spec.json"
 
 # service -> port; the database and the role carry the service's name.
 SERVICES = {"intake": 8001, "routing": 8002, "notification": 8003}
+PORTAL_PORT = 8000  # the portal: built from the same image, no database, no Kafka
 
 CONDITIONS = {"service_started", "service_healthy", "service_completed_successfully"}
+
+# The secrets a `.env` must hold (`${VAR:?...}`: nothing starts without them), with values
+# of the shape README.md's recipe makes.
+SECRETS = {
+    "POSTGRES_PASSWORD": "a1" * 24,
+    "INTAKE_DB_PASSWORD": "b2" * 24,
+    "ROUTING_DB_PASSWORD": "c3" * 24,
+    "NOTIFICATION_DB_PASSWORD": "d4" * 24,
+    "INTERNAL_TOKEN": "e5" * 24,
+    "MINIO_ROOT_PASSWORD": "f6" * 24,
+    "S3_SECRET_KEY": "a7" * 24,
+    "GRAFANA_ADMIN_PASSWORD": "b8" * 24,
+    "IDENTITY_KEYS": base64.urlsafe_b64encode(b"k" * 32).decode(),
+}
 
 
 # --------------------------------------------------------------------------- #
@@ -94,11 +110,11 @@ def compose_text() -> str:
 
 @pytest.fixture(scope="module")
 def compose(compose_text: str) -> dict[str, Any]:
-    """The compose file as Compose sees it with no variables set: anchors and
+    """The compose file as Compose sees it with only the secrets set: anchors and
     merge keys resolved by the YAML loader, `${VAR:-default}` by interpolation."""
     document = yaml.safe_load(compose_text)
     assert isinstance(document, dict), "docker-compose.yml is not a mapping"
-    return interpolate(document, env={})
+    return interpolate(document, env=SECRETS)
 
 
 @pytest.fixture(scope="module")
@@ -211,17 +227,34 @@ def test_compose_file_matches_the_compose_specification(compose: dict[str, Any])
     )
 
 
-def test_every_variable_has_a_default(compose_text: str) -> None:
-    """`docker compose up` works on a fresh checkout with no .env file."""
+def test_every_variable_has_a_default_or_is_a_required_secret(compose_text: str) -> None:
+    """`docker compose up` needs only the secrets of the README's `.env` recipe; a secret
+    never has a default (a default is a published password)."""
+    required = set()
     for line_number, line in enumerate(compose_text.splitlines(), start=1):
         if line.lstrip().startswith("#"):
             continue
         for match in _VARIABLE.finditer(line):
             if match.group("escaped"):
                 continue
-            assert match.group("op") in (":-", "-"), (
-                f"line {line_number}: {match.group(0)} has no default"
-            )
+            if match.group("braced") in SECRETS:
+                assert match.group("op") == ":?", f"line {line_number}: {match.group(0)}"
+                required.add(match.group("braced"))
+            else:
+                assert match.group("op") in (":-", "-"), (
+                    f"line {line_number}: {match.group(0)} has no default"
+                )
+    assert required == set(SECRETS)
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    for name in SECRETS:
+        assert name in readme.split("### Docker Compose", 1)[1], f"{name} not in the recipe"
+
+
+def test_a_missing_secret_stops_compose(compose_text: str) -> None:
+    document = yaml.safe_load(compose_text)
+    for name in SECRETS:
+        with pytest.raises(ValueError, match=name):
+            interpolate(document, env={k: v for k, v in SECRETS.items() if k != name})
 
 
 def test_references_resolve(compose: dict[str, Any], services: dict[str, Any]) -> None:
@@ -400,8 +433,11 @@ def test_service_runs_in_production_mode(services: dict[str, Any], name: str) ->
 def test_tiepdan_containers_pass_settings_validation(
     services: dict[str, Any], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    """Each container's environment is accepted by shared.settings (production mode
-    demands a database URL, a JWKS URL and identity keys), so none stops at start-up."""
+    """Each container's environment is accepted by shared.settings and by the service's
+    own start-up checks (production mode demands a database URL, a JWKS URL, an internal
+    token, identity keys for intake, no clear text unacknowledged), so none stops at
+    start-up; only intake gets the identity keys."""
+    from services.catalog import SERVICES as ENTRIES
     from shared.settings import Settings
 
     monkeypatch.chdir(tmp_path)  # no stray .env
@@ -410,14 +446,48 @@ def test_tiepdan_containers_pass_settings_validation(
     for name, service in services.items():
         if "build" not in service:
             continue
+        if name == "portal":
+            _portal_settings_are_accepted(service, monkeypatch)
+            continue
         with monkeypatch.context() as patch:
             for key, value in environment(service).items():
                 patch.setenv(key, value)
             settings = Settings()
-        if name in SERVICES:
-            assert settings.env == "production", name
+            if name in SERVICES:
+                ENTRIES[name].app(settings)  # the start-up checks (SettingsError)
+        if name == "intake":
             fernet_key = base64.urlsafe_b64decode(settings.identity_keys.split(",")[0])
             assert len(fernet_key) == 32, f"{name}: TIEPDAN_IDENTITY_KEYS is not a Fernet key"
+        else:
+            assert "TIEPDAN_IDENTITY_KEYS" not in environment(service), name
+        if name in SERVICES:
+            assert settings.env == "production", name
+
+
+def _portal_settings_are_accepted(service: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    from services.portal.settings import PortalSettings
+
+    env = environment(service)
+    with monkeypatch.context() as patch:
+        for key, value in env.items():
+            patch.setenv(key, value)
+        settings = PortalSettings()
+    assert settings.intake_url == f"http://intake:{SERVICES['intake']}"
+    assert settings.routing_url == f"http://routing:{SERVICES['routing']}"
+    assert settings.secure_cookies, "portal: production cookies are Secure"
+    assert not [k for k in env if "DATABASE" in k or "KAFKA" in k or "KEYS" in k], env
+
+
+def test_the_portal_serves_8000_on_intake_and_routing(services: dict[str, Any]) -> None:
+    portal = services["portal"]
+    assert command(portal) == ["serve", "portal", "--host", "0.0.0.0", "--port", str(PORTAL_PORT)]
+    assert f"http://127.0.0.1:{PORTAL_PORT}/readyz" in healthcheck_test(portal)
+    assert published_ports(portal) == [("127.0.0.1", str(PORTAL_PORT), str(PORTAL_PORT))]
+    depends = portal["depends_on"]
+    assert {name: spec["condition"] for name, spec in depends.items()} == {
+        "intake": "service_healthy",
+        "routing": "service_healthy",
+    }
 
 
 def test_every_tiepdan_setting_passed_is_known(services: dict[str, Any]) -> None:
@@ -446,7 +516,7 @@ def test_services_share_an_internal_token_and_notification_resolves_at_intake(
     for name, service in services.items():
         if name not in SERVICES:
             assert "TIEPDAN_INTERNAL_TOKEN" not in environment(service), name
-    assert "${INTERNAL_TOKEN:-" in COMPOSE_FILE.read_text(encoding="utf-8")
+    assert "${INTERNAL_TOKEN:?" in COMPOSE_FILE.read_text(encoding="utf-8")
 
     url = environment(services["notification"])["TIEPDAN_NOTIFY_CONTACT_RESOLVER_URL"]
     assert url == f"http://intake:{SERVICES['intake']}/internal/v1/contacts"
@@ -647,7 +717,7 @@ def test_dockerfile_installs_the_locked_project_without_dev_dependencies() -> No
         if keyword == "EXPOSE"
         for port in arguments.split()
     }
-    assert {str(port) for port in SERVICES.values()} <= exposed
+    assert {str(port) for port in (*SERVICES.values(), PORTAL_PORT)} <= exposed
     assert keywords.count("FROM") >= 2
 
 

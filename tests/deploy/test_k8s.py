@@ -47,6 +47,10 @@ OPERATIONS = REPO / "docs" / "operations.md"
 KUBERNETES_VERSION = "1.32"
 
 SERVICES = {"intake": 8001, "routing": 8002, "notification": 8003}
+# The portal (services/portal): a Deployment and a Service like the three, but no
+# database, no Kafka, no secrets and no migration Job.
+PORTAL_PORT = 8000
+DEPLOYMENTS = {**SERVICES, "portal": PORTAL_PORT}
 # The consumer groups the brief names; the full list comes from the services'
 # definitions (services/*/app.py), and grows.
 CONSUMER_GROUPS = {
@@ -574,10 +578,10 @@ def test_strict_crd_validation_catches_a_misspelt_field(
 
 
 def test_one_deployment_service_and_migration_per_service(overlay: list[Manifest]) -> None:
-    assert set(of_kind(overlay, "Deployment")) == set(SERVICES)
-    assert set(of_kind(overlay, "Service")) == set(SERVICES)
+    assert set(of_kind(overlay, "Deployment")) == set(DEPLOYMENTS)
+    assert set(of_kind(overlay, "Service")) == set(DEPLOYMENTS)
     assert set(of_kind(overlay, "Job")) == {f"migrate-{name}" for name in SERVICES}
-    for name, port in SERVICES.items():
+    for name, port in DEPLOYMENTS.items():
         deployment = one(overlay, "Deployment", name)
         spec = container(deployment)
         assert spec["args"] == ["serve", name, "--host", "0.0.0.0", "--port", str(port)]
@@ -672,6 +676,9 @@ def test_settings_are_accepted_by_the_services(
         for name, document in of_kind(overlay, kind).items():
             env = container_env(document, config)
             service = document["metadata"]["labels"]["app.kubernetes.io/name"]
+            if service == "portal":
+                _portal_settings_are_accepted(document, env, monkeypatch)
+                continue
             assert re.fullmatch(
                 rf"postgresql\+asyncpg://{service}:secret-tiepdan-db-{service}-password"
                 rf"@tiepdan-pg-rw:5432/tiepdan_{service}",
@@ -691,6 +698,25 @@ def test_settings_are_accepted_by_the_services(
                 assert settings.kafka_security_protocol == "SASL_SSL", name
                 assert settings.kafka_sasl_password.get_secret_value(), name
                 assert settings.internal_token.get_secret_value(), name
+
+
+def _portal_settings_are_accepted(
+    deployment: Manifest, env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The portal reads its own settings, reaches intake and routing through their
+    Services, sets Secure cookies in production, and is given no database and no secret."""
+    from services.portal.settings import PortalSettings
+
+    with monkeypatch.context() as patch:
+        for variable, value in env.items():
+            patch.setenv(variable, value)
+        settings = PortalSettings()
+    assert settings.intake_url == f"http://intake:{SERVICES['intake']}"
+    assert settings.routing_url == f"http://routing:{SERVICES['routing']}"
+    assert settings.secure_cookies, "portal: TIEPDAN_ENV=production makes its cookies Secure"
+    assert "TIEPDAN_DATABASE_URL" not in env
+    spec = container(deployment)
+    assert not [v for v in spec.get("env", []) if "valueFrom" in v], "portal: no secret"
 
 
 def test_migration_jobs_run_before_rollout_with_the_services_database(
@@ -751,7 +777,7 @@ def test_overlays_size_their_environment(rendered: dict[str, list[Manifest]]) ->
         return {n: (h["spec"]["minReplicas"], h["spec"]["maxReplicas"]) for n, h in hpas.items()}
 
     pilot, province = bounds("pilot"), bounds("province")
-    for name in SERVICES:
+    for name in DEPLOYMENTS:
         assert pilot[name][0] >= 1 and pilot[name][1] <= 2, f"pilot {name}: {pilot[name]}"
         assert province[name][0] >= 2 and province[name][1] > pilot[name][1], name
         requests = [
@@ -766,8 +792,10 @@ def test_database_connections_fit_the_server(overlay: list[Manifest]) -> None:
     max_overflow = pool_size), stays under max_connections with room for admins."""
     config = one(overlay, "ConfigMap", "tiepdan-config")["data"]
     pool = int(config.get("TIEPDAN_DATABASE_POOL_SIZE", "10"))
-    pods = sum(
-        h["spec"]["maxReplicas"] for h in of_kind(overlay, "HorizontalPodAutoscaler").values()
+    pods = sum(  # the portal opens no database connection
+        h["spec"]["maxReplicas"]
+        for h in of_kind(overlay, "HorizontalPodAutoscaler").values()
+        if h["spec"]["scaleTargetRef"]["name"] in SERVICES
     )
     cluster = one(overlay, "Cluster", "tiepdan-pg")
     max_connections = int(cluster["spec"]["postgresql"]["parameters"]["max_connections"])
@@ -821,10 +849,13 @@ def test_network_policies_deny_by_default_and_allow_what_must_talk(overlay: list
             for peer, port in allowed_in
             if port == "http"
         }
-        assert {"ingress-nginx", "monitoring"} <= namespaces, f"{name}: {namespaces}"
         assert all(port == "http" for _, port in allowed_in), f"{name}: only its http port is open"
-
         allowed_out = _peers(egress, "Egress")
+        if name == "portal":
+            _portal_talks_only_to_intake_and_routing(overlay, namespaces, allowed_out)
+            continue
+        assert {"ingress-nginx", "monitoring"} <= namespaces, f"{name}: {namespaces}"
+
         to_pods = {
             (tuple(sorted(peer["podSelector"]["matchLabels"].items())), port)
             for peer, port in allowed_out
@@ -860,6 +891,30 @@ def test_network_policies_deny_by_default_and_allow_what_must_talk(overlay: list
     )
 
 
+def _portal_talks_only_to_intake_and_routing(
+    overlay: list[Manifest], namespaces: set[str | None], allowed_out: list[tuple[Any, Any]]
+) -> None:
+    assert namespaces == {"ingress-nginx"}, f"portal: reached only through the ingress {namespaces}"
+    to_pods = {
+        (peer["podSelector"]["matchLabels"]["app.kubernetes.io/name"], port)
+        for peer, port in allowed_out
+        if "podSelector" in peer and "namespaceSelector" not in peer
+    }
+    assert to_pods == {("intake", SERVICES["intake"]), ("routing", SERVICES["routing"])}, to_pods
+    assert not [peer for peer, _ in allowed_out if "ipBlock" in peer], "portal: no internet"
+    assert {port for _, port in allowed_out} <= {53, SERVICES["intake"], SERVICES["routing"]}
+    portal = pod_labels(one(overlay, "Deployment", "portal"))
+    for service in ("intake", "routing"):
+        allowed_in = _peers(
+            _policies_for(overlay, pod_labels(one(overlay, "Deployment", service)), "Ingress"),
+            "Ingress",
+        )
+        assert any(
+            "podSelector" in peer and selects(peer["podSelector"], portal) and port == "http"
+            for peer, port in allowed_in
+        ), f"{service} does not let the portal in"
+
+
 def test_ingress_splits_audiences_by_host(overlay: list[Manifest]) -> None:
     ingress = one(overlay, "Ingress", "tiepdan")
     services = of_kind(overlay, "Service")
@@ -871,9 +926,14 @@ def test_ingress_splits_audiences_by_host(overlay: list[Manifest]) -> None:
             backend = path["backend"]["service"]
             assert backend["name"] in services, f"{host}{path['path']}: no Service"
             assert backend["port"] == {"name": "http"}
-            assert path["pathType"] == "Prefix"
+            # Only the portal's home is Exact ("/" as a Prefix would expose everything).
+            exact = (audience, path["path"]) == ("www", "/")
+            assert path["pathType"] == ("Exact" if exact else "Prefix"), path
             routes.setdefault(audience, {})[path["path"]] = backend["name"]
-    assert set(routes) == {"api", "officials", "ops"}
+    assert set(routes) == {"api", "officials", "ops", "www"}
+    www = routes.pop("www")
+    assert set(www.values()) == {"portal"}
+    assert set(www) == {"/", "/cases", "/units", "/track", "/lookup", "/static"}
     for path in ("/v1/cases", "/v1/categories", "/v1/units", "/open311"):
         assert routes["api"][path] == "intake", path
     for path in ("/v1/cases", "/v1/queues", "/v1/routing", "/v1/stats"):

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 from typing import Any
 
-from tests.support.intake_events import now, publish, resolved, routed
+from tests.support.intake_events import deadline, now, publish, resolved, routed
 from tests.support.stack import Stack, wait_until
 from tests.support.topic import all_events
 
@@ -152,28 +153,43 @@ async def test_a_complaints_appeal_opens_a_second_time_complaint(intake: Stack) 
     assert final.status_code == 409 and "court" in final.json()["detail"]
 
 
-async def test_the_appeal_window_closes_thirty_days_after_the_decision(intake: Stack) -> None:
-    created = await intake.submit(**COMPLAINT)
-    headers = {"X-Case-Token": created["access_token"]}
-    await _resolve(intake, created, kind="complaint", on=(now() - timedelta(days=31)).date())
-    late = await intake["intake"].post(
-        f"/v1/cases/{created['tracking_code']}/appeal", json={"reason": "Muộn"}, headers=headers
+async def _appeal(stack: Stack, created: dict[str, Any]) -> Any:
+    return await stack["intake"].post(
+        f"/v1/cases/{created['tracking_code']}/appeal",
+        json={"reason": "Không đồng ý"},
+        headers={"X-Case-Token": created["access_token"]},
     )
+
+
+async def test_the_appeal_window_is_the_one_notification_decided(intake: Stack) -> None:
+    # Notification ran the window (30 days from the day the decision was received, Khiếu nại
+    # Điều 33) and it ended yesterday: intake refuses, counting nothing itself.
+    created = await intake.submit(**COMPLAINT)
+    t = now() + timedelta(seconds=1)
+    await _resolve(intake, created, kind="complaint", on=(now() - timedelta(days=31)).date())
+    window = deadline(
+        created["id"],
+        t,
+        deadline_id=uuid.uuid4(),
+        kind="appeal_window",
+        state="expired",
+        due=now() - timedelta(days=1),
+    )
+    await publish(intake, window)
+    path = f"/v1/cases/{created['tracking_code']}"
+
+    async def known() -> bool:
+        view = (await intake["intake"].get(path)).json()
+        return any(d["kind"] == "appeal_window" for d in view["deadlines"])
+
+    await wait_until(known, what="the appeal window in the view")
+    late = await _appeal(intake, created)
     assert late.status_code == 409 and "Điều 33" in late.json()["detail"]
 
 
-async def test_feedback_is_rated_not_appealed(intake: Stack) -> None:
-    created = await intake.submit()
-    await _resolve(intake, created)
-    response = await intake["intake"].post(
-        f"/v1/cases/{created['tracking_code']}/appeal",
-        json={"reason": "x"},
-        headers={"X-Case-Token": created["access_token"]},
-    )
-    assert response.status_code == 409
-
-
-async def test_a_remote_units_complaint_has_forty_five_days(intake: Stack) -> None:
+async def test_a_decision_not_yet_received_leaves_the_appeal_open(intake: Stack) -> None:
+    # Decided 40 days ago, in a remote area or not: no receipt recorded, no window running, so
+    # the appeal is never refused for lateness (Khiếu nại Điều 33 counts from the receipt).
     created = await intake.submit(**COMPLAINT)
     t = now() + timedelta(seconds=1)
     decided = (now() - timedelta(days=40)).date()
@@ -188,9 +204,79 @@ async def test_a_remote_units_complaint_has_forty_five_days(intake: Stack) -> No
         return bool((await intake["intake"].get(path)).json()["status"] == "resolved")
 
     await wait_until(done, what="case resolved")
-    appealed = await intake["intake"].post(
-        f"{path}/appeal",
-        json={"reason": "Không đồng ý"},
+    appealed = await _appeal(intake, created)
+    assert appealed.status_code == 201, appealed.text
+
+
+async def test_a_window_held_open_for_the_receipt_is_open(intake: Stack) -> None:
+    # The window opened by a deadline passing, then held open by a late decision (paused, no
+    # end) until the decision is received: the appeal is taken.
+    created = await intake.submit(**COMPLAINT)
+    t = now() + timedelta(seconds=1)
+    await _resolve(intake, created, kind="complaint", on=(now() - timedelta(days=90)).date())
+    window = deadline(
+        created["id"], t, deadline_id=uuid.uuid4(), kind="appeal_window", state="paused"
+    )
+    await publish(intake, window)
+    path = f"/v1/cases/{created['tracking_code']}"
+
+    async def held() -> bool:
+        view = (await intake["intake"].get(path)).json()
+        return any(d["state"] == "paused" for d in view["deadlines"])
+
+    await wait_until(held, what="the window held open")
+    assert (await _appeal(intake, created)).status_code == 201
+
+
+async def test_feedback_is_rated_not_appealed(intake: Stack) -> None:
+    created = await intake.submit()
+    await _resolve(intake, created)
+    response = await intake["intake"].post(
+        f"/v1/cases/{created['tracking_code']}/appeal",
+        json={"reason": "x"},
         headers={"X-Case-Token": created["access_token"]},
     )
-    assert appealed.status_code == 201, appealed.text
+    assert response.status_code == 409
+
+
+async def test_a_late_appeal_with_a_justified_reason_is_taken(intake: Stack) -> None:
+    # Khiếu nại Điều 9 khoản 2: kept away by illness, the citizen appeals after the window
+    # notification ran closed; the appeal is taken, its reason carried for the official.
+    created = await intake.submit(**COMPLAINT)
+    t = now() + timedelta(seconds=1)
+    await _resolve(intake, created, kind="complaint", on=(now() - timedelta(days=45)).date())
+    window = deadline(
+        created["id"], t, deadline_id=uuid.uuid4(), kind="appeal_window", state="expired",
+        due=now() - timedelta(days=10),
+    )  # fmt: skip
+    await publish(intake, window)
+    path = f"/v1/cases/{created['tracking_code']}"
+
+    async def known() -> bool:
+        view = (await intake["intake"].get(path)).json()
+        return any(d["kind"] == "appeal_window" for d in view["deadlines"])
+
+    await wait_until(known, what="the closed window in the view")
+    refused = await _appeal(intake, created)
+    assert refused.status_code == 409 and "late_reason" in refused.json()["detail"]
+    reason = {"ground": "illness", "text": "Nằm viện từ ngày 3 đến ngày 30"}
+    taken = await intake["intake"].post(
+        f"{path}/appeal",
+        json={"reason": "Không đồng ý", "late_reason": reason},
+        headers={"X-Case-Token": created["access_token"]},
+    )
+    assert taken.status_code == 201, taken.text
+
+    async def announced() -> list[Any]:
+        return [e for e in await all_events(intake) if e.type == "case.appealed"]
+
+    [event] = await wait_until(announced, what="case.appealed on the bus")
+    assert event.data["late_reason"] == reason
+    bad = {"ground": "busy", "text": "x"}
+    other = await intake.submit(**COMPLAINT)
+    wrong = await intake["intake"].post(
+        f"/v1/cases/{other['tracking_code']}/appeal",
+        json={"reason": "r", "late_reason": bad},
+        headers={"X-Case-Token": other["access_token"]},
+    )
+    assert wrong.status_code == 422

@@ -15,7 +15,6 @@ from services.intake.units.boundaries import (
     Boundaries,
     BoundariesError,
     BoundarySettings,
-    in_ring,
     load_boundaries,
 )
 from shared.geography import AdminMap
@@ -74,12 +73,50 @@ def write(tmp_path: Path, document: Any, name: str = "communes.geojson") -> Path
     return path
 
 
-def test_a_ring_is_a_ray_cast_with_concave_shapes() -> None:
+def test_a_concave_commune_holds_only_its_own_points(tmp_path: Path) -> None:
     # An L shape: the notch at the top right is outside.
-    ell = [(0.0, 0.0), (2.0, 0.0), (2.0, 1.0), (1.0, 1.0), (1.0, 2.0), (0.0, 2.0), (0.0, 0.0)]
-    assert in_ring(ell, 0.5, 1.5) and in_ring(ell, 1.5, 0.5)
-    assert not in_ring(ell, 1.5, 1.5) and not in_ring(ell, 3.0, 0.5)
-    assert not in_ring(ell, -0.5, 1.0)  # level with a vertex, outside: not counted twice
+    ell = [[0.0, 0.0], [2.0, 0.0], [2.0, 1.0], [1.0, 1.0], [1.0, 2.0], [0.0, 2.0], [0.0, 0.0]]
+    document = {
+        "type": "FeatureCollection",
+        "features": [feature({"ma_xa": CAI_KINH}, {"type": "Polygon", "coordinates": [ell]})],
+    }
+    boundaries = Boundaries.load(write(tmp_path, document), ADMIN_MAP)
+    assert boundaries.commune_at(1.5, 0.5) == CAI_KINH  # (lat, lon)
+    assert boundaries.commune_at(0.5, 1.5) == CAI_KINH
+    assert boundaries.commune_at(1.5, 1.5) is None
+    assert boundaries.commune_at(0.5, 3.0) is None
+    assert boundaries.commune_at(1.0, -0.5) is None  # level with a vertex, outside
+
+
+def test_every_commune_of_a_full_file_is_found_through_the_index(tmp_path: Path) -> None:
+    # 3,321 square communes on a grid, as many as the country has: each point lands in its
+    # own square, through the spatial index.
+    codes = sorted(u.code for u in ADMIN_MAP.units.values() if u.level.value == "commune")
+    size = 0.01
+    features = [
+        feature(
+            {"ma_xa": code},
+            {
+                "type": "Polygon",
+                "coordinates": [
+                    square(
+                        102 + (i % 60) * size,
+                        9 + (i // 60) * size,
+                        102 + (i % 60 + 1) * size,
+                        9 + (i // 60 + 1) * size,
+                    )
+                ],
+            },
+        )
+        for i, code in enumerate(codes)
+    ]
+    path = write(tmp_path, {"type": "FeatureCollection", "features": features})
+    boundaries = Boundaries.load(path, ADMIN_MAP)
+    for i, code in enumerate(codes):
+        lat = 9 + (i // 60 + 0.5) * size
+        lon = 102 + (i % 60 + 0.5) * size
+        assert boundaries.commune_at(lat, lon) == code
+    assert boundaries.commune_at(8.5, 101.5) is None
 
 
 def test_points_are_placed_in_the_right_commune(tmp_path: Path) -> None:

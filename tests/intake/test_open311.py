@@ -127,7 +127,7 @@ async def test_locations_that_cannot_be_placed_are_400s_saying_why(intake: Stack
     by_id = await client.post(f"{BASE}/requests.json", data={**base, "address_id": "06427"})
     assert by_id.status_code == 201
     for extra, words in (
-        ({"lat": "21.85", "long": "106.76"}, "no boundaries file"),
+        ({"lat": "1.5", "long": "103.8"}, "no known commune"),  # Singapore: none is near
         ({}, "location is required"),
         ({"address_id": "99999"}, "not a commune"),
         ({"address_string": "Atlantis"}, "no known commune"),

@@ -11,36 +11,25 @@ with Retry-After, never 500.
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from tests.support.pg_proxy import PgFaultProxy
+from tests.support.servers import REPO, address, server
 from tests.support.stack import Stack, production_settings, running_stack, wait_until
 from tests.support.topic import all_events
 
 pytestmark = pytest.mark.integration
-REPO = Path(__file__).resolve().parents[2]
 CASES = 8
 
 
 def _postgres(command: str, state_dir: Path, **env: str) -> str:
-    environ = {k: v for k, v in os.environ.items() if k != "TIEPDAN_TEST_DATABASE_URL"}
-    environ.update(TIEPDAN_PG_STATE_DIR=str(state_dir), **env)
-    result = subprocess.run(
-        [str(REPO / "scripts" / "postgres.sh"), command],
-        env=environ,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-    assert result.returncode == 0, result.stderr[-2000:]
-    return result.stdout
+    return server("postgres", command, state_dir, **env)
 
 
 @pytest.fixture
@@ -48,7 +37,7 @@ def own_postgres() -> Iterator[tuple[str, Path]]:
     """A cluster of this test's own: the shared one stays up for the other tests."""
     state_dir = REPO / ".tiepdan" / "pg-outage"
     _postgres("start", state_dir)
-    url = _postgres("env", state_dir).strip().split("=", 1)[1]
+    url = address("postgres", state_dir)
     try:
         yield url, state_dir
     finally:
@@ -159,3 +148,42 @@ def _body() -> dict[str, Any]:
         "description": "Ba cột đèn trên đường liên thôn không sáng.",
         "location": {"unit_code": "06427"},
     }
+
+
+async def test_a_request_that_finds_the_pool_exhausted_is_answered_503(
+    pg_admin_url: str, kafka_bootstrap: str, tmp_path: Path
+) -> None:
+    settings = await production_settings(
+        pg_admin_url,
+        kafka_bootstrap,
+        tmp_path,
+        database_pool_size=1,
+        database_pool_timeout=0.5,
+    )
+    async with running_stack("production", settings, services=("intake",)) as stack:
+        engine = stack.database("intake").engine
+        stack.apps["intake"].state.relay.stop()  # the requests alone use the pool now
+        for consumer in stack.apps["intake"].state.consumers:
+            consumer.stop()
+
+        async def pool_idle() -> bool:
+            return engine.pool.checkedout() == 0  # type: ignore[attr-defined, no-any-return]
+
+        await wait_until(pool_idle, what="the relay to give its connection back")
+        held = []  # every connection the pool will give
+        while True:
+            try:
+                held.append(await engine.connect())
+            except PoolTimeout:
+                break
+        try:
+            busy = await stack["intake"].post("/v1/cases", json=_body())
+            assert busy.status_code == 503, busy.text
+            assert busy.headers["content-type"].startswith("application/problem+json")
+            assert int(busy.headers["retry-after"]) > 0
+        finally:
+            for connection in held:
+                await connection.close()
+        assert await stack.count("intake", "cases") == 0  # nothing half-written
+        created = await stack["intake"].post("/v1/cases", json=_body())
+        assert created.status_code == 201, created.text

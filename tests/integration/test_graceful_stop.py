@@ -44,6 +44,8 @@ def _env(settings: Settings) -> dict[str, str]:
         TIEPDAN_JWT_JWKS_URL=str(settings.jwt_jwks_url),
         TIEPDAN_IDENTITY_KEYS=str(settings.identity_keys),
         TIEPDAN_INTERNAL_TOKEN=settings.internal_token.get_secret_value(),
+        # The test broker's PLAINTEXT, acknowledged (production refuses it otherwise).
+        TIEPDAN_ALLOW_PLAINTEXT_TRANSPORT="true",
         TIEPDAN_DATA_DIR=str(settings.data_dir),
         TIEPDAN_RELAY_POLL_SECONDS="0.2",
     )

@@ -6,40 +6,28 @@ the other tests.
 
 from __future__ import annotations
 
-import os
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from shared.events import CASE_SUBMITTED
+from tests.support.servers import REPO, address, server
 from tests.support.stack import production_settings, running_stack, wait_until
 from tests.support.topic import all_events
 
 pytestmark = pytest.mark.integration
-REPO = Path(__file__).resolve().parents[2]
 
 
 def _kafka(command: str, state_dir: Path) -> str:
-    env = {k: v for k, v in os.environ.items() if k != "TIEPDAN_KAFKA_BOOTSTRAP_SERVERS"}
-    env["TIEPDAN_KAFKA_STATE_DIR"] = str(state_dir)
-    result = subprocess.run(
-        [str(REPO / "scripts" / "kafka.sh"), command],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-    assert result.returncode == 0, result.stderr[-2000:]
-    return result.stdout
+    return server("kafka", command, state_dir)
 
 
 @pytest.fixture
 def outage_broker() -> Iterator[tuple[str, Path]]:
     state_dir = REPO / ".tiepdan" / "kafka-outage"
     _kafka("start", state_dir)
-    bootstrap = _kafka("env", state_dir).strip().split("=", 1)[1]
+    bootstrap = address("kafka", state_dir)
     try:
         yield bootstrap, state_dir
     finally:

@@ -1,9 +1,10 @@
 """The appeal window when no first-time decision came in time (Luật Khiếu nại Điều 33).
 
-The citizen may appeal within 30 days (45 in remote areas) from the first-time decision, or
-from the day the first-time resolve deadline passed without one. Cases received on Tue 1 Dec
-2026 (the 2026 rules: resolve within 30 calendar days from acceptance, Điều 28); the day the
-resolve deadline passed is its last day, not counted (Bộ luật Dân sự Điều 147-148).
+The citizen may appeal within 30 days (45 in remote areas) from the day they receive the
+first-time decision, or from the day the first-time resolve deadline passed without one.
+Cases received on Tue 1 Dec 2026 (the 2026 rules: resolve within 30 calendar days from
+acceptance, Điều 28); the day the resolve deadline passed is its last day, not counted
+(Bộ luật Dân sự Điều 147-148).
 
    December 2026           January 2027            February 2027           March 2027
  Mo Tu We Th Fr Sa Su    Mo Tu We Th Fr Sa Su    Mo Tu We Th Fr Sa Su    Mo Tu We Th Fr Sa Su
@@ -26,10 +27,12 @@ from services.notification.timers.sweeper import TimerSweeper
 from shared.events import (
     CASE_ACCEPTED,
     CASE_APPEALED,
+    CASE_DECISION_DELIVERED,
     CASE_RESOLVED,
     CASE_ROUTED,
     CaseAccepted,
     CaseAppealed,
+    CaseDecisionDelivered,
     CaseResolved,
     CaseRouted,
 )
@@ -95,30 +98,37 @@ async def test_the_window_runs_from_the_day_the_resolve_deadline_passed(
         assert await stack.count("notification", "outbox", event_type="deadline.breached") == 1
 
 
-async def test_a_late_decision_restarts_the_window_and_an_appeal_meets_it(stack_factory) -> None:
+async def test_a_late_decision_holds_the_window_open_until_it_is_received(stack_factory) -> None:
     async with stack_factory(**ONLY) as stack:
         drive, _clock = await breached_complaint(stack, date(2026, 12, 7), False)
         assert (await drive.deadlines())["appeal_window@0"].due_on == date(2027, 2, 11)
-        # The decision comes on Wed 20 Jan: the window runs from it, 20 Jan + 30 = Fri 19 Feb,
-        # later (more favourable) than the one from the deadline: it replaces it.
+        # The decision comes on Wed 20 Jan: the window now runs from the day the complainant
+        # receives it (Điều 33); until then it is open, with no end.
         resolved = CaseResolved(**step("complaint"), summary="s", resolved_on=date(2027, 1, 20))
         await drive.send(CASE_RESOLVED, resolved, on=date(2027, 1, 20))
         d = await drive.deadlines()
-        window = d["appeal_window@0"]
+        assert d["appeal_window@0"].state == "paused"
+        assert d["resolve@0"].state == "breached"  # late stays late
+        # Received on Fri 22 Jan: 22 Jan + 30 = Sun 21 Feb -> Mon 22 Feb.
+        delivered = CaseDecisionDelivered(
+            **step("complaint", status="resolved"), received_on=date(2027, 1, 22), how="post"
+        )
+        await drive.send(CASE_DECISION_DELIVERED, delivered, on=date(2027, 1, 25))
+        window = (await drive.deadlines())["appeal_window@0"]
         assert (window.state, window.starts_on, window.due_on) == (
             "running",
-            date(2027, 1, 20),
-            date(2027, 2, 19),
+            date(2027, 1, 22),
+            date(2027, 2, 22),
         )
-        assert d["resolve@0"].state == "breached"  # late stays late
         body = (
             await stack["notification"].get(
                 f"/v1/cases/{drive.case_id}/deadlines", headers=stack.auth(unit="06427")
             )
         ).json()
         history = next(i for i in body["items"] if i["step"] == "appeal_window")["history"]
-        assert [h["change"] for h in history] == ["set", "replaced"]
-        assert "2027-01-06 to 2027-02-11" in history[1]["reason"]
+        assert [h["change"] for h in history] == ["set", "held_open", "replaced"]
+        assert history[1]["due_at"] is None
+        assert "2027-01-06 to 2027-02-11" in history[2]["reason"]
         # The citizen appeals on Mon 15 Feb: within the window, which is met.
         appeal = CaseAppealed(
             **step("complaint"), reason="r", new_case_id=uuid.uuid4(), new_tracking_code="T2"

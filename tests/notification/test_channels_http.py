@@ -86,7 +86,8 @@ async def test_a_denouncers_sms_carries_no_content_of_the_case(stack_factory, ht
 
 
 async def test_the_webhook_signature_verifies_with_the_secret_only(http_server) -> None:
-    channel = WebhookChannel(SECRET)
+    # The test server is plain http on loopback: allowed explicitly.
+    channel = WebhookChannel(SECRET, allow_private=True, https_only=False)
     payload = {"template": "deadline_breached", "tracking_code": "ABC234", "unit_code": "06427"}
     message = Message(
         recipient=f"{http_server.url}/hook", subject="s", body="b", sms="", payload=payload
@@ -171,7 +172,8 @@ async def test_a_refusal_is_final_but_throttling_is_retried(
         clock = FakeClock(datetime(2026, 12, 8, tzinfo=UTC))
         deliverer = Deliverer(
             app.state.database,
-            {"webhook": WebhookChannel(SECRET)},
+            # The test server is plain http on loopback: allowed explicitly.
+            {"webhook": WebhookChannel(SECRET, allow_private=True, https_only=False)},
             clocks_for(app, clock),
             max_attempts=5,
         )

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 from services.notification.calendar.working_days import end_of_local_day
 from shared.events import (
     CASE_ACCEPTED,
+    CASE_DECISION_DELIVERED,
     CASE_EXTENDED,
     CASE_RESOLVED,
     CASE_RESUMED,
@@ -14,6 +15,7 @@ from shared.events import (
     CASE_SUSPENDED,
     CASE_TRANSFERRED,
     CaseAccepted,
+    CaseDecisionDelivered,
     CaseExtended,
     CaseResolved,
     CaseResumed,
@@ -51,29 +53,31 @@ async def test_complaint_accept_suspend_resume_extend_resolve(stack_factory) -> 
         assert d["accept@0"].state == "met"
         assert (d["resolve@0"].state, d["resolve@0"].due_on) == ("running", date(2026, 8, 5))
 
-        # Suspended Mon 20 Jul (14 days used), resumed Mon 3 Aug: 16 days left -> Wed 19 Aug.
+        # Suspended Mon 20 Jul, resumed Mon 3 Aug: a complaint received before 2026-07-01 has
+        # no rule that stops its clock (suspension of complaints: Luật 136/2025/QH15, from
+        # 2026-07-01), so it runs on.
         await drive.send(
             CASE_SUSPENDED,
             CaseSuspended(**step("complaint"), reason="chờ giám định"),
             on=date(2026, 7, 20),
         )
-        assert (await drive.deadlines())["resolve@0"].state == "paused"
+        assert (await drive.deadlines())["resolve@0"].state == "running"
         await drive.send(
             CASE_RESUMED,
             CaseResumed(**step("complaint"), decision_ref="QĐ 12"),
             on=date(2026, 8, 3),
         )
         d = await drive.deadlines()
-        assert (d["resolve@0"].state, d["resolve@0"].due_on) == ("running", date(2026, 8, 19))
+        assert (d["resolve@0"].state, d["resolve@0"].due_on) == ("running", date(2026, 8, 5))
 
-        # Complex (Điều 28): 45 days in all, 31 left from 3 Aug -> Thu 3 Sep (1-2 Sep off).
+        # Complex (Điều 28): 45 days from 6 Jul -> Thu 20 Aug.
         await drive.send(
             CASE_EXTENDED,
             CaseExtended(**step("complaint"), complexity="complex", reason="nhiều nội dung"),
             on=date(2026, 8, 5),
         )
         d = await drive.deadlines()
-        assert (d["resolve@0"].due_on, d["resolve@0"].extensions) == (date(2026, 9, 3), 1)
+        assert (d["resolve@0"].due_on, d["resolve@0"].extensions) == (date(2026, 8, 20), 1)
         # The law allows it once: a second extension changes nothing.
         await drive.send(
             CASE_EXTENDED,
@@ -81,18 +85,24 @@ async def test_complaint_accept_suspend_resume_extend_resolve(stack_factory) -> 
             on=date(2026, 8, 10),
         )
         d = await drive.deadlines()
-        assert (d["resolve@0"].due_on, d["resolve@0"].extensions) == (date(2026, 9, 3), 1)
+        assert (d["resolve@0"].due_on, d["resolve@0"].extensions) == (date(2026, 8, 20), 1)
 
-        # Resolved Fri 28 Aug: met; the appeal window opens: 28 Aug + 30 = Sun 27 Sep -> Mon 28.
+        # Resolved Wed 26 Aug: met; the appeal window waits for the decision to be received.
         await drive.send(
             CASE_RESOLVED,
-            CaseResolved(**step("complaint"), summary="s", resolved_on=date(2026, 8, 28)),
-            on=date(2026, 8, 28),
+            CaseResolved(**step("complaint"), summary="s", resolved_on=date(2026, 8, 26)),
+            on=date(2026, 8, 26),
         )
         d = await drive.deadlines()
         assert d["resolve@0"].state == "met"
-        assert d["appeal_window@0"].due_on == date(2026, 9, 28)
         assert d["notify_parties@0"].state == "running"
+        assert "appeal_window@0" not in d
+        # Received Fri 28 Aug (Khiếu nại Điều 33): 28 Aug + 30 = Sun 27 Sep -> Mon 28 Sep.
+        received = CaseDecisionDelivered(
+            **step("complaint", status="resolved"), received_on=date(2026, 8, 28), how="post"
+        )
+        await drive.send(CASE_DECISION_DELIVERED, received, on=date(2026, 8, 31))
+        assert (await drive.deadlines())["appeal_window@0"].due_on == date(2026, 9, 28)
 
         headers = stack.auth(unit="06427")
         body = (
@@ -101,8 +111,6 @@ async def test_complaint_accept_suspend_resume_extend_resolve(stack_factory) -> 
         resolve = next(i for i in body["items"] if i["step"] == "resolve")
         assert [h["change"] for h in resolve["history"]] == [
             "set",
-            "paused",
-            "resumed",
             "extended",
             "extension_refused",
             "met",

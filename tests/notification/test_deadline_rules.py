@@ -151,10 +151,11 @@ def policy(kind: str, starts: str, step: str, received: date, second: bool = Fal
             date(2026, 7, 10),
             id="second-accept-new-7-wd",
         ),
-        # Điều 33: appeal window 30 days from the decision. Mon 25 Jan 2027 + 30 = Wed 24 Feb.
+        # Điều 33: appeal window 30 days from receiving the decision. Mon 25 Jan 2027 + 30 =
+        # Wed 24 Feb.
         pytest.param(
             "complaint",
-            "resolved",
+            "delivered",
             "appeal_window",
             date(2026, 12, 1),
             False,
@@ -167,7 +168,7 @@ def policy(kind: str, starts: str, step: str, received: date, second: bool = Fal
         # Remote 45: 25 Jan + 45 = Thu 11 Mar 2027.
         pytest.param(
             "complaint",
-            "resolved",
+            "delivered",
             "appeal_window",
             date(2026, 12, 1),
             False,

@@ -45,10 +45,11 @@ def test_petition_answer_is_ten_working_days_over_culture_day() -> None:
     assert answer.due_on(date(2026, 11, 20), CAL) == date(2026, 12, 7)
 
 
-def test_the_appeal_window_starts_with_a_decision_or_with_none_in_time() -> None:
-    # Luật Khiếu nại Điều 33: one rule, two starting events; a policy (or an administrator's
+def test_the_appeal_window_starts_with_a_decision_received_or_with_none_in_time() -> None:
+    # Luật Khiếu nại Điều 33: one rule, several starting events; a policy (or an administrator's
     # stored override) written with one starting event reads as a list of one.
-    for starts in ("resolved", "resolve_deadline_passed"):
+    # Điều 33 (and Điều 7): from receiving the decision, or a deadline passing without one.
+    for starts in ("delivered", "accept_deadline_passed", "resolve_deadline_passed"):
         [window] = [
             p
             for p in BOOK.in_force("complaint", starts, date(2026, 12, 1))

@@ -44,8 +44,9 @@ async def test_a_communes_report_and_its_provinces(stack: Stack) -> None:
     transfer = {"to_unit_code": "06364", "reason": "Thuộc địa bàn Xã Vũ Lễ"}
     assert (await step(stack, moved["id"], "transfer", transfer)).status_code == 200
     # A dialogue with the complainant, and a citizen received at a reception session.
+    # (In 3 days: sooner than the 5 days' notice, so with the citizen's agreement.)
     dialogue = {"session": "dialogue", "starts_at": (NOW + timedelta(days=3)).isoformat(),
-                "place": "Hội trường UBND xã"}  # fmt: skip
+                "place": "Hội trường UBND xã", "citizen_agreed": True}  # fmt: skip
     for case, booking in ((heard, dialogue), (received, None)):
         if booking is None:
             created = await stack["routing"].post(

@@ -8,7 +8,7 @@ from typing import Any
 
 from shared.auth import Role
 from shared.events import DEADLINE_SET, DeadlineSet, new_event
-from tests.routing.test_workflow_machine import COMPLAINT
+from tests.routing.test_workflow_machine import COMPLAINT, TODAY
 from tests.support.routing_workflow import publish, routed_case, step, view
 from tests.support.stack import Stack, wait_until
 
@@ -57,7 +57,7 @@ async def test_the_queue_is_sorted_by_due_time_and_read_by_pages(stack: Stack) -
     await set_due(stack, ids[1], "answer", NOW + timedelta(hours=5))
     # A suspended case's clock stops: it has no due time and goes last.
     assert (await step(stack, ids[4], "accept")).status_code == 200
-    suspend = {"reason": "Chờ giám định", "decision_ref": "1/QĐ"}
+    suspend = {"reason": "Chờ giám định", "decision_ref": "1/QĐ", "decided_on": TODAY}
     assert (await step(stack, ids[4], "suspend", suspend)).status_code == 200
     assert (await view(stack, ids[4]))["due_at"] is None
 

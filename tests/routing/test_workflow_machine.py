@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -30,6 +31,7 @@ COMPLAINT = {
     "target": {"unit_code": "06427", "decision_ref": "12/QĐ-UBND"},
 }
 LATER = (datetime.now(UTC) + timedelta(days=10)).isoformat()
+TODAY = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date().isoformat()
 
 
 def valid_body(name: str) -> dict[str, Any] | None:
@@ -44,10 +46,17 @@ def valid_body(name: str) -> dict[str, Any] | None:
         "extend": {"reason": "Nhiều nội dung cần xác minh", "complexity": "complex"},
         "dialogues": {"starts_at": LATER, "place": "Trụ sở UBND xã"},
         "resolve": {"summary": "Giữ nguyên quyết định", "decision_ref": "45/QĐ-UBND"},
+        "delivery": {"received_on": TODAY, "how": "in_person"},
+        "several-places": {"reason": "Xác minh tại nhiều xã"},
+        "late-appeal": {"decision": "accept", "reason": "Có giấy ra viện"},
         "close": {},
         "reclassify": {"kind": "petition", "reason": "Nội dung là kiến nghị"},
-        "suspend": {"reason": "Chờ kết quả giám định", "decision_ref": "3/QĐ-TĐC"},
-        "resume": {"decision_ref": "4/QĐ-TTGQ"},
+        "suspend": {
+            "reason": "Chờ kết quả giám định",
+            "decision_ref": "3/QĐ-TĐC",
+            "decided_on": TODAY,
+        },
+        "resume": {"decision_ref": "4/QĐ-TTGQ", "decided_on": TODAY},
     }.get(name)
 
 
@@ -125,6 +134,9 @@ async def test_every_step_from_every_status(stack: Stack, status: Status) -> Non
     assert after == trail
 
     for name in allowed:
+        if name in ("several-places", "late-appeal"):
+            # Steps of some cases only: tests/routing/test_several_places.py, test_late_appeal.py
+            continue
         case_id = probe if name == allowed[-1] else await case_in(stack, status)
         before = await view(stack, case_id)
         answer = await take(stack, case_id, name)

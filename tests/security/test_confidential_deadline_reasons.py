@@ -8,6 +8,7 @@ or a decision's reference. An admin reads the reasons: they are recorded, only w
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from shared.auth import Role
@@ -66,7 +67,14 @@ async def test_a_supervisor_reads_no_reason_of_a_denunciations_clocks(stack: Sta
     await ok(stack, case_id, "accept", {"note": "Thụ lý"}, **province)
     extend = {"reason": SECRETS["extend"], "complexity": "complex", "decision_ref": DECISION}
     await ok(stack, case_id, "extend", extend, **province)
-    await ok(stack, case_id, "suspend", {"reason": SECRETS["suspend"]}, **province)
+    suspended_on = date.today().isoformat()  # the suspension decision's date (Tố cáo Điều 34)
+    await ok(
+        stack,
+        case_id,
+        "suspend",
+        {"reason": SECRETS["suspend"], "decided_on": suspended_on},
+        **province,
+    )
     taken = [SECRETS[name] for name in ("transfer", "extend", "suspend")]
     recorded = await history_with(stack, case_id, *taken)
     assert DECISION in str(reasons(recorded))

@@ -163,6 +163,8 @@ async def production_settings(
         "data_dir": work_dir,
         "relay_poll_seconds": 0.2,
         "internal_token": "internal-" + prefix,
+        # The test broker listens in PLAINTEXT on the machine's own network.
+        "allow_plaintext_transport": True,
         **overrides,
     }
     return {

@@ -16,6 +16,7 @@ from services.intake.actions.schemas import (
 )
 from shared.db import DbSession
 from shared.errors import Conflict, Forbidden, NotFound, Unprocessable, problem_responses
+from shared.events import LateReason
 
 router = APIRouter(prefix="/v1/cases/{tracking_code}", tags=["citizen actions"])
 TOKEN = Annotated[str | None, Header(alias="X-Case-Token")]
@@ -78,9 +79,11 @@ async def appeal(
     superior unit, followed under its own tracking code with the same token."""
     state = request.app.state
     case = await service.citizen_case(session, tracking_code, token)
+    late = body.late_reason
     second = await service.appeal(
-        session, case, body.reason, outbox=state.outbox, policies=state.appeal_policies
-    )
+        session, case, body.reason, outbox=state.outbox, policies=state.appeal_policies,
+        late_reason=LateReason(ground=late.ground, text=late.text) if late else None,
+    )  # fmt: skip
     return AppealCreated(
         tracking_code=case.tracking_code,
         status=case.status,

@@ -29,8 +29,16 @@ class RatingCreate(_In):
     comment: Text(1, 2000) | None = None  # type: ignore[valid-type]
 
 
+class LateReasonIn(_In):
+    """Luật Khiếu nại Điều 9 khoản 2: what kept the citizen from appealing in time."""
+
+    ground: Literal["illness", "disaster", "far_away", "other_obstacle"]
+    text: Text(1, 2000)  # type: ignore[valid-type]
+
+
 class AppealCreate(_In):
     reason: Text(1, 5000)  # type: ignore[valid-type]
+    late_reason: LateReasonIn | None = None
 
 
 class MessageCreated(BaseModel):

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import yaml
 from sqlalchemy import select
@@ -31,30 +30,43 @@ from shared.events import (
     CaseMessageAdded,
     CaseRated,
     CaseWithdrawn,
+    LateReason,
     new_event,
 )
 from shared.messaging.outbox import Outbox
 
 SOURCE = "intake"
-LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 WITHDRAWABLE = frozenset({"submitted", "routed", "accepted", "info_requested"})
 NO_MORE_MESSAGES = frozenset({"withdrawn", "closed"})
 ANSWERED = frozenset({"resolved", "closed"})
 
 
 @dataclass(frozen=True)
+class CourtWindow:
+    basis: str
+    period: str
+    text: str
+
+
+@dataclass(frozen=True)
 class AppealPolicy:
-    days: int
-    remote_days: int
     basis: str
     second_time_appealable: bool
+    court: CourtWindow | None = None
 
 
 def load_appeal_policies(path: Path | None = None) -> dict[str, AppealPolicy]:
     raw: dict[str, Any] = yaml.safe_load(
         (path or Path(__file__).with_name("appeals.yaml")).read_text(encoding="utf-8")
     )
-    return {kind: AppealPolicy(**values) for kind, values in raw.items()}
+    return {
+        kind: AppealPolicy(
+            basis=values["basis"],
+            second_time_appealable=values["second_time_appealable"],
+            court=CourtWindow(**values["court"]) if values.get("court") else None,
+        )
+        for kind, values in raw.items()
+    }
 
 
 async def citizen_case(session: AsyncSession, tracking_code: str, token: str | None) -> Case:
@@ -123,30 +135,20 @@ async def rate(
     await session.flush()
 
 
-def appeal_closes_at(
-    case: Case, deadlines: list[CaseDeadline], policy: AppealPolicy
-) -> datetime | None:
-    """When the window to contest closes; None while there is nothing to contest yet.
+def appeal_window(case: Case, deadlines: list[CaseDeadline]) -> tuple[bool, datetime | None]:
+    """Whether there is something to contest, and when the window closes (None: open).
 
-    The notification service's `appeal_window` deadline wins (it knows the calendar);
-    otherwise `days` (`remote_days` where routing said the unit is remote) after the
-    resolution, or after the resolution deadline passed without one (Khiếu nại Điều 33), to
-    the end of that local day (the event's day not counted).
+    Notification decides the window on the one calendar (its `appeal_window` deadline, from the
+    day the complainant received the decision or the day a first-time deadline passed without
+    one, Khiếu nại Điều 7, 33); intake reads it and counts nothing itself. A decision not yet
+    received, or a window held open for the decision's receipt, is open.
     """
-    for d in deadlines:
-        if d.kind == "appeal_window" and d.due_at is not None:
-            return d.due_at
-    days = timedelta(days=policy.remote_days if case.remote_area else policy.days)
-    if case.resolved_on is not None:
-        return _end_of_local_day(case.resolved_on + days)
-    for d in deadlines:
-        if d.kind == "resolve" and d.state == "breached" and d.due_at is not None:
-            return _end_of_local_day(d.due_at.astimezone(LOCAL).date() + days)
-    return None
-
-
-def _end_of_local_day(day: date) -> datetime:
-    return datetime.combine(day, time(23, 59, 59), LOCAL).astimezone(UTC)
+    window = next((d for d in deadlines if d.kind == "appeal_window"), None)
+    if window is None:
+        return case.resolved_on is not None, None
+    if window.state == "paused" or window.due_at is None:
+        return True, None
+    return True, window.due_at
 
 
 async def appeal(
@@ -157,6 +159,7 @@ async def appeal(
     outbox: Outbox,
     policies: dict[str, AppealPolicy],
     now: datetime | None = None,
+    late_reason: LateReason | None = None,
 ) -> Case:
     """Contest the resolution: a complaint's appeal opens a second-time complaint."""
     now = now or datetime.now(UTC)
@@ -175,16 +178,20 @@ async def appeal(
         )
     if case.status in ("withdrawn", "rejected"):
         raise Conflict(f"the case is {case.status}: there is no resolution to contest")
-    closes_at = appeal_closes_at(case, await repository.deadlines(session, case.id), policy)
-    if closes_at is None:
+    contestable, closes_at = appeal_window(case, await repository.deadlines(session, case.id))
+    if not contestable:
         raise Conflict(
             f"the case is {case.status}: it can be appealed once resolved, or once the "
-            f"resolution deadline passed without a decision ({policy.basis})"
+            f"deadline to accept or resolve it passed without a decision ({policy.basis})"
         )
-    if now > closes_at:
+    late = closes_at is not None and now > closes_at
+    if late and late_reason is None:
+        assert closes_at is not None
         raise Conflict(
-            f"the appeal window closed at {closes_at.isoformat()} ({policy.basis}: "
-            f"{policy.days} days, {policy.remote_days} in remote areas)"
+            f"the appeal window closed at {closes_at.isoformat()} ({policy.basis}: from the "
+            "day the decision was received, or the deadline passed without one); an appeal "
+            "kept late by illness, disaster, work or study far away or another objective "
+            "obstacle is taken with that reason stated in late_reason (Điều 9 khoản 2)"
         )
     second = await _second_time_case(session, case, reason, now)
     event = new_event(
@@ -193,7 +200,11 @@ async def appeal(
         case_id=case.id,
         at=now,
         data=CaseAppealed(
-            reason=reason, new_case_id=second.id, new_tracking_code=second.tracking_code
+            reason=reason,
+            new_case_id=second.id,
+            new_tracking_code=second.tracking_code,
+            # Late with a reason: opened all the same, for the official to decide on it.
+            late_reason=late_reason if late else None,
         ),
     )
     case.appealed_as = second.tracking_code

@@ -3,18 +3,40 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Request, UploadFile
+from fastapi import APIRouter, Header, Request
 from fastapi.responses import Response
+from starlette.datastructures import UploadFile
 
 from services.intake.actions.service import citizen_case
 from services.intake.attachments.models import Attachment
-from services.intake.attachments.service import PayloadTooLarge, UnsupportedMediaType, attach
+from services.intake.attachments.service import (
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    attach,
+    may_attach,
+)
 from services.intake.cases.schemas import AttachmentRead
 from shared.db import DbSession
 from shared.errors import Conflict, Forbidden, NotFound, Unprocessable, problem_responses
 
 router = APIRouter(prefix="/v1/cases/{tracking_code}/attachments", tags=["citizen actions"])
 TOKEN = Annotated[str | None, Header(alias="X-Case-Token")]
+# The body is read by the endpoint itself (after the token check), so the form is described
+# here for the OpenAPI document.
+MULTIPART = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {"file": {"type": "string", "format": "binary"}},
+                }
+            }
+        },
+    }
+}
 
 
 @router.post(
@@ -24,24 +46,32 @@ TOKEN = Annotated[str | None, Header(alias="X-Case-Token")]
     responses=problem_responses(
         Forbidden, NotFound, Conflict, PayloadTooLarge, UnsupportedMediaType, Unprocessable
     ),
+    openapi_extra=MULTIPART,
 )
 async def upload(
-    tracking_code: str, file: UploadFile, request: Request, session: DbSession, token: TOKEN = None
+    tracking_code: str, request: Request, session: DbSession, token: TOKEN = None
 ) -> AttachmentRead:
     """Attach a photo (JPEG, PNG, WebP) or a PDF to the case (multipart field `file`)."""
     state = request.app.state
+    # Token and case first: a stranger's upload is refused before a byte of it is read.
     case = await citizen_case(session, tracking_code, token)
-    # Read one byte past the limit: enough to refuse without holding a huge upload.
-    data = await file.read(state.attachment_settings.max_bytes + 1)
-    attachment = await attach(
-        session,
-        case,
-        data=data,
-        filename=file.filename,
-        config=state.attachment_settings,
-        storage=state.attachment_storage,
-        outbox=state.outbox,
-    )
+    await may_attach(session, case, state.attachment_settings)
+    # Then the body, streamed: the form parser spools the file to disk past 1 MB, and the
+    # middleware stops the stream at the size cap (services/intake/limits/middleware.py).
+    async with request.form(max_files=1, max_fields=8) as form:
+        file = form.get("file")
+        if not isinstance(file, UploadFile):
+            raise Unprocessable.field(["file"], "a file is required (multipart field `file`)")
+        attachment = await attach(
+            session,
+            case,
+            file=file.file,
+            size=file.size or 0,
+            filename=file.filename,
+            config=state.attachment_settings,
+            storage=state.attachment_storage,
+            outbox=state.outbox,
+        )
     return AttachmentRead(
         id=attachment.id,
         filename=attachment.filename,
@@ -64,4 +94,9 @@ async def download(
     if attachment is None or attachment.case_id != case.id:
         raise NotFound("no such attachment on this case")
     data = await request.app.state.attachment_storage.get(attachment.object_key)
-    return Response(data, media_type=attachment.content_type)
+    # The type was sniffed on upload; the browser must not guess another (an HTML "photo").
+    return Response(
+        data,
+        media_type=attachment.content_type,
+        headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store"},
+    )

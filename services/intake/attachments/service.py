@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import UTC, datetime
+from typing import BinaryIO
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -56,37 +57,46 @@ def safe_filename(name: str | None, content_type: str) -> str:
     return (stem.strip(" .") or f"file.{EXTENSIONS[content_type]}")[:255]
 
 
-async def attach(
-    session: AsyncSession,
-    case: Case,
-    *,
-    data: bytes,
-    filename: str | None,
-    config: AttachmentSettings,
-    storage: ObjectStorage,
-    outbox: Outbox,
-) -> Attachment:
+async def may_attach(session: AsyncSession, case: Case, config: AttachmentSettings) -> None:
+    """What refuses an upload before its body is read: a closed case, a full one."""
     if case.status in CLOSED:
         raise Conflict(f"the case is {case.status}: nothing more can be attached")
-    if len(data) > config.max_bytes:
-        raise PayloadTooLarge(f"a file may be at most {config.max_bytes} bytes")
-    if not data:
-        raise Unprocessable.field(["file"], "the file is empty")
-    content_type = sniff(data)
-    if content_type is None:
-        raise UnsupportedMediaType(
-            "accepted files: JPEG, PNG or WebP images and PDF documents",
-            accepted=[t for t, _, _ in SIGNATURES],
-        )
     count = await session.scalar(
         select(func.count()).select_from(Attachment).where(Attachment.case_id == case.id)
     )
     if (count or 0) >= config.max_per_case:
         raise Conflict(f"a case may have at most {config.max_per_case} attachments")
+
+
+async def attach(
+    session: AsyncSession,
+    case: Case,
+    *,
+    file: BinaryIO,
+    size: int,
+    filename: str | None,
+    config: AttachmentSettings,
+    storage: ObjectStorage,
+    outbox: Outbox,
+) -> Attachment:
+    """Store `file` (a spooled upload, never read whole into memory here) and announce it."""
+    await may_attach(session, case, config)
+    if size > config.max_bytes:
+        raise PayloadTooLarge(f"a file may be at most {config.max_bytes} bytes")
+    if not size:
+        raise Unprocessable.field(["file"], "the file is empty")
+    file.seek(0)
+    content_type = sniff(file.read(16))
+    if content_type is None:
+        raise UnsupportedMediaType(
+            "accepted files: JPEG, PNG or WebP images and PDF documents",
+            accepted=[t for t, _, _ in SIGNATURES],
+        )
+    file.seek(0)
     attachment_id = uuid.uuid4()
     key = f"{case.id}/{attachment_id}.{EXTENSIONS[content_type]}"
     # Stored before the row commits: a crash leaves an orphan object, never a dangling row.
-    await storage.put(key, data, content_type)
+    await storage.put(key, file, content_type)
     now = datetime.now(UTC)
     attachment = Attachment(
         id=attachment_id,
@@ -94,7 +104,7 @@ async def attach(
         object_key=key,
         filename=safe_filename(filename, content_type),
         content_type=content_type,
-        size=len(data),
+        size=size,
         created_at=now,
     )
     session.add(attachment)

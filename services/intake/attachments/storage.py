@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import shutil
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, BinaryIO, Protocol
 
-from aiobotocore.session import get_session  # type: ignore[import-untyped]
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -35,7 +35,9 @@ class AttachmentSettings(BaseSettings):
 
 
 class ObjectStorage(Protocol):
-    async def put(self, key: str, data: bytes, content_type: str) -> None: ...
+    async def put(self, key: str, data: BinaryIO, content_type: str) -> None:
+        """Store the file from its current position, streamed (never read whole)."""
+        ...
 
     async def get(self, key: str) -> bytes: ...
 
@@ -51,12 +53,13 @@ class LocalStorage:
             raise ValueError(f"object key escapes the storage folder: {key!r}")
         return path
 
-    async def put(self, key: str, data: bytes, content_type: str) -> None:
+    async def put(self, key: str, data: BinaryIO, content_type: str) -> None:
         def write() -> None:
             path = self._path(key)
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_suffix(".part")
-            tmp.write_bytes(data)
+            with tmp.open("wb") as out:
+                shutil.copyfileobj(data, out, 64 * 1024)
             tmp.replace(path)  # never a half-written file under the final name
 
         await asyncio.to_thread(write)
@@ -69,6 +72,10 @@ class S3Storage:
     """aiobotocore, one client per operation: nothing to close at shutdown."""
 
     def __init__(self, config: AttachmentSettings) -> None:
+        # Imported here, not at the top: aiobotocore takes about a second to import, which
+        # every intake replica paid at start-up even without a bucket (ready < 3 s).
+        from aiobotocore.session import get_session  # type: ignore[import-untyped]
+
         self.config = config
         self.session = get_session()
 
@@ -82,7 +89,8 @@ class S3Storage:
             aws_secret_access_key=c.s3_secret_access_key,
         )
 
-    async def put(self, key: str, data: bytes, content_type: str) -> None:
+    async def put(self, key: str, data: BinaryIO, content_type: str) -> None:
+        # botocore reads a seekable file object in chunks (and seeks back to retry).
         async with self._client() as client:
             await client.put_object(
                 Bucket=self.config.s3_bucket,

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Header, Request, Response
 from fastapi.responses import JSONResponse
 
 from services.intake.cases import repository
@@ -46,6 +47,7 @@ async def file_case(
         idempotency_key=idempotency_key,
         contact_limiter=state.rate_limiters["contact"],
         boundaries=state.boundaries,
+        idempotency_ttl=timedelta(hours=state.settings.idempotency_ttl_hours),
     )
     return JSONResponse(
         created,
@@ -58,12 +60,26 @@ async def file_case(
 async def view_case(
     tracking_code: str,
     request: Request,
+    response: Response,
     session: DbSession,
     x_case_token: Annotated[str | None, Header()] = None,
 ) -> CasePublic:
     """The case's public view; with `X-Case-Token` the citizen's full view."""
+    # The answer depends on the token: no cache may give one view for the other, and the
+    # full view (the citizen's identity, the conversation) is stored by none.
+    response.headers["Vary"] = "X-Case-Token"
+    if x_case_token is not None:
+        response.headers["Cache-Control"] = "no-store"
     case = await repository.by_tracking_code(session, normalise_tracking_code(tracking_code))
     if case is None:
         raise NotFound(f"no case with tracking code {tracking_code}")
     full = x_case_token is not None and token_matches(x_case_token, case.access_token_hash)
-    return await build_view(session, case, full=full, cipher=request.app.state.identity_cipher)
+    state = request.app.state
+    policy = state.appeal_policies.get(case.kind)
+    return await build_view(
+        session,
+        case,
+        full=full,
+        cipher=state.identity_cipher,
+        court=policy.court if policy else None,
+    )

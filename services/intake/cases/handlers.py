@@ -19,6 +19,7 @@ from shared.events import (
     CASE_ACCEPTED,
     CASE_ASSIGNED,
     CASE_CLOSED,
+    CASE_DECISION_DELIVERED,
     CASE_DIALOGUE_HELD,
     CASE_DIALOGUE_SCHEDULED,
     CASE_EXTENDED,
@@ -33,6 +34,7 @@ from shared.events import (
     CASE_TRANSFERRED,
     DEADLINE_SET,
     RECOMMENDATION_CLOCK,
+    CaseDecisionDelivered,
     CaseMessageAdded,
     CaseResolved,
     DeadlineSet,
@@ -54,6 +56,7 @@ STEP_TYPES = (
     CASE_SUSPENDED,
     CASE_RESUMED,
     CASE_RESOLVED,
+    CASE_DECISION_DELIVERED,
     CASE_CLOSED,
     CASE_RECLASSIFIED,
 )
@@ -82,11 +85,16 @@ async def on_unit_step(session: AsyncSession, event: Envelope) -> None:
         if case.resolved_on is None or resolved.resolved_on >= case.resolved_on:
             case.resolved_on = resolved.resolved_on
             case.resolution = {
+                **(case.resolution or {}),  # a receipt already recorded stays
                 "summary": resolved.summary,
                 "decision_ref": resolved.decision_ref,
                 "resolved_on": resolved.resolved_on.isoformat(),
                 "publish": resolved.publish,
             }
+    if event.type == CASE_DECISION_DELIVERED:
+        delivered = event.parse(CaseDecisionDelivered)
+        received = delivered.received_on.isoformat()
+        case.resolution = {**(case.resolution or {}), "received_on": received}
     note = public_note(event.type.removeprefix("case."), step.public_note)
     if event.type == CASE_ROUTED and note is None:
         note = f"{event.data.get('unit_name')}: {event.data.get('reason')}"

@@ -44,6 +44,8 @@ class Case(Base):
 
     dialogue: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     media_url: Mapped[str | None] = mapped_column(String(500))
+    # Every photo URL an Open311 client sent (FixMyStreet repeats media_url), when several.
+    media_urls: Mapped[list[str] | None] = mapped_column(JSON)
     # {summary, decision_ref, resolved_on, publish}: the unit's answer, from case.resolved.
     resolution: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     resolved_on: Mapped[date | None] = mapped_column(Date)

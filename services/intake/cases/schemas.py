@@ -15,6 +15,7 @@ from pydantic import (
     model_validator,
 )
 
+from shared.dates import IsoDate
 from shared.text import Text
 
 
@@ -118,7 +119,7 @@ class DialogueIn(_In):
     """What a dialogue request asks the head of the unit to discuss, and when the citizen can."""
 
     topic: Text(1, 500)  # type: ignore[valid-type]
-    preferred_dates: Annotated[list[date], Field(max_length=10)] = Field(default_factory=list)
+    preferred_dates: Annotated[list[IsoDate], Field(max_length=10)] = Field(default_factory=list)
 
 
 class CaseCreate(_In):
@@ -165,6 +166,18 @@ class ResolutionRead(BaseModel):
     summary: str
     decision_ref: str | None = None
     resolved_on: date
+    received_on: date | None = None  # the day the complainant received the decision
+
+
+class CourtWindowRead(BaseModel):
+    """The citizen's own time to sue instead (a limit on the citizen: shown, no timer)."""
+
+    basis: str
+    period: str
+    text: str
+    runs_from: date | None  # the day the decision was received, once recorded
+    # The due date on the one working-day calendar: notification's public calculator.
+    calculator: str | None = None
 
 
 class MessageRead(BaseModel):
@@ -203,6 +216,7 @@ class CasePublic(BaseModel):
     dialogue: dict[str, object] | None = None
     messages: list[MessageRead] | None = None
     attachments: list[AttachmentRead] | None = None
+    court_window: CourtWindowRead | None = None
     rating: RatingRead | None = None
     appeal_of: str | None = None  # the first case's tracking code, for a second-time complaint
     appealed_as: str | None = None  # the second-time case's tracking code

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import random
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -38,6 +39,11 @@ from shared.messaging.outbox import Outbox
 SOURCE = "intake"
 
 
+# A sealed answer holds the case's access token: kept only as long as a retry is likely.
+ANSWER_TTL = timedelta(hours=24)
+SWEEP_CHANCE = 0.02  # of new claims that also delete a few expired answers
+
+
 def request_fingerprint(body: CaseCreate) -> str:
     return hashlib.sha256(body.model_dump_json().encode()).hexdigest()
 
@@ -54,13 +60,14 @@ async def submit_case(
     media_url: str | None = None,
     contact_limiter: RateLimiter | None = None,
     boundaries: Boundaries | None = None,
+    idempotency_ttl: timedelta = ANSWER_TTL,
 ) -> tuple[int, dict[str, Any]]:
     """File a case; with an idempotency key, a retry gets the first answer again."""
     fingerprint = request_fingerprint(body)  # of the request as sent, before placing it
     body = place(body, boundaries)
     check_filing_rules(body, admin_map, categories)
     if idempotency_key is not None:
-        replay = await _claim_key(session, idempotency_key, fingerprint)
+        replay = await _claim_key(session, idempotency_key, fingerprint, idempotency_ttl)
         if replay is not None:
             status, stored = replay
             return status, cipher.decrypt(stored["sealed"].encode())
@@ -174,17 +181,24 @@ def place(body: CaseCreate, boundaries: Boundaries | None) -> CaseCreate:
 
 
 async def _claim_key(
-    session: AsyncSession, key: str, fingerprint: str
+    session: AsyncSession, key: str, fingerprint: str, ttl: timedelta = ANSWER_TTL
 ) -> tuple[int, dict[str, Any]] | None:
-    """Insert the key first: a concurrent retry blocks on it, then finds the stored answer."""
+    """Insert the key first: a concurrent retry blocks on it, then finds the stored answer.
+    An answer older than `ttl` is expired: deleted, and the key claimed afresh."""
+    now = datetime.now(UTC)
+    expired = IdempotencyRecord.created_at < now - ttl
+    await session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.key == key, expired))
     try:
         async with session.begin_nested():
-            session.add(
-                IdempotencyRecord(key=key, request_hash=fingerprint, created_at=datetime.now(UTC))
-            )
+            session.add(IdempotencyRecord(key=key, request_hash=fingerprint, created_at=now))
     except IntegrityError:
         pass
     else:
+        if random.random() < SWEEP_CHANCE:  # a sampling, not a secret
+            stale = select(IdempotencyRecord.key).where(expired).limit(100).correlate(None)
+            await session.execute(
+                delete(IdempotencyRecord).where(IdempotencyRecord.key.in_(stale.scalar_subquery()))
+            )
         return None
     existing = (
         await session.execute(

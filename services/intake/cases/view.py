@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.intake.actions.service import messages
+from services.intake.actions.service import CourtWindow, messages
 from services.intake.attachments.models import Attachment
 from services.intake.cases import repository
 from services.intake.cases.models import Case, Submitter
@@ -15,6 +17,7 @@ from services.intake.cases.schemas import (
     AttachmentRead,
     CaseKind,
     CasePublic,
+    CourtWindowRead,
     DeadlineRead,
     MessageRead,
     RatingRead,
@@ -25,6 +28,8 @@ from services.intake.cases.schemas import (
 from services.intake.cases.secrets import IdentityCipher
 from shared.confidential import public_note
 
+LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
+
 
 def published_resolution(case: Case) -> ResolutionRead | None:
     """The resolution, where the unit published it and the citizen consented."""
@@ -34,17 +39,49 @@ def published_resolution(case: Case) -> ResolutionRead | None:
 
 
 def _resolution(case: Case) -> ResolutionRead | None:
-    if not case.resolution:
+    if not case.resolution or "summary" not in case.resolution:
         return None
+    received = case.resolution.get("received_on")
     return ResolutionRead(
         summary=case.resolution["summary"],
         decision_ref=case.resolution.get("decision_ref"),
         resolved_on=date.fromisoformat(case.resolution["resolved_on"]),
+        received_on=date.fromisoformat(received) if received else None,
+    )
+
+
+def court_window(case: Case, court: CourtWindow | None) -> CourtWindowRead | None:
+    """A resolved complaint's time to sue (Tố tụng hành chính Điều 116): a limit on the
+    citizen, shown with where to compute its end on the one calendar, never timed here."""
+    resolution = _resolution(case)
+    if court is None or case.kind != CaseKind.complaint or resolution is None:
+        return None
+    calculator = None
+    if resolution.received_on is not None:
+        query = {
+            "kind": "complaint",
+            "step": "court_window",
+            "received": case.submitted_at.astimezone(LOCAL).date().isoformat(),
+            "start": resolution.received_on.isoformat(),
+            "attempt": "second" if case.appeal_of else "first",
+        }
+        calculator = f"/v1/deadlines/preview?{urlencode(query)}"
+    return CourtWindowRead(
+        basis=court.basis,
+        period=court.period,
+        text=court.text,
+        runs_from=resolution.received_on,
+        calculator=calculator,
     )
 
 
 async def build_view(
-    session: AsyncSession, case: Case, *, full: bool, cipher: IdentityCipher
+    session: AsyncSession,
+    case: Case,
+    *,
+    full: bool,
+    cipher: IdentityCipher,
+    court: CourtWindow | None = None,
 ) -> CasePublic:
     view = CasePublic(
         tracking_code=case.tracking_code,
@@ -83,6 +120,7 @@ async def build_view(
         AttachmentRead(id=a.id, filename=a.filename, content_type=a.content_type, size=a.size)
         for a in files.scalars()
     ]
+    view.court_window = court_window(case, court)
     if case.rating_score is not None:
         view.rating = RatingRead(score=case.rating_score, comment=case.rating_comment)
     if case.appeal_of is not None:

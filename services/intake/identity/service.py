@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.intake.cases.models import Case, Submitter
 from services.intake.cases.secrets import IdentityCipher, hash_token
 from services.intake.identity.models import SubmitterRead
+from services.intake.identity.rotation import rotate_identities
 from shared.auth import Principal, Role
 from shared.db import Database
 from shared.errors import Forbidden, NotFound
@@ -83,18 +84,5 @@ async def rotate_identity_keys(
     database: Database, cipher: IdentityCipher, *, batch_size: int = 500
 ) -> int:
     """Re-encrypt every identity with the newest key (the first of TIEPDAN_IDENTITY_KEYS);
-    afterwards the older keys can be dropped. One transaction per batch; safe to re-run."""
-    done = 0
-    last: uuid.UUID | None = None
-    while True:
-        async with database.transaction() as session:
-            query = select(Submitter).order_by(Submitter.case_id).limit(batch_size)
-            if last is not None:
-                query = query.where(Submitter.case_id > last)
-            rows = list((await session.execute(query.with_for_update())).scalars())
-            for row in rows:
-                row.ciphertext = cipher.rotate(row.ciphertext)
-            done += len(rows)
-        if len(rows) < batch_size:
-            return done
-        last = rows[-1].case_id
+    `tiepdan keys rotate-identity` (identity/rotation.py) does the sealed answers too."""
+    return await rotate_identities(database, cipher, batch_size=batch_size)

@@ -9,7 +9,7 @@ import math
 import time
 from collections.abc import Callable
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,10 +30,39 @@ class LimitSettings(BaseSettings):
     # Open311 clients are apps serving many citizens: limited per api_key, not per IP.
     open311_key_burst: int = Field(default=300, ge=1)
     open311_key_per_minute: float = Field(default=120, gt=0)
+    # Reads (GET) per client: generous for a person, tight for a scanner. Looking a case up
+    # by its code costs a token of its own bucket too, found or not (a 404 costs what a hit
+    # costs), so codes cannot be enumerated.
+    read_burst: int = Field(default=120, ge=1)
+    read_per_minute: float = Field(default=120, gt=0)
+    lookup_burst: int = Field(default=30, ge=1)
+    lookup_per_minute: float = Field(default=10, gt=0)
+    # Wrong Open311 api_keys per client: after these, every further wrong key is a 429.
+    open311_bad_key_burst: int = Field(default=10, ge=1)
+    open311_bad_key_per_minute: float = Field(default=2, gt=0)
     # Request bodies (JSON, forms); attachments get their own limit plus room for the form.
     body_max_bytes: int = Field(default=256 * 1024, ge=1024)
-    # Behind a trusted proxy, the client is the first X-Forwarded-For address.
+    # Who the client is (services/intake/limits/client.py). Behind ingress-nginx: the header
+    # it sets and overwrites (X-Real-IP). Behind N proxies that append to X-Forwarded-For:
+    # the entry N hops from the right. Neither: the peer address.
+    client_ip_header: str = ""
+    trusted_hops: int = Field(default=0, ge=0, le=10)
+    # Replaced: it trusted the leftmost X-Forwarded-For entry, which the client writes.
     trust_forwarded_for: bool = False
+
+    @model_validator(mode="after")
+    def _no_leftmost_forwarded_for(self) -> LimitSettings:
+        if self.trust_forwarded_for:
+            raise ValueError(
+                "TIEPDAN_LIMITS_TRUST_FORWARDED_FOR is no longer read (a client could write "
+                "its own address): set TIEPDAN_LIMITS_CLIENT_IP_HEADER or "
+                "TIEPDAN_LIMITS_TRUSTED_HOPS"
+            )
+        if self.client_ip_header and self.trusted_hops:
+            raise ValueError(
+                "set TIEPDAN_LIMITS_CLIENT_IP_HEADER or TIEPDAN_LIMITS_TRUSTED_HOPS, not both"
+            )
+        return self
 
 
 class RateLimiter:

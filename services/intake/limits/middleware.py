@@ -1,4 +1,7 @@
-"""Abuse limits at the door: request body size (413) and writes per client IP (429)."""
+"""Abuse limits at the door: request body size (413), and writes and reads per client (429).
+
+The client is who services/intake/limits/client.py says it is (never an address the client
+wrote itself); it is also put where deeper code can count against it (failed api_keys)."""
 
 from __future__ import annotations
 
@@ -8,11 +11,18 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from services.intake.attachments.service import PayloadTooLarge
 from services.intake.limits.buckets import LimitSettings, RateLimiter
+from services.intake.limits.client import CURRENT, RequestClient, client_address
 from services.intake.open311.xml import render
 from shared.errors import PROBLEM_JSON
 
 ATTACHMENTS = re.compile(r"^/v1/cases/[^/]+/attachments/?$")
+# An Open311 report may carry its photo as a multipart `media` file (the `three` client does).
+OPEN311_REPORT = re.compile(r"^/open311/v2/requests\.(json|xml)$")
+# A case looked up by its code (citizens' API, Open311): the enumeration target.
+LOOKUPS = re.compile(r"^/v1/cases/[^/]+(/.*)?$|^/open311/v2/requests/[^/]+\.(json|xml)$")
+UNLIMITED = frozenset({"/healthz", "/readyz", "/metrics"})  # probes and Prometheus
 FORM_ROOM = 64 * 1024  # multipart headers and boundaries around an attachment
 WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -22,15 +32,18 @@ class AbuseLimits:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] not in WRITES:
+        path: str = scope.get("path", "")
+        if scope["type"] != "http" or path in UNLIMITED or path.startswith("/internal/"):
             await self.app(scope, receive, send)
             return
         state = scope["app"].state
         settings: LimitSettings = state.limit_settings
-        path: str = scope["path"]
-        if not path.startswith("/open311/"):  # Open311 clients are limited per api_key
-            limiter: RateLimiter = state.rate_limiters["ip"]
-            wait = await limiter.take_apart(_client_ip(scope, settings), state.database)
+        client = client_address(scope, settings)
+        for name in _buckets(scope["method"], path):
+            # Counted before the app runs: a 404 costs what a hit costs, a wrong api_key or
+            # case token what a right one costs.
+            limiter: RateLimiter = state.rate_limiters[name]
+            wait = await limiter.take_apart(client, state.database)
             if wait is not None:
                 seconds = max(1, int(wait + 0.999))
                 await _refuse(
@@ -41,9 +54,30 @@ class AbuseLimits:
                     {"retry-after": str(seconds)},
                 )
                 return
-        limit = settings.body_max_bytes
-        if ATTACHMENTS.match(path):
+        token = CURRENT.set(RequestClient(client, state))
+        try:
+            if scope["method"] in WRITES:
+                await self._bounded(scope, receive, send, state, settings)
+            else:
+                await self.app(scope, receive, send)
+        finally:
+            CURRENT.reset(token)
+
+    async def _bounded(
+        self, scope: Scope, receive: Receive, send: Send, state: Any, settings: LimitSettings
+    ) -> None:
+        path: str = scope["path"]
+        if ATTACHMENTS.match(path) or (OPEN311_REPORT.match(path) and _multipart(scope)):
+            # An upload is not read here: the endpoint checks the case token first, then
+            # streams the body (spooled to disk past 1 MB), stopped at the cap below.
             limit = state.attachment_settings.max_bytes + FORM_ROOM
+            declared = _content_length(scope)
+            if declared is not None and declared > limit:
+                await _refuse(send, path, 413, f"the request body is limited to {limit} bytes")
+                return
+            await self.app(scope, _capped(receive, limit), send)
+            return
+        limit = settings.body_max_bytes
         declared = _content_length(scope)
         if declared is not None and declared > limit:
             await _refuse(send, path, 413, f"the request body is limited to {limit} bytes")
@@ -70,6 +104,36 @@ class AbuseLimits:
         await self.app(scope, replay, send)
 
 
+def _buckets(method: str, path: str) -> tuple[str, ...]:
+    if method in WRITES:
+        return ("ip",)  # Open311 POSTs too: a wrong api_key is not a free attempt
+    if LOOKUPS.match(path):
+        return ("read", "lookup")
+    return ("read",)
+
+
+def _capped(receive: Receive, limit: int) -> Receive:
+    size = 0
+
+    async def capped() -> Message:
+        nonlocal size
+        message = await receive()
+        if message["type"] == "http.request":
+            size += len(message.get("body", b""))
+            if size > limit:
+                raise PayloadTooLarge(f"the request body is limited to {limit} bytes")
+        return message
+
+    return capped
+
+
+def _multipart(scope: Scope) -> bool:
+    return any(
+        name == b"content-type" and value.lower().startswith(b"multipart/form-data")
+        for name, value in scope["headers"]
+    )
+
+
 def _content_length(scope: Scope) -> int | None:
     for name, value in scope["headers"]:
         if name == b"content-length":
@@ -78,15 +142,6 @@ def _content_length(scope: Scope) -> int | None:
             except ValueError:
                 return None
     return None
-
-
-def _client_ip(scope: Scope, settings: LimitSettings) -> str:
-    if settings.trust_forwarded_for:
-        for name, value in scope["headers"]:
-            if name == b"x-forwarded-for":
-                return str(value.decode("latin-1").split(",")[0].strip())
-    client = scope.get("client")
-    return str(client[0]) if client else "unknown"
 
 
 async def _refuse(

@@ -86,10 +86,17 @@ class SharedRateLimiter(RateLimiter):
 
 
 def limiters(settings: LimitSettings, *, shared: bool) -> dict[str, RateLimiter]:
-    """The three limits; `shared` (PostgreSQL) keeps their buckets in intake's database."""
+    """The limits by name; `shared` (PostgreSQL) keeps their buckets in intake's database."""
     kind = SharedRateLimiter if shared else RateLimiter
     return {
         "ip": kind(settings.ip_burst, settings.ip_per_minute / 60, scope="ip"),
+        "read": kind(settings.read_burst, settings.read_per_minute / 60, scope="read"),
+        "lookup": kind(settings.lookup_burst, settings.lookup_per_minute / 60, scope="lookup"),
+        "open311_bad_key": kind(
+            settings.open311_bad_key_burst,
+            settings.open311_bad_key_per_minute / 60,
+            scope="open311_badkey",
+        ),
         "contact": kind(settings.contact_burst, settings.contact_per_hour / 3600, scope="contact"),
         "open311_key": kind(
             settings.open311_key_burst, settings.open311_key_per_minute / 60, scope="open311_key"

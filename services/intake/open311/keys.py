@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake.cases.secrets import hash_token
+from services.intake.limits.client import count_failed_key
 from services.intake.open311.models import Open311Key
 
 
@@ -33,7 +34,12 @@ async def revoke_key(session: AsyncSession, name: str) -> bool:
 
 
 async def key_is_valid(session: AsyncSession, key: str) -> bool:
+    """Whether `key` is a live api_key. A wrong one costs the client one of its few
+    failed-key tokens; when they are spent, it is a 429 instead of a 403."""
     row = (
         await session.execute(select(Open311Key).where(Open311Key.key_hash == hash_token(key)))
     ).scalar()
-    return row is not None and row.revoked_at is None
+    valid = row is not None and row.revoked_at is None
+    if not valid:
+        await count_failed_key()
+    return valid

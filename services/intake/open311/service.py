@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -13,9 +14,9 @@ from services.intake.attachments.models import Attachment
 from services.intake.cases.models import Case, CaseDeadline, TimelineEntry
 from services.intake.cases.view import published_resolution
 from services.intake.categories.registry import Categories, Category
-from services.intake.units.boundaries import Boundaries
+from services.intake.units.centroids import Centroids
 from shared.confidential import public_note
-from shared.geography import AdminMap, Level
+from shared.geography import AdminMap
 
 # Open311 is for reports about places. Complaints, denunciations and dialogue requests are
 # about persons and are never listed; a denunciation never appears at all.
@@ -23,12 +24,16 @@ LISTED_KINDS = ("feedback", "petition")
 OPEN311_KINDS = {"feedback": "Phản ánh", "petition": "Kiến nghị"}
 CLOSED = frozenset({"resolved", "closed", "rejected", "withdrawn"})
 MAX_ROWS, MAX_SPAN = 1000, timedelta(days=90)
+OTHER_NAME = "Khác"  # the service_name of a request filed without a category
 
 
 class Open311Error(Exception):
-    def __init__(self, status: int, description: str) -> None:
+    def __init__(
+        self, status: int, description: str, headers: dict[str, str] | None = None
+    ) -> None:
         super().__init__(description)
         self.status, self.description = status, description
+        self.headers = headers or {}
 
 
 def services(categories: Categories) -> list[dict[str, Any]]:
@@ -86,85 +91,11 @@ def definition(category: Category) -> dict[str, Any]:
     }
 
 
-def locate(
-    admin_map: AdminMap,
-    address_id: str | None,
-    address_string: str | None,
-    latlong: tuple[float, float] | None,
-    boundaries: Boundaries | None = None,
-) -> str:
-    """The commune code: address_id when it is one, else the address matched by name, else
-    the commune containing lat/long (with a boundaries file)."""
-    if address_id:
-        unit = admin_map.get(address_id.strip())
-        if unit is None or unit.level is not Level.commune:
-            raise Open311Error(400, f"address_id {address_id!r} is not a commune code")
-        return unit.code
-    if address_string:
-        return _commune_named(admin_map, address_string)
-    if latlong is not None:
-        if boundaries is None:
-            raise Open311Error(
-                400,
-                "lat/long cannot be placed in a commune: no boundaries file is configured; "
-                "send address_id (a commune code) or address_string",
-            )
-        code = boundaries.commune_at(*latlong)
-        if code is None:
-            raise Open311Error(
-                400,
-                f"lat/long {latlong[0]}, {latlong[1]} lies in no known commune; "
-                "send address_id (a commune code) or address_string",
-            )
-        return code
-    raise Open311Error(400, "a location is required: address_id, address_string or lat/long")
-
-
-def _commune_named(admin_map: AdminMap, address: str) -> str:
-    # Read as written ("street, commune, province"); else the most specific tail of the
-    # address whose words name one commune ("Cai Kinh Lạng Sơn", no commas).
-    hits = admin_map.communes_in_address(address)
-    if not hits:
-        parts = [p.strip() for p in address.split(",") if p.strip()]
-        for start in range(len(parts)):
-            if start == len(parts) - 1 and admin_map.is_province_name(parts[start]):
-                break  # only the province is left: it names no commune
-            query = ", ".join(parts[start:])
-            hits = [u for u in admin_map.search(query, limit=50) if u.level is Level.commune]
-            if len(hits) > 1 and start == 0:
-                hits = hits[:1]  # every word matched: the shortest such name is meant
-            if hits:
-                break
-    if len(hits) == 1:
-        return hits[0].code
-    if hits:
-        names = "; ".join(f"{u.name} ({u.code})" for u in hits[:5])
-        raise Open311Error(
-            400,
-            f"address_string matches several communes ({names}): write the commune with "
-            "its diacritics and province, or send address_id",
-        )
-    raise Open311Error(400, f"address_string {address!r} names no known commune")
-
-
-def parse_latlong(lat: str | None, long: str | None) -> tuple[float, float] | None:
-    """lat and long as numbers (WGS 84 degrees), or None when either is missing."""
-    if not (lat and long):
-        return None
-    try:
-        point = float(lat), float(long)
-    except ValueError:
-        raise Open311Error(400, "lat and long must be decimal degrees (WGS 84)") from None
-    if not (-90 <= point[0] <= 90 and -180 <= point[1] <= 180):
-        raise Open311Error(400, "lat and long must be decimal degrees (WGS 84)")
-    return point
-
-
 async def find_requests(
     session: AsyncSession,
     *,
     ids: list[str] | None = None,
-    service_code: str | None = None,
+    service_codes: list[str] | None = None,
     start: datetime | None = None,
     end: datetime | None = None,
     statuses: set[str] | None = None,
@@ -173,27 +104,52 @@ async def find_requests(
     if ids is not None:
         query = query.where(Case.tracking_code.in_(ids))
     else:
-        end = end or datetime.now(UTC)
-        start = start or end - MAX_SPAN
-        if end - start > MAX_SPAN:
-            raise Open311Error(400, "start_date and end_date may be at most 90 days apart")
+        start, end = window(start, end)
         query = query.where(Case.submitted_at >= start, Case.submitted_at <= end)
-        if service_code:
-            query = query.where(Case.category == service_code)
-    rows = list(
+        if service_codes:
+            query = query.where(Case.category.in_(service_codes))
+        # In SQL, before the row limit: filtered afterwards, `closed` answered [] as soon as
+        # 1,000 newer open requests existed.
+        if statuses == {"closed"}:
+            query = query.where(Case.status.in_(CLOSED))
+        elif statuses == {"open"}:
+            query = query.where(Case.status.not_in(CLOSED))
+    return list(
         (await session.execute(query.order_by(Case.submitted_at.desc()).limit(MAX_ROWS))).scalars()
     )
-    if ids is None and statuses:
-        rows = [r for r in rows if open_or_closed(r.status) in statuses]
-    return rows
+
+
+def window(start: datetime | None, end: datetime | None) -> tuple[datetime, datetime]:
+    """The spec's date window: by default the last 90 days, and at most 90 days long."""
+    if start is not None and end is not None and start > end:
+        raise Open311Error(400, "start_date is after end_date")
+    now = datetime.now(UTC)
+    end = end or (min(start + MAX_SPAN, now) if start else now)
+    start = start or end - MAX_SPAN
+    if end - start > MAX_SPAN:
+        raise Open311Error(400, "start_date and end_date may be at most 90 days apart")
+    return start, end
 
 
 def open_or_closed(status: str) -> str:
     return "closed" if status in CLOSED else "open"
 
 
+@dataclass(frozen=True)
+class Geography:
+    """What a request's public place is drawn from: the units' names and their points."""
+
+    admin_map: AdminMap
+    centroids: Centroids
+
+
 async def represent(
-    session: AsyncSession, cases: list[Case], categories: Categories, *, media_base: str
+    session: AsyncSession,
+    cases: list[Case],
+    categories: Categories,
+    geography: Geography,
+    *,
+    media_base: str,
 ) -> list[dict[str, Any]]:
     ids = [c.id for c in cases]
     deadlines: dict[uuid.UUID, list[CaseDeadline]] = {}
@@ -218,15 +174,39 @@ async def represent(
             if (published := published_resolution(c)) is not None:
                 notes[c.id] = published.summary
     return [
-        _request(c, deadlines.get(c.id, []), notes.get(c.id), media.get(c.id), categories)
+        {
+            **_request(c, deadlines.get(c.id, []), notes.get(c.id), media.get(c.id), categories),
+            **public_place(c, geography),
+        }
         for c in cases
     ]
 
 
 def is_public(case: Case) -> bool:
-    """A report's text and photos are public only where the citizen made them so: an Open311
-    report (a public channel by nature), or a case filed with publish consent."""
+    """A report's text, photos and place are public only where the citizen made them so: an
+    Open311 report (filed through a public channel by nature), or a case filed with publish
+    consent."""
     return case.kind in LISTED_KINDS and (case.channel == "open311" or case.publish_consent)
+
+
+def public_place(case: Case, geography: Geography) -> dict[str, Any]:
+    """`address`, `lat`, `long`: the citizen's own where they consented to publish them, else
+    the commune's name and point: often the place is the citizen's home."""
+    unit = geography.admin_map.get(case.location_unit_code or "")
+    commune = None
+    if unit is not None:
+        province = geography.admin_map.province_of(unit)
+        commune = unit.name if unit is province else f"{unit.name}, {province.name}"
+    centroid = geography.centroids.of(case.location_unit_code)
+    if is_public(case) and case.lat is not None and case.lon is not None:
+        point: tuple[float, float] | None = (case.lat, case.lon)
+    else:
+        point = centroid
+    return {
+        "address": (case.address or commune) if is_public(case) else commune,
+        "lat": point[0] if point else None,
+        "long": point[1] if point else None,
+    }
 
 
 def _request(
@@ -244,7 +224,7 @@ def _request(
         "service_request_id": case.tracking_code,
         "status": open_or_closed(case.status),
         "status_notes": note,
-        "service_name": category.name_vi if category else None,
+        "service_name": category.name_vi if category else OTHER_NAME,
         "service_code": case.category or "other",
         "description": case.description[:4000] if public else None,
         "agency_responsible": case.unit_name,
@@ -252,10 +232,10 @@ def _request(
         "requested_datetime": case.submitted_at.isoformat(),
         "updated_datetime": case.status_at.isoformat(),
         "expected_datetime": expected.isoformat() if expected else None,
-        "address": case.address,
+        "address": None,  # see public_place
         "address_id": case.location_unit_code,
         "zipcode": None,
-        "lat": case.lat,
-        "long": case.lon,
+        "lat": None,
+        "long": None,
         "media_url": case.media_url or (media if public else None),
     }

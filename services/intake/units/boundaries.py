@@ -1,8 +1,8 @@
 """Which commune a point lies in, from a GeoJSON file of commune boundaries (optional).
 
-Without the file, lat/lon cannot be placed and callers say so. Point-in-polygon is an
-even-odd ray cast per ring, written here to keep the dependency list short; each feature
-and each polygon carries its bounding box, so most communes are ruled out by four compares.
+Without the file, /v1/cases cannot place a lat/lon alone and says so (Open311 falls back to
+the nearest commune's point). The file's 3,321 communes go into Shapely's STRtree, a spatial
+index: a point is tested only against the few communes whose bounding boxes hold it.
 """
 
 from __future__ import annotations
@@ -12,7 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import shapely
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from shapely import STRtree
+from shapely.geometry import MultiPolygon
+from shapely.geometry import Polygon as ShapelyPolygon
 
 from shared.geography import AdminMap, Level
 
@@ -41,36 +45,11 @@ def _box(ring: Ring) -> Box:
     return min(lons), min(lats), max(lons), max(lats)
 
 
-def _in_box(box: Box, lon: float, lat: float) -> bool:
-    return box[0] <= lon <= box[2] and box[1] <= lat <= box[3]
-
-
-def in_ring(ring: Ring, lon: float, lat: float) -> bool:
-    """Even-odd ray cast eastwards. Edges count half-open in latitude, so a point on an edge
-    shared by two neighbours falls in exactly one of them, and a vertex is never counted twice."""
-    inside = False
-    j = len(ring) - 1
-    for i in range(len(ring)):
-        xi, yi = ring[i]
-        xj, yj = ring[j]
-        if (yi > lat) != (yj > lat) and lon < (xj - xi) * (lat - yi) / (yj - yi) + xi:
-            inside = not inside
-        j = i
-    return inside
-
-
 @dataclass(frozen=True, slots=True)
 class Polygon:
     box: Box
     outer: Ring
     holes: tuple[Ring, ...]
-
-    def contains(self, lon: float, lat: float) -> bool:
-        return (
-            _in_box(self.box, lon, lat)
-            and in_ring(self.outer, lon, lat)
-            and not any(in_ring(h, lon, lat) for h in self.holes)
-        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,20 +58,22 @@ class Commune:
     box: Box
     polygons: tuple[Polygon, ...]
 
-    def contains(self, lon: float, lat: float) -> bool:
-        return _in_box(self.box, lon, lat) and any(p.contains(lon, lat) for p in self.polygons)
+    def shape(self) -> MultiPolygon:
+        return MultiPolygon([ShapelyPolygon(p.outer, p.holes) for p in self.polygons])
 
 
 class Boundaries:
     def __init__(self, communes: list[Commune], source: str = "") -> None:
         self.communes, self.source = communes, source
+        self._shapes = [c.shape() for c in communes]
+        shapely.prepare(self._shapes)
+        self._tree = STRtree(self._shapes)
 
     def commune_at(self, lat: float, lon: float) -> str | None:
-        """The code of the commune containing the point, or None when it is in none."""
-        for commune in self.communes:
-            if commune.contains(lon, lat):
-                return commune.code
-        return None
+        """The code of the commune containing the point, or None when it is in none. A point
+        on a border shared by two communes is given to the one listed first in the file."""
+        found = self._tree.query(shapely.Point(lon, lat), predicate="intersects")
+        return self.communes[int(min(found))].code if len(found) else None
 
     @classmethod
     def load(cls, path: Path, admin_map: AdminMap, code_property: str | None = None) -> Boundaries:

@@ -9,7 +9,11 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from services.notification.calendar.models import CalendarOverride
+from services.notification.calendar.working_days import WorkingDayCalendar
+from services.notification.deadlines.recompute import recompute
+from services.notification.deadlines.schemas import DeadlineMoved
 from shared.auth import CurrentPrincipal, Principal, Role
+from shared.dates import IsoDate
 from shared.db import DbSession
 from shared.errors import Forbidden, NotFound, Unauthorized, Unprocessable, problem_responses
 
@@ -42,8 +46,8 @@ class DayList(BaseModel):
 @router.get("/working-days", response_model=DayList, responses=problem_responses(Unprocessable))
 async def working_days(
     request: Request,
-    from_: Annotated[date, Query(alias="from")],
-    to: Annotated[date, Query()],
+    from_: Annotated[IsoDate, Query(alias="from")],
+    to: Annotated[IsoDate, Query()],
 ) -> DayList:
     """The working-day calendar: each day, working or not, and why not."""
     if to < from_ or to - from_ > MAX_SPAN:
@@ -67,6 +71,9 @@ class OverrideRead(OverrideWrite):
     date: date
     changed_by: str
     changed_at: datetime
+    # The running deadlines the correction moved (on a dry run: would move; nothing stored).
+    dry_run: bool = False
+    moved: list[DeadlineMoved] = Field(default_factory=list)
 
 
 class OverrideList(BaseModel):
@@ -98,34 +105,71 @@ async def list_overrides(session: DbSession, principal: CurrentPrincipal) -> Ove
     return OverrideList(items=[_override(o) for o in rows])
 
 
+async def _move_deadlines(
+    request: Request, session: DbSession, day: date, working: bool | None, reason: str, dry: bool
+) -> list[DeadlineMoved]:
+    """The running deadlines the corrected day moves, on the calendar as it will be."""
+    reference = request.app.state.reference
+    days = dict(reference.calendar.overrides)
+    if working is None:
+        days.pop(day, None)
+    else:
+        days[day] = working
+    return await recompute(
+        session,
+        request.app.state,
+        calendar=WorkingDayCalendar(days),
+        book=reference.book,
+        reason=f"calendar corrected on {day.isoformat()}: {reason}",
+        dry_run=dry,
+        day=day,
+    )
+
+
 @router.put("/overrides/{day}", response_model=OverrideRead, responses=_ADMIN)
 async def put_override(
-    day: date,
+    day: IsoDate,
     body: OverrideWrite,
+    request: Request,
     _: ReloadAfterCommit,
     session: DbSession,
     principal: CurrentPrincipal,
+    dry_run: bool = False,
 ) -> OverrideRead:
-    """Make a day working or a day off (a swap, a holiday the library does not know)."""
+    """Make a day working or a day off (a swap, a holiday the library does not know); the
+    running deadlines it changes move (`dry_run=true`: list them, change nothing)."""
     _admin(principal)
+    now = datetime.now(UTC)
+    moved = await _move_deadlines(request, session, day, body.working, body.reason, dry_run)
+    if dry_run:
+        return OverrideRead(
+            date=day, **body.model_dump(), changed_by=principal.sub, changed_at=now,
+            dry_run=True, moved=moved,
+        )  # fmt: skip
     row = await session.get(CalendarOverride, day, with_for_update=True)
     if row is None:
         row = CalendarOverride(day=day)
         session.add(row)
     row.working, row.reason = body.working, body.reason
-    row.changed_by, row.changed_at = principal.sub, datetime.now(UTC)
+    row.changed_by, row.changed_at = principal.sub, now
     await session.flush()
-    return _override(row)
+    return _override(row).model_copy(update={"moved": moved})
 
 
 @router.delete("/overrides/{day}", status_code=204, responses=_ADMIN)
 async def delete_override(
-    day: date, _: ReloadAfterCommit, session: DbSession, principal: CurrentPrincipal
+    day: IsoDate,
+    request: Request,
+    _: ReloadAfterCommit,
+    session: DbSession,
+    principal: CurrentPrincipal,
 ) -> None:
-    """Remove a correction: the day follows the statutory calendar again."""
+    """Remove a correction: the day follows the statutory calendar again, and the running
+    deadlines it changes move back."""
     _admin(principal)
     row = await session.get(CalendarOverride, day)
     if row is None:
         raise NotFound(f"no override for {day}")
+    await _move_deadlines(request, session, day, None, f"correction removed ({row.reason})", False)
     await session.delete(row)
     await session.flush()

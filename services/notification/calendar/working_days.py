@@ -43,7 +43,7 @@ def local_date(moment: datetime) -> date:
 
 
 def end_of_local_day(day: date) -> datetime:
-    # Civil Code art. 148(5): a period ends at the end of its last day.
+    # Civil Code art. 148(1): a period in days ends at the end of its last day.
     return datetime.combine(day, time.max, tzinfo=LOCAL_TZ)
 
 
@@ -95,8 +95,8 @@ class WorkingDayCalendar:
 
     def add_calendar_days(self, start: date, days: int) -> date:
         # Civil Code art. 147: counting starts the day after the event;
-        # art. 148(5): a last day that is a rest day or holiday moves to the
-        # next working day.
+        # art. 148(1): it ends at the end of its last day; art. 148(5): a last
+        # day that is a rest day or holiday moves to the next working day.
         if days < 1:
             raise ValueError(f"days must be >= 1, got {days}")
         end = start + timedelta(days=days)

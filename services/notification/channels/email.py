@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import ssl
 import uuid
 from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 
 import aiosmtplib
 
@@ -24,18 +26,41 @@ def _email(message: Message, sender: str) -> EmailMessage:
 class SmtpChannel:
     name = "email"
 
-    def __init__(self, host: str, port: int, sender: str, timeout: float = 10.0) -> None:
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        sender: str,
+        timeout: float = 10.0,
+        *,
+        security: str = "none",
+        username: str = "",
+        password: str = "",
+        tls_context: ssl.SSLContext | None = None,
+    ) -> None:
         self.host, self.port, self.sender, self.timeout = host, port, sender, timeout
+        self.security, self.username, self.password = security, username, password
+        self.tls_context = tls_context
+
+    def options(self) -> dict[str, Any]:
+        """aiosmtplib's connection options: STARTTLS is required (never opportunistic), or
+        implicit TLS, or clear text only when configured so; certificates are verified."""
+        options: dict[str, Any] = {
+            "hostname": self.host,
+            "port": self.port,
+            "timeout": self.timeout,
+            "use_tls": self.security == "tls",
+            "start_tls": self.security == "starttls",
+        }
+        if self.security != "none":
+            options["tls_context"] = self.tls_context or ssl.create_default_context()
+        if self.username:
+            options.update(username=self.username, password=self.password)
+        return options
 
     async def send(self, message: Message) -> None:
         try:
-            await aiosmtplib.send(
-                _email(message, self.sender),
-                hostname=self.host,
-                port=self.port,
-                timeout=self.timeout,
-                start_tls=False,
-            )
+            await aiosmtplib.send(_email(message, self.sender), **self.options())
         except aiosmtplib.SMTPRecipientsRefused as exc:
             raise PermanentFailure(f"recipient refused: {exc}") from exc
 

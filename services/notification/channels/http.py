@@ -9,6 +9,7 @@ import time
 
 import httpx
 
+from services.notification.channels.addresses import address_problem, resolved_problem
 from services.notification.channels.base import Message, PermanentFailure
 
 SIGNATURE_HEADER = "X-Tiepdan-Signature"
@@ -44,14 +45,27 @@ class SmsChannel:
 class WebhookChannel:
     name = "webhook"
 
-    def __init__(self, secret: str, client: httpx.AsyncClient | None = None) -> None:
+    def __init__(
+        self,
+        secret: str,
+        client: httpx.AsyncClient | None = None,
+        *,
+        allow_private: bool = False,
+        https_only: bool = True,
+    ) -> None:
         self.secret = secret
         self.client = client
+        self.allow_private, self.https_only = allow_private, https_only
 
     async def send(self, message: Message) -> None:
         if not self.secret:
             # An unsigned webhook could be forged by anyone: refuse rather than send one.
             raise PermanentFailure("webhooks disabled: set TIEPDAN_NOTIFY_WEBHOOK_SECRET")
+        problem = address_problem(
+            message.recipient, https_only=self.https_only, allow_private=self.allow_private
+        ) or await resolved_problem(message.recipient, allow_private=self.allow_private)
+        if problem:
+            raise PermanentFailure(f"webhook address refused: {problem}")
         body = json.dumps(message.payload, ensure_ascii=False, sort_keys=True).encode()
         stamp = str(int(time.time()))
         headers = {

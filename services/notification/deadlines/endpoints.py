@@ -17,6 +17,7 @@ from services.notification.deadlines.schemas import (
 )
 from shared.auth import CurrentPrincipal, Principal, Role
 from shared.confidential import withheld_from
+from shared.dates import IsoDateTime
 from shared.db import DbSession
 from shared.errors import Forbidden, Unauthorized, Unprocessable, problem_responses
 
@@ -107,7 +108,7 @@ async def list_deadlines(
     principal: CurrentPrincipal,
     unit_code: str | None = None,
     state: Annotated[str | None, Query(pattern="^(" + "|".join(STATES) + ")$")] = None,
-    due_before: datetime | None = None,
+    due_before: IsoDateTime | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     cursor: str | None = None,
 ) -> DeadlineList:

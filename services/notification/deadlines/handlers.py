@@ -12,15 +12,16 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notification.calendar.working_days import local_date
-from services.notification.deadlines.models import Deadline, TrackedCase
+from services.notification.deadlines.models import RUNNING, Deadline, TrackedCase
 from services.notification.deadlines.repository import lock_tracked
-from services.notification.deadlines.service import Cause, Clocks
+from services.notification.deadlines.service import EXPIRED, Cause, Clocks
 from services.notification.notices.service import notice_channel
 from services.notification.policies.rules import Policy
 from shared.events import (
     CASE_ACCEPTED,
     CASE_APPEALED,
     CASE_CLOSED,
+    CASE_DECISION_DELIVERED,
     CASE_EXTENDED,
     CASE_RECLASSIFIED,
     CASE_REJECTED,
@@ -33,6 +34,7 @@ from shared.events import (
     CASE_WITHDRAWN,
     CaseAccepted,
     CaseAppealed,
+    CaseDecisionDelivered,
     CaseExtended,
     CaseReclassified,
     CaseResolved,
@@ -48,6 +50,8 @@ from shared.messaging.consumer import Handler
 # The steps a unit owes on receipt; accepting, rejecting or forwarding answers them.
 RECEIPT_STEPS = ("accept", "classify", "answer")
 AFTER_RESOLUTION = ("notify_parties", "publish", "report_back")
+WAITS_FOR_DELIVERY = ("appeal_window",)
+SUSPENDED_STEPS = ("resolve",)  # a suspension stops the resolution period only
 
 
 def make_handlers(clocks: Clocks) -> dict[str, Handler]:
@@ -100,6 +104,25 @@ def make_handlers(clocks: Clocks) -> dict[str, Handler]:
         resolved = event.parse(CaseResolved)
         await meet(session, event, ("resolve", *RECEIPT_STEPS))
         await start_stage(session, event, "resolved", resolved.resolved_on)
+        # A window opened by a deadline passing without a decision now waits for the decision
+        # to reach the citizen: until then it is open (Khiếu nại Điều 33).
+        cause = Cause(event.id, "decided: the window runs from the decision's receipt")
+        for d in await citizen_windows(session, event):
+            await clocks.hold_open(session, d, resolved.resolved_on, cause)
+
+    async def on_delivered(session: AsyncSession, event: Envelope) -> None:
+        delivered = event.parse(CaseDecisionDelivered)
+        await start_stage(session, event, "delivered", delivered.received_on)
+
+    async def citizen_windows(session: AsyncSession, event: Envelope) -> list[Deadline]:
+        rows = await session.execute(
+            select(Deadline).where(
+                Deadline.case_id == event.case_id,
+                Deadline.step.in_(WAITS_FOR_DELIVERY),
+                Deadline.state.in_((RUNNING, EXPIRED)),
+            )
+        )
+        return list(rows.scalars())
 
     async def on_closed(session: AsyncSession, event: Envelope) -> None:
         # Closing follows the unit's last duties (notice to parties, publication); the
@@ -141,6 +164,13 @@ def make_handlers(clocks: Clocks) -> dict[str, Handler]:
         if case is None:
             return
         cause = Cause(event.id, extended.reason, extended.decision_ref)
+        if extended.complexity == "several_places":
+            # Tố cáo Điều 24: checked in several places, the classification gets its variant.
+            for d in await clocks.open_deadlines(session, event.case_id, ("classify",)):
+                policy = book().get(d.policy_id)
+                if policy is not None:
+                    await clocks.lengthen(session, d, policy, "several_places", cause)
+            return
         for d in await clocks.open_deadlines(session, event.case_id, ("resolve",)):
             policy = book().get(d.policy_id)
             if policy is not None:
@@ -148,18 +178,31 @@ def make_handlers(clocks: Clocks) -> dict[str, Handler]:
                     session, d, policy, extended.complexity, cause, remote=case.remote
                 )
 
+    async def suspension_rule(session: AsyncSession, event: Envelope) -> Policy | None:
+        """The rule that stops the clock, in force on the case's receipt: denunciations since
+        2019 (Tố cáo Điều 34), complaints from 2026-07-01 (check); none before for complaints."""
+        case = await tracked(session, event)
+        if case is None:
+            return None
+        return book().for_step(case.kind, "suspension", case.received_on)
+
     async def on_suspended(session: AsyncSession, event: Envelope) -> None:
         suspended = event.parse(CaseSuspended)
-        on = local_date(event.time)
-        cause = Cause(event.id, suspended.reason, suspended.decision_ref)
-        for d in await clocks.open_deadlines(session, event.case_id):
+        rule = await suspension_rule(session, event)
+        if rule is None:
+            return  # no law in force on receipt stops this case's clock
+        # From the decision's date as entered, not the day the command arrived; only the
+        # resolution period stops, the case's other clocks run on.
+        on = suspended.suspended_on or local_date(event.time)
+        cause = Cause(event.id, f"{suspended.reason} ({rule.basis})", suspended.decision_ref)
+        for d in await clocks.open_deadlines(session, event.case_id, SUSPENDED_STEPS):
             await clocks.pause(session, d, on, cause)
 
     async def on_resumed(session: AsyncSession, event: Envelope) -> None:
         resumed = event.parse(CaseResumed)
-        on = local_date(event.time)
+        on = resumed.resumed_on or local_date(event.time)
         cause = Cause(event.id, "resumed", resumed.decision_ref)
-        for d in await clocks.open_deadlines(session, event.case_id):
+        for d in await clocks.open_deadlines(session, event.case_id, SUSPENDED_STEPS):
             await clocks.resume(session, d, on, cause)
 
     async def on_transferred(session: AsyncSession, event: Envelope) -> None:
@@ -172,19 +215,17 @@ def make_handlers(clocks: Clocks) -> dict[str, Handler]:
         # The sending unit: forwarding answers a petition (Tiếp công dân Điều 28); for a
         # denunciation it is its own 5-working-day step from receipt (Tố cáo Điều 24(2)),
         # recorded now as met or late; other receipt clocks end with the case leaving.
-        policies = book().in_force(case.kind, "received", case.received_on)
-        forward = next(
-            (
-                p
-                for p in book().policies
-                if case.kind in p.kinds
-                and p.step == "forward"
-                and p.effective_from <= case.received_on
-            ),
-            None,
+        # A second-time complaint keeps the second-time rules (Khiếu nại Điều 36, not 27).
+        policies = book().in_force(
+            case.kind, "received", case.received_on, second_time=case.second_time
         )
+        # The newest forwarding rule in force on receipt (Tố cáo Điều 24(2)), measured from the
+        # day this (forwarding) unit received the case: a re-forward counts from the transfer
+        # that brought it here, not from the first unit's receipt.
+        forward = book().for_step(case.kind, "forward", case.received_on)
         if forward is not None and case.kind == "denunciation":
-            await record_forward(session, case, forward, on, event, old_round)
+            here_since = await received_here(session, case, old_round)
+            await record_forward(session, case, forward, here_since, on, event, old_round)
         for d in await clocks.open_deadlines(session, event.case_id):
             if d.step == "answer":
                 await clocks.meet(session, d, Cause(event.id, "forwarded"))
@@ -206,12 +247,13 @@ def make_handlers(clocks: Clocks) -> dict[str, Handler]:
         session: AsyncSession,
         case: TrackedCase,
         forward: Policy,
+        since: date,
         on: date,
         event: Envelope,
         round_: int,
     ) -> None:
         cause = Cause(event.id)
-        d = await clocks.start(session, case, forward, case.received_on, cause, round_=round_)
+        d = await clocks.start(session, case, forward, since, cause, round_=round_)
         if d is None:
             return
         if d.due_on < on:
@@ -245,6 +287,7 @@ def make_handlers(clocks: Clocks) -> dict[str, Handler]:
         CASE_ACCEPTED: on_accepted,
         CASE_REJECTED: on_rejected,
         CASE_RESOLVED: on_resolved,
+        CASE_DECISION_DELIVERED: on_delivered,
         CASE_CLOSED: on_closed,
         CASE_WITHDRAWN: on_withdrawn,
         CASE_APPEALED: on_appealed,
@@ -316,6 +359,21 @@ async def track_routing(session: AsyncSession, event: Envelope, now: datetime) -
         case.language = first.language
     await session.flush()
     return case
+
+
+async def received_here(session: AsyncSession, case: TrackedCase, round_: int) -> date:
+    """The day the unit now holding the case received it: the case's receipt in round 0, the
+    start of the round's receipt clocks after a transfer."""
+    if round_ == 0:
+        return case.received_on
+    since = await session.scalar(
+        select(func.min(Deadline.starts_on)).where(
+            Deadline.case_id == case.case_id,
+            Deadline.round == round_,
+            Deadline.step.in_(RECEIPT_STEPS),
+        )
+    )
+    return since or case.received_on
 
 
 async def current_round(session: AsyncSession, case: TrackedCase) -> int:

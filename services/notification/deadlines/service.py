@@ -122,8 +122,9 @@ class Clocks:
     async def start_after_passing(
         self, session: AsyncSession, case: TrackedCase, d: Deadline, cause: Cause
     ) -> None:
-        """The clocks a step's passed deadline starts (Khiếu nại Điều 33: with no first-time
-        decision in time, the appeal window runs from the day the resolve deadline passed)."""
+        """The clocks a step's passed deadline starts (Khiếu nại Điều 7, 33: with a complaint
+        neither accepted nor resolved in time, the appeal window runs from the day the accept or
+        resolve deadline passed)."""
         for policy in self.reference.book.in_force(
             case.kind,
             f"{d.step}_deadline_passed",
@@ -131,8 +132,11 @@ class Clocks:
             second_time=case.second_time,
         ):
             # The starting day is the period's last day (due_on), not counted (BLDS Điều 147):
-            # whenever the sweeper fired, the window is the same.
-            await self.start(session, case, policy, d.due_on, cause, round_=d.round)
+            # whenever the sweeper fired, the window is the same. A window already opened by an
+            # earlier passing (accept, Điều 7) runs again from a later one (resolve) if longer.
+            started = await self.start(session, case, policy, d.due_on, cause, round_=d.round)
+            if started is None and len(policy.starts) > 1:
+                await self.replace_if_later(session, case, policy, d.due_on, cause, round_=d.round)
 
     async def replace_if_later(
         self,
@@ -161,7 +165,7 @@ class Clocks:
             return False
         duration, unit = policy.period(remote=case.remote, complexity=d.complexity)
         due_on = add_days(self.calendar, unit, start_on, duration)
-        if due_on <= d.due_on:
+        if due_on <= d.due_on and d.state != PAUSED:  # a window held open always restarts
             return False
         was = f"from {d.starts_on.isoformat()} to {d.due_on.isoformat()} ({d.state})"
         d.policy_id, d.basis, d.day_unit, d.duration = policy.id, policy.basis, unit.value, duration
@@ -173,6 +177,18 @@ class Clocks:
             session, d, "replaced", Cause(cause.event_id, reason, cause.decision_ref)
         )
         return True
+
+    async def hold_open(self, session: AsyncSession, d: Deadline, on: date, cause: Cause) -> None:
+        """A citizen's window that waits, open and without an end, for the event that restarts
+        it (a decision made: the appeal window runs from its receipt, Khiếu nại Điều 33)."""
+        if d.state == PAUSED:
+            return
+        d.paused_on, d.state, d.breached_at = on, PAUSED, None
+        await self._changed(session, d, "held_open", cause)
+
+    async def recomputed(self, session: AsyncSession, d: Deadline, cause: Cause) -> None:
+        """Record and announce a due date moved by a correction of the calendar or a policy."""
+        await self._changed(session, d, "recomputed", cause)
 
     async def meet(self, session: AsyncSession, d: Deadline, cause: Cause) -> None:
         # A step done late is met all the same; breached_at keeps that it was late.
@@ -209,39 +225,38 @@ class Clocks:
         remote: bool,
     ) -> str | None:
         """Extend as the policy allows; returns why it was refused, or None when extended."""
-        ext = policy.extension
-        if ext is None:
-            refusal = f"{policy.id}: the law allows no extension of this step"
-        elif d.state not in OPEN_STATES:
-            refusal = f"the deadline is {d.state}"
-        elif complexity not in ext.max_by_complexity:
-            refusal = f"complexity {complexity!r} does not allow an extension"
-        elif d.extensions >= ext.max_by_complexity[complexity]:
-            refusal = (
-                f"{complexity} allows {ext.max_by_complexity[complexity]} extension(s); "
-                f"{d.extensions} already granted"
-            )
-        elif ext.needs_decision and not cause.decision_ref:
-            refusal = "each extension needs a written decision (decision_ref)"
+        if policy.extension is not None and d.state not in OPEN_STATES:
+            refusal: str | None = f"the deadline is {d.state}"
         else:
-            refusal = None
+            refusal = policy.extension_refusal(complexity, d.extensions)
+        ext = policy.extension
+        if refusal is None and ext is not None and ext.needs_decision and not cause.decision_ref:
+            refusal = "each extension needs a written decision (decision_ref)"
         if refusal is not None:
             await self._history(
                 session, d, "extension_refused", Cause(cause.event_id, refusal, cause.decision_ref)
             )
             return refusal
-        assert ext is not None
-        if ext.mode == "add":
-            d.duration += ext.days or 0
-        else:
-            duration, _unit = policy.period(remote=remote, complexity=complexity)
-            d.duration = max(d.duration, duration)
+        d.duration = policy.extended_duration(d.duration, complexity, remote=remote)
         d.extensions += 1
         d.complexity = complexity
         if d.state == RUNNING:
             self._recompute(d)
         await self._changed(session, d, "extended", cause)
         return None
+
+    async def lengthen(
+        self, session: AsyncSession, d: Deadline, policy: Policy, variant: str, cause: Cause
+    ) -> None:
+        """The period of a variant the case turned out to qualify for (several places: 10
+        working days to classify instead of 7), counted from the same start; never shorter."""
+        if variant not in policy.variants or d.complexity == variant:
+            return
+        d.duration = max(d.duration, policy.variants[variant].duration)
+        d.complexity = variant
+        if d.state == RUNNING:
+            self._recompute(d)
+        await self._changed(session, d, "extended", cause)
 
     async def breach(self, session: AsyncSession, d: Deadline, cause: Cause) -> None:
         d.breached_at = self.now()

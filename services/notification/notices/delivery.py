@@ -18,7 +18,7 @@ from services.notification.channels.http import SmsChannel, WebhookChannel
 from services.notification.deadlines.service import Clocks
 from services.notification.metrics import NotifyMetrics
 from services.notification.notices.models import DEAD, PENDING, SENT, Notification
-from services.notification.settings import NotifySettings
+from services.notification.settings import DEV_WEBHOOK_SECRET, NotifySettings
 from services.notification.templates.render import Templates
 from shared.db import Database
 from shared.events import (
@@ -117,7 +117,15 @@ class Deliverer:
         metrics: NotifyMetrics | None,
     ) -> Deliverer:
         email: Channel = (
-            SmtpChannel(notify.smtp_host, notify.smtp_port, notify.smtp_sender, notify.smtp_timeout)
+            SmtpChannel(
+                notify.smtp_host,
+                notify.smtp_port,
+                notify.smtp_sender,
+                notify.smtp_timeout,
+                security=notify.smtp_security,
+                username=notify.smtp_username,
+                password=notify.smtp_password.get_secret_value(),
+            )
             if notify.smtp_host
             else MailFolderChannel(
                 notify.mail_dir or settings.data_dir / "mail-outbox", notify.smtp_sender
@@ -130,7 +138,9 @@ class Deliverer:
                 "sms": SmsChannel(notify.sms_gateway_url),
                 "webhook": WebhookChannel(
                     notify.webhook_secret
-                    or ("dev-webhook-secret" if settings.env is Environment.development else "")
+                    or (DEV_WEBHOOK_SECRET if settings.env is Environment.development else ""),
+                    allow_private=notify.webhook_allow_private,
+                    https_only=settings.env is not Environment.development,
                 ),
             },
             clocks,

@@ -3,9 +3,10 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from sqlalchemy import delete, select
 
+from services.notification.channels.addresses import address_problem
 from services.notification.deadlines.models import TrackedCase
 from services.notification.notices.delivery import scrub
 from services.notification.notices.models import Notification, UnitContact
@@ -18,7 +19,8 @@ from services.notification.notices.schemas import (
 from shared.auth import CurrentPrincipal, Role
 from shared.confidential import withheld_from
 from shared.db import DbSession
-from shared.errors import Forbidden, Unauthorized, problem_responses
+from shared.errors import Forbidden, Unauthorized, Unprocessable, problem_responses
+from shared.settings import Environment
 
 router = APIRouter(tags=["notifications"], responses=problem_responses(Unauthorized, Forbidden))
 
@@ -77,12 +79,30 @@ async def unit_contacts(
     )
 
 
-@router.put("/v1/unit-contacts/{unit_code}", response_model=UnitContactList)
+@router.put(
+    "/v1/unit-contacts/{unit_code}",
+    response_model=UnitContactList,
+    responses=problem_responses(Unprocessable),
+)
 async def set_unit_contacts(
-    unit_code: str, body: UnitContactList, session: DbSession, principal: CurrentPrincipal
+    unit_code: str,
+    body: UnitContactList,
+    request: Request,
+    session: DbSession,
+    principal: CurrentPrincipal,
 ) -> UnitContactList:
-    """Replace the unit's contacts (administrators)."""
+    """Replace the unit's contacts (administrators). A webhook is https (outside development)
+    and never a loopback, link-local or private address unless the settings allow it."""
     _admin(principal)
+    state = request.app.state
+    for index, c in enumerate(body.items):
+        problem = c.channel == "webhook" and address_problem(
+            c.address,
+            https_only=state.settings.env is not Environment.development,
+            allow_private=state.notify_settings.webhook_allow_private,
+        )
+        if problem:
+            raise Unprocessable.field(["items", index, "address"], f"webhook refused: {problem}")
     await session.execute(delete(UnitContact).where(UnitContact.unit_code == unit_code))
     for c in body.items:
         session.add(

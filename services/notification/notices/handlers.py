@@ -19,6 +19,7 @@ from services.notification.notices.service import (
 from shared.events import (
     CASE_ACCEPTED,
     CASE_CLOSED,
+    CASE_DECISION_DELIVERED,
     CASE_INFO_REQUESTED,
     CASE_REJECTED,
     CASE_RESOLVED,
@@ -37,6 +38,7 @@ PUBLIC_STEPS = (
     CASE_REJECTED,
     CASE_INFO_REQUESTED,
     CASE_RESOLVED,
+    CASE_DECISION_DELIVERED,  # the citizen is told from when the appeal window runs
     CASE_CLOSED,
 )
 

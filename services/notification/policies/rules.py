@@ -17,6 +17,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.notification.calendar.working_days import WorkingDayCalendar
+from shared.dates import IsoDate
+from shared.events import DeadlineStep
 
 DEFAULT_FILE = Path(__file__).with_name("policies.yaml")
 
@@ -24,6 +26,7 @@ DEFAULT_FILE = Path(__file__).with_name("policies.yaml")
 class Unit(StrEnum):
     working_days = "working_days"
     calendar_days = "calendar_days"
+    years = "years"  # ends on the same day of the last year (a limit on the citizen)
 
 
 class Variant(BaseModel):
@@ -58,7 +61,7 @@ class Policy(BaseModel):
 
     id: str
     kinds: tuple[str, ...]
-    step: str
+    step: DeadlineStep  # the one vocabulary routing's queues use too
     # The starting events: received, accepted, resolved, resolve_deadline_passed, ... A policy
     # written with one event (a string, as older overrides are stored) reads as a list of one.
     starts: tuple[str, ...] = Field(min_length=1)
@@ -67,7 +70,7 @@ class Policy(BaseModel):
     law: str = ""
     article: str = ""
     basis: str = ""  # "law, article (note)"; built from law and article when absent
-    effective_from: date
+    effective_from: IsoDate
     check: bool = False  # a fact from a secondary source: confirm against the gazette
     attempt: Literal["any", "first", "second"] = "any"  # complaints: first or second time
     variants: dict[str, Variant] = Field(default_factory=dict)
@@ -117,6 +120,32 @@ class Policy(BaseModel):
         duration, unit = self.period(remote=remote, complexity=complexity)
         return add_days(calendar, unit, start, duration)
 
+    def applies(self, kind: str, on: date, attempt: str) -> bool:
+        """In force for a case of this kind received on `on`, at this attempt."""
+        return kind in self.kinds and self.attempt in ("any", attempt) and self.effective_from <= on
+
+    def extension_refusal(self, complexity: str | None, granted: int) -> str | None:
+        """Why one more extension (after `granted`) is not lawful, or None when it is."""
+        ext = self.extension
+        if ext is None:
+            return f"{self.id}: the law allows no extension of this step"
+        if complexity not in ext.max_by_complexity:
+            return f"complexity {complexity!r} does not allow an extension"
+        if granted >= ext.max_by_complexity[complexity]:
+            return (
+                f"{complexity} allows {ext.max_by_complexity[complexity]} extension(s); "
+                f"{granted} already granted"
+            )
+        return None
+
+    def extended_duration(self, duration: int, complexity: str, *, remote: bool) -> int:
+        """The period after one more lawful extension: `add` adds its days, `recompute` takes
+        the complexity's variant (never shorter)."""
+        assert self.extension is not None
+        if self.extension.mode == "add":
+            return duration + (self.extension.days or 0)
+        return max(duration, self.period(remote=remote, complexity=complexity)[0])
+
 
 def add_days(calendar: WorkingDayCalendar, unit: Unit, start: date, days: int) -> date:
     if days < 1:
@@ -124,7 +153,24 @@ def add_days(calendar: WorkingDayCalendar, unit: Unit, start: date, days: int) -
         return start if calendar.is_working_day(start) else calendar.next_working_day(start)
     if unit is Unit.working_days:
         return calendar.add_working_days(start, days)
+    if unit is Unit.years:
+        return add_years(calendar, start, days)
     return calendar.add_calendar_days(start, days)
+
+
+def year_end(start: date, years: int) -> date:
+    """Bộ luật Dân sự Điều 148: a period of years ends on the same day and month of its last
+    year (from 29 Feb: the month's last day, 28 Feb)."""
+    try:
+        return start.replace(year=start.year + years)
+    except ValueError:
+        return date(start.year + years, start.month, 28)
+
+
+def add_years(calendar: WorkingDayCalendar, start: date, years: int) -> date:
+    """The last day of a period of years, moved to the next working day when off."""
+    end = year_end(start, years)
+    return end if calendar.is_working_day(end) else calendar.next_working_day(end)
 
 
 def days_used(calendar: WorkingDayCalendar, unit: Unit, start: date, until: date) -> int:
@@ -163,12 +209,17 @@ class PolicyBook:
         attempt = "second" if second_time else "first"
         chosen: dict[str, Policy] = {}
         for policy in self.policies:
-            if (
-                kind in policy.kinds
-                and starts in policy.starts
-                and policy.timer
-                and policy.attempt in ("any", attempt)
-                and policy.effective_from <= on
-            ):
+            if starts in policy.starts and policy.timer and policy.applies(kind, on, attempt):
                 chosen[policy.step] = policy
         return list(chosen.values())
+
+    def for_step(
+        self, kind: str, step: str, on: date, *, second_time: bool = False
+    ) -> Policy | None:
+        """The newest policy in force for one step of a case received on `on`, timer or not."""
+        attempt = "second" if second_time else "first"
+        chosen = None
+        for policy in self.policies:  # oldest first: the last that applies is the newest
+            if policy.step == step and policy.applies(kind, on, attempt):
+                chosen = policy
+        return chosen

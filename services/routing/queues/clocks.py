@@ -11,14 +11,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.routing.cases.models import RoutedCase
 from services.routing.queues.models import CaseClock
+from shared.events import DeadlineStep as S
 
-# Which deadline kinds (notification's policy steps) run while a case is in each status.
-# A suspended case's clock stops; a finished case has nothing due.
+# Which deadline kinds (notification's policy steps, one vocabulary: DeadlineStep) run while a
+# case is in each status. A suspended case's clock stops; a finished case has nothing due.
+_RECEIPT = frozenset({S.accept, S.classify, S.answer, S.forward})
 CLOCKS_BY_STATUS: dict[str, frozenset[str]] = {
-    "routed": frozenset({"accept", "classify", "answer", "forward"}),
-    "info_requested": frozenset({"accept", "classify", "answer", "forward"}),
-    "accepted": frozenset({"resolve", "answer", "notify_parties", "dialogue_notice"}),
-    "resolved": frozenset({"publish", "send_decision", "report_back"}),
+    "routed": _RECEIPT,
+    "info_requested": _RECEIPT,
+    "accepted": frozenset({S.resolve, S.answer, S.notify_parties, S.dialogue_notice}),
+    "resolved": frozenset({S.notify_parties, S.publish, S.report_back}),
 }
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
@@ -14,6 +13,7 @@ from services.routing.units.registry import UnitRegistry
 from services.routing.workflow import machine
 from shared.auth import CurrentPrincipal, require_unit_access
 from shared.confidential import withheld_from
+from shared.dates import IsoDateTime
 from shared.db import DbSession, plan_for_these_values
 from shared.errors import Forbidden, NotFound, Unauthorized, Unprocessable, problem_responses
 
@@ -40,7 +40,7 @@ async def queue(
     principal: CurrentPrincipal,
     status: Annotated[list[StatusName] | None, Query()] = None,
     kind: KindName | None = None,
-    due_before: datetime | None = None,
+    due_before: IsoDateTime | None = None,
     assignee: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=500)] = None,

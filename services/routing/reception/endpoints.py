@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import AwareDatetime
 from sqlalchemy import select
 
 from services.routing.access import ActingPrincipal
@@ -16,6 +15,7 @@ from services.routing.reception.schemas import SessionCreate, SessionPage, Sessi
 from services.routing.reception.service import booked
 from services.routing.units.registry import Unit
 from shared.auth import require_unit_access
+from shared.dates import IsoAwareDateTime
 from shared.db import DbSession
 from shared.errors import Forbidden, NotFound, Unauthorized, Unprocessable, problem_responses
 
@@ -73,8 +73,8 @@ async def sessions(
     unit_code: str,
     request: Request,
     session: DbSession,
-    from_: Annotated[AwareDatetime | None, Query(alias="from")] = None,
-    to: AwareDatetime | None = None,
+    from_: Annotated[IsoAwareDateTime | None, Query(alias="from")] = None,
+    to: IsoAwareDateTime | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> SessionPage:
     """Public: the unit's coming reception sessions, with seats left."""

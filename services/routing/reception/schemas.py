@@ -3,14 +3,16 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from shared.dates import IsoAwareDateTime
 
 
 class SessionCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
+    starts_at: IsoAwareDateTime
+    ends_at: IsoAwareDateTime
     place: str = Field(min_length=1, max_length=500)
     host: str = Field(min_length=1, max_length=200, description="who receives: the unit's head")
     capacity: int = Field(default=20, ge=1, le=500)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from fastapi import APIRouter, Request
 
 from services.routing.access import AdminPrincipal
@@ -11,6 +9,7 @@ from services.routing.rules import repository
 from services.routing.rules.engine import decide
 from services.routing.rules.schemas import CaseDraft, Explanation, RuleSetRead, RuleSetWrite
 from services.routing.units.registry import UnitRegistry
+from shared.dates import IsoDate
 from shared.db import DbSession
 from shared.errors import Forbidden, Unauthorized, Unprocessable, problem_responses
 
@@ -19,7 +18,7 @@ router = APIRouter(prefix="/v1/routing", tags=["routing rules"])
 
 @router.get("/rules", response_model=RuleSetRead)
 async def rules_in_force(
-    request: Request, session: DbSession, at: date | None = None
+    request: Request, session: DbSession, at: IsoDate | None = None
 ) -> RuleSetRead:
     """The ordered rules in force on `at` (default today), with their version."""
     return await repository.in_force(session, at or repository.today(), request.app.state.rules)

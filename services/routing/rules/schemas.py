@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from shared.dates import IsoDate
 
 Kind = Literal["complaint", "denunciation", "petition", "feedback", "dialogue_request"]
 RouteTo = Literal[
@@ -37,7 +39,7 @@ class RuleSpec(BaseModel):
 class RuleSetWrite(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    effective_from: date
+    effective_from: IsoDate
     rules: list[RuleSpec] = Field(min_length=1, max_length=500)
     note: str | None = Field(default=None, max_length=2000)
 
@@ -72,7 +74,7 @@ class CaseDraft(BaseModel):
     category: str | None = Field(default=None, max_length=64)
     location: DraftLocation = Field(default_factory=DraftLocation)
     target: DraftTarget | None = None
-    received_on: date | None = None  # the rules in force that day (default: today)
+    received_on: IsoDate | None = None  # the rules in force that day (default: today)
 
 
 class Explanation(BaseModel):

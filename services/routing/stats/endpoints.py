@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -13,6 +13,7 @@ from services.routing.stats.satisfaction_queries import satisfied_by_kind, satis
 from services.routing.stats.schemas import Figures, RecommendationFigures, UnitFigures, UnitStats
 from services.routing.supervision import repository as supervision
 from services.routing.units.registry import UnitRegistry
+from shared.dates import IsoDate
 from shared.db import DbSession, plan_for_these_values
 from shared.errors import NotFound, Unprocessable, problem_responses
 
@@ -42,8 +43,8 @@ async def unit_stats(
     unit_code: str,
     request: Request,
     session: DbSession,
-    from_: Annotated[date | None, Query(alias="from")] = None,
-    to: date | None = None,
+    from_: Annotated[IsoDate | None, Query(alias="from")] = None,
+    to: IsoDate | None = None,
 ) -> UnitStats:
     """Public: a unit's figures for cases received in [from, to] (local dates, inclusive);
     a province's roll up its communes and agencies, with each unit's own figures."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response
@@ -15,6 +15,7 @@ from services.routing.stats.repository import Period, Scope
 from services.routing.stats.satisfaction_queries import board_and_satisfaction
 from services.routing.stats.schemas import KindCategoryFigures, PeriodReport
 from services.routing.units.registry import UnitRegistry
+from shared.dates import IsoDate
 from shared.db import DbSession
 from shared.errors import NotFound, Unprocessable, problem_responses
 
@@ -32,8 +33,8 @@ async def period_report(
     unit_code: str,
     request: Request,
     session: DbSession,
-    from_: Annotated[date | None, Query(alias="from")] = None,
-    to: date | None = None,
+    from_: Annotated[IsoDate | None, Query(alias="from")] = None,
+    to: IsoDate | None = None,
     format: Literal["json", "csv"] = "json",
 ) -> PeriodReport | Response:
     """Public: the unit's report for [from, to] (local dates, inclusive; default: this year

@@ -12,10 +12,11 @@ from services.routing.cases.models import CaseStep, RoutedCase
 from services.routing.rules.engine import FALLBACK_UNIT
 from services.routing.units.registry import UnitRegistry
 from services.routing.workflow.service import SOURCE, SYSTEM_ACTOR
-from shared.events import CASE_ROUTED, CaseRouted, new_event
+from shared.events import CASE_ROUTED, CaseRouted, LateReason, new_event
 from shared.messaging.outbox import Outbox
 
 APPEAL_RULE = "appeal.superior"
+LATE_APPEAL_FLAG = "late_appeal_stated"  # the audit row of a late appeal's stated reason
 
 
 async def open_second_time(
@@ -29,6 +30,7 @@ async def open_second_time(
     reason: str,
     received_at: datetime,
     at: datetime,
+    late_reason: LateReason | None = None,
 ) -> RoutedCase:
     """Route the second-time complaint to the superior of the unit that resolved the first."""
     superior = units.superior(first.unit_code)
@@ -103,5 +105,20 @@ async def open_second_time(
             event_id=routed.id,
         )
     )
+    if late_reason is not None:
+        # After the window, with a reason (Khiếu nại Điều 9 khoản 2): taken, flagged for the
+        # official, who decides on the reason before accepting (late_appeals.py).
+        session.add(
+            CaseStep(
+                case_id=second.id,
+                step=LATE_APPEAL_FLAG,
+                actor="citizen",
+                at=at,
+                from_status="routed",
+                to_status="routed",
+                reason=f"Khiếu nại quá thời hạn, lý do nêu: {late_reason.text}",
+                data={"ground": late_reason.ground, "text": late_reason.text},
+            )
+        )
     await outbox.add(session, routed)
     return second

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.routing.cases.models import CaseStep, RoutedCase
 from services.routing.reception import service as reception
 from services.routing.units.registry import UnitRegistry
-from services.routing.workflow import machine, schemas
+from services.routing.workflow import late_appeals, machine, schemas
 from services.routing.workflow.law import LawBook
 from services.routing.workflow.machine import Step
 from services.routing.workflow.models import CaseMessage, Dialogue
@@ -30,6 +30,11 @@ def _join(*parts: str | None) -> str:
     return ". ".join(p for p in parts if p)
 
 
+def _not_future(day: date) -> None:
+    if day > datetime.now(UTC).astimezone(VN).date():
+        raise Unprocessable.field(["decided_on"], "a decision already taken: not in the future")
+
+
 class Workflow:
     def __init__(self, outbox: Outbox, law: LawBook, units: UnitRegistry) -> None:
         self.outbox = outbox
@@ -40,6 +45,8 @@ class Workflow:
         self, s: AsyncSession, case: RoutedCase, actor: str, body: schemas.AcceptCommand
     ) -> Applied:
         machine.target(case.status, Step.accept)
+        if case.appeal_of is not None and await late_appeals.pending_late_appeal(s, case):
+            raise late_appeals.refuse_to_accept_first(case)
         now = datetime.now(UTC)
         case.accepted_at = now
         return await apply_step(
@@ -186,6 +193,8 @@ class Workflow:
             raise Unprocessable.field(["starts_at"], "when and where is the session?")
         if starts_at <= datetime.now(UTC):
             raise Unprocessable.field(["starts_at"], "a session is scheduled in the future")
+        if kind == "dialogue":
+            self._enough_notice(case, starts_at, agreed=body.citizen_agreed)
         dialogue = Dialogue(
             id=uuid.uuid4(), case_id=case.id, session=kind, starts_at=starts_at, place=place,
             scheduled_by=actor, reception_session_id=body.reception_session_id,
@@ -198,10 +207,25 @@ class Workflow:
             event_fields={"dialogue_id": dialogue.id, "session": kind,
                           "starts_at": starts_at, "place": place},
             public_note=f"Lịch {SESSION_NAMES[kind]}: {when}, tại {place}",
-            reason=body.note, data={"dialogue_id": str(dialogue.id)},
+            reason=body.note, data={"dialogue_id": str(dialogue.id),
+                                    "citizen_agreed": body.citizen_agreed},
         )  # fmt: skip
         applied.extra["dialogue_id"] = dialogue.id
         return applied
+
+    def _enough_notice(self, case: RoutedCase, starts_at: datetime, *, agreed: bool) -> None:
+        """The parties are told at least the rule's days before a dialogue (from 2026-07-01),
+        unless the citizen agreed to an earlier date: a 409 naming the rule."""
+        rule = self.law.dialogue_notice(case.received_at.astimezone(VN).date())
+        if rule is None or agreed:
+            return
+        today = datetime.now(UTC).astimezone(VN).date()
+        if (starts_at.astimezone(VN).date() - today).days < rule.days:
+            raise Conflict(
+                f"a dialogue is noticed to the parties at least {rule.days} days before it; "
+                "choose a later date, or record that the citizen agreed (citizen_agreed: true)",
+                rule=rule.basis, allowed=machine.allowed(case.status),
+            )  # fmt: skip
 
     async def record_minutes(
         self,
@@ -274,6 +298,52 @@ class Workflow:
             data={"decision_ref": body.decision_ref, "publish": publish},
         )  # fmt: skip
 
+    async def record_delivery(
+        self, s: AsyncSession, case: RoutedCase, actor: str, body: schemas.DeliveryCommand
+    ) -> Applied:
+        """The day the complainant received the decision: the appeal window runs from it
+        (Khiếu nại Điều 33), so it is recorded once, with how it was delivered."""
+        machine.target(case.status, Step.record_delivery)
+        if case.kind != "complaint":
+            raise Conflict(
+                f"a {case.kind}'s answer starts no window of the citizen's: only a complaint "
+                "decision's receipt is recorded",
+                rule="Luật Khiếu nại 2011, Điều 33", allowed=machine.allowed(case.status),
+            )  # fmt: skip
+        done = await s.scalar(
+            select(CaseStep.data).where(
+                CaseStep.case_id == case.id, CaseStep.step == Step.record_delivery.value
+            )
+        )
+        if done is not None:
+            raise Conflict(
+                f"the decision's receipt is already recorded ({done.get('received_on')})",
+                allowed=machine.allowed(case.status),
+            )
+        decided = case.resolved_at.astimezone(VN).date() if case.resolved_at else None
+        today = datetime.now(UTC).astimezone(VN).date()
+        if (decided and body.received_on < decided) or body.received_on > today:
+            raise Unprocessable.field(
+                ["received_on"], f"must be between the decision's date ({decided}) and today"
+            )
+        decision_ref = await s.scalar(
+            select(CaseStep.data["decision_ref"].as_string()).where(
+                CaseStep.case_id == case.id, CaseStep.step == Step.resolve.value
+            )
+        )
+        day = body.received_on.strftime("%d/%m/%Y")
+        return await apply_step(
+            s, self.outbox, case, Step.record_delivery, actor=actor,
+            event_type=ev.CASE_DECISION_DELIVERED, event=ev.CaseDecisionDelivered,
+            event_fields={"received_on": body.received_on, "how": body.how,
+                          "evidence_ref": body.evidence_ref, "decision_ref": decision_ref},
+            public_note=f"Ông/bà đã nhận quyết định giải quyết ngày {day}; thời hạn khiếu nại "
+            "tiếp tính từ ngày này (Luật Khiếu nại 2011, Điều 33)",
+            reason=f"received {body.received_on.isoformat()} ({body.how})",
+            data={"received_on": body.received_on.isoformat(), "how": body.how,
+                  "evidence_ref": body.evidence_ref},
+        )  # fmt: skip
+
     async def close(
         self, s: AsyncSession, case: RoutedCase, actor: str, body: schemas.CloseCommand
     ) -> Applied:
@@ -310,21 +380,27 @@ class Workflow:
     async def suspend(
         self, s: AsyncSession, case: RoutedCase, actor: str, body: schemas.SuspendCommand
     ) -> Applied:
+        _not_future(body.decided_on)
         return await apply_step(
             s, self.outbox, case, Step.suspend, actor=actor,
             event_type=ev.CASE_SUSPENDED, event=ev.CaseSuspended,
-            event_fields={"reason": body.reason, "decision_ref": body.decision_ref},
+            event_fields={"reason": body.reason, "decision_ref": body.decision_ref,
+                          "suspended_on": body.decided_on},
             public_note=f"Tạm đình chỉ giải quyết: {body.reason}", reason=body.reason,
-            data={"decision_ref": body.decision_ref},
+            data={"decision_ref": body.decision_ref, "decided_on": body.decided_on.isoformat()},
         )  # fmt: skip
 
     async def resume(
         self, s: AsyncSession, case: RoutedCase, actor: str, body: schemas.ResumeCommand
     ) -> Applied:
+        if case.status == machine.Status.suspended and body.decided_on is None:
+            raise Unprocessable.field(["decided_on"], "the decision to continue has a date")
+        if body.decided_on is not None:
+            _not_future(body.decided_on)
         return await apply_step(
             s, self.outbox, case, Step.resume, actor=actor,
             event_type=ev.CASE_RESUMED, event=ev.CaseResumed,
-            event_fields={"decision_ref": body.decision_ref},
+            event_fields={"decision_ref": body.decision_ref, "resumed_on": body.decided_on},
             public_note=_join("Tiếp tục giải quyết", body.note), reason=body.note,
             data={"decision_ref": body.decision_ref},
         )  # fmt: skip

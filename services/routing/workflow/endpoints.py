@@ -12,6 +12,8 @@ from services.routing.access import require_act, require_read, sees_content
 from services.routing.cases.models import RoutedCase
 from services.routing.workflow import machine, schemas
 from services.routing.workflow.commands import Workflow
+from services.routing.workflow.denunciations import mark_several_places
+from services.routing.workflow.late_appeals import REFUSAL_GROUND, decide_late_appeal
 from services.routing.workflow.models import CaseMessage
 from services.routing.workflow.service import Applied, lock_case
 from shared.auth import CurrentPrincipal
@@ -158,6 +160,40 @@ async def resolve(
 ) -> schemas.StepDone:  # fmt: skip
     """Resolve: the decision or conclusion, and whether it is published."""
     return _done(case, await flow.resolve(session, case, principal.sub, body))
+
+
+@router.post("/{case_id}/late-appeal", response_model=schemas.StepDone)
+async def late_appeal(
+    case: LockedCase, session: DbSession, flow: Flow, principal: CurrentPrincipal,
+    body: schemas.LateAppealCommand,
+) -> schemas.StepDone:  # fmt: skip
+    """Decide on a late appeal's stated reason (Luật Khiếu nại 2011, Điều 9 khoản 2): accepted,
+    the case goes on; refused, it is not accepted (Điều 11 khoản 6)."""
+    applied = await decide_late_appeal(session, flow.outbox, case, principal.sub, body)
+    if body.decision == "refuse":
+        note = f"Lý do khiếu nại quá hạn không được chấp nhận: {body.reason}"
+        refusal = schemas.RejectCommand(reason=REFUSAL_GROUND, note=note[:2000])
+        applied = await flow.reject(session, case, principal.sub, refusal)
+    return _done(case, applied)
+
+
+@router.post("/{case_id}/several-places", response_model=schemas.StepDone)
+async def several_places(
+    case: LockedCase, session: DbSession, flow: Flow, principal: CurrentPrincipal,
+    body: schemas.SeveralPlacesCommand,
+) -> schemas.StepDone:  # fmt: skip
+    """Mark a denunciation as checked in several places, with the reason: 10 working days to
+    classify instead of 7 (Luật Tố cáo 2018, Điều 24), marked within the first 7."""
+    return _done(case, await mark_several_places(session, flow.outbox, case, principal.sub, body))
+
+
+@router.post("/{case_id}/delivery", response_model=schemas.StepDone)
+async def record_delivery(
+    case: LockedCase, session: DbSession, flow: Flow, principal: CurrentPrincipal,
+    body: schemas.DeliveryCommand,
+) -> schemas.StepDone:  # fmt: skip
+    """Record the day the complainant received the decision: it starts the appeal window."""
+    return _done(case, await flow.record_delivery(session, case, principal.sub, body))
 
 
 @router.post("/{case_id}/close", response_model=schemas.StepDone)

@@ -96,7 +96,7 @@ def make_workflow_handlers(outbox: Outbox, units: UnitRegistry) -> dict[str, Han
         await open_second_time(
             session, outbox, units, first, new_case_id=data.new_case_id,
             new_tracking_code=data.new_tracking_code, reason=data.reason,
-            received_at=event.time, at=datetime.now(UTC),
+            received_at=event.time, at=datetime.now(UTC), late_reason=data.late_reason,
         )  # fmt: skip
 
     return {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import yaml
@@ -29,15 +30,32 @@ class ExtensionRule:
     basis: str
 
 
+@dataclass(frozen=True)
+class NoticeRule:
+    """The least number of days between telling the parties and a dialogue session."""
+
+    effective_from: date
+    days: int
+    basis: str
+    check: bool = False
+
+
 class LawBook:
-    def __init__(self, grounds: list[Ground], extensions: list[ExtensionRule]) -> None:
+    def __init__(
+        self,
+        grounds: list[Ground],
+        extensions: list[ExtensionRule],
+        notices: list[NoticeRule] | None = None,
+    ) -> None:
         self.grounds = {g.code: g for g in grounds}
         self.extensions = {(e.kind, e.complexity): e for e in extensions}
+        self.notices = sorted(notices or [], key=lambda n: n.effective_from)
 
     @classmethod
     def load(cls, folder: Path = HERE) -> LawBook:
         grounds = yaml.safe_load((folder / "grounds.yaml").read_text(encoding="utf-8"))
         extensions = yaml.safe_load((folder / "extensions.yaml").read_text(encoding="utf-8"))
+        notices = yaml.safe_load((folder / "dialogue.yaml").read_text(encoding="utf-8"))
         return cls(
             [
                 Ground(
@@ -51,6 +69,7 @@ class LawBook:
                 for g in grounds
             ],
             [ExtensionRule(**e) for e in extensions],
+            [NoticeRule(**n) for n in notices],
         )
 
     def ground(self, code: str) -> Ground | None:
@@ -58,3 +77,7 @@ class LawBook:
 
     def extension(self, kind: str, complexity: str) -> ExtensionRule | None:
         return self.extensions.get((kind, complexity))
+
+    def dialogue_notice(self, received_on: date) -> NoticeRule | None:
+        """The newest notice rule in force on the day the case was received, if any."""
+        return next((n for n in reversed(self.notices) if n.effective_from <= received_on), None)

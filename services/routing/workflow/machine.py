@@ -32,9 +32,12 @@ class Step(StrEnum):
     request_info = "request-info"
     message = "messages"
     extend = "extend"
+    several_places = "several-places"  # a denunciation checked in several places (Tố cáo Đ.24)
+    late_appeal = "late-appeal"  # decide on a late appeal's reason (Khiếu nại Điều 9 khoản 2)
     schedule_dialogue = "dialogues"
     record_minutes = "minutes"
     resolve = "resolve"
+    record_delivery = "delivery"
     close = "close"
     reclassify = "reclassify"
     suspend = "suspend"
@@ -60,6 +63,8 @@ TRANSITIONS: dict[Status, dict[Step, Status | str]] = {
         T.schedule_dialogue: S.routed,  # a reception session can be booked before acceptance
         T.record_minutes: S.routed,
         T.reclassify: S.routed,
+        T.several_places: S.routed,
+        T.late_appeal: S.routed,
         T.withdraw: S.withdrawn,
         T.appeal: S.appealed,  # the first-time deadline passed without a decision (KN Điều 33)
     },
@@ -70,6 +75,8 @@ TRANSITIONS: dict[Status, dict[Step, Status | str]] = {
         T.assign: S.info_requested,
         T.message: S.info_requested,
         T.reclassify: S.info_requested,
+        T.several_places: S.info_requested,
+        T.late_appeal: S.info_requested,
         T.resume: PREVIOUS,  # also done for the official when the citizen answers
         T.withdraw: S.withdrawn,
         T.appeal: S.appealed,
@@ -95,11 +102,13 @@ TRANSITIONS: dict[Status, dict[Step, Status | str]] = {
     },
     S.resolved: {
         T.message: S.resolved,
+        T.record_delivery: S.resolved,
         T.close: S.closed,
         T.rate: S.resolved,
         T.appeal: S.appealed,
     },
     S.closed: {
+        T.record_delivery: S.closed,  # the decision may reach the citizen after closing
         T.rate: S.closed,
         T.appeal: S.appealed,  # within the appeal window, a closed case can still be contested
     },

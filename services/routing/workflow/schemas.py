@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
@@ -58,6 +58,8 @@ class DialogueCommand(_Command):
     place: str | None = Field(default=None, min_length=1, max_length=500)
     reception_session_id: uuid.UUID | None = None
     note: str | None = Field(default=None, max_length=2000)
+    # The citizen agreed to a session sooner than the law's least notice.
+    citizen_agreed: bool = False
 
     @model_validator(mode="after")
     def _when_and_where(self) -> DialogueCommand:
@@ -81,6 +83,21 @@ class ResolveCommand(_Command):
     publish: bool = False
 
 
+class DeliveryCommand(_Command):
+    received_on: date
+    how: Literal["in_person", "post", "electronic"]
+    evidence_ref: str | None = Field(default=None, max_length=200)
+
+
+class LateAppealCommand(_Command):
+    decision: Literal["accept", "refuse"]
+    reason: str = Text
+
+
+class SeveralPlacesCommand(_Command):
+    reason: str = Text
+
+
 class CloseCommand(_Command):
     note: str | None = Field(default=None, max_length=2000)
 
@@ -93,11 +110,14 @@ class ReclassifyCommand(_Command):
 class SuspendCommand(_Command):
     reason: str = Text
     decision_ref: str | None = Field(default=None, max_length=100)
+    decided_on: date  # the suspension decision's date: the clock stops from it
 
 
 class ResumeCommand(_Command):
     decision_ref: str | None = Field(default=None, max_length=100)
     note: str | None = Field(default=None, max_length=2000)
+    # The decision to continue's date (required after a suspension): the clock runs from it.
+    decided_on: date | None = None
 
 
 class StepDone(BaseModel):

@@ -1,0 +1,92 @@
+"""A correction of the calendar or of a policy moves the running deadlines it changes.
+
+An official Tết schedule entered in January must move the deadlines already running across it;
+a corrected period moves the clocks that run under it. Each move is in the deadline's history
+with the correction that caused it, and `deadline.set` is announced again so that routing's
+queues and the citizen's view follow. A dry run lists what would move and writes nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.notification.calendar.working_days import WorkingDayCalendar, end_of_local_day
+from services.notification.deadlines.models import RUNNING, Deadline, TrackedCase
+from services.notification.deadlines.schemas import DeadlineMoved
+from services.notification.deadlines.service import Cause, Clocks
+from services.notification.policies.rules import Policy, PolicyBook, Unit, add_days
+from services.notification.reference import Reference
+
+
+def _period(policy: Policy, d: Deadline, remote: bool) -> tuple[int, Unit]:
+    """The period a clock has under a (corrected) policy, with the extensions it was granted."""
+    duration, unit = policy.period(remote=remote, complexity=d.complexity)
+    for granted in range(d.extensions):
+        if d.complexity is None or policy.extension_refusal(d.complexity, granted) is not None:
+            break
+        duration = policy.extended_duration(duration, d.complexity, remote=remote)
+    return duration, unit
+
+
+async def recompute(
+    session: AsyncSession,
+    state: Any,
+    *,
+    calendar: WorkingDayCalendar,
+    book: PolicyBook,
+    reason: str,
+    dry_run: bool,
+    day: date | None = None,
+    policy_id: str | None = None,
+) -> list[DeadlineMoved]:
+    """Move the running deadlines a corrected `day` of the calendar, or a corrected policy,
+    changes; returns them (before and after). Nothing is written on a dry run."""
+    query = select(Deadline).where(Deadline.state == RUNNING)
+    if day is not None:
+        query = query.where(Deadline.due_on >= day)  # a period ending before it is untouched
+    if policy_id is not None:
+        query = query.where(Deadline.policy_id == policy_id)
+    if not dry_run:
+        query = query.with_for_update()
+    rows = list((await session.execute(query.order_by(Deadline.due_at, Deadline.id))).scalars())
+    reference = Reference(book, calendar)
+    clocks = Clocks(state.outbox, reference, state.notify_settings, state.now)
+    moved: list[DeadlineMoved] = []
+    for d in rows:
+        anchor = d.anchor_on or d.starts_on
+        if day is not None and anchor >= day:
+            continue  # the period starts after the corrected day
+        duration, unit = d.duration, Unit(d.day_unit)
+        policy = book.get(d.policy_id) if policy_id is not None else None
+        if policy is not None:
+            case = await session.get(TrackedCase, d.case_id)
+            duration, unit = _period(policy, d, remote=bool(case and case.remote))
+        due_on = add_days(calendar, unit, anchor, duration - d.used_days)
+        if due_on == d.due_on and duration == d.duration:
+            continue
+        moved.append(
+            DeadlineMoved(
+                deadline_id=d.id,
+                case_id=d.case_id,
+                step=d.step,
+                policy_id=d.policy_id,
+                due_on_before=d.due_on,
+                due_on_after=due_on,
+            )
+        )
+        if dry_run:
+            continue
+        d.duration, d.day_unit, d.due_on, d.due_at = (
+            duration,
+            unit.value,
+            due_on,
+            end_of_local_day(due_on),
+        )
+        if policy is not None:
+            d.basis = policy.basis
+        await clocks.recomputed(session, d, Cause(None, reason))
+    return moved

@@ -1,0 +1,205 @@
+"""Dân biết: a province's or commune's public figures, as charts with tables beside them,
+the communes of a province side by side, the period report as CSV, the reception calendar."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from services.portal import web
+from services.portal.labels import FIGURES, KINDS
+from services.portal.units import charts
+from services.portal.upstream import Api, ApiProblem, Unavailable
+
+router = APIRouter()
+MONTHS = 12  # the monthly chart covers the last twelve months of the period at most
+SORTABLE = frozenset({"name", *FIGURES})
+
+
+def _period(from_: str, to: str) -> dict[str, str]:
+    """Only well-formed dates go on to routing; anything else is left out (its default)."""
+    params = {}
+    for name, value in (("from", from_), ("to", to)):
+        try:
+            params[name] = date.fromisoformat(value).isoformat()
+        except ValueError:
+            continue
+    return params
+
+
+def _months(first: date, last: date) -> list[tuple[date, date]]:
+    months: list[tuple[date, date]] = []
+    start = last.replace(day=1)
+    while len(months) < MONTHS and start >= first.replace(day=1):
+        end = (start + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+        months.append((max(start, first), min(end, last)))
+        start = (start - timedelta(days=1)).replace(day=1)
+    return months[::-1]
+
+
+@router.get("/units")
+async def find_unit(request: Request, q: Annotated[str, Query(max_length=100)] = "") -> Response:
+    """Find a province or commune by name, to open its page."""
+    items: list[dict[str, Any]] = []
+    if q.strip():
+        api: Api = request.app.state.api
+        items = (await api.json("intake", "GET", "/v1/units", params={"q": q, "limit": 30}))[
+            "items"
+        ]
+    return web.render(request, "units.html", q=q, items=items)
+
+
+@router.get("/units/{unit_code}")
+async def unit_page(
+    request: Request,
+    unit_code: str,
+    from_: Annotated[str, Query(alias="from", max_length=10)] = "",
+    to: Annotated[str, Query(max_length=10)] = "",
+    sort: Annotated[str, Query(max_length=30)] = "received",
+) -> Response:
+    api: Api = request.app.state.api
+    try:
+        unit = await api.public("routing", f"/v1/units/{unit_code}")
+    except ApiProblem as problem:
+        if problem.status == 404:
+            return web.render(request, "problem.html", 404, kind="no_unit", code=unit_code)
+        raise
+    params = _period(from_, to)
+    stats, report, sessions, members, categories = await asyncio.gather(
+        api.public("routing", f"/v1/stats/units/{unit_code}", params),
+        api.public("routing", f"/v1/reports/units/{unit_code}", params),
+        api.public("routing", f"/v1/units/{unit_code}/reception-sessions"),
+        _members(api, unit),
+        _category_names(api),
+    )
+    published = await _published(api, {unit["code"], *members})
+    first, last = date.fromisoformat(stats["period_from"]), date.fromisoformat(stats["period_to"])
+    months = _months(first, last)
+    monthly = await asyncio.gather(
+        *(
+            api.public(
+                "routing",
+                f"/v1/stats/units/{unit_code}",
+                {"from": a.isoformat(), "to": b.isoformat()},
+            )
+            for a, b in months
+        )
+    )
+    month_rows = [
+        {"label": a.strftime("%m/%Y"), **m["figures"]}
+        for (a, _), m in zip(months, monthly, strict=True)
+    ]
+    by_kind: dict[str, int] = {}
+    by_category: dict[str, int] = {}
+    for row in report["by_kind_and_category"]:
+        by_kind[row["kind"]] = by_kind.get(row["kind"], 0) + row["received"]
+        category = categories.get(row["category"], row["category"] or "—")
+        by_category[category] = by_category.get(category, 0) + row["received"]
+    communes = [
+        {"code": r["unit_code"], "name": members.get(r["unit_code"], r["unit_code"]), **r}
+        for r in stats["by_unit"]
+    ]
+    key = sort.lstrip("-")
+    if key in SORTABLE:
+        communes.sort(
+            key=lambda r: (r[key] is None, r[key] if key != "name" else r["name"]),
+            reverse=sort.startswith("-"),
+        )
+    kind_rows = [(f"{KINDS.get(k, (k, k))[0]}", v) for k, v in sorted(by_kind.items())]
+    category_rows = sorted(by_category.items(), key=lambda kv: -kv[1])
+    return web.render(
+        request,
+        "unit.html",
+        unit=unit,
+        stats=stats,
+        params=params,
+        sort=sort,
+        months=month_rows,
+        kind_rows=kind_rows,
+        category_rows=category_rows,
+        communes=communes,
+        sessions=sessions["items"],
+        report=report,
+        categories=categories,
+        published=published,
+        month_chart=charts.columns(
+            "Tiếp nhận và giải quyết theo tháng · Received and resolved by month",
+            [r["label"] for r in month_rows],
+            [
+                ("Tiếp nhận · Received", [r["received"] for r in month_rows]),
+                ("Đã giải quyết · Resolved", [r["resolved"] for r in month_rows]),
+                ("Đúng hạn · On time", [r["resolved_on_time"] for r in month_rows]),
+            ],
+            chart_id="months",
+        ),
+        kind_chart=charts.bars(
+            "Tiếp nhận theo loại · Received by kind", kind_rows, chart_id="kinds"
+        ),
+        category_chart=charts.bars(
+            "Tiếp nhận theo lĩnh vực · Received by category", category_rows, chart_id="cats"
+        ),
+    )
+
+
+async def _category_names(api: Api) -> dict[str, str]:
+    """Categories by their Vietnamese names; their codes when intake does not answer (the
+    figures are routing's: the page stands without intake)."""
+    try:
+        found = await api.public("intake", "/v1/categories")
+    except (Unavailable, ApiProblem):
+        return {}
+    return {c["code"]: c["name_vi"] for c in found["items"]}
+
+
+async def _published(api: Api, codes: set[str]) -> list[dict[str, Any]]:
+    """Answers the citizens consented to publish, where they are about this unit's communes.
+
+    intake has no list of published resolutions per unit: this reads its public Open311 list
+    of closed reports (the newest thousand of the last 90 days, country-wide), which shows a
+    report's text only where the citizen made it public, and keeps this unit's."""
+    try:
+        found = await api.public("intake", "/open311/v2/requests.json", {"status": "closed"})
+    except (Unavailable, ApiProblem):
+        return []
+    items = found if isinstance(found, list) else []
+    return [
+        r
+        for r in items
+        if r.get("address_id") in codes and r.get("description") and r.get("status_notes")
+    ][:10]
+
+
+async def _members(api: Api, unit: dict[str, Any]) -> dict[str, str]:
+    """The names of a province's communes and agencies, for its side-by-side table."""
+    if unit["level"] != "province":
+        return {}
+    page = await api.public("routing", "/v1/units", {"parent": unit["code"], "limit": "500"})
+    names = {u["code"]: u.get("display_name") or u["name"] for u in page["items"]}
+    names.update({a["code"]: a["name"] for a in unit.get("agencies", [])})
+    names[unit["code"]] = unit.get("display_name") or unit["name"]
+    return names
+
+
+@router.get("/units/{unit_code}/reports.csv")
+async def report_csv(
+    request: Request,
+    unit_code: str,
+    from_: Annotated[str, Query(alias="from", max_length=10)] = "",
+    to: Annotated[str, Query(max_length=10)] = "",
+) -> Response:
+    """Routing's period report in CSV, passed through as it is."""
+    api: Api = request.app.state.api
+    params = {**_period(from_, to), "format": "csv"}
+    upstream = await api.request("routing", "GET", f"/v1/reports/units/{unit_code}", params=params)
+    headers = {}
+    if "content-disposition" in upstream.headers:
+        headers["Content-Disposition"] = upstream.headers["content-disposition"]
+    return Response(
+        upstream.content,
+        media_type=upstream.headers.get("content-type", "text/csv; charset=utf-8"),
+        headers=headers,
+    )
