@@ -331,6 +331,10 @@ async def _drained(infra: Infra, run: Run, timeout: float) -> chaos_check.Verdic
         await asyncio.sleep(1.0)
 
 
+def _interrupted(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--kills", type=int, default=200)
@@ -349,6 +353,9 @@ def main() -> None:
         broker_outage=args.broker_outage,
         seed=args.seed,
     )
+    # Stopped from outside (SIGTERM): unwind like Ctrl-C, so that the replicas, the broker and
+    # PostgreSQL it started are stopped, not left running without it.
+    signal.signal(signal.SIGTERM, _interrupted)
     result = asyncio.run(run_chaos(config))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2, ensure_ascii=False))
