@@ -77,5 +77,11 @@ def is_outage(exc: BaseException) -> bool:
     return False
 
 
+def is_conflict(exc: BaseException) -> bool:
+    """A serialization failure or deadlock: the database is up, two transactions collided,
+    and trying again (the same work, or smaller pieces of it) succeeds."""
+    return sqlstate(exc) in ("40001", "40P01")
+
+
 class OutageError(Exception):
     """Raised on purpose to say "wait this out": the work was not attempted."""

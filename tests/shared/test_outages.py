@@ -79,3 +79,12 @@ def test_the_sqlstate_is_read_through_the_wrapping() -> None:
     integrity = IntegrityError("INSERT", {}, asyncpg.exceptions.UniqueViolationError("dup"))
     assert sqlstate(integrity) == "23505"
     assert not is_outage(integrity)
+
+
+def test_a_collision_of_two_transactions_is_told_apart_from_a_database_down() -> None:
+    from shared.outages import is_conflict
+
+    assert is_conflict(_wrapped(asyncpg.exceptions.DeadlockDetectedError("deadlock detected")))
+    assert is_conflict(_wrapped(asyncpg.exceptions.SerializationError("could not serialize")))
+    assert not is_conflict(_wrapped(asyncpg.exceptions.CannotConnectNowError("starting up")))
+    assert not is_conflict(ConnectionRefusedError(111, "refused"))

@@ -26,7 +26,7 @@ from services.notification.metrics import NotifyMetrics
 from services.notification.timers.firing import Outcome, fire_claimed
 from services.notification.timers.models import FAILED, PENDING, Timer
 from shared.db import Database
-from shared.outages import is_outage
+from shared.outages import is_conflict, is_outage
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 10
@@ -91,8 +91,10 @@ class TimerSweeper:
             async with self.database.transaction() as session:
                 outcomes = await fire_claimed(session, self.clocks, self.owner, ids)
         except Exception as exc:
-            if is_outage(exc):
+            if is_outage(exc) and not is_conflict(exc):
                 raise  # the database is down: nothing fired, nothing counted; swept again later
+            # A collision with another replica's batch (deadlock, serialization) is retried
+            # in smaller pieces below, as any failure of the batch is.
             if len(ids) > 1:
                 log.warning(
                     "a batch of %d timers failed (%r): firing them one by one", len(ids), exc
