@@ -2,37 +2,9 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-from typing import Any
-from xml.etree import ElementTree
-
-import jsonschema
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT7
-
 from services.intake.open311.keys import create_key, revoke_key
+from tests.support.open311 import valid, xml_root
 from tests.support.stack import Stack
-
-SCHEMAS = Path("/work/shared/open311-schemas")
-_REGISTRY: Registry[Any] = Registry().with_resources(
-    (p.name, Resource(contents=json.loads(p.read_text()), specification=DRAFT7))
-    for p in SCHEMAS.glob("*.json")
-    if p.name != "swagger.json"
-)
-
-
-def valid(name: str, document: Any) -> None:
-    schema = json.loads((SCHEMAS / name).read_text())
-    jsonschema.Draft7Validator(
-        schema, registry=_REGISTRY, format_checker=jsonschema.FormatChecker()
-    ).validate(document)
-
-
-def xml_root(response: Any) -> ElementTree.Element:
-    assert response.headers["content-type"] == "text/xml; charset=utf-8"
-    assert response.content.startswith(b'<?xml version="1.0" encoding="utf-8"?>')
-    return ElementTree.fromstring(response.content)
 
 
 async def _key(stack: Stack, name: str = "fixmystreet") -> str:

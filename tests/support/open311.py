@@ -18,7 +18,8 @@ from tests.conftest import StackFactory
 from tests.support.stack import Stack
 
 BASE = "/open311/v2"
-SCHEMAS = Path("/work/shared/open311-schemas")
+# ../shared beside the checkout, as the deploy tests find the CRDs and the Compose schema.
+SCHEMAS = Path(__file__).resolve().parents[3] / "shared" / "open311-schemas"
 _REGISTRY: Registry[Any] = Registry().with_resources(
     (p.name, Resource(contents=json.loads(p.read_text()), specification=DRAFT7))
     for p in SCHEMAS.glob("*.json")
