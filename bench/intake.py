@@ -104,6 +104,22 @@ def cpu_window(samples: list[CpuSample], window: list[float]) -> dict[str, Any]:
     }
 
 
+def whole_pipeline(samples: list[CpuSample], window: list[float], cases: int) -> dict[str, Any]:
+    """CPU of every process from the load's first request to the end of the drain (the
+    consumers' backlog included), per case that came out routed with its deadline."""
+    block = cpu_window(samples, window)
+    seconds = block["seconds"]
+    block["cases"] = cases
+    block["cpu_ms_per_case"] = {
+        name: round(1000 * cores * seconds / cases, 3) if cases else None
+        for name, cores in block["cores"].items()
+    }
+    # The load client is the citizens' phones, not the pipeline.
+    ours = sum(c for name, c in block["cores"].items() if name != "load client") * seconds
+    block["cpu_ms_per_case_total"] = round(1000 * ours / cases, 3) if cases else None
+    return block
+
+
 async def sample_until(
     task: asyncio.Future[Any],
     conn: asyncpg.Connection,
@@ -191,7 +207,7 @@ async def load_phase(
         sys.executable, "-m", "bench.load", "--url", intake.url,
         f"--concurrency={args.concurrency}", f"--duration={args.duration}",
         f"--warmup={args.warmup}", f"--out={out}", f"--open311-share={args.open311_share}",
-        cwd=REPO, env=env,
+        f"--rate={args.rate}", cwd=REPO, env=env,
     )  # fmt: skip
 
     async def tick() -> None:
@@ -221,12 +237,14 @@ async def load_phase(
         while snap.counts["back_in_intake"] is not None and snap.done < snap.total:
             if time.monotonic() > deadline:
                 break
-            await asyncio.sleep(0.25)
+            await asyncio.sleep(0.25)  # a polling interval, not a synchronisation
+            samples.append(await sample_cpu(conn, pids, dbs))
             snap = await pipeline.snapshot()
             if len(pipeline.snapshots) % 8 == 0:
                 say(f"drain {snap.at - stopped:5.1f} s: {snap.line()}")
         return {
             "load": load,
+            "whole": whole_pipeline(samples, [load["began_epoch"], snap.at], snap.done),
             "e2e": {
                 "cases": snap.total,
                 "routed_with_deadline": snap.done,
@@ -314,11 +332,16 @@ def main() -> None:
     parser.add_argument("--drain-timeout", type=float, default=300.0, help="seconds")
     parser.add_argument("--no-baseline", action="store_true", help="skip pgbench")
     parser.add_argument(
+        "--rate", type=float, default=0.0, help="open loop at this offered rate (cases/s)"
+    )
+    parser.add_argument(
         "--open311-share", type=float, default=0.25, help="share of Open311 form posts, 0..1"
     )
     args = parser.parse_args()
     if not (1 <= args.concurrency <= 512 and 1 <= args.duration <= 3600 and args.warmup >= 0):
         parser.error("--concurrency 1..512, --duration 1..3600, --warmup >= 0")
+    if not 0 <= args.rate <= 5000:
+        parser.error("--rate 0..5000 (0: closed loop)")
     if not 0 <= args.open311_share <= 1:
         parser.error("--open311-share 0..1")
     try:

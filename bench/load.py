@@ -2,7 +2,10 @@
 
 A separate process so that its CPU is not mixed with the orchestrator's, and can be
 accounted on its own: it reports the CPU seconds it used inside the measured window.
-C workers each send one request, wait for the answer, and send the next (closed loop).
+C workers each send one request, wait for the answer, and send the next (closed loop); or,
+with --rate, requests start at a fixed offered rate whether or not earlier ones have finished
+(open loop), and each latency counts from the moment its request was due, so that a stalled
+server is not hidden by clients that waited for it (no coordinated omission).
 """
 
 from __future__ import annotations
@@ -70,6 +73,7 @@ async def run_load(
     seed: int,
     open311_share: float = 0.0,
     api_key: str = "",
+    rate: float = 0.0,
 ) -> dict[str, Any]:
     places: list[Commune] = communes(AdminMap.load())
     # (start offset, latency, status, endpoint)
@@ -84,27 +88,56 @@ async def run_load(
         cpu_marks: dict[str, float] = {}
         epoch_marks: dict[str, float] = {"began": time.time()}
 
+        async def send(rng: random.Random, due: float) -> None:
+            """One request; its latency counts from `due` (when it should have started)."""
+            endpoint = "open311" if rng.random() < open311_share else "cases"
+            if endpoint == "open311":
+                request = client.build_request(
+                    "POST", "/open311/v2/requests.json", data=open311_form(rng, places, api_key)
+                )
+            else:
+                headers = {"Idempotency-Key": str(uuid.uuid4())} if rng.random() < 0.5 else {}
+                body = submission(rng, places)
+                request = client.build_request("POST", "/v1/cases", json=body, headers=headers)
+            try:
+                response = await client.send(request)
+                status = str(response.status_code)
+            except httpx.HTTPError as exc:
+                status = type(exc).__name__
+            samples.append((due - began, time.perf_counter() - due, status, endpoint))
+
         async def worker(n: int) -> None:
             nonlocal issued
             rng = random.Random(seed * 1000 + n)
             while time.perf_counter() < stop_at and issued < MAX_REQUESTS:
                 issued += 1
-                endpoint = "open311" if rng.random() < open311_share else "cases"
-                if endpoint == "open311":
-                    request = client.build_request(
-                        "POST", "/open311/v2/requests.json", data=open311_form(rng, places, api_key)
-                    )
-                else:
-                    headers = {"Idempotency-Key": str(uuid.uuid4())} if rng.random() < 0.5 else {}
-                    body = submission(rng, places)
-                    request = client.build_request("POST", "/v1/cases", json=body, headers=headers)
-                t0 = time.perf_counter()
+                await send(rng, time.perf_counter())
+
+        async def open_loop() -> None:
+            """Start request i at began + i/rate; at most `concurrency` in flight (a request
+            due while all are busy waits for a slot, and its wait counts in its latency)."""
+            nonlocal issued
+            rng = random.Random(seed)
+            slots = asyncio.Semaphore(concurrency)
+            running: set[asyncio.Task[None]] = set()
+
+            async def one(due: float) -> None:
                 try:
-                    response = await client.send(request)
-                    status = str(response.status_code)
-                except httpx.HTTPError as exc:
-                    status = type(exc).__name__
-                samples.append((t0 - began, time.perf_counter() - t0, status, endpoint))
+                    await send(rng, due)
+                finally:
+                    slots.release()
+
+            while issued < MAX_REQUESTS:
+                due = began + issued / rate
+                if due >= stop_at:
+                    break
+                await asyncio.sleep(max(0.0, due - time.perf_counter()))  # the schedule itself
+                await slots.acquire()
+                issued += 1
+                task = asyncio.create_task(one(due))
+                running.add(task)
+                task.add_done_callback(running.discard)
+            await asyncio.gather(*running)
 
         async def reporter() -> None:
             marks = {"start": window_start, "end": stop_at}
@@ -130,7 +163,10 @@ async def run_load(
                     last_n, last_t = n, now
 
         report = asyncio.create_task(reporter())
-        await asyncio.gather(*(worker(n) for n in range(concurrency)))
+        if rate:
+            await open_loop()
+        else:
+            await asyncio.gather(*(worker(n) for n in range(concurrency)))
         report.cancel()
         cpu_marks.setdefault("end", time.process_time())
         epoch_marks.setdefault("end", time.time())
@@ -140,6 +176,7 @@ async def run_load(
     measured = [s for s in samples if warmup <= s[0] < warmup + duration]
     return {
         "concurrency": concurrency,
+        "offered_rate": rate or None,
         "duration_s": duration,
         "warmup_s": warmup,
         "open311_share": open311_share,
@@ -166,6 +203,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=3.0)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--open311-share", type=float, default=0.0, help=f"needs ${KEY_VARIABLE}")
+    parser.add_argument("--rate", type=float, default=0.0, help="open loop: requests/s offered")
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
     if not args.url.startswith("http://127.0.0.1:"):
@@ -182,6 +220,7 @@ def main() -> None:
             seed=args.seed,
             open311_share=args.open311_share,
             api_key=api_key,
+            rate=args.rate,
         )
     )
     args.out.write_text(json.dumps(result, indent=2))

@@ -149,6 +149,18 @@ def print_report(result: dict[str, Any]) -> None:
         timings.add_row(key, *(cell(result["timings"][p].get(key, {})) for p in ("load", "drain")))
     out.print(timings)
 
+    if whole := result.get("whole"):
+        busy = f"{whole['seconds']:.1f} s, machine {100 * whole['machine_busy']:.0f}% busy"
+        t = Table(title=f"Whole pipeline, first request to end of drain ({busy})")
+        t.add_column("process")
+        t.add_column("CPU ms / case", justify="right")
+        for name, value in whole["cpu_ms_per_case"].items():
+            t.add_row(name, "-" if value is None else f"{value:.2f}")
+        total = whole["cpu_ms_per_case_total"]
+        t.add_row(f"pipeline total ({whole['cases']:,} cases, load client excluded)",
+                  "-" if total is None else f"{total:.2f}")  # fmt: skip
+        out.print(t)
+
     nproc = result["machine"]["nproc"] or 1
     for title, block, per_s in (
         ("CPU while intake was loaded", load, load["rps"]),
