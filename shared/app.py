@@ -115,6 +115,7 @@ def create_app(
                     max_attempts=settings.consumer_max_attempts,
                     retry_base_seconds=settings.consumer_retry_base_seconds,
                     fault_crash_at=settings.fault_crash_at,
+                    batch_size=settings.consumer_batch_size,
                 ),
                 database=database,
                 processed=definition.messaging.processed,

@@ -85,6 +85,8 @@ class Settings(BaseSettings):
     relay_batch_size: int = Field(default=200, ge=1, le=10_000)
     relay_poll_seconds: float = Field(default=0.5, gt=0, le=60)
     consumer_max_attempts: int = Field(default=5, ge=1, le=100)
+    # Events fetched at once and handled in one transaction per partition (1: one by one).
+    consumer_batch_size: int = Field(default=200, ge=1, le=10_000)
     consumer_retry_base_seconds: float = Field(default=0.2, ge=0, le=60)
 
     jwt_jwks_url: str = ""

@@ -1,9 +1,13 @@
-"""Idempotent consumption: one transaction per event, the event's id recorded in it.
+"""Idempotent consumption: events handled in batches, each event's id recorded with its effect.
 
-At-least-once delivery plus the processed-events record gives one effect per event. Offsets
-are committed (offset + 1 per partition) only after the transaction. A handler that fails is
-retried with back-off, then parked in the dead-letter topic with its error; an
-infrastructure failure (database down) is retried until it heals, never dead-lettered.
+What one fetch returns for a partition is handled in one transaction, in order: the event ids
+are recorded first with one multi-row `INSERT … ON CONFLICT DO NOTHING RETURNING`, and only
+the ids it returns (not seen before) are handled. At-least-once delivery plus that record
+gives one effect per event. Offsets are committed (offset + 1 per partition) only after the
+transaction. A batch that fails is rolled back and its events handled one at a time, so a
+poison event is still isolated: retried with back-off, then parked in the dead-letter topic
+with its error. An infrastructure failure (database down) is retried until it heals, never
+dead-lettered.
 """
 
 from __future__ import annotations
@@ -16,10 +20,11 @@ import traceback
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import Table, insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Insert, Table
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.bus.base import Bus, IncomingRecord, OutgoingRecord, Subscription
@@ -38,6 +43,7 @@ OUTAGE_BACKOFF_MAX = 5.0
 OUTAGE_HOLD_SECONDS = 20.0
 
 Handler = Callable[[AsyncSession, Envelope], Awaitable[None]]
+Work = tuple[IncomingRecord, Envelope, Handler]
 
 
 class _InfrastructureDown(Exception):
@@ -52,6 +58,7 @@ class ConsumerConfig:
     max_attempts: int = 5
     retry_base_seconds: float = 0.2
     fault_crash_at: str = ""
+    batch_size: int = 200  # events fetched at once, handled in one transaction per partition
 
 
 class EventConsumer:
@@ -73,6 +80,7 @@ class EventConsumer:
         self.metrics = metrics
         self._stopping = asyncio.Event()
         self.ready = asyncio.Event()
+        self._record = _record_statement(processed, database.dialect)
 
     def stop(self) -> None:
         """Stop fetching; the record in hand is finished and committed first."""
@@ -109,7 +117,7 @@ class EventConsumer:
 
     async def _consume(self, subscription: Subscription) -> None:
         while not self._stopping.is_set():
-            records = await subscription.fetch(timeout=1.0, max_records=100)
+            records = await subscription.fetch(timeout=1.0, max_records=self.config.batch_size)
             by_partition: dict[tuple[str, int], list[IncomingRecord]] = {}
             for record in records:
                 by_partition.setdefault(record.position, []).append(record)
@@ -136,35 +144,98 @@ class EventConsumer:
     ) -> tuple[int | None, int | None]:
         """Handle one partition's records in order; return (next offset to commit, first
         offset left unhandled because the infrastructure is down)."""
+        work: dict[int, Work] = {}
+        for record in records:
+            try:
+                envelope = Envelope.from_bytes(record.value)
+            except ValidationError as exc:
+                await self._dead_letter(record, f"undecodable event: {exc}")
+                continue
+            handler = self.handlers.get(envelope.type)
+            if handler is not None:  # else not an event this consumer cares about
+                work[record.offset] = (record, envelope, handler)
+        if self._stopping.is_set():
+            return None, None  # not committed: read again on the next start
+        if len(work) > 1 and await self._handle_batch(list(work.values())):
+            return records[-1].offset + 1, None
+        # One at a time: a single event, or a batch that failed and is isolated event by event.
         next_offset: int | None = None
         for record in records:
             if self._stopping.is_set():
                 break  # not committed: read again on the next start
-            try:
-                await self._process(record)
-            except _InfrastructureDown:
-                return next_offset, record.offset
+            if (item := work.get(record.offset)) is not None:
+                try:
+                    await self._handle_with_retries(*item)
+                except _InfrastructureDown:
+                    return next_offset, record.offset
             next_offset = record.offset + 1
         return next_offset, None
 
-    async def _process(self, record: IncomingRecord) -> None:
+    async def _handle_batch(self, work: list[Work]) -> bool:
+        """All of `work` in one transaction; False (nothing kept) if any of it failed."""
+        started = time.perf_counter()
+        outcomes: list[str] = []
         try:
-            envelope = Envelope.from_bytes(record.value)
-        except ValidationError as exc:
-            await self._dead_letter(record, f"undecodable event: {exc}")
-            return
+            async with self.database.transaction() as session:
+                fresh = await self._record_ids(session, [envelope for _, envelope, _ in work])
+                for _, envelope, handler in work:
+                    if envelope.id not in fresh:
+                        outcomes.append("duplicate")  # seen before, or twice in this batch
+                        continue
+                    fresh.discard(envelope.id)
+                    with log_context(
+                        event_id=envelope.id,
+                        case_id=envelope.case_id,
+                        event_type=envelope.type,
+                        consumer=self.config.name,
+                    ):
+                        await handler(session, envelope)
+                        await session.flush()
+                    # The next handler reloads what it reads, as it would in a transaction of
+                    # its own (a Core UPDATE by one handler is not in the ORM's copies).
+                    session.expunge_all()
+                    outcomes.append("handled")
+        except Exception as exc:
+            if is_outage(exc):
+                self.metrics.outage_retries.labels(self.config.name).inc()
+                self.metrics.dependency_up.labels("database").set(0)
+            log.info("a batch of %d events failed, handling them one at a time: %s", len(work), exc)
+            return False
+        self.metrics.dependency_up.labels("database").set(1)
+        each = (time.perf_counter() - started) / len(work)
+        for (_, envelope, _), outcome in zip(work, outcomes, strict=True):
+            self.metrics.handler_latency.labels(self.config.name).observe(each)
+            self.metrics.events_consumed.labels(
+                self.config.name, type_label(envelope.type), outcome
+            ).inc()
+        self.metrics.consumer_lag_seconds.labels(self.config.name).set(
+            (datetime.now(UTC) - work[-1][1].time).total_seconds()
+        )
+        crash_point(self.config.fault_crash_at, f"{self.config.name}.after_commit")
+        return True
+
+    async def _record_ids(self, session: AsyncSession, envelopes: list[Envelope]) -> set[Any]:
+        """Record the events as processed by this consumer; return the ids not recorded
+        before. A replica recording the same id in a transaction still open waits for it."""
+        now = datetime.now(UTC)
+        rows = [
+            {"consumer": self.config.name, "event_id": e.id, "processed_at": now} for e in envelopes
+        ]
+        result = await session.execute(self._record, rows)
+        return set(result.scalars().all())
+
+    async def _handle_with_retries(
+        self, record: IncomingRecord, envelope: Envelope, handler: Handler
+    ) -> None:
         with log_context(
             event_id=envelope.id,
             case_id=envelope.case_id,
             event_type=envelope.type,
             consumer=self.config.name,
         ):
-            handler = self.handlers.get(envelope.type)
-            if handler is None:
-                return  # not an event this consumer cares about
-            await self._handle_with_retries(record, envelope, handler)
+            await self._handle_alone(record, envelope, handler)
 
-    async def _handle_with_retries(
+    async def _handle_alone(
         self, record: IncomingRecord, envelope: Envelope, handler: Handler
     ) -> None:
         attempt = 0
@@ -174,8 +245,6 @@ class EventConsumer:
             started = time.perf_counter()
             try:
                 outcome = await self._handle_once(envelope, handler)
-            except _Duplicate:
-                outcome = "duplicate"
             except Exception as exc:
                 if is_outage(exc):
                     # The database (or the network to it) is down, starting or shutting down:
@@ -220,26 +289,9 @@ class EventConsumer:
 
     async def _handle_once(self, envelope: Envelope, handler: Handler) -> str:
         async with self.database.transaction() as session:
-            seen = await session.scalar(
-                select(self.processed.c.event_id).where(
-                    self.processed.c.consumer == self.config.name,
-                    self.processed.c.event_id == envelope.id,
-                )
-            )
-            if seen is not None:
+            if not await self._record_ids(session, [envelope]):
                 return "duplicate"
             await handler(session, envelope)
-            try:
-                async with session.begin_nested():
-                    await session.execute(
-                        insert(self.processed).values(
-                            consumer=self.config.name,
-                            event_id=envelope.id,
-                            processed_at=datetime.now(UTC),
-                        )
-                    )
-            except IntegrityError as exc:
-                raise _Duplicate() from exc
         return "handled"
 
     async def _dead_letter(self, record: IncomingRecord, error: str) -> None:
@@ -255,5 +307,7 @@ class EventConsumer:
         )
 
 
-class _Duplicate(Exception):
-    """Another replica handled the event first; this transaction is rolled back."""
+def _record_statement(processed: Table, dialect: str) -> Insert:
+    """Built once: the processed-events record, skipping the ids already there."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(processed).on_conflict_do_nothing().returning(processed.c.event_id)
