@@ -8,8 +8,10 @@ import hashlib
 import unicodedata
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy import event
 
 from services.intake.limits.buckets import RateLimiter, contact_key
 from services.intake.limits.shared import SharedRateLimiter
@@ -154,3 +156,33 @@ async def test_replicas_share_one_limit_on_postgresql(
             "intake", "SELECT tokens FROM rate_buckets WHERE key = :key", key=hashed
         )
         assert left == pytest.approx(4.0, abs=0.01)  # one taken apart, none by the rollback
+
+
+@pytest.mark.integration
+async def test_a_busy_address_takes_its_tokens_in_blocks_and_never_more_than_the_limit(
+    pg_admin_url: str, kafka_bootstrap: str, tmp_path: Path
+) -> None:
+    settings = await production_settings(pg_admin_url, kafka_bootstrap, tmp_path)
+    async with running_stack("production", settings, services=("intake",)) as stack:
+        database = stack.database("intake")
+        replicas = [SharedRateLimiter(100, 1 / 3600, scope="ip") for _ in range(3)]
+        assert replicas[0].block == 10
+        writes: list[str] = []
+
+        def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+            if statement.startswith("INSERT INTO rate_buckets"):
+                writes.append(statement)
+
+        event.listen(database.engine.sync_engine, "before_cursor_execute", count)
+        try:
+            # A reception desk's address, through three replicas: 90 requests, 9 writes.
+            first = [await replicas[i % 3].take_apart("10.0.0.7", database) for i in range(90)]
+            assert all(w is None for w in first)
+            assert len(writes) <= 9
+            # The replicas together never grant more than the burst.
+            rest = [await replicas[i % 3].take_apart("10.0.0.7", database) for i in range(60)]
+        finally:
+            event.remove(database.engine.sync_engine, "before_cursor_execute", count)
+        granted = 90 + sum(w is None for w in rest)
+        assert 100 - 3 * 10 < granted <= 100
+        assert all(w is None or w > 3000 for w in rest)  # refused with an honest wait

@@ -1,10 +1,16 @@
 """Token buckets in intake's PostgreSQL database: one limit across every intake replica.
 
-A bucket is a row (scope, key, tokens, at). Taking a token is one atomic UPSERT that refills
-the bucket for the time since `at`, caps it at the burst and takes one, only when at least
-one is there; no row back means refused. Keys are hashes (a contact key already is; client
+A bucket is a row (scope, key, tokens, at). Taking tokens is one atomic UPSERT that refills
+the bucket for the time since `at`, caps it at the burst and takes them, only when that many
+are there; no row back means refused. Keys are hashes (a contact key already is; client
 IPs and api_keys are hashed here): the table holds no address. Full buckets are deleted now
 and then, so the table holds only the keys active in the last burst/rate seconds.
+
+At the door (`take_apart`), a replica takes a client's tokens in blocks of about a tenth of
+the burst and spends them from memory, so that one busy address does not make every request
+lock its row. Tokens are taken from the shared bucket before they are spent, so replicas
+together never grant more than the limit; a block not spent within LEASE_SECONDS is
+dropped (the client loses at most a block, and refills at the normal rate).
 """
 
 from __future__ import annotations
@@ -12,7 +18,18 @@ from __future__ import annotations
 import hashlib
 import time
 
-from sqlalchemy import Column, Float, String, Table, delete, func, literal, select, text
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    Float,
+    String,
+    Table,
+    delete,
+    func,
+    literal,
+    select,
+    text,
+)
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,6 +38,7 @@ from services.intake.limits.buckets import LimitSettings, RateLimiter
 from shared.db import Database
 
 SWEEP_EVERY = 1000  # takes between two deletions of full buckets
+LEASE_SECONDS = 2.0
 
 
 # Seconds since the epoch in `at`: every replica's clock (kept in step by NTP).
@@ -37,31 +55,60 @@ rate_buckets = Table(
 class SharedRateLimiter(RateLimiter):
     shared = True
 
-    def __init__(self, burst: int, per_second: float, *, scope: str) -> None:
+    def __init__(
+        self, burst: int, per_second: float, *, scope: str, block: int | None = None
+    ) -> None:
         super().__init__(burst, per_second, time.time, scope=scope)
         self._takes = 0
+        self.block = block if block is not None else max(1, min(burst // 10, 20))
+        self._leases: dict[str, tuple[int, float]] = {}  # key -> (tokens held, until)
 
     async def take_apart(self, key: str, database: Database) -> float | None:
+        now = time.monotonic()
+        held, until = self._leases.get(key, (0, 0.0))
+        if held > 0 and now < until:
+            self._leases[key] = (held - 1, until)
+            return None
         # A lost update on a crash only forgets a few requests: no need to wait for the disk.
         async with database.transaction() as session:
             await session.execute(text("SET LOCAL synchronous_commit = off"))
-            return await self.take(key, session)
+            got = await self._take(session, key, self.block) if self.block > 1 else 0
+            if not got:
+                return await self.take(key, session)
+        if len(self._leases) >= self.MAX_KEYS:
+            self._leases = {k: v for k, v in self._leases.items() if v[1] > now}
+        self._leases[key] = (got - 1, now + LEASE_SECONDS)
+        return None
 
     async def take(self, key: str, session: AsyncSession | None = None) -> float | None:
         if session is None:
             raise TypeError("a shared limiter counts in a database session")
+        if await self._take(session, key, 1):
+            return None
+        digest = hashlib.sha256(key.encode()).hexdigest()
+        left = await session.scalar(
+            select(func.least(self._refilled(), self.burst)).where(
+                rate_buckets.c.scope == self.scope, rate_buckets.c.key == digest
+            )
+        )
+        return (1 - float(left or 0.0)) / self.rate
+
+    def _refilled(self) -> ColumnElement[float]:
+        return rate_buckets.c.tokens + (literal(self.clock()) - rate_buckets.c.at) * self.rate
+
+    async def _take(self, session: AsyncSession, key: str, n: int) -> int:
+        """Take `n` tokens if the bucket holds that many: n, else 0 (nothing taken)."""
         now = self.clock()
         digest = hashlib.sha256(key.encode()).hexdigest()
         bucket = rate_buckets
-        refilled = bucket.c.tokens + (literal(now) - bucket.c.at) * self.rate
-        capped = func.least(refilled, self.burst)
+        refilled = self._refilled()
         taken = await session.scalar(
             insert(bucket)
-            .values(scope=self.scope, key=digest, tokens=self.burst - 1, at=now)
+            .values(scope=self.scope, key=digest, tokens=self.burst - n, at=now)
             .on_conflict_do_update(
                 index_elements=[bucket.c.scope, bucket.c.key],
-                set_={"tokens": capped - 1, "at": now},
-                where=refilled >= 1,
+                set_={"tokens": func.least(refilled, self.burst) - n, "at": now},
+                where=refilled >= n,
             )
             .returning(bucket.c.tokens)
         )
@@ -75,14 +122,7 @@ class SharedRateLimiter(RateLimiter):
             await session.execute(
                 delete(bucket).where(bucket.c.scope == self.scope, bucket.c.key.in_(full))
             )
-        if taken is not None:
-            return None
-        left = await session.scalar(
-            select(func.least(refilled, self.burst)).where(
-                bucket.c.scope == self.scope, bucket.c.key == digest
-            )
-        )
-        return (1 - float(left or 0.0)) / self.rate
+        return n if taken is not None else 0
 
 
 def limiters(settings: LimitSettings, *, shared: bool) -> dict[str, RateLimiter]:
