@@ -32,6 +32,10 @@ class Subscription(Protocol):
 
     async def fetch(self, timeout: float, max_records: int) -> list[IncomingRecord]: ...
 
+    def assigned(self) -> bool:
+        """Whether the group has handed this member its partitions yet."""
+        ...
+
     async def commit(self, next_offsets: Mapping[tuple[str, int], int]) -> bool:
         """Store the next offset to read per (topic, partition); False if the broker refused."""
         ...

@@ -175,6 +175,9 @@ class KafkaSubscription:
             for m in messages
         ]
 
+    def assigned(self) -> bool:
+        return bool(self.consumer.assignment())
+
     async def commit(self, next_offsets: Mapping[tuple[str, int], int]) -> bool:
         if not next_offsets:
             return True

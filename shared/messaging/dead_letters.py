@@ -11,6 +11,7 @@ second replay does not repeat the first; a dry run commits nothing.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -20,6 +21,7 @@ from shared.bus.base import Bus, IncomingRecord, OutgoingRecord
 from shared.events import Envelope
 
 REPLAY_GROUP = "tiepdan.dlq-replay"
+ASSIGN_WITHIN = 60.0
 PARKING_HEADERS = frozenset({"error", "consumer", "original"})
 _EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*: \S")
 
@@ -68,11 +70,19 @@ async def replay(
     batch: int = 200,
 ) -> list[Parked]:
     """Republish every parked event not yet replayed; stop when none comes for
-    `idle_seconds` (long enough for Kafka to hand the group its partitions)."""
+    `idle_seconds` once the group has its partitions (at most ASSIGN_WITHIN to get them:
+    a busy broker's group join can take longer than the idle time)."""
     subscription = await bus.subscribe(group, [dead_letter_topic])
     done: list[Parked] = []
+    give_up = time.monotonic() + ASSIGN_WITHIN
     try:
-        while records := await subscription.fetch(timeout=idle_seconds, max_records=batch):
+        while True:
+            had_partitions = subscription.assigned()  # for the whole idle wait below
+            records = await subscription.fetch(timeout=idle_seconds, max_records=batch)
+            if not records:
+                if had_partitions or time.monotonic() > give_up:
+                    break
+                continue
             parked = [describe(r, default_topic) for r in records]
             if not dry_run:
                 await bus.publish(
