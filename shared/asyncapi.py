@@ -28,6 +28,7 @@ EVENTS: dict[str, type[BaseModel]] = {
     ev.CASE_EXTENDED: ev.CaseExtended,
     ev.CASE_SUSPENDED: ev.CaseSuspended,
     ev.CASE_RESUMED: ev.CaseResumed,
+    ev.CASE_SUSPENSION_NOTICE_SENT: ev.CaseSuspensionNoticeSent,
     ev.CASE_RESOLVED: ev.CaseResolved,
     ev.CASE_DECISION_DELIVERED: ev.CaseDecisionDelivered,
     ev.CASE_CLOSED: ev.CaseClosed,

@@ -175,6 +175,17 @@ class CaseResumed(UnitStep):
     resumed_on: date | None = None  # the decision to continue's date (None: the event's day)
 
 
+class CaseSuspensionNoticeSent(UnitStep):
+    """The suspension decision was sent to the parties (Tố cáo Điều 34: within 5 working days
+    of the decision's date, a clock of its own that runs while the resolution period stops)."""
+
+    sent_on: date  # the day it was sent, as entered
+    how: str  # in_person | post | electronic
+    evidence_ref: str | None = None
+    suspended_on: date  # the date of the suspension decision that was sent
+    decision_ref: str | None = None  # that decision's reference
+
+
 class CaseResolved(UnitStep):
     summary: str
     decision_ref: str | None = None
@@ -248,6 +259,7 @@ CASE_DIALOGUE_HELD = "case.dialogue_held"
 CASE_EXTENDED = "case.extended"
 CASE_SUSPENDED = "case.suspended"
 CASE_RESUMED = "case.resumed"
+CASE_SUSPENSION_NOTICE_SENT = "case.suspension_notice_sent"
 CASE_RESOLVED = "case.resolved"
 CASE_CLOSED = "case.closed"
 CASE_DECISION_DELIVERED = "case.decision_delivered"

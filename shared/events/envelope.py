@@ -79,6 +79,7 @@ KNOWN_TYPES = frozenset(
         "case.appealed",
         "case.suspended",
         "case.resumed",
+        "case.suspension_notice_sent",
         "case.reclassified",
         "deadline.set",
         "deadline.warning",

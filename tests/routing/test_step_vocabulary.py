@@ -20,3 +20,14 @@ def test_every_clock_a_decision_starts_shows_in_the_resolved_queue() -> None:
     owed = {p.step for p in book.policies if "resolved" in p.starts and p.party == "unit"}
     assert owed <= CLOCKS_BY_STATUS["resolved"]
     assert DeadlineStep.notify_parties in CLOCKS_BY_STATUS["resolved"]
+
+
+def test_every_clock_a_suspension_starts_shows_while_suspended_and_after() -> None:
+    # Tố cáo Điều 34: the suspension decision is sent within 5 working days of its date, a
+    # clock that runs while the resolution period stops and is owed after the decision to
+    # continue until the sending is recorded.
+    book = PolicyBook.load()
+    owed = {p.step for p in book.policies if "suspended" in p.starts and p.timer}
+    assert DeadlineStep.suspension_notice in owed
+    for status in ("suspended", "accepted", "resolved"):
+        assert owed <= CLOCKS_BY_STATUS[status], status

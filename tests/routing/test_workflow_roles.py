@@ -23,7 +23,7 @@ READS = ["GET ", "GET history", "GET messages", "GET /v1/queues/06427"]
 WRITES_422 = [
     "reject", "transfer", "assign", "request-info", "messages", "extend", "dialogues",
     "dialogues/{d}/minutes", "resolve", "delivery", "several-places", "late-appeal",
-    "reclassify", "suspend",
+    "reclassify", "suspend", "suspension-notice",
 ]  # fmt: skip
 WRITES_409 = ["close", "resume"]
 # Beyond the case: the unit's calendar (its actors publish) and the rules (admins only).

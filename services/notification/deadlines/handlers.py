@@ -15,6 +15,7 @@ from services.notification.calendar.working_days import local_date
 from services.notification.deadlines.models import RUNNING, Deadline, TrackedCase
 from services.notification.deadlines.repository import lock_tracked
 from services.notification.deadlines.service import EXPIRED, Cause, Clocks
+from services.notification.deadlines.suspensions import make_notice_handlers, start_notice
 from services.notification.notices.service import notice_channel
 from services.notification.policies.rules import Policy
 from shared.events import (
@@ -178,22 +179,23 @@ def make_handlers(clocks: Clocks) -> dict[str, Handler]:
                     session, d, policy, extended.complexity, cause, remote=case.remote
                 )
 
-    async def suspension_rule(session: AsyncSession, event: Envelope) -> Policy | None:
-        """The rule that stops the clock, in force on the case's receipt: denunciations since
-        2019 (Tố cáo Điều 34), complaints from 2026-07-01 (check); none before for complaints."""
-        case = await tracked(session, event)
-        if case is None:
-            return None
-        return book().for_step(case.kind, "suspension", case.received_on)
-
     async def on_suspended(session: AsyncSession, event: Envelope) -> None:
         suspended = event.parse(CaseSuspended)
-        rule = await suspension_rule(session, event)
+        case = await tracked(session, event)
+        if case is None:
+            return
+        # From the decision's date as entered, not the day the command arrived.
+        on = suspended.suspended_on or local_date(event.time)
+        # Sending the decision to the parties is a clock of its own (Tố cáo Điều 34), which
+        # runs while the resolution period stops.
+        round_ = await current_round(session, case)
+        await start_notice(clocks, session, case, event, on, round_)
+        # The rule that stops the resolution period, in force on the case's receipt:
+        # denunciations since 2019 (Tố cáo Điều 34), complaints from 2026-07-01 (check).
+        rule = book().for_step(case.kind, "suspension", case.received_on)
         if rule is None:
             return  # no law in force on receipt stops this case's clock
-        # From the decision's date as entered, not the day the command arrived; only the
-        # resolution period stops, the case's other clocks run on.
-        on = suspended.suspended_on or local_date(event.time)
+        # Only the resolution period stops, the case's other clocks run on.
         cause = Cause(event.id, f"{suspended.reason} ({rule.basis})", suspended.decision_ref)
         for d in await clocks.open_deadlines(session, event.case_id, SUSPENDED_STEPS):
             await clocks.pause(session, d, on, cause)
@@ -296,7 +298,7 @@ def make_handlers(clocks: Clocks) -> dict[str, Handler]:
         CASE_RESUMED: on_resumed,
         CASE_TRANSFERRED: on_transferred,
         CASE_RECLASSIFIED: on_reclassified,
-    }
+    } | make_notice_handlers(clocks)
 
 
 async def track_submission(session: AsyncSession, event: Envelope, now: datetime) -> TrackedCase:

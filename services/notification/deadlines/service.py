@@ -178,6 +178,40 @@ class Clocks:
         )
         return True
 
+    async def rearm(
+        self,
+        session: AsyncSession,
+        case: TrackedCase,
+        policy: Policy,
+        start_on: date,
+        cause: Cause,
+        *,
+        round_: int = 0,
+    ) -> bool:
+        """A step owed again from a later start (a second suspension decision is sent within
+        its own 5 working days, Tố cáo Điều 34): the step's clock in this round, once met or
+        cancelled, runs again from `start_on`; its history keeps the earlier period. A clock
+        still owed keeps its earlier, stricter due date; a replayed start changes nothing."""
+        d = await session.scalar(
+            select(Deadline)
+            .where(
+                Deadline.case_id == case.case_id,
+                Deadline.step == policy.step,
+                Deadline.round == round_,
+            )
+            .with_for_update()
+        )
+        if d is None or d.state not in (MET, CANCELLED) or start_on <= d.starts_on:
+            return False
+        duration, unit = policy.period(remote=case.remote, complexity=None)
+        d.policy_id, d.basis, d.day_unit, d.duration = policy.id, policy.basis, unit.value, duration
+        d.starts_on, d.anchor_on, d.used_days, d.paused_on = start_on, start_on, 0, None
+        d.due_on = add_days(self.calendar, unit, start_on, duration)
+        d.due_at = end_of_local_day(d.due_on)
+        d.state, d.met_at, d.breached_at, d.extensions, d.complexity = RUNNING, None, None, 0, None
+        await self._changed(session, d, "set", cause)
+        return True
+
     async def hold_open(self, session: AsyncSession, d: Deadline, on: date, cause: Cause) -> None:
         """A citizen's window that waits, open and without an end, for the event that restarts
         it (a decision made: the appeal window runs from its receipt, Khiếu nại Điều 33)."""

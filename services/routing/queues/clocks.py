@@ -14,13 +14,18 @@ from services.routing.queues.models import CaseClock
 from shared.events import DeadlineStep as S
 
 # Which deadline kinds (notification's policy steps, one vocabulary: DeadlineStep) run while a
-# case is in each status. A suspended case's clock stops; a finished case has nothing due.
+# case is in each status; a finished case has nothing due. A suspended case's resolution period
+# stops, but sending the suspension decision (Tố cáo Điều 34) is a clock of its own: it runs
+# while the case is suspended, and is still owed after the decision to continue until recorded.
 _RECEIPT = frozenset({S.accept, S.classify, S.answer, S.forward})
 CLOCKS_BY_STATUS: dict[str, frozenset[str]] = {
     "routed": _RECEIPT,
-    "info_requested": _RECEIPT,
-    "accepted": frozenset({S.resolve, S.answer, S.notify_parties, S.dialogue_notice}),
-    "resolved": frozenset({S.notify_parties, S.publish, S.report_back}),
+    "info_requested": _RECEIPT | {S.suspension_notice},
+    "accepted": frozenset(
+        {S.resolve, S.answer, S.notify_parties, S.dialogue_notice, S.suspension_notice}
+    ),
+    "suspended": frozenset({S.suspension_notice}),
+    "resolved": frozenset({S.notify_parties, S.publish, S.report_back, S.suspension_notice}),
 }
 
 

@@ -16,6 +16,7 @@ from services.routing.workflow.denunciations import mark_several_places
 from services.routing.workflow.late_appeals import REFUSAL_GROUND, decide_late_appeal
 from services.routing.workflow.models import CaseMessage
 from services.routing.workflow.service import Applied, lock_case
+from services.routing.workflow.suspensions import record_suspension_notice
 from shared.auth import CurrentPrincipal
 from shared.db import DbSession
 from shared.errors import (
@@ -234,6 +235,17 @@ async def resume(
     """Continue a suspended case, or one waiting for the citizen's information."""
     body = body or schemas.ResumeCommand()
     return _done(case, await flow.resume(session, case, principal.sub, body))
+
+
+@router.post("/{case_id}/suspension-notice", response_model=schemas.StepDone)
+async def suspension_notice(
+    case: LockedCase, session: DbSession, flow: Flow, principal: CurrentPrincipal,
+    body: schemas.SuspensionNoticeCommand,
+) -> schemas.StepDone:  # fmt: skip
+    """Record the day the suspension decision was sent to the parties (Luật Tố cáo 2018, Điều
+    34: within 5 working days of its date), once per suspension."""
+    applied = await record_suspension_notice(session, flow.outbox, case, principal.sub, body)
+    return _done(case, applied)
 
 
 @router.get("/{case_id}/messages", response_model=schemas.MessagePage)

@@ -42,6 +42,7 @@ class Step(StrEnum):
     reclassify = "reclassify"
     suspend = "suspend"
     resume = "resume"
+    record_suspension_notice = "suspension-notice"  # the suspension decision sent (Tố cáo Đ.34)
     # The citizen's acts, arriving as intake's events
     withdraw = "withdraw"
     rate = "rate"
@@ -78,6 +79,7 @@ TRANSITIONS: dict[Status, dict[Step, Status | str]] = {
         T.several_places: S.info_requested,
         T.late_appeal: S.info_requested,
         T.resume: PREVIOUS,  # also done for the official when the citizen answers
+        T.record_suspension_notice: S.info_requested,
         T.withdraw: S.withdrawn,
         T.appeal: S.appealed,
     },
@@ -90,6 +92,7 @@ TRANSITIONS: dict[Status, dict[Step, Status | str]] = {
         T.record_minutes: S.accepted,
         T.resolve: S.resolved,
         T.suspend: S.suspended,
+        T.record_suspension_notice: S.accepted,  # sent after the decision to continue
         T.withdraw: S.withdrawn,
         T.appeal: S.appealed,
     },
@@ -97,18 +100,21 @@ TRANSITIONS: dict[Status, dict[Step, Status | str]] = {
         T.assign: S.suspended,
         T.message: S.suspended,
         T.resume: PREVIOUS,
+        T.record_suspension_notice: S.suspended,
         T.withdraw: S.withdrawn,
         T.appeal: S.appealed,
     },
     S.resolved: {
         T.message: S.resolved,
         T.record_delivery: S.resolved,
+        T.record_suspension_notice: S.resolved,  # a suspension's decision, sent late
         T.close: S.closed,
         T.rate: S.resolved,
         T.appeal: S.appealed,
     },
     S.closed: {
         T.record_delivery: S.closed,  # the decision may reach the citizen after closing
+        T.record_suspension_notice: S.closed,
         T.rate: S.closed,
         T.appeal: S.appealed,  # within the appeal window, a closed case can still be contested
     },

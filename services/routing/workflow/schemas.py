@@ -113,6 +113,12 @@ class SuspendCommand(_Command):
     decided_on: date  # the suspension decision's date: the clock stops from it
 
 
+class SuspensionNoticeCommand(_Command):
+    sent_on: date  # the day the suspension decision was sent to the parties, as entered
+    how: Literal["in_person", "post", "electronic"]
+    evidence_ref: str | None = Field(default=None, max_length=200)
+
+
 class ResumeCommand(_Command):
     decision_ref: str | None = Field(default=None, max_length=100)
     note: str | None = Field(default=None, max_length=2000)

@@ -1,0 +1,83 @@
+"""Recording that a suspension decision was sent to the parties.
+
+Luật Tố cáo 2018 Điều 34: the decision to suspend is sent within 5 working days of its date, a
+clock of its own that notification runs from case.suspended and meets with the event recorded
+here (case.suspension_notice_sent). The sending is recorded once per suspension, while the case
+is suspended or after the decision to continue, with the day it was sent as entered: not before
+the suspension decision's date, not in the future.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.routing.cases.models import CaseStep, RoutedCase
+from services.routing.workflow import machine, schemas
+from services.routing.workflow.machine import Step
+from services.routing.workflow.service import Applied, apply_step
+from shared import events as ev
+from shared.errors import Conflict, Unprocessable
+from shared.messaging.outbox import Outbox
+
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
+BASIS = "Luật Tố cáo 2018, Điều 34"
+
+
+async def record_suspension_notice(
+    s: AsyncSession,
+    outbox: Outbox,
+    case: RoutedCase,
+    actor: str,
+    body: schemas.SuspensionNoticeCommand,
+) -> Applied:
+    machine.target(case.status, Step.record_suspension_notice)
+    # The case's latest suspension, and whether its sending is already recorded.
+    latest = await s.scalar(
+        select(CaseStep)
+        .where(
+            CaseStep.case_id == case.id,
+            CaseStep.step.in_((Step.suspend.value, Step.record_suspension_notice.value)),
+        )
+        .order_by(CaseStep.id.desc())
+        .limit(1)
+    )
+    if latest is None:
+        raise Conflict(
+            "the case was never suspended: there is no suspension decision to send",
+            rule=BASIS, allowed=machine.allowed(case.status),
+        )  # fmt: skip
+    data = latest.data or {}
+    if latest.step == Step.record_suspension_notice.value:
+        raise Conflict(
+            f"the suspension decision's sending is already recorded ({data.get('sent_on')})",
+            rule=BASIS, allowed=machine.allowed(case.status),
+        )  # fmt: skip
+    decided = _decided_on(latest)
+    today = datetime.now(UTC).astimezone(VN).date()
+    if body.sent_on < decided or body.sent_on > today:
+        raise Unprocessable.field(
+            ["sent_on"], f"must be between the suspension decision's date ({decided}) and today"
+        )
+    decision_ref = data.get("decision_ref")
+    day = body.sent_on.strftime("%d/%m/%Y")
+    return await apply_step(
+        s, outbox, case, Step.record_suspension_notice, actor=actor,
+        event_type=ev.CASE_SUSPENSION_NOTICE_SENT, event=ev.CaseSuspensionNoticeSent,
+        event_fields={"sent_on": body.sent_on, "how": body.how, "evidence_ref": body.evidence_ref,
+                      "suspended_on": decided, "decision_ref": decision_ref},
+        public_note=f"Quyết định tạm đình chỉ giải quyết đã được gửi ngày {day}",
+        reason=f"sent {body.sent_on.isoformat()} ({body.how})",
+        data={"sent_on": body.sent_on.isoformat(), "how": body.how,
+              "evidence_ref": body.evidence_ref, "suspended_on": decided.isoformat()},
+    )  # fmt: skip
+
+
+def _decided_on(suspension: CaseStep) -> date:
+    """The suspension decision's date as entered; the step's day for one recorded before the
+    date was asked for."""
+    entered = (suspension.data or {}).get("decided_on")
+    return date.fromisoformat(entered) if entered else suspension.at.astimezone(VN).date()
