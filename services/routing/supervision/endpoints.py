@@ -338,7 +338,8 @@ async def board_queue(
 ) -> schemas.BoardMessagePage:
     """The board's queue: residents' messages about how their cases are handled, sent from
     the case with its token (`POST /v1/cases/{tracking_code}/messages` on intake, with
-    `"to": "board"`). Only the unit's own board reads it."""
+    `"to": "board"`), or new feedback addressed to the board (`POST /v1/cases` with
+    `"kind": "feedback", "addressed_to": "board"`). Only the unit's own board reads it."""
     service.require_board(principal, unit_code)
     found = await repository.board_messages(session, unit_code, limit + 1, cursor)
     page = found[:limit]
@@ -348,6 +349,7 @@ async def board_queue(
             schemas.BoardMessageRead(
                 id=m.id, case_id=m.case_id, tracking_code=m.tracking_code,
                 case_kind=m.case_kind, text=m.text, at=m.at,
+                via="submission" if m.id == m.case_id else "case",
             )
             for m in page
         ],

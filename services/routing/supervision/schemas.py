@@ -171,6 +171,9 @@ class BoardMessageRead(BaseModel):
     case_kind: str
     text: str
     at: datetime
+    # "case": written from the case with its token; "submission": a new feedback addressed
+    # to the board (POST /v1/cases with "addressed_to": "board"), its title and description.
+    via: Literal["case", "submission"] = "case"
 
 
 class BoardMessagePage(BaseModel):
