@@ -76,6 +76,7 @@ DEFINITION = ServiceDefinition(
         units.router,
         supervision.router,
         supervision.recommendations_router,
+        supervision.case_recommendations_router,
         supervision.boards_router,
     ],
     metadata=Base.metadata,
