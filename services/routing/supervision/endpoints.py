@@ -23,6 +23,7 @@ from shared.auth import CurrentPrincipal, Principal, Role, TokenVerifier, requir
 from shared.db import DbSession
 from shared.errors import Conflict, Forbidden, NotFound, Unauthorized, Unprocessable
 from shared.errors import problem_responses as problems
+from shared.personal_data import scrub_public
 
 router = APIRouter(
     prefix="/v1/supervisions",
@@ -161,7 +162,18 @@ def recommendation_view(
         "answered_on_time": rec.answered_on_time,
     }  # fmt: skip
     if public:
-        return schemas.RecommendationPublic(**fields)
+        # Dân biết without personal data: the free texts lose names, phones, e-mails and
+        # identity numbers (shared.personal_data); the board and the unit read the original.
+        follow_up = [
+            {**a, "action": scrub_public(a.get("action")), "note": scrub_public(a.get("note"))}
+            for a in rec.follow_up or []
+        ]
+        return schemas.RecommendationPublic(
+            **fields | {
+                "text": scrub_public(rec.text), "reason": scrub_public(rec.reason),
+                "answer_text": scrub_public(rec.answer_text), "follow_up": follow_up,
+            }
+        )  # fmt: skip
     private = {
         "case_id": rec.case_id, "issued_by": rec.issued_by, "answered_by": rec.answered_by,
         "deadline_id": rec.deadline_id,
