@@ -14,7 +14,6 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select
 
-from services.routing.cases.models import RoutedCase
 from services.routing.stats.rollup import local_day
 from services.routing.supervision import repository, schemas, service
 from services.routing.supervision.models import Recommendation, Supervision, SupervisionEntry
@@ -31,10 +30,6 @@ router = APIRouter(
     responses=problems(Unauthorized, Forbidden, NotFound, Conflict, Unprocessable),
 )
 recommendations_router = APIRouter(prefix="/v1/recommendations", tags=["supervision"])
-case_recommendations_router = APIRouter(
-    prefix="/v1/cases", tags=["supervision"],
-    responses=problems(Unauthorized, Forbidden, NotFound, Unprocessable),
-)  # fmt: skip
 boards_router = APIRouter(
     prefix="/v1/boards", tags=["supervision"],
     responses=problems(Unauthorized, Forbidden, Unprocessable),
@@ -101,30 +96,6 @@ async def _for_head(
     return rec
 
 
-async def _for_staff_recommendation(
-    recommendation_id: uuid.UUID, session: DbSession, principal: CurrentPrincipal
-) -> Recommendation:
-    stmt = select(Recommendation).where(Recommendation.id == recommendation_id).with_for_update()
-    rec = (
-        await session.execute(stmt.execution_options(populate_existing=True))
-    ).scalar_one_or_none()
-    if rec is None:
-        raise NotFound(f"no recommendation {recommendation_id}")
-    service.require_unit_staff(principal, rec.unit_code)
-    return rec
-
-
-async def _case_for_board(
-    case_id: uuid.UUID, session: DbSession, principal: CurrentPrincipal
-) -> RoutedCase:
-    _board(principal)
-    case = await session.get(RoutedCase, case_id)
-    if case is None:
-        raise NotFound(f"no case {case_id}")
-    service.require_board(principal, case.unit_code)
-    return case
-
-
 _bearer = HTTPBearer(auto_error=False)
 
 
@@ -142,8 +113,6 @@ BoardSupervision = Annotated[Supervision, Depends(_for_board)]
 ReadSupervision = Annotated[Supervision, Depends(_for_reader)]
 StaffSupervision = Annotated[Supervision, Depends(_for_staff)]
 HeadRecommendation = Annotated[Recommendation, Depends(_for_head)]
-StaffRecommendation = Annotated[Recommendation, Depends(_for_staff_recommendation)]
-BoardCase = Annotated[RoutedCase, Depends(_case_for_board)]
 Service = Annotated[Supervisions, Depends(_service)]
 MaybePrincipal = Annotated[Principal | None, Depends(_maybe_principal)]
 
@@ -323,33 +292,6 @@ async def answer_recommendation(
 ) -> schemas.RecommendationRead | schemas.RecommendationPublic:  # fmt: skip
     """The unit head's answer: accepted, partly, or rejected, with reasons and follow-up."""
     return recommendation_view(await flow.answer(session, principal, rec, body), public=False)
-
-
-@recommendations_router.post(
-    "/{recommendation_id}/follow-up/{action_id}/done", response_model=schemas.RecommendationRead,
-    responses=problems(Unauthorized, Forbidden, NotFound, Conflict, Unprocessable),
-)  # fmt: skip
-async def follow_up_done(
-    rec: StaffRecommendation, action_id: uuid.UUID, body: schemas.ActionDoneCommand,
-    session: DbSession, principal: CurrentPrincipal, flow: Service,
-) -> schemas.RecommendationRead | schemas.RecommendationPublic:  # fmt: skip
-    """The unit (an official or the head) records a follow-up action it committed to as done;
-    its clock is met."""
-    done = await flow.action_done(session, principal, rec, action_id, body)
-    return recommendation_view(done, public=False)
-
-
-@case_recommendations_router.post(
-    "/{case_id}/recommendations", status_code=201, response_model=schemas.RecommendationRead
-)
-async def recommend_on_case(
-    case: BoardCase, body: schemas.CaseRecommendationCreate, session: DbSession,
-    principal: CurrentPrincipal, flow: Service,
-) -> schemas.RecommendationRead | schemas.RecommendationPublic:  # fmt: skip
-    """A recommendation on a single case without a supervision (the board of the case's
-    unit only): answered, timed and published like any other."""
-    rec = await flow.recommend_on_case(session, principal, case, body)
-    return recommendation_view(rec, public=False)
 
 
 @recommendations_router.get(
