@@ -175,11 +175,49 @@ async def load_stats(
     for statement in backfill("postgresql") + backfill_satisfaction("postgresql"):
         await conn.execute(statement)
     rolled = time.monotonic() - began - inserted
-    await conn.execute("VACUUM (ANALYZE) unit_daily_figures, unit_daily_resolutions")
+    recommendations = await load_recommendations(conn, units)
+    await conn.execute(
+        "VACUUM (ANALYZE) unit_daily_figures, unit_daily_resolutions, daily_kind_figures, "
+        "recommendations"
+    )
     out = await finish(conn)
     return out | {
         "insert_s": round(inserted, 1),
         "rollup_s": round(rolled, 1),
         "load_s": round(time.monotonic() - began, 1),
         "units": len(units),
+        "recommendations": recommendations,
     }
+
+
+# A people's inspection board makes a handful of recommendations a month (issue 17): 4 a
+# month for each of the province's units over the cases' 320 days, some answered on time,
+# some late, some still open past their 15 days; as many again in other provinces.
+RECOMMENDATIONS = """
+INSERT INTO recommendations (
+    id, supervision_id, unit_code, province_code, case_id, text, reason, issued_by, issued_at,
+    due_on, basis, state, outcome, answer_text, answered_by, answered_at, answered_on_time)
+SELECT gen_random_uuid(), NULL, unit, province, NULL,
+       'Đề nghị giải quyết đúng hạn các đơn khiếu nại về đất đai', 'Quá hạn thụ lý',
+       'ban-ttnd-' || unit, issued, (issued + interval '15 days')::date, 'check',
+       CASE WHEN ra < 0.8 THEN 'answered' ELSE 'open' END,
+       CASE WHEN ra < 0.5 THEN 'accepted' WHEN ra < 0.7 THEN 'partly'
+            WHEN ra < 0.8 THEN 'rejected' END,
+       CASE WHEN ra < 0.8 THEN 'Tiếp thu' END,
+       CASE WHEN ra < 0.8 THEN 'chu-tich-' || unit END,
+       CASE WHEN ra < 0.8 THEN issued + (rd * 25) * interval '1 day' END,
+       CASE WHEN ra < 0.8 THEN rd * 25 <= 15 END
+FROM (
+    SELECT ($1::text[])[i] AS unit, ($2::text[])[i] AS province, random() AS ra,
+           random() AS rd, now() - (random() * 320) * interval '1 day' AS issued
+    FROM generate_series(1, cardinality($1::text[])) AS i,
+         generate_series(1, $3::int) AS n
+) AS draws
+"""
+
+
+async def load_recommendations(conn: asyncpg.Connection, units: list[tuple[str, str]]) -> int:
+    per_unit = 4 * 320 // 30
+    await conn.execute(RECOMMENDATIONS, [u for u, _ in units], [p for _, p in units], per_unit)
+    count: int = await conn.fetchval("SELECT count(*) FROM recommendations")
+    return count

@@ -83,6 +83,15 @@ def _stats(out: Console, s: dict[str, Any]) -> None:
                 f"p99 {_ms(rep['p99_ms'])} ms ({_ratio(rep['p50_ms'], base['p50_ms'])} count(*)); "
                 f"statuses {rep['statuses']}"
             )
+    for shape in s["shapes"]:  # issue 17: the index and the board's counts in the figures
+        if "satisfaction_scan_sql" in shape:
+            h, scan = shape["http"], shape["satisfaction_scan_sql"]
+            out.print(
+                f"  {shape['shape']}: satisfaction {shape['satisfaction']}; recommendations "
+                f"{shape['recommendations']}; the index read from the cases instead: p50 "
+                f"{_ms(scan['p50_ms'])}, p99 {_ms(scan['p99_ms'])} ms (figures p50 "
+                f"{_ratio(h['p50_ms'], scan['p50_ms'])} of it)"
+            )
     for shape in s["shapes"]:
         if shape["slow"]:
             out.print(f"[bold red]{shape['shape']}: slower than 2 s[/] (plans below)")

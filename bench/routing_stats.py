@@ -49,7 +49,30 @@ def statements(province: bool) -> dict[str, str]:
         f"AND resolved_at IS NOT NULL AND {PERIOD} "
         "ORDER BY resolved_at - received_at OFFSET $5 LIMIT 2",
     }
+    # Issue 17: the satisfaction index (the roll-up's `satisfied`/`ratings`, by kind and by
+    # day for the months) and the board's recommendations (counted live on their index).
+    kind_scope = "province" if province else "unit"
+    out |= {
+        "satisfaction: by kind": "SELECT kind, sum(satisfied), sum(ratings) FROM "
+        f"daily_kind_figures WHERE scope = '{kind_scope}' AND code = $1 AND {DAYS} "
+        "GROUP BY kind ORDER BY kind",
+        "satisfaction: by day": f"SELECT day, sum(satisfied), sum(ratings) FROM "
+        f"unit_daily_figures WHERE {scope} AND {DAYS} GROUP BY day",
+        "recommendations (live)": "SELECT count(*), "
+        "sum(CASE WHEN state = 'answered' THEN 1 ELSE 0 END), "
+        "sum(CASE WHEN answered_on_time THEN 1 ELSE 0 END), "
+        "sum(CASE WHEN outcome = 'accepted' THEN 1 ELSE 0 END), "
+        "sum(CASE WHEN state = 'open' AND due_on < $4 THEN 1 ELSE 0 END) "
+        f"FROM recommendations WHERE {scope} AND issued_at >= $2 AND issued_at < $3",
+    }
     return out
+
+
+# What the index would cost read from the cases themselves, without the roll-up.
+SATISFACTION_SCAN = (
+    "SELECT count(*) FILTER (WHERE rating_score >= 4), count(rating_score) FROM cases "
+    "WHERE province_code = $1 AND " + PERIOD
+)
 
 
 async def middle_bucket(conn: asyncpg.Connection, sql: str, args: list[Any]) -> tuple[int, int]:
@@ -115,6 +138,9 @@ async def run_stats(
             "transferred": [*dates, members] if province else dates,
             "median: histogram": dates,
             "median: bucket": [code, start, end, bucket, offset],
+            "satisfaction: by kind": dates,
+            "satisfaction: by day": dates,
+            "recommendations (live)": [code, start, end, today],
         }
         parts: dict[str, Any] = {}
         for name, args in arguments.items():
@@ -122,9 +148,19 @@ async def run_stats(
             plan = await explain(conn, sql[name], args)
             generic = await explain(conn, sql[name], args, generic=True)
             parts[name] = {"p50_ms": timing["p50_ms"], "explain": plan, "explain_generic": generic}
+        scan_sql = (
+            SATISFACTION_SCAN
+            if province
+            else SATISFACTION_SCAN.replace("province_code", "unit_code")
+        )
+        scan = await time_sql(conn, scan_sql, [code, start, end], count=requests, budget_s=budget_s)
+        shown = (await client.get(f"/v1/stats/units/{code}", params=params)).json()
         out["shapes"].append(
             {
                 "shape": label,
+                "satisfaction": shown.get("satisfaction"),
+                "recommendations": shown.get("recommendations"),
+                "satisfaction_scan_sql": scan,
                 "http": http,
                 "report_http": report,
                 "sql": baseline,

@@ -45,6 +45,9 @@ EVENTS: dict[str, type[BaseModel]] = {
     ev.SUPERVISION_RECOMMENDED: ev.SupervisionRecommended,
     ev.RECOMMENDATION_ANSWERED: ev.RecommendationAnswered,
     ev.SUPERVISION_CLOSED: ev.SupervisionClosed,
+    ev.SUPERVISION_INFORMATION_REQUESTED: ev.SupervisionInformationRequested,
+    ev.SUPERVISION_INFORMATION_GIVEN: ev.SupervisionInformationGiven,
+    ev.RECOMMENDATION_ACTION_DONE: ev.RecommendationActionDone,
 }
 assert set(EVENTS) == KNOWN_TYPES, "every known event type needs its model here"
 REF = "#/components/schemas/{model}"

@@ -18,6 +18,7 @@ from services.routing.rules import repository as rules_repository
 from services.routing.rules.metrics import RoutingMetrics
 from services.routing.stats import endpoints as stats
 from services.routing.stats import reports
+from services.routing.supervision import case_endpoints as supervision_cases
 from services.routing.supervision import endpoints as supervision
 from services.routing.supervision import handlers as supervision_events
 from services.routing.supervision import service as supervision_policy
@@ -76,6 +77,8 @@ DEFINITION = ServiceDefinition(
         units.router,
         supervision.router,
         supervision.recommendations_router,
+        supervision_cases.case_recommendations_router,
+        supervision_cases.follow_up_router,
         supervision.boards_router,
     ],
     metadata=Base.metadata,

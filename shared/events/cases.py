@@ -70,6 +70,9 @@ class CaseSubmitted(EventData):
     # choice existed went by e-mail, hence the default.
     contact_channel: str = "email"
     language: str = "vi"  # the citizen's language for notices: vi | en
+    # "board": a feedback also addressed to the unit's people's inspection board, which
+    # finds it in its queue (routing); "unit": the unit's officials only.
+    addressed_to: str = "unit"
 
 
 class UnitStep(EventData):

@@ -30,6 +30,8 @@ class DeadlineStep(StrEnum):
     dialogue_notice = "dialogue_notice"
     court_window = "court_window"
     answer_recommendation = "answer_recommendation"  # the head answers the board (issue 17)
+    answer_information = "answer_information"  # the unit answers the board's request
+    follow_up_action = "follow_up_action"  # an accepted recommendation's action, by its date
 
 
 class DeadlineSet(EventData):

@@ -90,6 +90,9 @@ KNOWN_TYPES = frozenset(
         "supervision.recommended",
         "recommendation.answered",
         "supervision.closed",
+        "supervision.information_requested",
+        "supervision.information_given",
+        "recommendation.action_done",
     }
 )
 

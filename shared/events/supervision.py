@@ -27,7 +27,7 @@ class SupervisionOpened(EventData):
 class SupervisionRecommended(EventData):
     """A recommendation to the unit's head: notification starts its response clock."""
 
-    supervision_id: uuid.UUID
+    supervision_id: uuid.UUID | None  # None: a recommendation on a single case
     recommendation_id: uuid.UUID
     unit_code: str
     province_code: str
@@ -37,13 +37,56 @@ class SupervisionRecommended(EventData):
     actor: str
 
 
+class FollowUpAction(EventData):
+    """A follow-up action the head commits to, with its own date: notification times it."""
+
+    action_id: uuid.UUID
+    due_on: date
+
+
 class RecommendationAnswered(EventData):
-    supervision_id: uuid.UUID
+    supervision_id: uuid.UUID | None  # None: a recommendation on a single case
     recommendation_id: uuid.UUID
     unit_code: str
     outcome: str  # accepted | partly | rejected
     on_time: bool
     follow_up_dates: list[date] = Field(default_factory=list)
+    actor: str
+    province_code: str | None = None
+    # The same actions with their ids: each one's clock (step follow_up_action).
+    follow_up: list[FollowUpAction] = Field(default_factory=list)
+
+
+class RecommendationActionDone(EventData):
+    """The unit records a follow-up action of an accepted recommendation done: its clock is met."""
+
+    supervision_id: uuid.UUID | None
+    recommendation_id: uuid.UUID
+    action_id: uuid.UUID
+    unit_code: str
+    on_time: bool
+    actor: str
+
+
+class SupervisionInformationRequested(EventData):
+    """The board asks the unit for information: notification starts the response clock."""
+
+    supervision_id: uuid.UUID
+    request_id: uuid.UUID
+    unit_code: str
+    province_code: str
+    due_on: date  # routing's first estimate under the policy in force
+    basis: str
+    actor: str
+
+
+class SupervisionInformationGiven(EventData):
+    """The unit answers the board's request for information: its clock is met."""
+
+    supervision_id: uuid.UUID
+    request_id: uuid.UUID
+    unit_code: str
+    on_time: bool
     actor: str
 
 
@@ -57,8 +100,15 @@ class SupervisionClosed(EventData):
 # The step of a recommendation's response clock in notification's deadline events, which are
 # then keyed by the recommendation's id, not a case's: consumers of deadline.* tell them apart.
 RECOMMENDATION_CLOCK = DeadlineStep.answer_recommendation.value
+INFORMATION_CLOCK = DeadlineStep.answer_information.value  # keyed by the request's id
+FOLLOW_UP_CLOCK = DeadlineStep.follow_up_action.value  # keyed by the action's id
+# The board's clocks: none is a case's (intake and routing's queues pass over them).
+BOARD_CLOCKS = frozenset({RECOMMENDATION_CLOCK, INFORMATION_CLOCK, FOLLOW_UP_CLOCK})
 
 SUPERVISION_OPENED = "supervision.opened"
 SUPERVISION_RECOMMENDED = "supervision.recommended"
 RECOMMENDATION_ANSWERED = "recommendation.answered"
 SUPERVISION_CLOSED = "supervision.closed"
+SUPERVISION_INFORMATION_REQUESTED = "supervision.information_requested"
+SUPERVISION_INFORMATION_GIVEN = "supervision.information_given"
+RECOMMENDATION_ACTION_DONE = "recommendation.action_done"

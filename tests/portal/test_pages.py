@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 
+from shared.auth import Role
 from tests.portal.conftest import Portal
 from tests.support.stack import wait_until
 
@@ -321,3 +322,25 @@ async def test_the_portals_own_refusals_are_pages(portal: Portal) -> None:
             assert page.status_code == status, path
             assert page.headers["content-type"].startswith("text/html"), path
         assert (await client.get("/openapi.json")).status_code == 404
+
+
+async def test_a_feedback_can_also_go_to_the_inspection_board(portal: Portal) -> None:
+    """The feedback form's "also to the board" box: routing files it in the board's queue."""
+    async with httpx.AsyncClient(base_url=portal.url) as client:
+        form = await client.get("/cases/new?kind=feedback")
+        assert 'name="to_board"' in form.text
+        assert 'name="to_board"' not in (await client.get("/cases/new?kind=petition")).text
+        filed = await file_form(
+            client, "feedback",
+            {"title": "Xã chậm trả lời phản ánh", "description": "Đã hơn 30 ngày chưa có trả lời.",
+             "commune": "cai kinh", "notify_by": "none", "to_board": "on"},
+        )  # fmt: skip
+        assert filed.status_code == 303, filed.text
+    board = portal.stack.auth(role=Role.supervisor, unit="06427", sub="ban-ttnd")
+
+    async def queued() -> list[dict[str, Any]] | None:
+        answer = await portal.stack["routing"].get("/v1/boards/06427/messages", headers=board)
+        return answer.json()["items"] or None
+
+    (message,) = await wait_until(queued, what="the feedback in the board's queue")
+    assert message["via"] == "submission" and message["text"].startswith("Xã chậm trả lời")

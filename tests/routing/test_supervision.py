@@ -161,7 +161,8 @@ async def test_a_board_supervises_recommends_and_is_answered(stack: Stack) -> No
 
     types = [e.type for e in await outbox_events(stack, sup_id)]
     assert types == [
-        "supervision.opened", "supervision.recommended", "supervision.recommended",
+        "supervision.opened", "supervision.information_requested",
+        "supervision.information_given", "supervision.recommended", "supervision.recommended",
         "recommendation.answered", "supervision.closed",
     ]  # fmt: skip
     async with stack.database("routing").sessions() as session:

@@ -10,18 +10,24 @@ the board; only the commune's head answers a recommendation.
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
 
 from shared.auth import Role
-from tests.routing.test_workflow_roles import PRINCIPALS
+from tests.routing.test_workflow_roles import PRINCIPALS as WORKFLOW_PRINCIPALS
+from tests.support.routing_workflow import routed_case
 from tests.support.stack import Stack
-from tests.support.supervision import UNIT, board, open_supervision, recommend
+from tests.support.supervision import UNIT, board, head, open_supervision, recommend
+
+# Everyone of the workflow's matrix, and a board member of another commune (Xã 00070).
+PRINCIPALS = WORKFLOW_PRINCIPALS | {"board of another commune": (Role.supervisor, "00070", "403")}
 
 OPEN = "POST /v1/supervisions"
-BOARD_WRITES = ["POST {s}/entries", "POST {s}/recommendations", "POST {s}/close"]
-STAFF_WRITES = ["POST {s}/entries/{q}/answer"]
+BOARD_WRITES = ["POST {s}/entries", "POST {s}/recommendations", "POST {s}/close",
+                "POST /v1/cases/{c}/recommendations"]  # fmt: skip
+STAFF_WRITES = ["POST {s}/entries/{q}/answer", "POST /v1/recommendations/{d}/follow-up/{a}/done"]
 HEAD_WRITES = ["POST /v1/recommendations/{r}/answer"]
 READS = ["GET /v1/supervisions?unit_code=06427", "GET {s}", "GET /v1/recommendations?"
          "unit_code=06427&state=open"]  # fmt: skip
@@ -59,7 +65,17 @@ async def test_every_role_on_every_supervision_endpoint(stack: Stack, who: str) 
         f"{s}/entries", json={"kind": "info_request", "text": "Báo cáo"}, headers=board(stack)
     )
     rec = await recommend(stack, sup["id"])
-    ids = {"s": s, "q": asked.json()["id"], "r": rec.json()["id"]}
+    committed = await recommend(stack, sup["id"])
+    later = (date.today() + timedelta(days=30)).isoformat()
+    answered = await stack["routing"].post(
+        f"/v1/recommendations/{committed.json()['id']}/answer", headers=head(stack),
+        json={"outcome": "accepted", "text": "Tiếp thu",
+              "follow_up": [{"action": "Rà soát hồ sơ", "due_on": later}]},
+    )  # fmt: skip
+    assert answered.status_code == 200, answered.text
+    case = await routed_case(stack)
+    ids = {"s": s, "q": asked.json()["id"], "r": rec.json()["id"], "c": case["id"],
+           "d": committed.json()["id"], "a": answered.json()["follow_up"][0]["id"]}  # fmt: skip
     got: dict[str, int] = {}
     for endpoint in ENDPOINTS:
         method, _, path = endpoint.partition(" ")

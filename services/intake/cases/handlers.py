@@ -16,6 +16,7 @@ from services.intake.cases import repository
 from services.intake.cases.models import CaseDeadline, TimelineEntry
 from shared.confidential import public_note
 from shared.events import (
+    BOARD_CLOCKS,
     CASE_ACCEPTED,
     CASE_ASSIGNED,
     CASE_CLOSED,
@@ -34,7 +35,6 @@ from shared.events import (
     CASE_SUSPENSION_NOTICE_SENT,
     CASE_TRANSFERRED,
     DEADLINE_SET,
-    RECOMMENDATION_CLOCK,
     CaseDecisionDelivered,
     CaseMessageAdded,
     CaseResolved,
@@ -136,8 +136,8 @@ async def on_message_added(session: AsyncSession, event: Envelope) -> None:
 
 async def on_deadline_set(session: AsyncSession, event: Envelope) -> None:
     data = event.parse(DeadlineSet)
-    if data.kind == RECOMMENDATION_CLOCK:
-        return  # a people's inspection board's recommendation (routing), not a citizen's case
+    if data.kind in BOARD_CLOCKS:
+        return  # a people's inspection board's recommendation or request, not a citizen's case
     # Lock the case: two deadline events for one case never race to insert the same row.
     if await repository.for_update(session, event.case_id) is None:
         raise LookupError(f"deadline.set for unknown case {event.case_id}")

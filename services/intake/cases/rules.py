@@ -46,6 +46,12 @@ def check_filing_rules(body: CaseCreate, admin_map: AdminMap, categories: Catego
         )
     if kind is not CaseKind.dialogue_request and body.dialogue is not None:
         raise Unprocessable.field(["dialogue"], "only a dialogue_request carries dialogue")
+    if body.addressed_to == "board" and kind is not CaseKind.feedback:
+        raise Unprocessable.field(
+            ["addressed_to"],
+            "only a feedback (about how cases are handled) is addressed to the people's "
+            "inspection board; complaints, denunciations and petitions go to the unit",
+        )
     target_unit = body.target.unit_code if body.target else None
     # Digits only: a province or commune code, which must exist (agencies have codes of their own).
     if target_unit and target_unit.isdigit() and admin_map.get(target_unit) is None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Annotated, Self
+from typing import Annotated, Literal, Self
 
 from pydantic import (
     BaseModel,
@@ -133,6 +133,9 @@ class CaseCreate(_In):
     publish_consent: bool = False
     channel: Channel = Channel.web
     dialogue: DialogueIn | None = None
+    # A feedback about how the unit handles cases, for the unit's people's inspection board
+    # (ban thanh tra nhân dân) as well as for the unit: "board" is allowed on feedback only.
+    addressed_to: Literal["unit", "board"] = "unit"
 
 
 class UnitRef(BaseModel):

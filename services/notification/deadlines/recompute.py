@@ -62,7 +62,7 @@ async def recompute(
             continue  # the period starts after the corrected day
         duration, unit = d.duration, Unit(d.day_unit)
         policy = book.get(d.policy_id) if policy_id is not None else None
-        if policy is not None:
+        if policy is not None and not policy.committed:
             case = await session.get(TrackedCase, d.case_id)
             duration, unit = _period(policy, d, remote=bool(case and case.remote))
         due_on = add_days(calendar, unit, anchor, duration - d.used_days)

@@ -77,8 +77,10 @@ class Clocks:
         *,
         round_: int = 0,
         complexity: str | None = None,
+        period: tuple[int, Unit] | None = None,
     ) -> Deadline | None:
-        """A new clock, unless this case already has one for the step in this round."""
+        """A new clock, unless this case already has one for the step in this round;
+        `period` instead of the policy's: a date the unit committed to (follow-up actions)."""
         exists = await session.scalar(
             select(Deadline.id).where(
                 Deadline.case_id == case.case_id,
@@ -88,7 +90,7 @@ class Clocks:
         )
         if exists is not None:
             return None
-        duration, unit = policy.period(remote=case.remote, complexity=complexity)
+        duration, unit = period or policy.period(remote=case.remote, complexity=complexity)
         due_on = add_days(self.calendar, unit, start_on, duration)
         now = self.now()
         deadline = Deadline(

@@ -27,18 +27,13 @@ from shared.events import (
     NotificationDelivered,
     new_event,
 )
+from shared.personal_data import ADDRESS_WITHHELD, redact_addresses
 from shared.settings import Environment, Settings
 
 log = logging.getLogger(__name__)
 CONTACT_PREFIX = "contact:"
-# What a relay or gateway may echo of a recipient: an e-mail address; a phone number, as
-# +<8-15 digits>, 0<9 digits> or 84<9 digits>, spaces or hyphens between groups (not dots, and
-# nothing else digit-like: timestamps, IP addresses and ports stay readable).
-_EMAIL = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+")
-_PHONE = re.compile(
-    r"(?<![\w.+])(?:\+\d(?:[ -]?\d){7,14}|0\d(?:[ -]?\d){8}|84\d(?:[ -]?\d){8})(?![\w.])"
-)
-REDACTED = "[address withheld]"
+# What a relay or gateway may echo of a recipient: shared.personal_data's strict patterns.
+REDACTED = ADDRESS_WITHHELD
 
 
 def scrub(error: str, recipient: str | None = None) -> str:
@@ -46,7 +41,7 @@ def scrub(error: str, recipient: str | None = None) -> str:
     supervisors, and a denouncer's address is confidential (Luật Tố cáo 2018, Điều 8, 47)."""
     if recipient:  # whatever its form, also where no pattern below would see it
         error = re.sub(re.escape(recipient), REDACTED, error, flags=re.IGNORECASE)
-    return _PHONE.sub(REDACTED, _EMAIL.sub(REDACTED, error))
+    return redact_addresses(error, REDACTED)
 
 
 class ContactResolver:

@@ -79,6 +79,9 @@ class Policy(BaseModel):
     timer: bool = True
     # unit: the unit owes the step (breach escalates); citizen: the citizen's window (it expires)
     party: Literal["unit", "citizen"] = "unit"
+    # True: each clock runs to a date the unit committed to (a recommendation's follow-up
+    # action), not to this duration; correcting the policy never moves those dates.
+    committed: bool = False
     note: str | None = None
 
     @model_validator(mode="before")

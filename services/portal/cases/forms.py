@@ -40,6 +40,7 @@ FIELD_OF_LOC = {
 def values_of(form: Any) -> dict[str, str]:
     values = {name: str(form.get(name) or "").strip() for name in TEXT_FIELDS}
     values["publish_consent"] = "on" if form.get("publish_consent") else ""
+    values["to_board"] = "on" if form.get("to_board") else ""
     return values
 
 
@@ -83,6 +84,8 @@ def case_body(kind: str, values: dict[str, str], unit_code: str) -> dict[str, An
     }
     if v["category"]:
         body["category"] = v["category"]
+    if kind == "feedback" and v.get("to_board"):  # also to the unit's inspection board
+        body["addressed_to"] = "board"
     person = {
         "full_name": v["full_name"],
         "national_id": v["national_id"],

@@ -9,6 +9,7 @@ from services.routing.cases.models import CaseStep, RoutedCase
 from services.routing.rules import repository as rules
 from services.routing.rules.engine import decide
 from services.routing.rules.schemas import CaseDraft, DraftLocation, DraftTarget, RuleSetRead
+from services.routing.supervision.models import BoardMessage
 from services.routing.units.registry import UnitRegistry
 from shared.events import (
     CASE_ROUTED,
@@ -57,6 +58,7 @@ def make_handlers(
         in_force = await rules.in_force(session, draft.received_on, default_rules)
         decision = decide(in_force, draft, units)
         now = datetime.now(UTC)
+        to_board = submitted.addressed_to == "board" and submitted.kind == "feedback"
         session.add(
             RoutedCase(
                 id=event.case_id,
@@ -108,10 +110,23 @@ def make_handlers(
                     "rule": decision.rule,
                     "unit_code": decision.unit_code,
                     "rules_version": decision.rules_version,
+                    **({"addressed_to": "board"} if to_board else {}),
                 },
                 event_id=routed.id,
             )
         )
+        if to_board:
+            # As well as the unit's queue: the board has no power to resolve a feedback, the
+            # unit does (on its clock); the board reads it to supervise and recommend. Keyed
+            # by the case's id: one submission, one message, whatever the replays.
+            session.add(
+                BoardMessage(
+                    id=event.case_id, unit_code=decision.unit_code, case_id=event.case_id,
+                    tracking_code=submitted.tracking_code, case_kind=submitted.kind,
+                    text=f"{submitted.title}\n\n{submitted.description}",
+                    at=submitted.submitted_at,
+                )
+            )  # fmt: skip
         await outbox.add(session, routed)
         if decision.fallback:
             # Counted when committed would be exact; a retried event may count twice, which a

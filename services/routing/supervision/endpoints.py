@@ -22,6 +22,7 @@ from shared.auth import CurrentPrincipal, Principal, Role, TokenVerifier, requir
 from shared.db import DbSession
 from shared.errors import Conflict, Forbidden, NotFound, Unauthorized, Unprocessable
 from shared.errors import problem_responses as problems
+from shared.personal_data import scrub_public
 
 router = APIRouter(
     prefix="/v1/supervisions",
@@ -130,7 +131,18 @@ def recommendation_view(
         "answered_on_time": rec.answered_on_time,
     }  # fmt: skip
     if public:
-        return schemas.RecommendationPublic(**fields)
+        # Dân biết without personal data: the free texts lose names, phones, e-mails and
+        # identity numbers (shared.personal_data); the board and the unit read the original.
+        follow_up = [
+            {**a, "action": scrub_public(a.get("action")), "note": scrub_public(a.get("note"))}
+            for a in rec.follow_up or []
+        ]
+        return schemas.RecommendationPublic(
+            **fields | {
+                "text": scrub_public(rec.text), "reason": scrub_public(rec.reason),
+                "answer_text": scrub_public(rec.answer_text), "follow_up": follow_up,
+            }
+        )  # fmt: skip
     private = {
         "case_id": rec.case_id, "issued_by": rec.issued_by, "answered_by": rec.answered_by,
         "deadline_id": rec.deadline_id,
@@ -338,7 +350,8 @@ async def board_queue(
 ) -> schemas.BoardMessagePage:
     """The board's queue: residents' messages about how their cases are handled, sent from
     the case with its token (`POST /v1/cases/{tracking_code}/messages` on intake, with
-    `"to": "board"`). Only the unit's own board reads it."""
+    `"to": "board"`), or new feedback addressed to the board (`POST /v1/cases` with
+    `"kind": "feedback", "addressed_to": "board"`). Only the unit's own board reads it."""
     service.require_board(principal, unit_code)
     found = await repository.board_messages(session, unit_code, limit + 1, cursor)
     page = found[:limit]
@@ -348,6 +361,7 @@ async def board_queue(
             schemas.BoardMessageRead(
                 id=m.id, case_id=m.case_id, tracking_code=m.tracking_code,
                 case_kind=m.case_kind, text=m.text, at=m.at,
+                via="submission" if m.id == m.case_id else "case",
             )
             for m in page
         ],

@@ -15,10 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.routing.cases.models import RoutedCase
 from services.routing.queues.handlers import on_deadline_set as case_deadline_set
 from services.routing.stats.rollup import local_day
-from services.routing.supervision.models import BoardMessage, Recommendation
+from services.routing.supervision.models import BoardMessage, Recommendation, SupervisionEntry
 from shared.events import (
     CASE_MESSAGE_ADDED,
     DEADLINE_SET,
+    FOLLOW_UP_CLOCK,
+    INFORMATION_CLOCK,
     RECOMMENDATION_CLOCK,
     CaseMessageAdded,
     DeadlineSet,
@@ -31,6 +33,13 @@ STEP = RECOMMENDATION_CLOCK  # notification's policy step
 
 async def on_deadline_set(session: AsyncSession, event: Envelope) -> None:
     data = event.parse(DeadlineSet)
+    if data.kind == INFORMATION_CLOCK:
+        request = await session.get(SupervisionEntry, event.case_id, with_for_update=True)
+        if request is not None and data.due_at is not None and data.state == "running":
+            request.due_on = local_day(data.due_at)  # notification's, as for recommendations
+        return
+    if data.kind == FOLLOW_UP_CLOCK:
+        return  # to the head's own date, which routing already shows
     if data.kind != STEP:
         await case_deadline_set(session, event)
         return

@@ -54,15 +54,16 @@ class SupervisionEntry(Base):
 
 
 class Recommendation(Base):
-    """A kiến nghị to the unit's head, from a supervision, optionally on a single case."""
+    """A kiến nghị to the unit's head, from a supervision (optionally on one of its cases), or
+    on a single case without one (supervision_id None, case_id set)."""
 
     __tablename__ = "recommendations"
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
-    supervision_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    supervision_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
     unit_code: Mapped[str] = mapped_column(String(16))
     province_code: Mapped[str] = mapped_column(String(16))
-    case_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    case_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
     text: Mapped[str] = mapped_column(Text)
     reason: Mapped[str | None] = mapped_column(Text)
     issued_by: Mapped[str] = mapped_column(String(200))
@@ -74,6 +75,7 @@ class Recommendation(Base):
     state: Mapped[str] = mapped_column(String(16))  # open | answered (overdue: open, past due)
     outcome: Mapped[str | None] = mapped_column(String(16))  # accepted | partly | rejected
     answer_text: Mapped[str | None] = mapped_column(Text)
+    # [{id, action, due_on, done_on?, done_by?, note?}]: each action's clock is keyed by its id.
     follow_up: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     answered_by: Mapped[str | None] = mapped_column(String(200))
     answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
@@ -95,7 +97,9 @@ class SupervisionStep(Base):
     id: Mapped[int] = mapped_column(
         BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
     )
-    supervision_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    supervision_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
+    # The recommendation acted on: made, answered, a follow-up action done (None otherwise).
+    recommendation_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
     action: Mapped[str] = mapped_column(String(64))
     actor: Mapped[str] = mapped_column(String(200))
     at: Mapped[datetime] = mapped_column(UtcDateTime)

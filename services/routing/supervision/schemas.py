@@ -106,15 +106,35 @@ class CloseCommand(BaseModel):
     report: str = Field(min_length=1, max_length=50000)
 
 
-class RecommendationCreate(BaseModel):
+class CaseRecommendationCreate(BaseModel):
+    """A recommendation on a single case (`POST /v1/cases/{id}/recommendations`)."""
+
     text: str = Field(min_length=1, max_length=20000)
     reason: str | None = Field(None, max_length=20000)
+
+
+class RecommendationCreate(CaseRecommendationCreate):
     case_id: uuid.UUID | None = None
 
 
 class FollowUp(BaseModel):
     action: str = Field(min_length=1, max_length=2000)
     due_on: date
+
+
+class FollowUpRead(FollowUp):
+    """A follow-up action, with its id (its clock's key) and, once recorded, when it was done."""
+
+    id: uuid.UUID | None = None  # None: answered before actions had ids
+    done_on: date | None = None
+    done_on_time: bool | None = None
+    note: str | None = None
+
+
+class ActionDoneCommand(BaseModel):
+    """What was done: the board and, once public, everyone read it beside the action."""
+
+    note: str = Field(min_length=1, max_length=20000)
 
 
 class AnswerCommand(BaseModel):
@@ -133,7 +153,7 @@ class RecommendationPublic(BaseModel):
     """What everyone may read once answered or overdue (dân biết): no names, no case."""
 
     id: uuid.UUID
-    supervision_id: uuid.UUID
+    supervision_id: uuid.UUID | None  # None: a recommendation on a single case
     unit_code: str
     text: str
     reason: str | None
@@ -143,7 +163,7 @@ class RecommendationPublic(BaseModel):
     state: Literal["open", "answered", "overdue"]
     outcome: str | None = None
     answer_text: str | None = None
-    follow_up: list[FollowUp] = Field(default_factory=list)
+    follow_up: list[FollowUpRead] = Field(default_factory=list)
     answered_on: date | None = None
     answered_on_time: bool | None = None
 
@@ -171,6 +191,9 @@ class BoardMessageRead(BaseModel):
     case_kind: str
     text: str
     at: datetime
+    # "case": written from the case with its token; "submission": a new feedback addressed
+    # to the board (POST /v1/cases with "addressed_to": "board"), its title and description.
+    via: Literal["case", "submission"] = "case"
 
 
 class BoardMessagePage(BaseModel):

@@ -35,13 +35,20 @@ from services.routing.units.registry import UnitRegistry
 from shared.auth import Principal, Role, require_unit_access
 from shared.errors import Conflict, Forbidden, NotFound, Unprocessable
 from shared.events import (
+    RECOMMENDATION_ACTION_DONE,
     RECOMMENDATION_ANSWERED,
     SUPERVISION_CLOSED,
+    SUPERVISION_INFORMATION_GIVEN,
+    SUPERVISION_INFORMATION_REQUESTED,
     SUPERVISION_OPENED,
     SUPERVISION_RECOMMENDED,
     EventData,
+    FollowUpAction,
+    RecommendationActionDone,
     RecommendationAnswered,
     SupervisionClosed,
+    SupervisionInformationGiven,
+    SupervisionInformationRequested,
     SupervisionOpened,
     SupervisionRecommended,
     new_event,
@@ -107,18 +114,22 @@ class Supervisions:
         self.policy = policy
 
     async def _audit(
-        self, session: AsyncSession, supervision_id: uuid.UUID, action: str, actor: str,
+        self, session: AsyncSession, supervision_id: uuid.UUID | None, action: str, actor: str,
         at: datetime, data: dict[str, Any] | None = None,
-        event: tuple[str, EventData] | None = None,
+        event: tuple[str, EventData] | None = None, *,
+        recommendation_id: uuid.UUID | None = None,
     ) -> None:  # fmt: skip
+        # Events are keyed by the supervision (one supervision's events in order); a
+        # recommendation on a single case is its own aggregate, keyed by its id.
+        key = supervision_id or recommendation_id
+        assert key is not None
         envelope = None
         if event is not None:
-            envelope = new_event(
-                event[0], source=SOURCE, case_id=supervision_id, at=at, data=event[1]
-            )
+            envelope = new_event(event[0], source=SOURCE, case_id=key, at=at, data=event[1])
         session.add(
             SupervisionStep(
-                supervision_id=supervision_id, action=action, actor=actor, at=at, data=data,
+                supervision_id=supervision_id, recommendation_id=recommendation_id,
+                action=action, actor=actor, at=at, data=data,
                 event_id=envelope.id if envelope else None,
             )
         )  # fmt: skip
@@ -166,8 +177,19 @@ class Supervisions:
             due_on=due, actor=principal.sub, at=now,
         )  # fmt: skip
         session.add(entry)
+        event: tuple[str, EventData] | None = None
+        if due is not None:
+            period = self.policy["info_request_answer"]
+            event = (
+                SUPERVISION_INFORMATION_REQUESTED,
+                SupervisionInformationRequested(
+                    supervision_id=sup.id, request_id=entry.id, unit_code=sup.unit_code,
+                    province_code=sup.province_code, due_on=due, basis=period.basis,
+                    actor=principal.sub,
+                ),
+            )  # fmt: skip
         await self._audit(
-            session, sup.id, body.kind, principal.sub, now, {"entry_id": str(entry.id)}
+            session, sup.id, body.kind, principal.sub, now, {"entry_id": str(entry.id)}, event
         )
         return entry
 
@@ -179,15 +201,29 @@ class Supervisions:
         request = await session.get(SupervisionEntry, request_id)
         if request is None or request.supervision_id != sup.id or request.kind != "info_request":
             raise NotFound(f"no request for information {request_id} in this supervision")
+        answered = await session.scalar(
+            select(SupervisionEntry.id).where(SupervisionEntry.answers == request.id).limit(1)
+        )
         now = datetime.now(UTC)
+        on_time = request.due_on is None or local_day(now) <= request.due_on
         entry = SupervisionEntry(
             id=uuid.uuid4(), supervision_id=sup.id, kind="info_answer", text=body.text,
             answers=request.id, actor=principal.sub, at=now,
         )  # fmt: skip
         session.add(entry)
+        given = None
+        if answered is None:  # a further answer adds to the first; the clock met once
+            given = (
+                SUPERVISION_INFORMATION_GIVEN,
+                SupervisionInformationGiven(
+                    supervision_id=sup.id, request_id=request.id, unit_code=sup.unit_code,
+                    on_time=on_time, actor=principal.sub,
+                ),
+            )  # fmt: skip
         await self._audit(
             session, sup.id, "info_answered", principal.sub, now,
-            {"entry_id": str(entry.id), "request_id": str(request.id)},
+            {"entry_id": str(entry.id), "request_id": str(request.id), "on_time": on_time},
+            given,
         )  # fmt: skip
         return entry
 
@@ -203,25 +239,45 @@ class Supervisions:
                 raise Unprocessable.field(
                     ["body", "case_id"], f"no case {body.case_id} at unit {sup.unit_code}"
                 )
+        return await self._issue(
+            session, principal, sup.id, sup.unit_code, sup.province_code, body.case_id, body
+        )
+
+    async def recommend_on_case(
+        self, session: AsyncSession, principal: Principal, case: RoutedCase,
+        body: schemas.CaseRecommendationCreate,
+    ) -> Recommendation:  # fmt: skip
+        """A recommendation on a single case, without a supervision: the board of the case's
+        (current) unit only; the same answer, clock and publicity as any other."""
+        require_board(principal, case.unit_code)
+        return await self._issue(
+            session, principal, None, case.unit_code, case.province_code, case.id, body
+        )
+
+    async def _issue(
+        self, session: AsyncSession, principal: Principal, supervision_id: uuid.UUID | None,
+        unit_code: str, province_code: str, case_id: uuid.UUID | None,
+        body: schemas.CaseRecommendationCreate,
+    ) -> Recommendation:  # fmt: skip
         now = datetime.now(UTC)
         period = self.policy["recommendation_answer"]
         rec = Recommendation(
-            id=uuid.uuid4(), supervision_id=sup.id, unit_code=sup.unit_code,
-            province_code=sup.province_code, case_id=body.case_id, text=body.text,
+            id=uuid.uuid4(), supervision_id=supervision_id, unit_code=unit_code,
+            province_code=province_code, case_id=case_id, text=body.text,
             reason=body.reason, issued_by=principal.sub, issued_at=now,
             due_on=period.due_on(local_day(now)), basis=period.basis, state="open",
         )  # fmt: skip
         session.add(rec)
         await session.flush()
         recommended = SupervisionRecommended(
-            supervision_id=sup.id, recommendation_id=rec.id, unit_code=rec.unit_code,
+            supervision_id=supervision_id, recommendation_id=rec.id, unit_code=rec.unit_code,
             province_code=rec.province_code, case_id=rec.case_id, due_on=rec.due_on,
             basis=rec.basis, actor=principal.sub,
         )  # fmt: skip
         await self._audit(
-            session, sup.id, "recommended", principal.sub, now,
+            session, supervision_id, "recommended", principal.sub, now,
             {"recommendation_id": str(rec.id), "case_id": rec.case_id and str(rec.case_id)},
-            (SUPERVISION_RECOMMENDED, recommended),
+            (SUPERVISION_RECOMMENDED, recommended), recommendation_id=rec.id,
         )  # fmt: skip
         return rec
 
@@ -233,20 +289,63 @@ class Supervisions:
         if rec.state != "open":
             raise Conflict("this recommendation is already answered", allowed=[])
         now = datetime.now(UTC)
+        today = local_day(now)
+        for i, f in enumerate(body.follow_up):
+            if f.due_on <= today:
+                raise Unprocessable.field(
+                    ["body", "follow_up", i, "due_on"], "a follow-up action's date is ahead"
+                )
+        actions = [{"id": str(uuid.uuid4()), **f.model_dump(mode="json")} for f in body.follow_up]
         rec.state, rec.outcome, rec.answer_text = "answered", body.outcome, body.text
-        rec.follow_up = [f.model_dump(mode="json") for f in body.follow_up]
+        rec.follow_up = actions
         rec.answered_by, rec.answered_at = principal.sub, now
-        rec.answered_on_time = local_day(now) <= rec.due_on
+        rec.answered_on_time = today <= rec.due_on
         await session.flush()
         answered = RecommendationAnswered(
             supervision_id=rec.supervision_id, recommendation_id=rec.id,
-            unit_code=rec.unit_code, outcome=body.outcome, on_time=rec.answered_on_time,
-            follow_up_dates=[f.due_on for f in body.follow_up], actor=principal.sub,
+            unit_code=rec.unit_code, province_code=rec.province_code, outcome=body.outcome,
+            on_time=rec.answered_on_time, follow_up_dates=[f.due_on for f in body.follow_up],
+            follow_up=[
+                FollowUpAction(action_id=uuid.UUID(a["id"]), due_on=f.due_on)
+                for a, f in zip(actions, body.follow_up, strict=True)
+            ],
+            actor=principal.sub,
         )  # fmt: skip
         await self._audit(
             session, rec.supervision_id, "answered", principal.sub, now,
-            {"recommendation_id": str(rec.id), "outcome": body.outcome},
-            (RECOMMENDATION_ANSWERED, answered),
+            {"recommendation_id": str(rec.id), "outcome": body.outcome,
+             "follow_up": [a["id"] for a in actions]},
+            (RECOMMENDATION_ANSWERED, answered), recommendation_id=rec.id,
+        )  # fmt: skip
+        return rec
+
+    async def action_done(
+        self, session: AsyncSession, principal: Principal, rec: Recommendation,
+        action_id: uuid.UUID, body: schemas.ActionDoneCommand,
+    ) -> Recommendation:  # fmt: skip
+        """The unit records a follow-up action it committed to as done: its clock is met."""
+        require_unit_staff(principal, rec.unit_code)
+        actions = [dict(a) for a in rec.follow_up or []]
+        found = next((a for a in actions if a.get("id") == str(action_id)), None)
+        if found is None:
+            raise NotFound(f"no follow-up action {action_id} in this recommendation")
+        if found.get("done_on") is not None:
+            raise Conflict("this follow-up action is already recorded as done", allowed=[])
+        now = datetime.now(UTC)
+        today = local_day(now)
+        on_time = today <= date.fromisoformat(found["due_on"])
+        found.update(done_on=today.isoformat(), done_by=principal.sub, note=body.note,
+                     done_on_time=on_time)  # fmt: skip
+        rec.follow_up = actions  # a new list: the JSON column sees the change
+        await session.flush()
+        done = RecommendationActionDone(
+            supervision_id=rec.supervision_id, recommendation_id=rec.id, action_id=action_id,
+            unit_code=rec.unit_code, on_time=on_time, actor=principal.sub,
+        )  # fmt: skip
+        await self._audit(
+            session, rec.supervision_id, "action_done", principal.sub, now,
+            {"recommendation_id": str(rec.id), "action_id": str(action_id), "on_time": on_time},
+            (RECOMMENDATION_ACTION_DONE, done), recommendation_id=rec.id,
         )  # fmt: skip
         return rec
 
