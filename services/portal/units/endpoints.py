@@ -74,15 +74,15 @@ async def unit_page(
             return web.render(request, "problem.html", 404, kind="no_unit", code=unit_code)
         raise
     params = _period(from_, to)
-    stats, monthly, report, sessions, members, categories = await asyncio.gather(
+    stats, monthly, report, sessions, members, categories, published = await asyncio.gather(
         api.public("routing", f"/v1/stats/units/{unit_code}", params),
         api.public("routing", f"/v1/stats/units/{unit_code}/months", _months(params)),
         api.public("routing", f"/v1/reports/units/{unit_code}", params),
         api.public("routing", f"/v1/units/{unit_code}/reception-sessions"),
         _members(api, unit),
         _category_names(api),
+        _published(api, unit["code"]),
     )
-    published = await _published(api, {unit["code"], *members})
     month_rows = [{"label": f"{m['month'][5:]}/{m['month'][:4]}", **m} for m in monthly["months"]]
     by_kind: dict[str, int] = {}
     by_category: dict[str, int] = {}
@@ -146,22 +146,15 @@ async def _category_names(api: Api) -> dict[str, str]:
     return {c["code"]: c["name_vi"] for c in found["items"]}
 
 
-async def _published(api: Api, codes: set[str]) -> list[dict[str, Any]]:
-    """Answers the citizens consented to publish, where they are about this unit's communes.
-
-    intake has no list of published resolutions per unit: this reads its public Open311 list
-    of closed reports (the newest thousand of the last 90 days, country-wide), which shows a
-    report's text only where the citizen made it public, and keeps this unit's."""
+async def _published(api: Api, unit_code: str) -> list[dict[str, Any]]:
+    """The newest answers the citizens consented to publish, about this commune or any
+    commune of this province (intake's list; an agency is about no place: none)."""
     try:
-        found = await api.public("intake", "/open311/v2/requests.json", {"status": "closed"})
+        found = await api.public("intake", f"/v1/units/{unit_code}/resolutions", {"limit": "10"})
     except (Unavailable, ApiProblem):
         return []
-    items = found if isinstance(found, list) else []
-    return [
-        r
-        for r in items
-        if r.get("address_id") in codes and r.get("description") and r.get("status_notes")
-    ][:10]
+    items: list[dict[str, Any]] = found["items"]
+    return items
 
 
 async def _members(api: Api, unit: dict[str, Any]) -> dict[str, str]:
