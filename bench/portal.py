@@ -3,9 +3,10 @@ routing's figures API alone (GET /v1/stats/units/20), both over HTTP in the same
 
     eval "$(scripts/test-infra.sh up)"; python -m bench.portal [--stats-rows 1000000]
 
-The page asks routing for the unit, its figures, its period report, its reception calendar,
-its communes' names and one figures call per month shown (twelve at most): its cost is
-mostly those monthly calls. Two portals are measured: one that asks routing on every view
+The page asks routing for the unit, its figures, its months (one call to
+/v1/stats/units/{code}/months), its period report, its reception calendar and its communes'
+names; each of those calls is also timed alone, to show where an uncached view's time goes.
+Two portals are measured: one that asks routing on every view
 (TIEPDAN_PORTAL_PUBLIC_CACHE_SECONDS=0) and one with the default 60 s cache of public
 figures (every request after the warm-up is then a hit). Intake is not started: the page
 stands on routing alone (categories then shown by code). Everything the run created is
@@ -48,6 +49,22 @@ async def _portal_up(portal: Service, *, within: float = 60.0) -> None:
             if time.monotonic() > deadline:
                 raise RuntimeError("portal not up")
             await asyncio.sleep(0.2)
+
+
+def _page_calls(unit: str) -> dict[str, tuple[str, dict[str, str] | None]]:
+    """What services/portal/units/endpoints.py asks routing for, for this year."""
+    this = time.strftime("%Y-%m")
+    months = {"from": f"{this[:4]}-01", "to": this}
+    calls: dict[str, tuple[str, dict[str, str] | None]] = {
+        "unit": (f"/v1/units/{unit}", None),
+        "figures": (f"/v1/stats/units/{unit}", None),
+        "months": (f"/v1/stats/units/{unit}/months", months),
+        "report": (f"/v1/reports/units/{unit}", None),
+        "reception_sessions": (f"/v1/units/{unit}/reception-sessions", None),
+    }
+    if unit == PROVINCE:
+        calls["communes"] = ("/v1/units", {"parent": unit, "limit": "500"})
+    return calls
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -93,6 +110,15 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                                 client, f"{portal.url}/units/{unit}", None,
                                 count=args.requests, budget_s=120,
                             )  # fmt: skip
+                        # Where an uncached view's time goes: each call the page makes to
+                        # routing, alone (the page makes them side by side, after the unit).
+                        result[unit]["calls"] = {
+                            call: await time_http(
+                                client, f"{routing.url}{path}", params,
+                                count=args.requests, budget_s=60,
+                            )
+                            for call, (path, params) in _page_calls(unit).items()
+                        }  # fmt: skip
             finally:
                 stop_services([portal for _, portal in portals])
         result["loadavg_after"] = os.getloadavg()
@@ -121,6 +147,11 @@ def main() -> None:
             say(
                 f"{unit} {name}: p50 {found['p50_ms']:.0f} ms, p99 {found['p99_ms']:.0f} ms, "
                 f"{found.get('bytes', 0):,} bytes, {found['statuses']}"
+            )
+        for call, found in result[unit]["calls"].items():
+            say(
+                f"{unit}   routing {call}: p50 {found['p50_ms']:.1f} ms, "
+                f"p99 {found['p99_ms']:.1f} ms, {found['statuses']}"
             )
     say(f"written to {path}")
 

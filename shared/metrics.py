@@ -12,7 +12,10 @@ _UNMEASURED = frozenset({"/healthz", "/readyz", "/metrics"})
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
 
 
-class ServiceMetrics:
+class HttpMetrics:
+    """A registry with the HTTP metrics every server of the project exports (the portal too,
+    which has no database or bus: the same names, so the same dashboards and alerts)."""
+
     def __init__(self, service: str) -> None:
         self.service = service
         self.registry = CollectorRegistry()
@@ -30,6 +33,12 @@ class ServiceMetrics:
             buckets=LATENCY_BUCKETS,
             registry=r,
         )
+
+
+class ServiceMetrics(HttpMetrics):
+    def __init__(self, service: str) -> None:
+        super().__init__(service)
+        r = self.registry
         self.events_published = Counter(
             "tiepdan_events_published_total",
             "Outbox events acknowledged by the bus",
@@ -90,7 +99,7 @@ class ServiceMetrics:
 class HttpMetricsMiddleware:
     """Counts and times requests by route template, never by raw path (bounded labels)."""
 
-    def __init__(self, app: ASGIApp, metrics: ServiceMetrics) -> None:
+    def __init__(self, app: ASGIApp, metrics: HttpMetrics) -> None:
         self.app = app
         self.metrics = metrics
 
@@ -100,6 +109,8 @@ class HttpMetricsMiddleware:
             return
         started = time.perf_counter()
         status = 500
+        # As it came in: a Mount (the portal's /static) rewrites root_path on its way down.
+        arrived = dict(scope)
 
         async def _send(message: Message) -> None:
             nonlocal status
@@ -110,13 +121,13 @@ class HttpMetricsMiddleware:
         try:
             await self.app(scope, receive, _send)
         finally:
-            route = _route_template(scope)
+            route = _route_template(scope, arrived)
             method = scope["method"]
             self.metrics.http_requests.labels(method, route, f"{status // 100}xx").inc()
             self.metrics.http_latency.labels(method, route).observe(time.perf_counter() - started)
 
 
-def _route_template(scope: Scope) -> str:
+def _route_template(scope: Scope, arrived: Scope) -> str:
     route = scope.get("route")
     if route is not None and hasattr(route, "path"):
         return str(route.path)
@@ -125,7 +136,7 @@ def _route_template(scope: Scope) -> str:
         path = getattr(candidate, "path", None)  # an included router has none of its own
         if path is None:
             continue
-        match, _ = candidate.matches(scope)
+        match, _ = candidate.matches(arrived)
         if match is Match.FULL:
             return str(path)
     return "unmatched"

@@ -24,6 +24,7 @@ from services.intake.limits.middleware import AbuseLimits
 from services.intake.limits.shared import limiters
 from services.intake.open311 import endpoints as open311
 from services.intake.open311.places import Places
+from services.intake.resolutions import endpoints as resolutions
 from services.intake.units import endpoints as units
 from services.intake.units.boundaries import BoundarySettings, load_boundaries
 from shared import asyncapi
@@ -88,6 +89,7 @@ DEFINITION = ServiceDefinition(
         identity.internal,
         categories.router,
         units.router,
+        resolutions.router,
         open311.router,
     ],
     metadata=Base.metadata,

@@ -14,13 +14,16 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from services.portal import web
 from services.portal.cases import filing, tracking
+from services.portal.metrics import PortalMetrics
 from services.portal.settings import PortalSettings
 from services.portal.units import endpoints as units
 from services.portal.upstream import Api, ApiProblem, Unavailable
+from shared.metrics import HttpMetricsMiddleware
 
 log = logging.getLogger(__name__)
 PORT = 8000
@@ -30,6 +33,13 @@ operations = APIRouter()
 @operations.get("/healthz", include_in_schema=False)
 async def healthz() -> dict[str, str]:
     return {"status": "ok", "service": "portal"}
+
+
+@operations.get("/metrics", include_in_schema=False)
+async def metrics(request: Request) -> Response:
+    """Prometheus' scrape (in-cluster only: the Ingress routes the portal's pages, not this)."""
+    registry = request.app.state.metrics.registry
+    return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
 
 @operations.get("/readyz", include_in_schema=False)
@@ -71,9 +81,11 @@ async def _http(request: Request, exc: Exception) -> Response:
 
 
 def create_portal_app(settings: PortalSettings, *, api: Api | None = None) -> FastAPI:
+    metrics = api.metrics if api is not None else PortalMetrics()
+
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.api = api or Api.from_settings(settings)
+        app.state.api = api or Api.from_settings(settings, metrics)
         try:
             yield
         finally:
@@ -89,7 +101,10 @@ def create_portal_app(settings: PortalSettings, *, api: Api | None = None) -> Fa
         openapi_url=None,  # pages, not an API: intake and routing publish theirs
     )
     app.state.settings = settings
+    app.state.metrics = metrics
     app.middleware("http")(web.security_headers)
+    # Outermost: counts every answer, the pages the exception handlers render included.
+    app.add_middleware(HttpMetricsMiddleware, metrics=metrics)
     app.add_exception_handler(Unavailable, _unavailable)
     app.add_exception_handler(web.CsrfFailed, _csrf)
     app.add_exception_handler(ApiProblem, _problem)

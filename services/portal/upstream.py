@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 
+from services.portal.metrics import PortalMetrics
 from services.portal.settings import PortalSettings
 
 
@@ -54,19 +55,26 @@ class Api:
     CACHE_ENTRIES = 1024
 
     def __init__(
-        self, intake: httpx.AsyncClient, routing: httpx.AsyncClient, *, cache_seconds: float = 0
+        self,
+        intake: httpx.AsyncClient,
+        routing: httpx.AsyncClient,
+        *,
+        cache_seconds: float = 0,
+        metrics: PortalMetrics | None = None,
     ) -> None:
         self.clients = {"intake": intake, "routing": routing}
         self.cache_seconds = cache_seconds
+        self.metrics = metrics or PortalMetrics()
         self._cache: dict[tuple[str, str, str], tuple[float, Any]] = {}
 
     @classmethod
-    def from_settings(cls, settings: PortalSettings) -> Api:
+    def from_settings(cls, settings: PortalSettings, metrics: PortalMetrics | None = None) -> Api:
         timeout = httpx.Timeout(settings.timeout_seconds)
         return cls(
             httpx.AsyncClient(base_url=settings.intake_url, timeout=timeout),
             httpx.AsyncClient(base_url=settings.routing_url, timeout=timeout),
             cache_seconds=settings.public_cache_seconds,
+            metrics=metrics,
         )
 
     async def close(self) -> None:
@@ -74,14 +82,27 @@ class Api:
             await client.aclose()
 
     async def request(self, service: str, method: str, path: str, **kw: Any) -> httpx.Response:
+        outcome = "ok"
+        started = time.perf_counter()
         try:
             response = await self.clients[service].request(method, path, **kw)
-        except httpx.TransportError:  # refused, reset, timed out
+        except httpx.TimeoutException:
+            outcome = "timeout"
             raise Unavailable(service) from None
+        except httpx.TransportError:  # refused, reset
+            outcome = "unreachable"
+            raise Unavailable(service) from None
+        finally:
+            self.metrics.upstream_latency.labels(service).observe(time.perf_counter() - started)
+            if outcome != "ok":
+                self.metrics.upstream_requests.labels(service, outcome).inc()
         if response.status_code >= 500:
+            self.metrics.upstream_requests.labels(service, "server_error").inc()
             raise Unavailable(service)
         if response.status_code >= 400:
+            self.metrics.upstream_requests.labels(service, "problem").inc()
             raise ApiProblem.of(response)
+        self.metrics.upstream_requests.labels(service, "ok").inc()
         return response
 
     async def json(self, service: str, method: str, path: str, **kw: Any) -> Any:
@@ -94,7 +115,9 @@ class Api:
         now = time.monotonic()
         hit = self._cache.get(key)
         if hit is not None and hit[0] > now:
+            self.metrics.cache_lookups.labels("hit").inc()
             return hit[1]
+        self.metrics.cache_lookups.labels("miss").inc()
         value = await self.json(service, "GET", path, params=params)
         if self.cache_seconds > 0:
             if len(self._cache) >= self.CACHE_ENTRIES:

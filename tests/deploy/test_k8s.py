@@ -894,7 +894,9 @@ def test_network_policies_deny_by_default_and_allow_what_must_talk(overlay: list
 def _portal_talks_only_to_intake_and_routing(
     overlay: list[Manifest], namespaces: set[str | None], allowed_out: list[tuple[Any, Any]]
 ) -> None:
-    assert namespaces == {"ingress-nginx"}, f"portal: reached only through the ingress {namespaces}"
+    assert namespaces == {"ingress-nginx", "monitoring"}, (
+        f"portal: reached only through the ingress, and by Prometheus {namespaces}"
+    )
     to_pods = {
         (peer["podSelector"]["matchLabels"]["app.kubernetes.io/name"], port)
         for peer, port in allowed_out
@@ -1100,7 +1102,9 @@ def test_postgres_is_backed_up(overlay: list[Manifest]) -> None:
 # --------------------------------------------------------------------------- #
 
 
-def test_service_monitor_scrapes_the_three_services(overlay: list[Manifest]) -> None:
+def test_service_monitor_scrapes_the_three_services_and_the_portal(
+    overlay: list[Manifest],
+) -> None:
     (monitor,) = of_kind(overlay, "ServiceMonitor").values()
     (endpoint,) = monitor["spec"]["endpoints"]
     assert endpoint["port"] == "http" and endpoint["path"] == "/metrics"
@@ -1109,7 +1113,26 @@ def test_service_monitor_scrapes_the_three_services(overlay: list[Manifest]) -> 
         for name, service in of_kind(overlay, "Service").items()
         if selects(monitor["spec"]["selector"], service["metadata"]["labels"])
     }
-    assert selected == set(SERVICES)
+    assert selected == set(DEPLOYMENTS)
+    for name in DEPLOYMENTS:
+        # The Service's http port reaches the pods, and Prometheus may open it.
+        service = one(overlay, "Service", name)
+        assert "http" in {port["name"] for port in service["spec"]["ports"]}, name
+        allowed_in = _peers(
+            _policies_for(overlay, pod_labels(one(overlay, "Deployment", name)), "Ingress"),
+            "Ingress",
+        )
+        assert any(
+            peer.get("namespaceSelector", {})
+            .get("matchLabels", {})
+            .get("kubernetes.io/metadata.name")
+            == "monitoring"
+            and port == "http"
+            for peer, port in allowed_in
+        ), f"{name}: Prometheus may not scrape it"
+    (rule,) = of_kind(overlay, "PrometheusRule").values()
+    alerts = {r["alert"]: r for g in rule["spec"]["groups"] for r in g["rules"]}
+    assert all(name in alerts["TiepdanTargetDown"]["expr"] for name in DEPLOYMENTS)
 
 
 def test_prometheus_rule_carries_the_compose_alerts(overlay: list[Manifest]) -> None:

@@ -227,7 +227,7 @@ def test_compose_prometheus_scrapes_the_services_as_kubernetes_names_them() -> N
     """Job names equal the Kubernetes Services' names, so rules and dashboards fit both."""
     config = yaml.safe_load(PROMETHEUS_CONFIG.read_text(encoding="utf-8"))
     jobs = {job["job_name"]: job for job in config["scrape_configs"]}
-    ports = {"intake": 8001, "routing": 8002, "notification": 8003}
+    ports = {"intake": 8001, "routing": 8002, "notification": 8003, "portal": 8000}
     for name, port in ports.items():
         assert jobs[name]["static_configs"][0]["targets"] == [f"{name}:{port}"]
         assert jobs[name].get("metrics_path", "/metrics") == "/metrics"

@@ -344,3 +344,20 @@ async def test_a_feedback_can_also_go_to_the_inspection_board(portal: Portal) ->
 
     (message,) = await wait_until(queued, what="the feedback in the board's queue")
     assert message["via"] == "submission" and message["text"].startswith("Xã chậm trả lời")
+
+
+async def test_the_months_table_is_routings_figures_by_month(portal: Portal) -> None:
+    """One call for the chart's months (GET /v1/stats/units/{code}/months), shown as is."""
+    await portal.stack.wait_routed((await portal.stack.submit())["tracking_code"])
+    async with httpx.AsyncClient(base_url=portal.routing_url) as routing:
+        months = (await routing.get("/v1/stats/units/20/months")).json()["months"]
+    async with httpx.AsyncClient(base_url=portal.url) as client:
+        page = (await client.get("/units/20")).text
+    table = page[page.index('id="months-table"') :]
+    table = table[: table.index("</table>")]
+    # The period is this year: the months of the twelve to this one that fall in it.
+    year = months[-1]["month"][:4]
+    shown = [m for m in months if m["month"].startswith(year)]
+    rows = re.findall(r'<th scope="row">(\d\d/\d{4})</th><td>(\d+)</td>', table)
+    assert rows == [(f"{m['month'][5:]}/{year}", str(m["received"])) for m in shown]
+    assert int(rows[-1][1]) >= 1

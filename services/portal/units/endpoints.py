@@ -4,8 +4,9 @@ the communes of a province side by side, the period report as CSV, the reception
 from __future__ import annotations
 
 import asyncio
-from datetime import date, timedelta
+from datetime import date, datetime
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
@@ -18,6 +19,7 @@ from services.portal.upstream import Api, ApiProblem, Unavailable
 router = APIRouter()
 MONTHS = 12  # the monthly chart covers the last twelve months of the period at most
 SORTABLE = frozenset({"name", *FIGURES})
+VN = ZoneInfo("Asia/Ho_Chi_Minh")  # routing's local dates
 
 
 def _period(from_: str, to: str) -> dict[str, str]:
@@ -31,14 +33,17 @@ def _period(from_: str, to: str) -> dict[str, str]:
     return params
 
 
-def _months(first: date, last: date) -> list[tuple[date, date]]:
-    months: list[tuple[date, date]] = []
-    start = last.replace(day=1)
-    while len(months) < MONTHS and start >= first.replace(day=1):
-        end = (start + timedelta(days=32)).replace(day=1) - timedelta(days=1)
-        months.append((max(start, first), min(end, last)))
-        start = (start - timedelta(days=1)).replace(day=1)
-    return months[::-1]
+def _months(params: dict[str, str]) -> dict[str, str]:
+    """The months of the chart: those of the period, the last twelve at most. The period's
+    defaults are routing's (this year to today, local time), so that the months are asked
+    for beside the figures, not after them. Whole months: a period that starts mid-month
+    shows that month's figures in full."""
+    last = date.fromisoformat(params["to"]) if "to" in params else datetime.now(VN).date()
+    first = date.fromisoformat(params["from"]) if "from" in params else date(last.year, 1, 1)
+    first = min(first, last)  # routing refuses a backward period: the figures say so
+    index = last.year * 12 + last.month - 1 - (MONTHS - 1)
+    start = max(first.replace(day=1), date(index // 12, index % 12 + 1, 1))
+    return {"from": start.strftime("%Y-%m"), "to": last.strftime("%Y-%m")}
 
 
 @router.get("/units")
@@ -69,30 +74,16 @@ async def unit_page(
             return web.render(request, "problem.html", 404, kind="no_unit", code=unit_code)
         raise
     params = _period(from_, to)
-    stats, report, sessions, members, categories = await asyncio.gather(
+    stats, monthly, report, sessions, members, categories, published = await asyncio.gather(
         api.public("routing", f"/v1/stats/units/{unit_code}", params),
+        api.public("routing", f"/v1/stats/units/{unit_code}/months", _months(params)),
         api.public("routing", f"/v1/reports/units/{unit_code}", params),
         api.public("routing", f"/v1/units/{unit_code}/reception-sessions"),
         _members(api, unit),
         _category_names(api),
+        _published(api, unit["code"]),
     )
-    published = await _published(api, {unit["code"], *members})
-    first, last = date.fromisoformat(stats["period_from"]), date.fromisoformat(stats["period_to"])
-    months = _months(first, last)
-    monthly = await asyncio.gather(
-        *(
-            api.public(
-                "routing",
-                f"/v1/stats/units/{unit_code}",
-                {"from": a.isoformat(), "to": b.isoformat()},
-            )
-            for a, b in months
-        )
-    )
-    month_rows = [
-        {"label": a.strftime("%m/%Y"), **m["figures"]}
-        for (a, _), m in zip(months, monthly, strict=True)
-    ]
+    month_rows = [{"label": f"{m['month'][5:]}/{m['month'][:4]}", **m} for m in monthly["months"]]
     by_kind: dict[str, int] = {}
     by_category: dict[str, int] = {}
     for row in report["by_kind_and_category"]:
@@ -155,22 +146,15 @@ async def _category_names(api: Api) -> dict[str, str]:
     return {c["code"]: c["name_vi"] for c in found["items"]}
 
 
-async def _published(api: Api, codes: set[str]) -> list[dict[str, Any]]:
-    """Answers the citizens consented to publish, where they are about this unit's communes.
-
-    intake has no list of published resolutions per unit: this reads its public Open311 list
-    of closed reports (the newest thousand of the last 90 days, country-wide), which shows a
-    report's text only where the citizen made it public, and keeps this unit's."""
+async def _published(api: Api, unit_code: str) -> list[dict[str, Any]]:
+    """The newest answers the citizens consented to publish, about this commune or any
+    commune of this province (intake's list; an agency is about no place: none)."""
     try:
-        found = await api.public("intake", "/open311/v2/requests.json", {"status": "closed"})
+        found = await api.public("intake", f"/v1/units/{unit_code}/resolutions", {"limit": "10"})
     except (Unavailable, ApiProblem):
         return []
-    items = found if isinstance(found, list) else []
-    return [
-        r
-        for r in items
-        if r.get("address_id") in codes and r.get("description") and r.get("status_notes")
-    ][:10]
+    items: list[dict[str, Any]] = found["items"]
+    return items
 
 
 async def _members(api: Api, unit: dict[str, Any]) -> dict[str, str]:

@@ -7,12 +7,20 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 
+from services.routing.stats import months as by_month
 from services.routing.stats import repository
 from services.routing.stats.satisfaction import KindSatisfaction, satisfaction
 from services.routing.stats.satisfaction_queries import satisfied_by_kind, satisfied_by_month
-from services.routing.stats.schemas import Figures, RecommendationFigures, UnitFigures, UnitStats
+from services.routing.stats.schemas import (
+    Figures,
+    MonthFigures,
+    RecommendationFigures,
+    UnitFigures,
+    UnitMonths,
+    UnitStats,
+)
 from services.routing.supervision import repository as supervision
-from services.routing.units.registry import UnitRegistry
+from services.routing.units.registry import Unit, UnitRegistry
 from shared.dates import IsoDate
 from shared.db import DbSession, plan_for_these_values
 from shared.errors import NotFound, Unprocessable, problem_responses
@@ -34,6 +42,57 @@ def _figures(row: dict[str, Any]) -> dict[str, Any]:
     }  # fmt: skip
 
 
+def _scope(request: Request, unit_code: str) -> tuple[Unit, repository.Scope]:
+    units: UnitRegistry = request.app.state.units
+    unit = units.get(unit_code)
+    if unit is None:
+        raise NotFound(f"no unit {unit_code}")
+    province = unit.level == "province"
+    members = (
+        (unit.code, *units.communes_of(unit.code), *(a.code for a in units.agencies_of(unit.code)))
+        if province
+        else ()
+    )
+    return unit, repository.Scope(unit.code, province=province, members=members)
+
+
+@router.get(
+    "/units/{unit_code}/months",
+    response_model=UnitMonths,
+    responses=problem_responses(NotFound, Unprocessable),
+)
+async def unit_months(
+    unit_code: str,
+    request: Request,
+    session: DbSession,
+    from_: Annotated[str | None, Query(alias="from", max_length=7, examples=["2026-01"])] = None,
+    to: Annotated[str | None, Query(max_length=7, examples=["2026-12"])] = None,
+) -> UnitMonths:
+    """Public: a unit's figures for each local month of receipt from `from` to `to`
+    (YYYY-MM, inclusive, at most 36 months; by default the twelve months to this one), every
+    month listed, zeros included. Each month's figures are those of
+    `/v1/stats/units/{unit_code}?from=<its first day>&to=<its last day>`, in one request."""
+    unit, scope = _scope(request, unit_code)
+    now = datetime.now(UTC)
+    months = by_month.month_range(from_, to, now)
+    await plan_for_these_values(session)
+    rows = await by_month.by_month(session, scope, months, now)
+    return UnitMonths(
+        unit_code=unit.code,
+        unit_name=unit.display,
+        scope="province" if scope.province else "unit",
+        month_from=rows[0]["month"],
+        month_to=rows[-1]["month"],
+        months=[
+            MonthFigures(
+                month=r["month"], satisfaction=satisfaction(r["satisfied"], r["ratings"]),
+                **_figures(r),
+            )
+            for r in rows
+        ],
+    )  # fmt: skip
+
+
 @router.get(
     "/units/{unit_code}",
     response_model=UnitStats,
@@ -48,20 +107,11 @@ async def unit_stats(
 ) -> UnitStats:
     """Public: a unit's figures for cases received in [from, to] (local dates, inclusive);
     a province's roll up its communes and agencies, with each unit's own figures."""
-    units: UnitRegistry = request.app.state.units
-    unit = units.get(unit_code)
-    if unit is None:
-        raise NotFound(f"no unit {unit_code}")
+    unit, scope = _scope(request, unit_code)
+    province = scope.province
     now = datetime.now(UTC)
     period = repository.Period.local(from_, to, now)
     await plan_for_these_values(session)  # overdue: a province's open cases, or a commune's
-    province = unit.level == "province"
-    members = (
-        (unit.code, *units.communes_of(unit.code), *(a.code for a in units.agencies_of(unit.code)))
-        if province
-        else ()
-    )
-    scope = repository.Scope(unit.code, province=province, members=members)
     totals, rows = await repository.figures(session, scope, period, now)
     return UnitStats(
         unit_code=unit.code,

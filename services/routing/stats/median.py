@@ -9,6 +9,7 @@ case's `(resolved_at - received_at)` in days: the middle one, or halfway between
 
 from __future__ import annotations
 
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, literal_column, select
@@ -41,6 +42,28 @@ async def median_days(session: AsyncSession, scope: Scope, period: Period) -> fl
         .order_by(R.days)
     )
     counts = [(int(days), int(n)) for days, n in histogram if n]
+    return await median_of(session, scope, period, counts)
+
+
+async def histogram_by_day(
+    session: AsyncSession, scope: Scope, period: Period
+) -> list[tuple[date, int, int]]:
+    """(received day, whole days to resolve, cases): the histogram of each day, so that a
+    caller can add up the buckets of several periods (months) from one query."""
+    rows = await session.execute(
+        select(R.day, R.days, func.sum(R.cases))
+        .where(R.scope == ("province" if scope.province else "unit"), R.code == scope.code)
+        .where(R.day >= period.first, R.day <= period.last)
+        .group_by(R.day, R.days)
+    )
+    return [(day, int(days), int(n)) for day, days, n in rows if n]
+
+
+async def median_of(
+    session: AsyncSession, scope: Scope, period: Period, counts: list[tuple[int, int]]
+) -> float | None:
+    """The median from the period's histogram, (days, cases) by days: only the bucket(s)
+    holding the middle rank(s) are read from the cases."""
     resolved = sum(n for _, n in counts)
     if resolved == 0:
         return None

@@ -25,6 +25,23 @@ class UnitFigures(Figures):
     satisfaction: Satisfaction | None = None
 
 
+class MonthFigures(Figures):
+    month: str  # YYYY-MM, local (Asia/Ho_Chi_Minh) month of receipt
+    satisfaction: Satisfaction | None = None
+
+
+class UnitMonths(BaseModel):
+    """A unit's figures for each month of a range: each month's are the figures of
+    `GET /v1/stats/units/{code}` for that month's first to last day."""
+
+    unit_code: str
+    unit_name: str
+    scope: str  # "unit", or "province": the province with its communes and agencies
+    month_from: str
+    month_to: str
+    months: list[MonthFigures]  # every month of the range, in order, zeros included
+
+
 class RecommendationFigures(BaseModel):
     """The people's inspection board's recommendations (kiến nghị) made in the period."""
 
