@@ -30,6 +30,7 @@ run: install
 lint: install
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
+	$(RUN) lint-imports
 
 typecheck: install
 	$(RUN) mypy services shared

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from services.routing.cases.models import RoutedCase
-from services.routing.stats.repository import VN
+from services.routing.stats.period import VN
 from tests.support.stack import Stack
 
 COMMUNE, PROVINCE = "06364", "20"  # Xã Vũ Lễ, Lạng Sơn

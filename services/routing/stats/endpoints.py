@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request
 
 from services.routing.stats import months as by_month
 from services.routing.stats import repository
+from services.routing.stats.period import VN, Period, Scope
 from services.routing.stats.satisfaction import KindSatisfaction, satisfaction
 from services.routing.stats.satisfaction_queries import satisfied_by_kind, satisfied_by_month
 from services.routing.stats.schemas import (
@@ -42,7 +43,7 @@ def _figures(row: dict[str, Any]) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def _scope(request: Request, unit_code: str) -> tuple[Unit, repository.Scope]:
+def _scope(request: Request, unit_code: str) -> tuple[Unit, Scope]:
     units: UnitRegistry = request.app.state.units
     unit = units.get(unit_code)
     if unit is None:
@@ -53,7 +54,7 @@ def _scope(request: Request, unit_code: str) -> tuple[Unit, repository.Scope]:
         if province
         else ()
     )
-    return unit, repository.Scope(unit.code, province=province, members=members)
+    return unit, Scope(unit.code, province=province, members=members)
 
 
 @router.get(
@@ -110,7 +111,7 @@ async def unit_stats(
     unit, scope = _scope(request, unit_code)
     province = scope.province
     now = datetime.now(UTC)
-    period = repository.Period.local(from_, to, now)
+    period = Period.local(from_, to, now)
     await plan_for_these_values(session)  # overdue: a province's open cases, or a commune's
     totals, rows = await repository.figures(session, scope, period, now)
     return UnitStats(
@@ -132,7 +133,7 @@ async def unit_stats(
         recommendations=RecommendationFigures(
             **await supervision.figures(
                 session, unit.code, province=province, start=period.start, end=period.end,
-                today=now.astimezone(repository.VN).date(),
+                today=now.astimezone(VN).date(),
             )
         ),
         satisfaction=satisfaction(totals["satisfied"], totals["ratings"]),

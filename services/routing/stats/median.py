@@ -10,17 +10,15 @@ case's `(resolved_at - received_at)` in days: the middle one, or halfway between
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import func, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.routing.cases.models import RoutedCase as C
 from services.routing.stats.models import UnitDailyResolutions as R
+from services.routing.stats.period import Period, Scope
 from services.routing.stats.rebuild import RESOLVED_DAYS
-
-if TYPE_CHECKING:
-    from services.routing.stats.repository import Period, Scope
 
 
 def _days(dialect: str) -> tuple[Any, Any]:

@@ -21,7 +21,7 @@ from services.routing.cases.models import IS_OPEN
 from services.routing.cases.models import RoutedCase as C
 from services.routing.stats.median import histogram_by_day, median_of
 from services.routing.stats.models import UnitDailyFigures as F
-from services.routing.stats.repository import COUNTERS, VN, Period, Scope
+from services.routing.stats.period import COUNTERS, VN, Period, Scope
 from shared.errors import Unprocessable
 
 MAX_MONTHS = 36  # three years a request: a chart, not an export (the reports are for that)

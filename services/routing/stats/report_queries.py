@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.routing.cases.models import RoutedCase as C
 from services.routing.stats.models import DailyKindFigures as K
-from services.routing.stats.repository import Period
+from services.routing.stats.period import Period
 from services.routing.workflow.models import Dialogue as D
 
 CASE_FIGURES = ("received", "accepted", "rejected", "withdrawn", "resolved", "resolved_on_time")

@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request, Response
 
 from services.routing.stats import report_queries as queries
-from services.routing.stats.repository import Period, Scope
+from services.routing.stats.period import Period, Scope
 from services.routing.stats.satisfaction_queries import board_and_satisfaction
 from services.routing.stats.schemas import KindCategoryFigures, PeriodReport
 from services.routing.units.registry import UnitRegistry

@@ -9,10 +9,8 @@ time: it is counted live among the open cases (a partial index).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,43 +19,7 @@ from services.routing.cases.models import IS_OPEN
 from services.routing.cases.models import RoutedCase as C
 from services.routing.stats.median import median_days
 from services.routing.stats.models import UnitDailyFigures as F
-from shared.errors import Unprocessable
-
-COUNTERS = (
-    "received", "accepted", "rejected", "resolved", "resolved_on_time", "rating_sum", "ratings",
-    "satisfied",
-)  # fmt: skip
-
-
-@dataclass(frozen=True)
-class Scope:
-    code: str
-    province: bool  # roll up everything under the province
-    members: tuple[str, ...] = ()  # a province's own code, its communes' and agencies'
-
-
-VN = ZoneInfo("Asia/Ho_Chi_Minh")
-
-
-@dataclass(frozen=True)
-class Period:
-    """Local days first..last inclusive, and the same as UTC instants [start, end)."""
-
-    first: date
-    last: date
-    start: datetime
-    end: datetime
-
-    @classmethod
-    def local(cls, first: date | None, last: date | None, now: datetime) -> Period:
-        """The query's `from`/`to` (local dates, inclusive); by default this year to date."""
-        last = last or now.astimezone(VN).date()
-        first = first or date(last.year, 1, 1)
-        if first > last:
-            raise Unprocessable.field(["query", "from"], "from is after to")
-        start = datetime.combine(first, time(0), VN).astimezone(UTC)
-        end = datetime.combine(last + timedelta(days=1), time(0), VN).astimezone(UTC)
-        return cls(first, last, start, end)
+from services.routing.stats.period import COUNTERS, Period, Scope
 
 
 def _mean(row: dict[str, Any]) -> float | None:

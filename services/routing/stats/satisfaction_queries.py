@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.routing.stats.models import DailyKindFigures as K
 from services.routing.stats.models import UnitDailyFigures as F
-from services.routing.stats.repository import VN, Period, Scope
+from services.routing.stats.period import VN, Period, Scope
 from services.routing.stats.satisfaction import KindSatisfaction, MonthSatisfaction, satisfaction
 from services.routing.stats.schemas import RecommendationFigures
 from services.routing.supervision.repository import figures as recommendation_figures
