@@ -140,24 +140,22 @@ def make_handlers(clocks: Clocks) -> dict[str, Handler]:
     async def on_appealed(session: AsyncSession, event: Envelope) -> None:
         appealed = event.parse(CaseAppealed)
         await meet(session, event, ("appeal_window",))
-        new = await session.get(TrackedCase, appealed.new_case_id, with_for_update=True)
-        if new is None:
-            session.add(
-                TrackedCase(
-                    case_id=appealed.new_case_id,
-                    tracking_code=appealed.new_tracking_code,
-                    kind="complaint",
-                    unit_code="",
-                    province_code="",
-                    received_on=local_date(event.time),
-                    second_time=True,
-                    remote=False,
-                    language="vi",
-                    updated_at=clocks.now(),
-                )
-            )
-        else:
-            new.second_time = True
+        # The notices consumer may be recording the same case from its case.routed: insert
+        # if absent, then lock (the same race as lock_tracked's docstring).
+        new = await lock_tracked(
+            session,
+            appealed.new_case_id,
+            tracking_code=appealed.new_tracking_code,
+            kind="complaint",
+            unit_code="",
+            province_code="",
+            received_on=local_date(event.time),
+            second_time=True,
+            remote=False,
+            language="vi",
+            updated_at=clocks.now(),
+        )
+        new.second_time = True
 
     async def on_extended(session: AsyncSession, event: Envelope) -> None:
         extended = event.parse(CaseExtended)
