@@ -11,9 +11,9 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar
 
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, FastAPI, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import MetaData
 from starlette.types import ASGIApp
@@ -21,8 +21,10 @@ from starlette.types import ASGIApp
 from shared.auth import TokenVerifier
 from shared.bus.base import Bus
 from shared.bus.embedded import EmbeddedBus
+from shared.context import install
 from shared.db import Database
 from shared.errors import OutageAnswers, ServiceUnavailable, install_error_handlers
+from shared.kernel import Kernel, KernelDep, ServiceContext
 from shared.messaging.consumer import ConsumerConfig, EventConsumer, Handler
 from shared.messaging.outbox import Outbox
 from shared.messaging.relay import OutboxRelay
@@ -32,10 +34,24 @@ from shared.settings import BusKind, Settings
 
 log = logging.getLogger(__name__)
 SHUTDOWN_SECONDS = 20  # consumers finish the event in hand within this; k8s grace is longer
+WORKER_SHUTDOWN_SECONDS = 10  # a worker's step in hand (a sweep, a delivery) within this
+C = TypeVar("C", bound=ServiceContext)
+
+
+class Worker(Protocol):
+    """A service's background loop: runs until stopped, finishing the step in hand."""
+
+    async def run(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+def no_workers(_: ServiceContext) -> Sequence[Worker]:
+    return ()
 
 
 @dataclass(frozen=True)
-class ServiceDefinition:
+class ServiceDefinition(Generic[C]):
     name: str
     title: str
     version: str
@@ -43,10 +59,12 @@ class ServiceDefinition:
     metadata: MetaData
     messaging: MessagingTables
     migrations: Path
-    # consumer group name -> builds {event type -> handler} from app.state (outbox, state...)
-    consumers: Mapping[str, Callable[[Any], Mapping[str, Handler]]] = field(default_factory=dict)
-    # extra state built in the lifespan (reference data...), set on app.state
-    build_state: Callable[[Settings], Awaitable[dict[str, Any]]] | None = None
+    # builds the service's context around the kernel, in the lifespan (reference data...)
+    context: Callable[[Kernel], Awaitable[C]]
+    # consumer group name -> builds {event type -> handler} from the service's context
+    consumers: Mapping[str, Callable[[C], Mapping[str, Handler]]] = field(default_factory=dict)
+    # background work, started after the consumers and stopped before them
+    workers: Callable[[C], Sequence[Worker]] = no_workers
     # the service's own ASGI middleware (classes taking the app), innermost first
     middleware: Sequence[Callable[[ASGIApp], ASGIApp]] = ()
     # What this service alone refuses to start with (raises SettingsError, one line).
@@ -66,7 +84,7 @@ def build_bus(settings: Settings) -> Bus:
 
 
 def create_app(
-    definition: ServiceDefinition, settings: Settings, *, bus: Bus | None = None
+    definition: ServiceDefinition[Any], settings: Settings, *, bus: Bus | None = None
 ) -> FastAPI:
     # Refuse to start, before anything is built, with an unsafe configuration.
     settings.check_serving()
@@ -97,16 +115,18 @@ def create_app(
             batch_size=settings.relay_batch_size,
             poll_seconds=settings.relay_poll_seconds,
         )
-        app.state.settings = settings
-        app.state.database = database
-        app.state.bus = the_bus
-        app.state.outbox = outbox
-        app.state.relay = relay
-        app.state.token_verifier = TokenVerifier(settings)
-        if definition.build_state is not None:
-            for key, value in (await definition.build_state(settings)).items():
-                setattr(app.state, key, value)
-        consumers = [
+        kernel = Kernel(
+            settings=settings,
+            database=database,
+            bus=the_bus,
+            outbox=outbox,
+            relay=relay,
+            metrics=metrics,
+            token_verifier=TokenVerifier(settings),
+        )
+        context = await definition.context(kernel)
+        install(app, context, kernel)
+        kernel.consumers.extend(
             EventConsumer(
                 ConsumerConfig(
                     name=settings.kafka_group_prefix + name,
@@ -119,26 +139,27 @@ def create_app(
                 ),
                 database=database,
                 processed=definition.messaging.processed,
-                handlers=build_handlers(app.state),
+                handlers=build_handlers(context),
                 bus=the_bus,
                 metrics=metrics,
             )
             for name, build_handlers in definition.consumers.items()
-        ]
-        app.state.consumers = consumers
+        )
         tasks = [asyncio.create_task(relay.run(), name=f"{definition.name}-relay")]
-        tasks += [asyncio.create_task(c.run(), name=c.config.name) for c in consumers]
+        tasks += [asyncio.create_task(c.run(), name=c.config.name) for c in kernel.consumers]
+        workers = definition.workers(context)
+        worker_tasks = [asyncio.create_task(w.run()) for w in workers]
         log.info("%s started", definition.name)
         try:
             yield
         finally:
-            for consumer in consumers:
+            for worker in workers:
+                worker.stop()
+            await _finish(worker_tasks, WORKER_SHUTDOWN_SECONDS)
+            for consumer in kernel.consumers:
                 consumer.stop()
             relay.stop()
-            _, pending = await asyncio.wait(tasks, timeout=SHUTDOWN_SECONDS)
-            for task in pending:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            await _finish(tasks, SHUTDOWN_SECONDS)
             if bus is None:
                 await the_bus.close()
             await database.dispose()
@@ -149,7 +170,6 @@ def create_app(
         version=definition.version,
         lifespan=lifespan,
     )
-    app.state.metrics = metrics
     install_error_handlers(app)
     for middleware in definition.middleware:
         app.add_middleware(middleware)
@@ -161,6 +181,16 @@ def create_app(
     return app
 
 
+async def _finish(tasks: Sequence[asyncio.Task[None]], seconds: float) -> None:
+    """Wait for stopped tasks to end, cancelling those still running after `seconds`."""
+    if not tasks:
+        return
+    _, pending = await asyncio.wait(tasks, timeout=seconds)
+    for task in pending:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
 def _operations_router(service: str) -> APIRouter:
     router = APIRouter(tags=["operations"])
 
@@ -170,19 +200,16 @@ def _operations_router(service: str) -> APIRouter:
         return {"status": "ok", "service": service}
 
     @router.get("/readyz", responses={503: {"description": "the database is unreachable"}})
-    async def readyz(request: Request) -> dict[str, Any]:
+    async def readyz(kernel: KernelDep) -> dict[str, Any]:
         """Readiness: this replica can serve its requests, i.e. its database answers.
 
         The event bus is reported, not required: every write goes to the outbox, which keeps
         events until the bus is back, so a broker outage must not take the replicas out of
         the load balancer (that would turn a harmless outage into a citizen-facing one). Its
         state is the `tiepdan_dependency_up{dependency="bus"}` metric, with an alert."""
-        metrics: ServiceMetrics = request.app.state.metrics
+        metrics = kernel.metrics
         checks: dict[str, str] = {}
-        for name, probe in (
-            ("database", request.app.state.database.ping),
-            ("bus", request.app.state.bus.ping),
-        ):
+        for name, probe in (("database", kernel.database.ping), ("bus", kernel.bus.ping)):
             try:
                 await asyncio.wait_for(probe(), timeout=3)
                 checks[name] = "ok"
@@ -199,9 +226,7 @@ def _operations_router(service: str) -> APIRouter:
         return {"status": status, "service": service, "checks": checks}
 
     @router.get("/metrics", include_in_schema=False)
-    async def metrics(request: Request) -> Response:
-        return Response(
-            generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST
-        )
+    async def metrics(kernel: KernelDep) -> Response:
+        return Response(generate_latest(kernel.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     return router

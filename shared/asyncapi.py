@@ -11,7 +11,9 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from shared import events as ev
+from shared.context import part
 from shared.events.envelope import KNOWN_TYPES, Envelope
+from shared.settings import Settings
 
 # Every event type with the model of its `data`.
 EVENTS: dict[str, type[BaseModel]] = {
@@ -147,4 +149,4 @@ router = APIRouter(tags=["operations"])
 async def asyncapi(request: Request) -> dict[str, Any]:
     """The AsyncAPI 3 document of the events this service sends and receives."""
     app = request.app
-    return document(app.title, app.version, request.app.state.settings.kafka_topic)
+    return document(app.title, app.version, part(app, Settings).kafka_topic)

@@ -15,9 +15,10 @@ from typing import Annotated, Any
 import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from fastapi import Depends, Request
+from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from shared.context import provided
 from shared.errors import Forbidden, Unauthorized
 from shared.settings import Environment, Settings
 
@@ -149,12 +150,14 @@ class TokenVerifier:
 _bearer = HTTPBearer(auto_error=False)
 
 
+Verifier = Annotated[TokenVerifier, provided(TokenVerifier)]
+
+
 async def current_principal(
-    request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)
+    verifier: Verifier, credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)
 ) -> Principal:
     if credentials is None:
         raise Unauthorized("a bearer token is required", headers={"WWW-Authenticate": "Bearer"})
-    verifier: TokenVerifier = request.app.state.token_verifier
     return await verifier.verify(credentials.credentials)
 
 
@@ -162,10 +165,10 @@ CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
 
 async def require_internal_caller(
-    request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)
+    settings: Annotated[Settings, provided(Settings)],
+    credentials: HTTPAuthorizationCredentials | None = Depends(_bearer),
 ) -> None:
     """Service-to-service calls: the bearer must be TIEPDAN_INTERNAL_TOKEN."""
-    settings: Settings = request.app.state.settings
     expected = settings.internal_token.get_secret_value()
     if not expected:
         if settings.env is Environment.development:

@@ -18,6 +18,8 @@ from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
 from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeDecorator
 
+from shared.context import part
+
 
 class UtcDateTime(TypeDecorator[datetime]):
     """Aware datetimes in and out on every backend (SQLite drops the zone; we put UTC back)."""
@@ -170,7 +172,7 @@ async def plan_for_these_values(session: AsyncSession) -> None:
 
 
 async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
-    database: Database = request.app.state.database
+    database = part(request.app, Database)
     async with database.transaction() as session:
         yield session
 

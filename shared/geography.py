@@ -9,8 +9,11 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Annotated
 
 from vietnam_provinces import Province, Ward
+
+from shared.context import provided
 
 
 class Level(StrEnum):
@@ -142,3 +145,6 @@ class AdminMap:
         # Provinces first, then the shortest names: the closest match of the words given.
         hits.sort(key=lambda u: (u.level is Level.commune, len(u.search_key), u.code))
         return hits[:limit]
+
+
+AdminMapDep = Annotated[AdminMap, provided(AdminMap)]

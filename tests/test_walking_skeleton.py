@@ -36,7 +36,7 @@ async def test_the_answer_deadline_counts_ten_working_days_from_the_local_day(st
     )
     assert response.status_code == 200, response.text
     [deadline] = response.json()["items"]
-    calendar = stack.apps["notification"].state.calendar
+    calendar = stack.context("notification").calendar
     starts_on = datetime.fromisoformat(deadline["starts_on"]).date()
     due_on = datetime.fromisoformat(deadline["due_on"]).date()
     assert len(calendar.working_days_between(starts_on, due_on)) == 10

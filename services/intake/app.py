@@ -8,56 +8,24 @@ from typing import Any
 from fastapi import FastAPI
 
 from services.intake.actions import endpoints as actions
-from services.intake.actions.service import load_appeal_policies
 from services.intake.attachments import endpoints as attachments
-from services.intake.attachments.storage import AttachmentSettings, build_storage
+from services.intake.attachments.storage import AttachmentSettings
 from services.intake.cases import endpoints as cases
 from services.intake.cases.handlers import HANDLERS
-from services.intake.cases.secrets import IdentityCipher
 from services.intake.categories import endpoints as categories
-from services.intake.categories.registry import Categories
+from services.intake.context import IntakeContext, build_context
 from services.intake.database import Base, messaging
 from services.intake.headers import NoSniff
 from services.intake.identity import endpoints as identity
-from services.intake.limits.buckets import LimitSettings
 from services.intake.limits.middleware import AbuseLimits
-from services.intake.limits.shared import limiters
 from services.intake.open311 import endpoints as open311
-from services.intake.open311.places import Places
 from services.intake.resolutions import endpoints as resolutions
 from services.intake.units import endpoints as units
-from services.intake.units.boundaries import BoundarySettings, load_boundaries
 from shared import asyncapi
 from shared.app import ServiceDefinition, create_app
 from shared.bus.base import Bus
-from shared.db import is_sqlite
 from shared.errors import PROBLEM_JSON
-from shared.geography import AdminMap
 from shared.settings import Environment, Settings, SettingsError, known_development_value
-
-
-async def _state(settings: Settings) -> dict[str, Any]:
-    attachment_settings = AttachmentSettings()
-    limit_settings = LimitSettings()
-    admin_map = AdminMap.load()
-    boundaries = load_boundaries(admin_map, BoundarySettings())
-    return {
-        "attachment_settings": attachment_settings,
-        "attachment_storage": build_storage(settings, attachment_settings),
-        "admin_map": admin_map,
-        # None without a boundaries file: lat/lon alone then cannot be placed in a commune.
-        "boundaries": boundaries,
-        # Open311's places: names indexed by word, communes' points, the boundaries if any.
-        "places": Places.build(admin_map, boundaries),
-        "identity_cipher": IdentityCipher.from_settings(settings),
-        "categories": Categories.load(),
-        "appeal_policies": load_appeal_policies(),
-        "limit_settings": limit_settings,
-        # One process in embedded mode; replicas on PostgreSQL share their buckets there.
-        "rate_limiters": limiters(
-            limit_settings, shared=not is_sqlite(settings.database_url_for("intake"))
-        ),
-    }
 
 
 def _preflight(settings: Settings) -> None:
@@ -76,7 +44,7 @@ def _preflight(settings: Settings) -> None:
         )
 
 
-DEFINITION = ServiceDefinition(
+DEFINITION = ServiceDefinition[IntakeContext](
     name="intake",
     title="tiepdan intake",
     version="0.2.0",
@@ -95,8 +63,8 @@ DEFINITION = ServiceDefinition(
     metadata=Base.metadata,
     messaging=messaging,
     migrations=Path(__file__).parent / "migrations",
-    consumers={"intake.read-model": lambda state: HANDLERS},
-    build_state=_state,
+    context=build_context,
+    consumers={"intake.read-model": lambda _: HANDLERS},
     # NoSniff around the limits: their own 413/429 answers carry it too.
     middleware=[AbuseLimits, NoSniff],
     preflight=_preflight,

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from fastapi import FastAPI
 
 from services.notification import worker
 from services.notification.calendar import endpoints as calendar
 from services.notification.calendar import models as _calendar_models  # noqa: F401
-from services.notification.calendar.working_days import WorkingDayCalendar
-from services.notification.clock import system_clock
+from services.notification.context import NotificationContext, build_context
 from services.notification.database import Base, messaging
 from services.notification.deadlines import endpoints as deadlines
 from services.notification.deadlines.handlers import make_handlers
@@ -19,9 +17,7 @@ from services.notification.deadlines.recommendations import make_recommendation_
 from services.notification.notices import endpoints as notices
 from services.notification.notices.handlers import make_notice_handlers
 from services.notification.policies import endpoints as policies
-from services.notification.policies.rules import PolicyBook
 from services.notification.preview import endpoints as preview
-from services.notification.reference import Reference
 from services.notification.settings import NotifySettings, check_notify_settings
 from services.notification.timers import models as _timer_models  # noqa: F401
 from shared import asyncapi
@@ -30,22 +26,11 @@ from shared.bus.base import Bus
 from shared.settings import Settings
 
 
-async def _state(_: Settings) -> dict[str, Any]:
-    calendar_ = WorkingDayCalendar()
-    reference = Reference(PolicyBook.load(), calendar_)
-    return {
-        "calendar": calendar_,
-        "reference": reference,
-        "notify_settings": NotifySettings(),
-        "now": system_clock,
-    }
-
-
 def _preflight(settings: Settings) -> None:
     check_notify_settings(NotifySettings(), settings)
 
 
-DEFINITION = ServiceDefinition(
+DEFINITION = ServiceDefinition[NotificationContext](
     name="notification",
     title="tiepdan notification",
     version="0.2.0",
@@ -56,19 +41,18 @@ DEFINITION = ServiceDefinition(
         calendar.router,
         policies.router,
         notices.router,
-        worker.router,
     ],
     metadata=Base.metadata,
     messaging=messaging,
     migrations=Path(__file__).parent / "migrations",
+    context=build_context,
     consumers={
-        "notification.deadlines": lambda state: (
-            make_handlers(worker.clocks_of(state))
-            | make_recommendation_handlers(worker.clocks_of(state))
+        "notification.deadlines": lambda context: (
+            make_handlers(context.clocks) | make_recommendation_handlers(context.clocks)
         ),
-        "notification.notices": lambda state: make_notice_handlers(worker.clocks_of(state)),
+        "notification.notices": lambda context: make_notice_handlers(context.clocks),
     },
-    build_state=_state,
+    workers=worker.workers,
     preflight=_preflight,
 )
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shared.context import provided
 from shared.settings import Environment, Settings, SettingsError, known_development_value
 
 DEV_WEBHOOK_SECRET = "dev-webhook-secret"  # development only: published in this file
@@ -74,3 +76,6 @@ def check_notify_settings(notify: NotifySettings, settings: Settings) -> None:
             "TIEPDAN_NOTIFY_SMTP_USERNAME and TIEPDAN_NOTIFY_SMTP_PASSWORD are required "
             "outside development with an SMTP relay"
         )
+
+
+NotifyConfig = Annotated[NotifySettings, provided(NotifySettings)]

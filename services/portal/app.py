@@ -19,10 +19,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from services.portal import web
 from services.portal.cases import filing, tracking
+from services.portal.context import PortalContext
 from services.portal.metrics import PortalMetrics
 from services.portal.settings import PortalSettings
 from services.portal.units import endpoints as units
-from services.portal.upstream import Api, ApiProblem, Unavailable
+from services.portal.upstream import Api, ApiProblem, Unavailable, Upstream
+from shared.context import install, part
 from shared.metrics import HttpMetricsMiddleware
 
 log = logging.getLogger(__name__)
@@ -38,13 +40,13 @@ async def healthz() -> dict[str, str]:
 @operations.get("/metrics", include_in_schema=False)
 async def metrics(request: Request) -> Response:
     """Prometheus' scrape (in-cluster only: the Ingress routes the portal's pages, not this)."""
-    registry = request.app.state.metrics.registry
+    registry = part(request.app, PortalMetrics).registry
     return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
 
 @operations.get("/readyz", include_in_schema=False)
-async def readyz(request: Request) -> JSONResponse:
-    api: Api = request.app.state.api
+async def readyz(api: Upstream) -> JSONResponse:
+    api = api
     checks = {name: "ok" if await api.ping(name) else "unavailable" for name in api.clients}
     ready = all(v == "ok" for v in checks.values())
     body = {"status": "ok" if ready else "unavailable", "checks": checks}
@@ -85,12 +87,13 @@ def create_portal_app(settings: PortalSettings, *, api: Api | None = None) -> Fa
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.api = api or Api.from_settings(settings, metrics)
+        context = PortalContext(settings, metrics, api or Api.from_settings(settings, metrics))
+        install(app, context)
         try:
             yield
         finally:
             if api is None:
-                await app.state.api.close()
+                await context.api.close()
 
     app = FastAPI(
         title="tiepdan portal",
@@ -100,8 +103,6 @@ def create_portal_app(settings: PortalSettings, *, api: Api | None = None) -> Fa
         redoc_url=None,
         openapi_url=None,  # pages, not an API: intake and routing publish theirs
     )
-    app.state.settings = settings
-    app.state.metrics = metrics
     app.middleware("http")(web.security_headers)
     # Outermost: counts every answer, the pages the exception handlers render included.
     app.add_middleware(HttpMetricsMiddleware, metrics=metrics)

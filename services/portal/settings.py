@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shared.context import provided
 from shared.settings import Environment
 
 
@@ -46,3 +49,6 @@ class PortalSettings(BaseSettings):
     @property
     def secure_cookies(self) -> bool:
         return self.env is Environment.production
+
+
+PortalConfig = Annotated[PortalSettings, provided(PortalSettings)]

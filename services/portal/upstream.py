@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any
 
 import httpx
 
 from services.portal.metrics import PortalMetrics
 from services.portal.settings import PortalSettings
+from shared.context import provided
 
 
 class Unavailable(Exception):
@@ -133,3 +134,6 @@ class Api:
         except httpx.TransportError:
             return False
         return response.status_code == 200
+
+
+Upstream = Annotated[Api, provided(Api)]

@@ -16,6 +16,8 @@ from fastapi.templating import Jinja2Templates
 from starlette.datastructures import FormData
 
 from services.portal import labels
+from services.portal.settings import PortalSettings
+from shared.context import part
 
 HERE = Path(__file__).parent
 TEMPLATES = Jinja2Templates(directory=HERE / "templates")
@@ -63,7 +65,7 @@ def forwarded(request: Request) -> dict[str, str]:
     sits behind the Kubernetes ingress (TIEPDAN_LIMITS_CLIENT_IP_HEADER) and the
     `X-Forwarded-For` entry one hop from the right when it trusts the portal as a proxy
     (TIEPDAN_LIMITS_TRUSTED_HOPS=1): the portal sends both, with the same address."""
-    header = request.app.state.settings.client_ip_header
+    header = part(request.app, PortalSettings).client_ip_header
     given = request.headers.get(header, "").split(",")[-1].strip() if header else ""
     citizen = given or (request.client.host if request.client else "unknown")
     return {"X-Real-IP": citizen, "X-Forwarded-For": citizen}
@@ -86,7 +88,7 @@ def set_private_cookie(
         path=path,
         httponly=True,
         samesite="strict",
-        secure=request.app.state.settings.secure_cookies,
+        secure=part(request.app, PortalSettings).secure_cookies,
     )
 
 
@@ -99,7 +101,7 @@ def _too_large(request: Request) -> bool:
     """A body past the photo limit and room for the form's text: refused before it is read
     (the parser would spool it to the pod's small /tmp)."""
     length = request.headers.get("content-length", "")
-    limit = request.app.state.settings.max_upload_bytes + 256 * 1024
+    limit = part(request.app, PortalSettings).max_upload_bytes + 256 * 1024
     return length.isdigit() and int(length) > limit
 
 
@@ -112,7 +114,7 @@ async def security_headers(
     fresh = None if kept and len(kept) == 43 else secrets.token_urlsafe(32)
     request.state.csrf = kept if fresh is None else fresh
     if _too_large(request):
-        mb = request.app.state.settings.max_upload_bytes // (1024 * 1024)
+        mb = part(request.app, PortalSettings).max_upload_bytes // (1024 * 1024)
         response: Response = render(
             request, "problem.html", 413, kind="api", problem=_Problem(TOO_LARGE.format(mb=mb))
         )

@@ -94,7 +94,7 @@ async def test_the_identity_never_leaks(intake: Stack, caplog: pytest.LogCapture
 
 
 async def test_rotation_reencrypts_every_identity_with_the_newest_key(intake: Stack) -> None:
-    old = intake.apps["intake"].state.identity_cipher
+    old = intake.context("intake").identity_cipher
     await intake.submit(kind="complaint", submitter={"full_name": NAME, "phone": PHONE})
     await intake.submit(kind="petition", submitter={"full_name": "Khác", "email": "a@b.vn"})
     new_key = Fernet.generate_key().decode()

@@ -21,7 +21,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from tests.support.pg_proxy import PgFaultProxy
 from tests.support.servers import REPO, address, server
-from tests.support.stack import Stack, production_settings, running_stack, wait_until
+from tests.support.stack import Stack, kernel_of, production_settings, running_stack, wait_until
 from tests.support.topic import all_events
 
 pytestmark = pytest.mark.integration
@@ -47,13 +47,13 @@ def own_postgres() -> Iterator[tuple[str, Path]]:
 def _dead_lettered(stack: Stack) -> float:
     total = 0.0
     for app in stack.apps.values():
-        for metric in app.state.metrics.dead_lettered.collect():
+        for metric in kernel_of(app).metrics.dead_lettered.collect():
             total += sum(s.value for s in metric.samples if s.name.endswith("_total"))
     return total
 
 
 def _outage_retries(stack: Stack, service: str) -> float:
-    metric = next(iter(stack.apps[service].state.metrics.outage_retries.collect()))
+    metric = next(iter(stack.kernel(service).metrics.outage_retries.collect()))
     return sum(s.value for s in metric.samples if s.name.endswith("_total"))
 
 
@@ -162,8 +162,8 @@ async def test_a_request_that_finds_the_pool_exhausted_is_answered_503(
     )
     async with running_stack("production", settings, services=("intake",)) as stack:
         engine = stack.database("intake").engine
-        stack.apps["intake"].state.relay.stop()  # the requests alone use the pool now
-        for consumer in stack.apps["intake"].state.consumers:
+        stack.kernel("intake").relay.stop()  # the requests alone use the pool now
+        for consumer in stack.kernel("intake").consumers:
             consumer.stop()
 
         async def pool_idle() -> bool:

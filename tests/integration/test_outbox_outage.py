@@ -43,7 +43,7 @@ async def test_a_case_filed_while_kafka_is_down_is_routed_once_it_is_back(
         _kafka("stop", state_dir)
 
         created = await stack.submit()  # accepted: the database is the system of record
-        relay_errors = stack.apps["intake"].state.metrics.relay_errors
+        relay_errors = stack.kernel("intake").metrics.relay_errors
 
         async def relay_failed() -> bool:
             return relay_errors._value.get() >= 1
@@ -51,7 +51,7 @@ async def test_a_case_filed_while_kafka_is_down_is_routed_once_it_is_back(
         await wait_until(
             relay_failed, what="the relay to fail against the stopped broker", within=90
         )
-        backlog = stack.apps["intake"].state.metrics.outbox_backlog
+        backlog = stack.kernel("intake").metrics.outbox_backlog
 
         async def backlog_seen() -> bool:
             return backlog._value.get() >= 1  # what the OutboxBacklog alert watches

@@ -8,10 +8,13 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 
 from services.notification.calendar.working_days import LOCAL_TZ
+from services.notification.context import NotificationContext
 from services.notification.deadlines.handlers import make_handlers
 from services.notification.deadlines.models import Deadline
 from services.notification.deadlines.service import Clocks
+from shared.context import context_of
 from shared.events import Envelope, EventData, new_event
+from tests.support.stack import kernel_of
 
 
 @dataclass
@@ -42,8 +45,8 @@ def step(kind: str, unit: str = "06427", province: str = "20", **extra: Any) -> 
 
 
 def clocks_for(app: Any, now: FakeClock) -> Clocks:
-    state = app.state
-    return Clocks(state.outbox, state.reference, state.notify_settings, now)
+    context = context_of(app, NotificationContext)
+    return Clocks(context.kernel.outbox, context.reference, context.notify_settings, now)
 
 
 class Driver:
@@ -59,14 +62,14 @@ class Driver:
     async def send(self, type_: str, data: EventData, *, on: date) -> Envelope:
         self.clock.set_local(on)
         event = new_event(type_, source="test", case_id=self.case_id, data=data, at=local(on))
-        async with self.app.state.database.transaction() as session:
+        async with kernel_of(self.app).database.transaction() as session:
             await self.handlers[type_](session, event)
         return event
 
     async def deadlines(self) -> dict[str, Deadline]:
         from sqlalchemy import select
 
-        async with self.app.state.database.sessions() as session:
+        async with kernel_of(self.app).database.sessions() as session:
             rows = (
                 await session.execute(
                     select(Deadline)

@@ -29,7 +29,7 @@ async def test_a_day_off_added_by_an_admin_moves_the_calendar(stack: Stack) -> N
     assert put.status_code == 200, put.text
     after = await client.get("/v1/calendar/working-days", params={"from": day, "to": day})
     assert after.json()["items"][0]["working"] is False
-    calendar = stack.apps["notification"].state.calendar
+    calendar = stack.context("notification").calendar
     # Fri 12 Mar 2027 + 1 working day: Mon 15 is now off, so Tue 16.
     assert calendar.add_working_days(date(2027, 3, 12), 1) == date(2027, 3, 16)
 

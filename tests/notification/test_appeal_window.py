@@ -60,7 +60,7 @@ async def breached_complaint(stack, accepted: date, remote: bool) -> tuple[Drive
     )
     resolve = (await drive.deadlines())["resolve@0"]
     clock.set_local(resolve.due_on + timedelta(days=1), 9)  # the breach is due at midnight
-    sweeper = TimerSweeper(stack.apps["notification"].state.database, drive.clocks, owner="s")
+    sweeper = TimerSweeper(stack.kernel("notification").database, drive.clocks, owner="s")
     while await sweeper.sweep_once():
         pass
     return drive, clock

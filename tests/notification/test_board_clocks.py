@@ -31,11 +31,11 @@ from shared.events import (
 )
 from tests.notification.support import FakeClock
 from tests.notification.test_recommendation_clock import ONLY, RECOMMENDED_ON, Board
-from tests.support.stack import Stack
+from tests.support.stack import Stack, kernel_of
 
 
 async def clock_of(board: Board, id_: uuid.UUID) -> Deadline:
-    async with board.app.state.database.sessions() as session:
+    async with kernel_of(board.app).database.sessions() as session:
         found = await session.scalar(select(Deadline).where(Deadline.case_id == id_))
         assert found is not None
         return found
@@ -73,7 +73,7 @@ async def test_a_request_for_information_is_timed_met_and_breached(stack_factory
         )  # fmt: skip
         await board.send(SUPERVISION_INFORMATION_GIVEN, given, date(2026, 11, 25))
         assert (await clock_of(board, answered)).state == "met"
-        sweeper = TimerSweeper(board.app.state.database, board.clocks, owner="a")
+        sweeper = TimerSweeper(kernel_of(board.app).database, board.clocks, owner="a")
         board.clock.set_local(date(2026, 12, 1), 9)
         await sweeper.sweep_once()
         assert (await clock_of(board, silent)).state == "breached"
@@ -107,7 +107,7 @@ async def test_follow_up_actions_run_to_the_heads_dates(stack_factory) -> None:
         )  # fmt: skip
         await board.send(RECOMMENDATION_ACTION_DONE, finished, date(2026, 12, 10))
         assert (await clock_of(board, done)).state == "met"
-        sweeper = TimerSweeper(board.app.state.database, board.clocks, owner="a")
+        sweeper = TimerSweeper(kernel_of(board.app).database, board.clocks, owner="a")
         board.clock.set_local(date(2026, 12, 16), 9)
         await sweeper.sweep_once()
         assert (await clock_of(board, undone)).state == "breached"

@@ -22,6 +22,7 @@ from services.notification.notices.models import Notification
 from services.notification.notices.service import queue
 from tests.notification.support import FakeClock, clocks_for
 from tests.support.http_server import Request
+from tests.support.stack import kernel_of
 
 ONLY = {"services": ("notification",)}
 SECRET = "a-webhook-secret-for-tests"
@@ -36,13 +37,13 @@ def verifies(secret: str, request: Request) -> bool:
 
 async def queue_notice(app, clock: FakeClock, **fields) -> uuid.UUID:
     case_id = uuid.uuid4()
-    async with app.state.database.transaction() as session:
+    async with kernel_of(app).database.transaction() as session:
         await queue(session, case_id=case_id, cause="test", now=clock(), **fields)
     return case_id
 
 
 async def notice(app, case_id: uuid.UUID) -> Notification:
-    async with app.state.database.sessions() as session:
+    async with kernel_of(app).database.sessions() as session:
         return (
             await session.execute(select(Notification).where(Notification.case_id == case_id))
         ).scalar_one()
@@ -53,7 +54,7 @@ async def test_a_denouncers_sms_carries_no_content_of_the_case(stack_factory, ht
         app = stack.apps["notification"]
         clock = FakeClock(datetime(2026, 12, 8, tzinfo=UTC))
         deliverer = Deliverer(
-            app.state.database,
+            kernel_of(app).database,
             {"sms": SmsChannel(f"{http_server.url}/sms")},
             clocks_for(app, clock),
         )
@@ -116,7 +117,7 @@ async def test_a_failing_gateway_is_retried_with_back_off_then_dead(
         app = stack.apps["notification"]
         clock = FakeClock(datetime(2026, 12, 8, tzinfo=UTC))
         deliverer = Deliverer(
-            app.state.database,
+            kernel_of(app).database,
             {"sms": SmsChannel(f"{http_server.url}/sms")},
             clocks_for(app, clock),
             max_attempts=3,
@@ -171,7 +172,7 @@ async def test_a_refusal_is_final_but_throttling_is_retried(
         app = stack.apps["notification"]
         clock = FakeClock(datetime(2026, 12, 8, tzinfo=UTC))
         deliverer = Deliverer(
-            app.state.database,
+            kernel_of(app).database,
             # The test server is plain http on loopback: allowed explicitly.
             {"webhook": WebhookChannel(SECRET, allow_private=True, https_only=False)},
             clocks_for(app, clock),

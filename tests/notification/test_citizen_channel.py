@@ -23,7 +23,7 @@ from tests.notification.support import FakeClock, clocks_for
 from tests.routing.test_workflow_machine import COMPLAINT
 from tests.support.http_server import HttpServer
 from tests.support.routing_workflow import outbox_events, step
-from tests.support.stack import Stack, wait_until
+from tests.support.stack import Stack, kernel_of, wait_until
 
 PETITION = {
     "kind": "petition",
@@ -48,7 +48,7 @@ def deliverer(stack: Stack, gateway: HttpServer) -> Deliverer:
     app = stack.apps["notification"]
     token = stack.settings["intake"].internal_token.get_secret_value()
     return Deliverer(
-        app.state.database,
+        kernel_of(app).database,
         {"sms": SmsChannel(f"{gateway.url}/sms")},
         clocks_for(app, FakeClock(datetime.now(UTC) + timedelta(minutes=1))),
         resolver=ContactResolver(

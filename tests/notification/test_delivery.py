@@ -17,6 +17,7 @@ from services.notification.notices.service import queue
 from services.notification.templates.render import Templates
 from shared.auth import Role
 from tests.notification.support import FakeClock, clocks_for
+from tests.support.stack import kernel_of
 
 ONLY = {"services": ("notification",)}
 
@@ -47,7 +48,7 @@ def smtp():
 
 async def queue_one(app, clock: FakeClock) -> uuid.UUID:
     case_id = uuid.uuid4()
-    async with app.state.database.transaction() as session:
+    async with kernel_of(app).database.transaction() as session:
         await queue(
             session,
             case_id=case_id,
@@ -74,7 +75,7 @@ async def queue_one(app, clock: FakeClock) -> uuid.UUID:
 async def log(app, case_id: uuid.UUID) -> Notification:
     from sqlalchemy import select
 
-    async with app.state.database.sessions() as session:
+    async with kernel_of(app).database.sessions() as session:
         return (
             await session.execute(select(Notification).where(Notification.case_id == case_id))
         ).scalar_one()
@@ -86,7 +87,7 @@ async def test_sent_over_smtp(stack_factory, smtp) -> None:
         app = stack.apps["notification"]
         clock = FakeClock(datetime(2026, 12, 8, tzinfo=UTC))
         deliverer = Deliverer(
-            app.state.database,
+            kernel_of(app).database,
             {"email": SmtpChannel("127.0.0.1", controller.port, "tiepdan@test")},
             clocks_for(app, clock),
         )
@@ -113,7 +114,7 @@ async def test_retried_with_back_off_then_dead_lettered(stack_factory, smtp) -> 
         clock = FakeClock(datetime(2026, 12, 8, tzinfo=UTC))
         closed = free_port()  # nothing listens there: the server is "down"
         down = Deliverer(
-            app.state.database,
+            kernel_of(app).database,
             {"email": SmtpChannel("127.0.0.1", closed, "tiepdan@test", timeout=2)},
             clocks_for(app, clock),
             max_attempts=3,

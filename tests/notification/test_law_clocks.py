@@ -48,7 +48,7 @@ async def routed(stack, received: date, *, second_time: bool) -> tuple[Driver, F
 
 async def sweep(stack, drive: Driver, clock: FakeClock, after: date) -> None:
     clock.set_local(after + timedelta(days=1), 9)  # a breach is due at the end of the day
-    sweeper = TimerSweeper(stack.apps["notification"].state.database, drive.clocks, owner="s")
+    sweeper = TimerSweeper(stack.kernel("notification").database, drive.clocks, owner="s")
     while await sweeper.sweep_once():
         pass
 

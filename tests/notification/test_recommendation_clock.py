@@ -32,6 +32,7 @@ from shared.events import (
     new_event,
 )
 from tests.notification.support import FakeClock, clocks_for, local
+from tests.support.stack import kernel_of
 
 ONLY = {"services": ("notification",)}
 RECOMMENDED_ON = date(2026, 11, 20)
@@ -51,7 +52,7 @@ class Board:
         event = new_event(
             type_, source="test", case_id=self.supervision_id, data=data, at=local(on)
         )
-        async with self.app.state.database.transaction() as session:
+        async with kernel_of(self.app).database.transaction() as session:
             await self.handlers[type_](session, event)
 
     async def recommend(self) -> uuid.UUID:
@@ -65,7 +66,7 @@ class Board:
         return rec
 
     async def deadline(self, rec: uuid.UUID) -> Deadline:
-        async with self.app.state.database.sessions() as session:
+        async with kernel_of(self.app).database.sessions() as session:
             found = await session.scalar(select(Deadline).where(Deadline.case_id == rec))
             assert found is not None
             return found
@@ -99,7 +100,7 @@ async def test_an_answer_in_time_meets_the_clock(stack_factory) -> None:
         )  # fmt: skip
         await board.send(RECOMMENDATION_ANSWERED, answered, date(2026, 12, 1))
         assert (await board.deadline(rec)).state == "met"
-        sweeper = TimerSweeper(stack.apps["notification"].state.database, board.clocks, owner="a")
+        sweeper = TimerSweeper(stack.kernel("notification").database, board.clocks, owner="a")
         board.clock.set_local(date(2026, 12, 8), 9)
         await sweeper.sweep_once()
         assert await stack.count("notification", "outbox", event_type="deadline.breached") == 0
@@ -112,7 +113,7 @@ async def test_an_unanswered_recommendation_is_reminded_breached_and_escalated(
         app = stack.apps["notification"]
         board = Board(app, FakeClock(datetime(2026, 11, 20, tzinfo=UTC)))
         rec = await board.recommend()
-        async with app.state.database.sessions() as session:
+        async with kernel_of(app).database.sessions() as session:
             planned = {
                 t.kind: t.fire_at
                 for t in (await session.scalars(select(Timer).where(Timer.case_id == rec)))
@@ -122,7 +123,7 @@ async def test_an_unanswered_recommendation_is_reminded_breached_and_escalated(
             "warning:1": local(date(2026, 12, 4), 8),
             "breach": local(date(2026, 12, 8), 0),
         }
-        sweeper = TimerSweeper(app.state.database, board.clocks, owner="a")
+        sweeper = TimerSweeper(kernel_of(app).database, board.clocks, owner="a")
         board.clock.set_local(date(2026, 12, 8), 9)
         assert await sweeper.sweep_once() == 3
         assert await stack.count("notification", "outbox", event_type="deadline.warning") == 2
@@ -133,7 +134,7 @@ async def test_an_unanswered_recommendation_is_reminded_breached_and_escalated(
         assert b'"escalated_to":["06427","20"]' in breached
         assert b'"kind":"answer_recommendation"' in breached
         registry = CollectorRegistry()
-        await refresh_gauges(app.state.database, NotifyMetrics(registry), board.clock())
+        await refresh_gauges(kernel_of(app).database, NotifyMetrics(registry), board.clock())
         labels = {"province": "20", "kind": "recommendation", "step": "answer_recommendation",
                   "urgency": "breached"}  # fmt: skip
         assert registry.get_sample_value("tiepdan_deadlines_open", labels) == 1

@@ -42,6 +42,7 @@ from shared.events import (
     CaseSuspensionNoticeSent,
 )
 from tests.notification.support import Driver, FakeClock, local, step
+from tests.support.stack import kernel_of
 
 ONLY = {"services": ("notification",)}
 BOOK = PolicyBook.load()
@@ -152,7 +153,7 @@ async def test_the_clock_starts_on_suspension_runs_on_and_is_met_by_the_sending(
         notice = (await drive.deadlines())["suspension_notice@0"]
         assert (notice.state, notice.breached_at) == ("met", None)
         # No breach once the due day is over.
-        sweeper = TimerSweeper(stack.apps["notification"].state.database, drive.clocks, owner="a")
+        sweeper = TimerSweeper(stack.kernel("notification").database, drive.clocks, owner="a")
         drive.clock.set_local(date(2027, 2, 15), 9)
         await sweeper.sweep_once()
         assert (await drive.deadlines())["suspension_notice@0"].state == "met"
@@ -167,7 +168,7 @@ async def test_the_clock_starts_on_suspension_runs_on_and_is_met_by_the_sending(
         assert (notice.state, notice.starts_on, notice.due_on, notice.met_at) == (
             "running", date(2027, 4, 23), date(2027, 5, 4), None,
         )  # fmt: skip
-        async with stack.apps["notification"].state.database.sessions() as session:
+        async with stack.kernel("notification").database.sessions() as session:
             changes = list(
                 await session.scalars(
                     select(DeadlineChange.change)
@@ -195,7 +196,7 @@ async def test_unsent_it_is_reminded_breached_and_escalated(
         app = stack.apps["notification"]
         drive = await suspended(stack, date(2027, 1, 29), date(2027, 1, 29))
         notice = (await drive.deadlines())["suspension_notice@0"]
-        async with app.state.database.sessions() as session:
+        async with kernel_of(app).database.sessions() as session:
             timers = await session.scalars(select(Timer).where(Timer.deadline_id == notice.id))
             planned = {t.kind: t.fire_at for t in timers}
         # Reminded 3 working days before (Tue 2 Feb: Tết is off) and 1 (Thu 11 Feb), breached
@@ -205,7 +206,7 @@ async def test_unsent_it_is_reminded_breached_and_escalated(
             "warning:1": local(date(2027, 2, 11), 8),
             "breach": local(date(2027, 2, 13), 0),
         }
-        sweeper = TimerSweeper(app.state.database, drive.clocks, owner="a")
+        sweeper = TimerSweeper(kernel_of(app).database, drive.clocks, owner="a")
         drive.clock.set_local(date(2027, 2, 15), 9)
         await sweeper.sweep_once()
         notice = (await drive.deadlines())["suspension_notice@0"]

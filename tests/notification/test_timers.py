@@ -12,6 +12,7 @@ from services.notification.timers.models import Timer
 from services.notification.timers.sweeper import MAX_ATTEMPTS, TimerSweeper
 from shared.events import CASE_ROUTED, CaseRouted
 from tests.notification.support import Driver, FakeClock, local, step
+from tests.support.stack import kernel_of
 
 ONLY = {"services": ("notification",)}
 
@@ -56,8 +57,8 @@ async def test_two_replicas_fire_each_timer_once(stack_factory) -> None:
         clock = FakeClock(datetime(2026, 11, 20, tzinfo=UTC))
         drive = await routed_petition(stack, clock)
         app = stack.apps["notification"]
-        a = TimerSweeper(app.state.database, drive.clocks, owner="a")
-        b = TimerSweeper(app.state.database, drive.clocks, owner="b")
+        a = TimerSweeper(kernel_of(app).database, drive.clocks, owner="a")
+        b = TimerSweeper(kernel_of(app).database, drive.clocks, owner="b")
         clock.set_local(date(2026, 12, 8), 9)  # past both reminders and the breach
         for _ in range(3):
             await asyncio.gather(a.sweep_once(), b.sweep_once())
@@ -77,8 +78,8 @@ async def test_a_dead_replicas_claim_is_taken_over_when_its_lease_expires(stack_
         clock = FakeClock(datetime(2026, 11, 20, tzinfo=UTC))
         drive = await routed_petition(stack, clock)
         app = stack.apps["notification"]
-        dead = TimerSweeper(app.state.database, drive.clocks, owner="dead", lease_seconds=60)
-        live = TimerSweeper(app.state.database, drive.clocks, owner="live", lease_seconds=60)
+        dead = TimerSweeper(kernel_of(app).database, drive.clocks, owner="dead", lease_seconds=60)
+        live = TimerSweeper(kernel_of(app).database, drive.clocks, owner="live", lease_seconds=60)
         clock.set_local(date(2026, 12, 8), 9)
         claimed = await dead.claim()  # ... and the replica dies before firing
         assert len(claimed) == 3
@@ -101,7 +102,7 @@ async def test_a_poison_timer_does_not_stop_its_batch_mates(stack_factory) -> No
         # service never plans (bad data): it fails however often it is fired.
         other = await routed_petition(stack, clock, on=date(2026, 12, 1))
         answer = (await other.deadlines())["answer@0"]
-        async with app.state.database.transaction() as session:
+        async with kernel_of(app).database.transaction() as session:
             session.add(
                 Timer(
                     id=uuid.uuid4(),
@@ -114,7 +115,7 @@ async def test_a_poison_timer_does_not_stop_its_batch_mates(stack_factory) -> No
                     attempts=0,
                 )
             )
-        sweeper = TimerSweeper(app.state.database, drive.clocks, owner="a", lease_seconds=60)
+        sweeper = TimerSweeper(kernel_of(app).database, drive.clocks, owner="a", lease_seconds=60)
         clock.set_local(date(2026, 12, 8), 9)
         assert await sweeper.sweep_once() == 3  # one claimed batch of four
         t = await timers(stack, drive)

@@ -123,7 +123,7 @@ def counted(cases: list[RoutedCase], code: str, members: set[str] | None) -> dic
 async def test_the_figures_are_a_count_of_the_cases_after_every_kind_of_step(stack: Stack) -> None:
     await every_kind_of_step(stack)
     cases = await cases_of(stack)
-    units = stack.apps["routing"].state.units
+    units = stack.context("routing").units
     for code in ("06427", "06364", ELSEWHERE, "20", "01"):
         answer = (await stack["routing"].get(f"/v1/stats/units/{code}")).json()
         members = None

@@ -25,7 +25,7 @@ from services.notification.notices.delivery import ContactResolver, Deliverer, s
 from services.notification.notices.models import Notification
 from shared.auth import Role
 from tests.notification.support import FakeClock, clocks_for
-from tests.support.stack import Stack, wait_until
+from tests.support.stack import Stack, kernel_of, wait_until
 
 PETITION = {
     "kind": "petition",
@@ -75,7 +75,7 @@ def deliverer(stack: Stack, relay: Controller) -> Deliverer:
     app = stack.apps["notification"]
     token = stack.settings["intake"].internal_token.get_secret_value()
     return Deliverer(
-        app.state.database,
+        kernel_of(app).database,
         {"email": SmtpChannel("127.0.0.1", relay.port, "tiepdan@test", timeout=5)},
         clocks_for(app, FakeClock(datetime.now(UTC) + timedelta(minutes=1))),
         resolver=ContactResolver(

@@ -66,8 +66,8 @@ async def _consuming(stack: Stack) -> AsyncIterator[None]:
         database=stack.database("routing"),
         processed=SERVICES["routing"].definition.messaging.processed,
         handlers={"test.effect": _effect},
-        bus=stack.apps["routing"].state.bus,
-        metrics=stack.apps["routing"].state.metrics,
+        bus=stack.kernel("routing").bus,
+        metrics=stack.kernel("routing").metrics,
     )
     task = asyncio.create_task(consumer.run())
     try:
@@ -79,7 +79,7 @@ async def _consuming(stack: Stack) -> AsyncIterator[None]:
 
 async def _publish(stack: Stack, events: list[Envelope]) -> None:
     topic = stack.settings["routing"].kafka_topic
-    await stack.apps["routing"].state.bus.publish(
+    await stack.kernel("routing").bus.publish(
         [OutgoingRecord(topic, str(e.case_id), e.to_bytes()) for e in events]
     )
 

@@ -38,7 +38,7 @@ BLOCK = {
 
 
 def _parked(stack: Stack) -> float:
-    metric = next(iter(stack.apps["routing"].state.metrics.dead_lettered.collect()))
+    metric = next(iter(stack.kernel("routing").metrics.dead_lettered.collect()))
     return sum(s.value for s in metric.samples if s.name.endswith("_total"))
 
 
@@ -64,7 +64,7 @@ async def test_a_dead_lettered_case_is_routed_once_replayed(stack_factory: Stack
     async with stack_factory(consumer_max_attempts=1) as stack:
         created = await _park_one_case(stack)
         settings = stack.settings["routing"]
-        bus = stack.apps["routing"].state.bus
+        bus = stack.kernel("routing").bus
 
         async def run(dry_run: bool) -> list[Parked]:
             return await replay(

@@ -37,7 +37,7 @@ def _submitted(tracking_code: str = "AAAAA-BBBBB") -> Envelope:
 
 
 async def test_nothing_is_published_for_a_transaction_that_rolled_back(stack: Stack) -> None:
-    outbox: Outbox = stack.apps["intake"].state.outbox
+    outbox: Outbox = stack.kernel("intake").outbox
     ghost = _submitted()
     try:
         async with stack.database("intake").transaction() as session:
@@ -60,7 +60,7 @@ async def test_the_same_event_delivered_twice_has_one_effect(stack_factory: Stac
         record = OutgoingRecord(
             stack.settings["routing"].kafka_topic, str(event.case_id), event.to_bytes()
         )
-        bus = stack.apps["routing"].state.bus
+        bus = stack.kernel("routing").bus
         await bus.publish([record])
         await bus.publish([record])  # a redelivery: the relay crashed before marking it sent
 
@@ -75,7 +75,7 @@ async def test_the_same_event_delivered_twice_has_one_effect(stack_factory: Stac
 
 
 async def _duplicates_counted(stack: Stack) -> float:
-    metric = stack.apps["routing"].state.metrics.events_consumed
+    metric = stack.kernel("routing").metrics.events_consumed
     total = 0.0
     for family in metric.collect():
         for sample in family.samples:
@@ -105,7 +105,7 @@ async def test_events_of_one_case_are_handled_in_order(stack_factory: StackFacto
             for seq in range(10)
             for case_id in cases  # interleaved across cases
         ]
-        bus = stack.apps["routing"].state.bus
+        bus = stack.kernel("routing").bus
         await bus.publish(
             [OutgoingRecord(settings.kafka_topic, str(e.case_id), e.to_bytes()) for e in events]
         )
@@ -119,7 +119,7 @@ async def test_events_of_one_case_are_handled_in_order(stack_factory: StackFacto
             processed=SERVICES["routing"].definition.messaging.processed,
             handlers={"test.step": record},
             bus=bus,
-            metrics=stack.apps["routing"].state.metrics,
+            metrics=stack.kernel("routing").metrics,
         )
         task = asyncio.create_task(consumer.run())
         try:

@@ -8,7 +8,7 @@ from typing import Any
 
 from shared.bus.base import OutgoingRecord
 from shared.events import Envelope
-from tests.support.stack import Stack
+from tests.support.stack import Stack, kernel_of
 
 
 def step(
@@ -112,6 +112,6 @@ def now() -> datetime:
 async def publish(stack: Stack, *events: Envelope) -> None:
     app = stack.apps["intake"]
     topic = stack.settings["intake"].kafka_topic
-    await app.state.bus.publish(
+    await kernel_of(app).bus.publish(
         [OutgoingRecord(topic=topic, key=str(e.case_id), value=e.to_bytes()) for e in events]
     )

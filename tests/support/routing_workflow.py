@@ -82,7 +82,7 @@ async def publish_as_intake(
 
 
 async def publish(stack: Stack, envelope: Envelope) -> None:
-    bus = stack.apps["routing"].state.bus
+    bus = stack.kernel("routing").bus
     topic = stack.settings["routing"].kafka_topic
     await bus.publish([OutgoingRecord(topic, str(envelope.case_id), envelope.to_bytes())])
 

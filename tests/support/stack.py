@@ -23,7 +23,9 @@ from shared.auth import Role, ensure_dev_keys, issue_dev_token
 from shared.bus.base import Bus
 from shared.bus.embedded import EmbeddedBus
 from shared.bus.kafka import KafkaBus
+from shared.context import context_of, part
 from shared.db import Database
+from shared.kernel import Kernel, ServiceContext
 from shared.migrations import upgrade
 from shared.settings import BusKind, Environment, Settings
 
@@ -45,6 +47,10 @@ async def wait_until(
         await asyncio.sleep(0.05)
 
 
+def kernel_of(app: FastAPI) -> Kernel:
+    return part(app, Kernel)
+
+
 @dataclass
 class Stack:
     mode: str
@@ -56,9 +62,16 @@ class Stack:
     def __getitem__(self, service: str) -> httpx.AsyncClient:
         return self.clients[service]
 
+    def kernel(self, service: str) -> Kernel:
+        """A running service's kernel: its database, bus, outbox, relay, consumers, metrics."""
+        return kernel_of(self.apps[service])
+
+    def context(self, service: str) -> Any:
+        """A running service's own context (IntakeContext, RoutingContext...)."""
+        return context_of(self.apps[service], ServiceContext)
+
     def database(self, service: str) -> Database:
-        db: Database = self.apps[service].state.database
-        return db
+        return self.kernel(service).database
 
     def token(self, role: Role = Role.official, unit: str | None = "06427", sub: str = "an") -> str:
         return issue_dev_token(

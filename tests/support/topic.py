@@ -7,13 +7,13 @@ from sqlalchemy import select
 
 from shared.bus.embedded import EmbeddedBus, log_table
 from shared.events import Envelope
-from tests.support.stack import Stack
+from tests.support.stack import Stack, kernel_of
 
 
 async def all_events(stack: Stack, topic: str | None = None) -> list[Envelope]:
     settings = stack.settings["intake"]
     topic = topic or settings.kafka_topic
-    bus = next(iter(stack.apps.values())).state.bus
+    bus = kernel_of(next(iter(stack.apps.values()))).bus
     if isinstance(bus, EmbeddedBus):
         async with bus.db.sessions() as session:
             rows = await session.execute(

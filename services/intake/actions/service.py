@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import yaml
 from sqlalchemy import select
@@ -20,6 +20,7 @@ from services.intake.cases.secrets import (
     normalise_tracking_code,
     token_matches,
 )
+from shared.context import provided
 from shared.errors import Conflict, Forbidden, NotFound
 from shared.events import (
     CASE_APPEALED,
@@ -55,18 +56,24 @@ class AppealPolicy:
     court: CourtWindow | None = None
 
 
-def load_appeal_policies(path: Path | None = None) -> dict[str, AppealPolicy]:
+class AppealPolicies(dict[str, AppealPolicy]):
+    """Each case kind's appeal rules (a type of its own, to be found in intake's context)."""
+
+
+def load_appeal_policies(path: Path | None = None) -> AppealPolicies:
     raw: dict[str, Any] = yaml.safe_load(
         (path or Path(__file__).with_name("appeals.yaml")).read_text(encoding="utf-8")
     )
-    return {
-        kind: AppealPolicy(
-            basis=values["basis"],
-            second_time_appealable=values["second_time_appealable"],
-            court=CourtWindow(**values["court"]) if values.get("court") else None,
-        )
-        for kind, values in raw.items()
-    }
+    return AppealPolicies(
+        {
+            kind: AppealPolicy(
+                basis=values["basis"],
+                second_time_appealable=values["second_time_appealable"],
+                court=CourtWindow(**values["court"]) if values.get("court") else None,
+            )
+            for kind, values in raw.items()
+        }
+    )
 
 
 async def citizen_case(session: AsyncSession, tracking_code: str, token: str | None) -> Case:
@@ -264,3 +271,6 @@ async def messages(session: AsyncSession, case_id: uuid.UUID) -> list[CaseMessag
         select(CaseMessage).where(CaseMessage.case_id == case_id).order_by(CaseMessage.at)
     )
     return list(result.scalars())
+
+
+AppealPoliciesDep = Annotated[AppealPolicies, provided(AppealPolicies)]

@@ -15,9 +15,11 @@ from services.intake.attachments.service import (
     attach,
     may_attach,
 )
+from services.intake.attachments.storage import AttachmentConfig, storage_of
 from services.intake.cases.schemas import AttachmentRead
 from shared.db import DbSession
 from shared.errors import Conflict, Forbidden, NotFound, Unprocessable, problem_responses
+from shared.kernel import OutboxDep
 
 router = APIRouter(prefix="/v1/cases/{tracking_code}/attachments", tags=["citizen actions"])
 TOKEN = Annotated[str | None, Header(alias="X-Case-Token")]
@@ -49,13 +51,18 @@ MULTIPART = {
     openapi_extra=MULTIPART,
 )
 async def upload(
-    tracking_code: str, request: Request, session: DbSession, token: TOKEN = None
+    attachment_settings: AttachmentConfig,
+    outbox: OutboxDep,
+    tracking_code: str,
+    request: Request,
+    session: DbSession,
+    token: TOKEN = None,
 ) -> AttachmentRead:
     """Attach a photo (JPEG, PNG, WebP) or a PDF to the case (multipart field `file`)."""
-    state = request.app.state
+    app = request.app
     # Token and case first: a stranger's upload is refused before a byte of it is read.
     case = await citizen_case(session, tracking_code, token)
-    await may_attach(session, case, state.attachment_settings)
+    await may_attach(session, case, attachment_settings)
     # Then the body, streamed: the form parser spools the file to disk past 1 MB, and the
     # middleware stops the stream at the size cap (services/intake/limits/middleware.py).
     async with request.form(max_files=1, max_fields=8) as form:
@@ -68,9 +75,9 @@ async def upload(
             file=file.file,
             size=file.size or 0,
             filename=file.filename,
-            config=state.attachment_settings,
-            storage=state.attachment_storage,
-            outbox=state.outbox,
+            config=attachment_settings,
+            storage=storage_of(app),
+            outbox=outbox,
         )
     return AttachmentRead(
         id=attachment.id,
@@ -93,7 +100,7 @@ async def download(
     attachment = await session.get(Attachment, attachment_id)
     if attachment is None or attachment.case_id != case.id:
         raise NotFound("no such attachment on this case")
-    data = await request.app.state.attachment_storage.get(attachment.object_key)
+    data = await storage_of(request.app).get(attachment.object_key)
     # The type was sniffed on upload; the browser must not guess another (an HTML "photo").
     return Response(
         data,

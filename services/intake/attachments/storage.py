@@ -10,11 +10,14 @@ import asyncio
 import logging
 import shutil
 from pathlib import Path
-from typing import Any, BinaryIO, Protocol
+from typing import Annotated, Any, BinaryIO, Protocol, runtime_checkable
 
+from fastapi import Depends, Request
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from starlette.applications import Starlette
 
+from shared.context import part, provided
 from shared.settings import Environment, Settings
 
 log = logging.getLogger(__name__)
@@ -34,6 +37,7 @@ class AttachmentSettings(BaseSettings):
     s3_prefix: str = "attachments/"
 
 
+@runtime_checkable  # found by type in the service's context
 class ObjectStorage(Protocol):
     async def put(self, key: str, data: BinaryIO, content_type: str) -> None:
         """Store the file from its current position, streamed (never read whole)."""
@@ -109,6 +113,11 @@ class S3Storage:
                 return body
 
 
+def storage_of(app: Starlette) -> ObjectStorage:
+    """The app's storage, found by its Protocol (runtime-checkable; mypy asks for a class)."""
+    return part(app, ObjectStorage)  # type: ignore[type-abstract]
+
+
 def build_storage(settings: Settings, config: AttachmentSettings) -> ObjectStorage:
     if config.s3_bucket:
         return S3Storage(config)
@@ -118,3 +127,11 @@ def build_storage(settings: Settings, config: AttachmentSettings) -> ObjectStora
             "every replica sees them"
         )
     return LocalStorage(config.dir or Path(settings.data_dir) / "attachments")
+
+
+async def _storage(request: Request) -> ObjectStorage:
+    return storage_of(request.app)
+
+
+AttachmentConfig = Annotated[AttachmentSettings, provided(AttachmentSettings)]
+Storage = Annotated[ObjectStorage, Depends(_storage)]

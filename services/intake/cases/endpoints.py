@@ -6,11 +6,20 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Request, Response
 from fastapi.responses import JSONResponse
 
+from services.intake.actions.service import AppealPoliciesDep
 from services.intake.cases import repository
 from services.intake.cases.schemas import CaseCreate, CaseCreated, CasePublic
-from services.intake.cases.secrets import normalise_tracking_code, token_matches
+from services.intake.cases.secrets import (
+    Cipher,
+    normalise_tracking_code,
+    token_matches,
+)
 from services.intake.cases.service import submit_case
 from services.intake.cases.view import build_view
+from services.intake.categories.registry import CategoriesDep
+from services.intake.limits.buckets import RateLimitsDep
+from services.intake.units.boundaries import Boundaries
+from shared.context import optional_part
 from shared.db import DbSession
 from shared.errors import (
     Conflict,
@@ -19,6 +28,8 @@ from shared.errors import (
     Unprocessable,
     problem_responses,
 )
+from shared.geography import AdminMapDep
+from shared.kernel import OutboxDep, SettingsDep
 
 router = APIRouter(prefix="/v1/cases", tags=["cases"])
 
@@ -30,24 +41,30 @@ router = APIRouter(prefix="/v1/cases", tags=["cases"])
     responses=problem_responses(Conflict, Unprocessable, TooManyRequests),
 )
 async def file_case(
+    outbox: OutboxDep,
+    admin_map: AdminMapDep,
+    cipher: Cipher,
+    categories: CategoriesDep,
+    limits: RateLimitsDep,
+    settings: SettingsDep,
     body: CaseCreate,
     request: Request,
     session: DbSession,
     idempotency_key: Annotated[str | None, Header(max_length=255)] = None,
 ) -> JSONResponse:
     """File a complaint, denunciation, petition, feedback or dialogue request."""
-    state = request.app.state
+    app = request.app
     status, created = await submit_case(
         session,
         body,
-        outbox=state.outbox,
-        admin_map=state.admin_map,
-        cipher=state.identity_cipher,
-        categories=state.categories,
+        outbox=outbox,
+        admin_map=admin_map,
+        cipher=cipher,
+        categories=categories,
         idempotency_key=idempotency_key,
-        contact_limiter=state.rate_limiters["contact"],
-        boundaries=state.boundaries,
-        idempotency_ttl=timedelta(hours=state.settings.idempotency_ttl_hours),
+        contact_limiter=limits["contact"],
+        boundaries=optional_part(app, Boundaries),
+        idempotency_ttl=timedelta(hours=settings.idempotency_ttl_hours),
     )
     return JSONResponse(
         created,
@@ -59,7 +76,8 @@ async def file_case(
 @router.get("/{tracking_code}", response_model=CasePublic, responses=problem_responses(NotFound))
 async def view_case(
     tracking_code: str,
-    request: Request,
+    appeal_policies: AppealPoliciesDep,
+    cipher: Cipher,
     response: Response,
     session: DbSession,
     x_case_token: Annotated[str | None, Header()] = None,
@@ -74,12 +92,11 @@ async def view_case(
     if case is None:
         raise NotFound(f"no case with tracking code {tracking_code}")
     full = x_case_token is not None and token_matches(x_case_token, case.access_token_hash)
-    state = request.app.state
-    policy = state.appeal_policies.get(case.kind)
+    policy = appeal_policies.get(case.kind)
     return await build_view(
         session,
         case,
         full=full,
-        cipher=state.identity_cipher,
+        cipher=cipher,
         court=policy.court if policy else None,
     )

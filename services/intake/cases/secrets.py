@@ -7,10 +7,11 @@ import hmac
 import json
 import secrets
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from cryptography.fernet import Fernet, MultiFernet
 
+from shared.context import provided
 from shared.settings import Settings
 
 # No 0/O, 1/I/L: a code read aloud over the phone is not misheard.
@@ -66,3 +67,6 @@ class IdentityCipher:
 
     def rotate(self, token: bytes) -> bytes:
         return self._fernet.rotate(token)
+
+
+Cipher = Annotated[IdentityCipher, provided(IdentityCipher)]

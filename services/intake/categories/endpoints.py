@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from services.intake.cases.schemas import CaseKind
+from services.intake.categories.registry import CategoriesDep
 
 router = APIRouter(prefix="/v1/categories", tags=["categories"])
 
@@ -24,10 +25,10 @@ class CategoryList(BaseModel):
 
 @router.get("", response_model=CategoryList)
 async def list_categories(
-    request: Request, kind: Annotated[CaseKind | None, Query()] = None
+    categories: CategoriesDep, kind: Annotated[CaseKind | None, Query()] = None
 ) -> CategoryList:
     """The categories a case can be filed under, optionally only those for one kind."""
-    registry = request.app.state.categories
+    registry = categories
     items = registry.for_kind(kind.value) if kind else registry.items
     return CategoryList(
         items=[

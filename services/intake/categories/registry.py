@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated
 
 import yaml
+
+from shared.context import provided
 
 DEFAULT_FILE = Path(__file__).with_name("categories.yaml")
 
@@ -47,3 +50,6 @@ class Categories:
 
     def for_kind(self, kind: str) -> list[Category]:
         return [c for c in self.items if kind in c.kinds]
+
+
+CategoriesDep = Annotated[Categories, provided(Categories)]

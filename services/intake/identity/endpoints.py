@@ -3,8 +3,9 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 
+from services.intake.cases.secrets import Cipher
 from services.intake.identity.service import read_submitter, resolve_contact
 from shared.auth import CurrentPrincipal, InternalCaller
 from shared.db import DbSession
@@ -18,17 +19,17 @@ router = APIRouter(prefix="/v1/cases", tags=["officials"])
     responses=problem_responses(Unauthorized, Forbidden, NotFound),
 )
 async def submitter_identity(
-    case_id: uuid.UUID, request: Request, session: DbSession, principal: CurrentPrincipal
+    case_id: uuid.UUID, cipher: Cipher, session: DbSession, principal: CurrentPrincipal
 ) -> dict[str, Any]:
     """The submitter's identity, for officials of the responsible unit; every read logged."""
-    return await read_submitter(session, case_id, principal, request.app.state.identity_cipher)
+    return await read_submitter(session, case_id, principal, cipher)
 
 
 internal = APIRouter(prefix="/internal/v1", tags=["internal"], dependencies=[InternalCaller])
 
 
 @internal.get("/contacts/{ref}", include_in_schema=False)
-async def contact(ref: str, request: Request, session: DbSession) -> dict[str, str]:
+async def contact(ref: str, cipher: Cipher, session: DbSession) -> dict[str, str]:
     """For the notification service only (keep /internal off the public ingress): the
     citizen's address per channel, by the opaque reference in case.submitted."""
-    return await resolve_contact(session, ref, request.app.state.identity_cipher)
+    return await resolve_contact(session, ref, cipher)

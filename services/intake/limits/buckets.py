@@ -8,11 +8,13 @@ import hashlib
 import math
 import time
 from collections.abc import Callable
+from typing import Annotated
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared.context import provided
 from shared.db import Database
 from shared.errors import TooManyRequests
 
@@ -136,3 +138,10 @@ def contact_key(phone: str | None, email: str | None) -> str | None:
     if not parts:
         return None
     return hashlib.sha256("|".join(sorted(parts)).encode()).hexdigest()
+
+
+class RateLimits(dict[str, RateLimiter]):
+    """The limits by name (a type of its own, to be found in intake's context)."""
+
+
+RateLimitsDep = Annotated[RateLimits, provided(RateLimits)]

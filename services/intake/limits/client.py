@@ -17,17 +17,19 @@ from __future__ import annotations
 import ipaddress
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any
 
+from starlette.applications import Starlette
 from starlette.types import Scope
 
-from services.intake.limits.buckets import LimitSettings
+from services.intake.limits.buckets import LimitSettings, RateLimits
+from shared.context import part
+from shared.db import Database
 
 
 @dataclass(frozen=True)
 class RequestClient:
     address: str
-    state: Any  # the app's state: limiters and the database
+    app: Starlette  # its context holds the limiters and the database
 
 
 CURRENT: ContextVar[RequestClient | None] = ContextVar("intake_request_client", default=None)
@@ -71,7 +73,7 @@ async def count_failed_key() -> None:
     client = CURRENT.get()
     if client is None:  # not under the middleware (a script): nothing to count against
         return
-    limiter = client.state.rate_limiters["open311_bad_key"]
+    limiter = part(client.app, RateLimits)["open311_bad_key"]
     await limiter.check_apart(
-        client.address, "with a wrong api_key from this address", client.state.database
+        client.address, "with a wrong api_key from this address", part(client.app, Database)
     )

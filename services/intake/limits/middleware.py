@@ -9,12 +9,16 @@ import json
 import re
 from typing import Any
 
+from starlette.applications import Starlette
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.intake.attachments.service import PayloadTooLarge
-from services.intake.limits.buckets import LimitSettings, RateLimiter
+from services.intake.attachments.storage import AttachmentSettings
+from services.intake.limits.buckets import LimitSettings, RateLimits
 from services.intake.limits.client import CURRENT, RequestClient, client_address
 from services.intake.open311.xml import render
+from shared.context import part
+from shared.db import Database
 from shared.errors import PROBLEM_JSON
 
 ATTACHMENTS = re.compile(r"^/v1/cases/[^/]+/attachments/?$")
@@ -36,14 +40,15 @@ class AbuseLimits:
         if scope["type"] != "http" or path in UNLIMITED or path.startswith("/internal/"):
             await self.app(scope, receive, send)
             return
-        state = scope["app"].state
-        settings: LimitSettings = state.limit_settings
+        app = scope["app"]
+        settings = part(app, LimitSettings)
+        limits = part(app, RateLimits)
+        database = part(app, Database)
         client = client_address(scope, settings)
         for name in _buckets(scope["method"], path):
             # Counted before the app runs: a 404 costs what a hit costs, a wrong api_key or
             # case token what a right one costs.
-            limiter: RateLimiter = state.rate_limiters[name]
-            wait = await limiter.take_apart(client, state.database)
+            wait = await limits[name].take_apart(client, database)
             if wait is not None:
                 seconds = max(1, int(wait + 0.999))
                 await _refuse(
@@ -54,23 +59,23 @@ class AbuseLimits:
                     {"retry-after": str(seconds)},
                 )
                 return
-        token = CURRENT.set(RequestClient(client, state))
+        token = CURRENT.set(RequestClient(client, app))
         try:
             if scope["method"] in WRITES:
-                await self._bounded(scope, receive, send, state, settings)
+                await self._bounded(scope, receive, send, app, settings)
             else:
                 await self.app(scope, receive, send)
         finally:
             CURRENT.reset(token)
 
     async def _bounded(
-        self, scope: Scope, receive: Receive, send: Send, state: Any, settings: LimitSettings
+        self, scope: Scope, receive: Receive, send: Send, app: Starlette, settings: LimitSettings
     ) -> None:
         path: str = scope["path"]
         if ATTACHMENTS.match(path) or (OPEN311_REPORT.match(path) and _multipart(scope)):
             # An upload is not read here: the endpoint checks the case token first, then
             # streams the body (spooled to disk past 1 MB), stopped at the cap below.
-            limit = state.attachment_settings.max_bytes + FORM_ROOM
+            limit = part(app, AttachmentSettings).max_bytes + FORM_ROOM
             declared = _content_length(scope)
             if declared is not None and declared > limit:
                 await _refuse(send, path, 413, f"the request body is limited to {limit} bytes")

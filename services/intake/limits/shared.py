@@ -34,7 +34,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake.database import Base
-from services.intake.limits.buckets import LimitSettings, RateLimiter
+from services.intake.limits.buckets import LimitSettings, RateLimiter, RateLimits
 from shared.db import Database
 
 SWEEP_EVERY = 1000  # takes between two deletions of full buckets
@@ -125,20 +125,26 @@ class SharedRateLimiter(RateLimiter):
         return n if taken is not None else 0
 
 
-def limiters(settings: LimitSettings, *, shared: bool) -> dict[str, RateLimiter]:
+def limiters(settings: LimitSettings, *, shared: bool) -> RateLimits:
     """The limits by name; `shared` (PostgreSQL) keeps their buckets in intake's database."""
     kind = SharedRateLimiter if shared else RateLimiter
-    return {
-        "ip": kind(settings.ip_burst, settings.ip_per_minute / 60, scope="ip"),
-        "read": kind(settings.read_burst, settings.read_per_minute / 60, scope="read"),
-        "lookup": kind(settings.lookup_burst, settings.lookup_per_minute / 60, scope="lookup"),
-        "open311_bad_key": kind(
-            settings.open311_bad_key_burst,
-            settings.open311_bad_key_per_minute / 60,
-            scope="open311_badkey",
-        ),
-        "contact": kind(settings.contact_burst, settings.contact_per_hour / 3600, scope="contact"),
-        "open311_key": kind(
-            settings.open311_key_burst, settings.open311_key_per_minute / 60, scope="open311_key"
-        ),
-    }
+    return RateLimits(
+        {
+            "ip": kind(settings.ip_burst, settings.ip_per_minute / 60, scope="ip"),
+            "read": kind(settings.read_burst, settings.read_per_minute / 60, scope="read"),
+            "lookup": kind(settings.lookup_burst, settings.lookup_per_minute / 60, scope="lookup"),
+            "open311_bad_key": kind(
+                settings.open311_bad_key_burst,
+                settings.open311_bad_key_per_minute / 60,
+                scope="open311_badkey",
+            ),
+            "contact": kind(
+                settings.contact_burst, settings.contact_per_hour / 3600, scope="contact"
+            ),
+            "open311_key": kind(
+                settings.open311_key_burst,
+                settings.open311_key_per_minute / 60,
+                scope="open311_key",
+            ),
+        }
+    )

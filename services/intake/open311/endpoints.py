@@ -14,11 +14,14 @@ from sqlalchemy import update
 
 from services.intake.attachments.models import Attachment
 from services.intake.attachments.service import attach
+from services.intake.attachments.storage import AttachmentConfig, storage_of
 from services.intake.cases import repository
 from services.intake.cases.models import Case
 from services.intake.cases.schemas import CaseCreate
-from services.intake.cases.secrets import hash_token
+from services.intake.cases.secrets import Cipher, hash_token
 from services.intake.cases.service import submit_case
+from services.intake.categories.registry import Categories, CategoriesDep
+from services.intake.limits.buckets import RateLimits, RateLimitsDep
 from services.intake.open311 import service as o311
 from services.intake.open311.answers import Open311Route, answer, errors, fmt_of
 from services.intake.open311.docs import FORM, UPDATE_FORM, responses
@@ -27,7 +30,10 @@ from services.intake.open311.keys import key_is_valid
 from services.intake.open311.places import Places, locate, parse_latlong
 from services.intake.open311.service import Geography, Open311Error
 from services.intake.open311.updates import comment, updates_between
-from shared.db import DbSession
+from shared.context import part
+from shared.db import Database, DbSession
+from shared.geography import AdminMapDep
+from shared.kernel import OutboxDep
 
 JURISDICTION = "tiepdan.vn"
 SPEC = "http://wiki.open311.org/GeoReport_v2"
@@ -48,7 +54,7 @@ def _check(jurisdiction_id: str | None) -> None:
 
 
 def _geography(request: Request) -> Geography:
-    places: Places = request.app.state.places
+    places: Places = part(request.app, Places)
     return Geography(places.admin_map, places.centroids)
 
 
@@ -78,20 +84,20 @@ async def discovery(fmt: Fmt, request: Request) -> Response:
 
 @router.get("/v2/services.{fmt}", responses=responses(200, 404))
 async def list_services(
-    fmt: Fmt, request: Request, jurisdiction_id: Jurisdiction = None
+    fmt: Fmt, categories: CategoriesDep, jurisdiction_id: Jurisdiction = None
 ) -> Response:
     """Every service type: the case categories that reports and petitions are filed under."""
     _check(jurisdiction_id)
-    return answer(fmt, "services", o311.services(request.app.state.categories))
+    return answer(fmt, "services", o311.services(categories))
 
 
 @router.get("/v2/services/{service_code}.{fmt}", responses=responses(200, 404))
 async def service_definition(
-    service_code: str, fmt: Fmt, request: Request, jurisdiction_id: Jurisdiction = None
+    service_code: str, fmt: Fmt, categories: CategoriesDep, jurisdiction_id: Jurisdiction = None
 ) -> Response:
     """A service type's extra attributes."""
     _check(jurisdiction_id)
-    category = o311.service(request.app.state.categories, service_code)
+    category = o311.service(categories, service_code)
     return answer(fmt, "service_definition", o311.definition(category))
 
 
@@ -114,6 +120,7 @@ def _listed(value: str | None, upper: bool = False) -> list[str] | None:
 
 @router.get("/v2/requests.{fmt}", responses=responses(200, 400, 404))
 async def list_requests(
+    categories: CategoriesDep,
     fmt: Fmt,
     request: Request,
     session: DbSession,
@@ -140,7 +147,7 @@ async def list_requests(
     items = await o311.represent(
         session,
         cases,
-        request.app.state.categories,
+        categories,
         _geography(request),
         media_base=_media_base(request),
     )
@@ -149,6 +156,7 @@ async def list_requests(
 
 @router.get("/v2/requests/{service_request_id}.{fmt}", responses=responses(200, 404))
 async def one_request(
+    categories: CategoriesDep,
     service_request_id: str,
     fmt: Fmt,
     request: Request,
@@ -163,7 +171,7 @@ async def one_request(
     items = await o311.represent(
         session,
         cases,
-        request.app.state.categories,
+        categories,
         _geography(request),
         media_base=_media_base(request),
     )
@@ -179,7 +187,7 @@ async def media(attachment_id: uuid.UUID, request: Request, session: DbSession) 
         raise Open311Error(404, "no such media")
     if not attachment.content_type.startswith("image/"):
         raise Open311Error(404, "no such media")
-    data = await request.app.state.attachment_storage.get(attachment.object_key)
+    data = await storage_of(request.app).get(attachment.object_key)
     return Response(data, media_type=attachment.content_type)
 
 
@@ -188,9 +196,9 @@ async def _authorised(request: Request, session: DbSession, form: Open311Form) -
     key = form.get("api_key")
     if not key or not await key_is_valid(session, key):
         raise Open311Error(403, "a valid api_key is required")
-    state = request.app.state  # every request of a key counts, refused ones too
-    await state.rate_limiters["open311_key"].check_apart(
-        hash_token(key), "for this api_key", state.database
+    app = request.app  # every request of a key counts, refused ones too
+    await part(app, RateLimits)["open311_key"].check_apart(
+        hash_token(key), "for this api_key", part(app, Database)
     )
 
 
@@ -205,11 +213,11 @@ def _media_urls(form: Open311Form) -> list[str]:
 
 
 def _case_body(request: Request, form: Open311Form) -> CaseCreate:
-    state = request.app.state
+    app = request.app
     code = form.get("service_code")
     if not code:
         raise Open311Error(400, "service_code is required: see services.json")
-    category = o311.service(state.categories, code)
+    category = o311.service(part(app, Categories), code)
     kind = form.get("attribute[kind]") or "feedback"
     if kind not in o311.LISTED_KINDS or kind not in category.kinds:
         raise Open311Error(400, f"attribute[kind] {kind!r} is not offered for this service")
@@ -220,7 +228,7 @@ def _case_body(request: Request, form: Open311Form) -> CaseCreate:
     # The point is kept whenever given, also beside an address (the spec's example sends
     # both); the commune comes from the address first.
     latlong = parse_latlong(form.get("lat"), form.get("long"))
-    unit_code = locate(state.places, address_id, address_string, latlong)
+    unit_code = locate(part(app, Places), address_id, address_string, latlong)
     point = {"lat": latlong[0], "lon": latlong[1]} if latlong else {}
     name = " ".join(n for n in (form.get("first_name"), form.get("last_name")) if n)
     contact = {"phone": form.get("phone") or None, "email": form.get("email") or None}
@@ -246,23 +254,33 @@ def _case_body(request: Request, form: Open311Form) -> CaseCreate:
 @router.post(
     "/v2/requests.{fmt}", responses=responses(201, 400, 403, 404, 413, 429), openapi_extra=FORM
 )
-async def create_request(fmt: Fmt, request: Request, session: DbSession) -> Response:
+async def create_request(
+    attachment_settings: AttachmentConfig,
+    outbox: OutboxDep,
+    admin_map: AdminMapDep,
+    cipher: Cipher,
+    categories: CategoriesDep,
+    limits: RateLimitsDep,
+    fmt: Fmt,
+    request: Request,
+    session: DbSession,
+) -> Response:
     """File a report (form-encoded or multipart with a `media` file; api_key required)."""
-    state = request.app.state
-    form = await read_form(request, state.attachment_settings.max_bytes)
+    app = request.app
+    form = await read_form(request, attachment_settings.max_bytes)
     await _authorised(request, session, form)
     body = _case_body(request, form)
     urls = _media_urls(form)
     _, created = await submit_case(
         session,
         body,
-        outbox=state.outbox,
-        admin_map=state.admin_map,
-        cipher=state.identity_cipher,
-        categories=state.categories,
+        outbox=outbox,
+        admin_map=admin_map,
+        cipher=cipher,
+        categories=categories,
         idempotency_key=None,
         media_url=urls[0] if urls else None,
-        contact_limiter=state.rate_limiters["contact"],
+        contact_limiter=limits["contact"],
     )
     if len(urls) > 1 or form.media is not None:
         case = await repository.by_tracking_code(session, created["tracking_code"])
@@ -276,9 +294,9 @@ async def create_request(fmt: Fmt, request: Request, session: DbSession) -> Resp
                 file=io.BytesIO(form.media),  # read up to the cap by the form, no further
                 size=len(form.media),
                 filename=form.media_filename,
-                config=state.attachment_settings,
-                storage=state.attachment_storage,
-                outbox=state.outbox,
+                config=attachment_settings,
+                storage=storage_of(app),
+                outbox=outbox,
             )
     return answer(
         fmt,
@@ -315,7 +333,9 @@ async def list_updates(
     responses=responses(201, 400, 403, 404, 413, 429),
     openapi_extra=UPDATE_FORM,
 )
-async def post_update(fmt: Fmt, request: Request, session: DbSession) -> Response:
+async def post_update(
+    outbox: OutboxDep, fmt: Fmt, request: Request, session: DbSession
+) -> Response:
     """FixMyStreet's updates extension: a comment on a request the client filed."""
     form = await read_form(request, 0)
     await _authorised(request, session, form)
@@ -329,7 +349,7 @@ async def post_update(fmt: Fmt, request: Request, session: DbSession) -> Respons
         raise Open311Error(400, "description is limited to 4,000 characters")
     update_id = await comment(
         session,
-        request.app.state.outbox,
+        outbox,
         service_request_id=form.get("service_request_id") or "",
         description=description,
         media_url=urls[0] if urls else None,

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Annotated
 
 from services.intake.open311.service import Open311Error
 from services.intake.units.boundaries import Boundaries
 from services.intake.units.centroids import Centroids
 from services.intake.units.lookup import CommuneWords
+from shared.context import provided
 from shared.geography import AdminMap, Level
 
 # A written address is a few parts ("street, hamlet, commune, province"); bounded before any
@@ -107,3 +109,6 @@ def parse_latlong(lat: str | None, long: str | None) -> tuple[float, float] | No
     if not (-90 <= point[0] <= 90 and -180 <= point[1] <= 180):
         raise Open311Error(400, "lat and long must be decimal degrees (WGS 84)")
     return point
+
+
+PlacesDep = Annotated[Places, provided(Places)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 
 from services.intake.cases.schemas import CaseKind, UnitRef
 from services.intake.cases.view import published_resolution
@@ -13,7 +13,7 @@ from services.intake.resolutions.repository import published_about
 from services.intake.resolutions.schemas import PublishedResolution, PublishedResolutions
 from shared.db import DbSession
 from shared.errors import NotFound, Unprocessable, problem_responses
-from shared.geography import AdminMap
+from shared.geography import AdminMapDep
 
 router = APIRouter(prefix="/v1/units", tags=["units"])
 
@@ -25,14 +25,13 @@ router = APIRouter(prefix="/v1/units", tags=["units"])
 )
 async def published_resolutions(
     unit_code: str,
-    request: Request,
+    admin_map: AdminMapDep,
     session: DbSession,
     limit: Annotated[int, Query(ge=1, le=50)] = 10,
 ) -> PublishedResolutions:
     """The newest answers published about a commune, or about any commune of a province
     (the place the citizen chose, whichever unit answered): only where the unit published
     the answer and the citizen consented; never a denunciation's. Newest answer first."""
-    admin_map: AdminMap = request.app.state.admin_map
     unit = admin_map.get(unit_code)
     if unit is None:
         raise NotFound(f"no unit {unit_code}")

@@ -2,8 +2,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from pydantic import BaseModel
+
+from shared.geography import AdminMapDep
 
 router = APIRouter(prefix="/v1/units", tags=["units"])
 
@@ -22,13 +24,13 @@ class UnitList(BaseModel):
 
 @router.get("", response_model=UnitList)
 async def find_units(
-    request: Request,
+    admin_map: AdminMapDep,
     q: Annotated[str, Query(min_length=1, max_length=100)] = "",
     parent: Annotated[str | None, Query(pattern=r"^\d{2}$")] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> UnitList:
     """Find the province or commune a case is about, in any mix of diacritics and case."""
-    hits = request.app.state.admin_map.search(q, parent=parent, limit=limit)
+    hits = admin_map.search(q, parent=parent, limit=limit)
     return UnitList(
         items=[
             UnitFound(code=u.code, name=u.name, level=u.level.value, parent_code=u.parent_code)

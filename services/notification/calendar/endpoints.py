@@ -4,28 +4,30 @@ from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from services.notification.calendar.models import CalendarOverride
-from services.notification.calendar.working_days import WorkingDayCalendar
+from services.notification.calendar.working_days import Calendar, WorkingDayCalendar
 from services.notification.deadlines.recompute import recompute
 from services.notification.deadlines.schemas import DeadlineMoved
+from services.notification.deadlines.service import Clocks, DeadlineClocks
 from shared.auth import CurrentPrincipal, Principal, Role
 from shared.dates import IsoDate
 from shared.db import DbSession
 from shared.errors import Forbidden, NotFound, Unauthorized, Unprocessable, problem_responses
+from shared.kernel import KernelDep
 
 router = APIRouter(prefix="/v1/calendar", tags=["calendar"])
 
 
-async def _reload_after_commit(request: Request) -> AsyncIterator[None]:
+async def _reload_after_commit(clocks: DeadlineClocks, kernel: KernelDep) -> AsyncIterator[None]:
     yield
     # Declared before DbSession, so this runs once the correction is committed and before the
     # answer leaves: the next request on this replica already counts with it. Other replicas
     # pick it up within TIEPDAN_NOTIFY_REFRESH_SECONDS.
-    await request.app.state.reference.reload(request.app.state.database)
+    await clocks.reference.reload(kernel.database)
 
 
 ReloadAfterCommit = Annotated[None, Depends(_reload_after_commit, scope="function")]
@@ -45,14 +47,13 @@ class DayList(BaseModel):
 
 @router.get("/working-days", response_model=DayList, responses=problem_responses(Unprocessable))
 async def working_days(
-    request: Request,
+    calendar: Calendar,
     from_: Annotated[IsoDate, Query(alias="from")],
     to: Annotated[IsoDate, Query()],
 ) -> DayList:
     """The working-day calendar: each day, working or not, and why not."""
     if to < from_ or to - from_ > MAX_SPAN:
         raise Unprocessable.field(["query", "to"], "must be on or after `from`, within 400 days")
-    calendar = request.app.state.calendar
     days = [from_ + timedelta(days=i) for i in range((to - from_).days + 1)]
     return DayList(
         items=[
@@ -106,10 +107,10 @@ async def list_overrides(session: DbSession, principal: CurrentPrincipal) -> Ove
 
 
 async def _move_deadlines(
-    request: Request, session: DbSession, day: date, working: bool | None, reason: str, dry: bool
+    clocks: Clocks, session: DbSession, day: date, working: bool | None, reason: str, dry: bool
 ) -> list[DeadlineMoved]:
     """The running deadlines the corrected day moves, on the calendar as it will be."""
-    reference = request.app.state.reference
+    reference = clocks.reference
     days = dict(reference.calendar.overrides)
     if working is None:
         days.pop(day, None)
@@ -117,7 +118,7 @@ async def _move_deadlines(
         days[day] = working
     return await recompute(
         session,
-        request.app.state,
+        clocks,
         calendar=WorkingDayCalendar(days),
         book=reference.book,
         reason=f"calendar corrected on {day.isoformat()}: {reason}",
@@ -130,7 +131,7 @@ async def _move_deadlines(
 async def put_override(
     day: IsoDate,
     body: OverrideWrite,
-    request: Request,
+    clocks: DeadlineClocks,
     _: ReloadAfterCommit,
     session: DbSession,
     principal: CurrentPrincipal,
@@ -140,7 +141,7 @@ async def put_override(
     running deadlines it changes move (`dry_run=true`: list them, change nothing)."""
     _admin(principal)
     now = datetime.now(UTC)
-    moved = await _move_deadlines(request, session, day, body.working, body.reason, dry_run)
+    moved = await _move_deadlines(clocks, session, day, body.working, body.reason, dry_run)
     if dry_run:
         return OverrideRead(
             date=day, **body.model_dump(), changed_by=principal.sub, changed_at=now,
@@ -159,7 +160,7 @@ async def put_override(
 @router.delete("/overrides/{day}", status_code=204, responses=_ADMIN)
 async def delete_override(
     day: IsoDate,
-    request: Request,
+    clocks: DeadlineClocks,
     _: ReloadAfterCommit,
     session: DbSession,
     principal: CurrentPrincipal,
@@ -170,6 +171,6 @@ async def delete_override(
     row = await session.get(CalendarOverride, day)
     if row is None:
         raise NotFound(f"no override for {day}")
-    await _move_deadlines(request, session, day, None, f"correction removed ({row.reason})", False)
+    await _move_deadlines(clocks, session, day, None, f"correction removed ({row.reason})", False)
     await session.delete(row)
     await session.flush()

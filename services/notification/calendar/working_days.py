@@ -6,9 +6,12 @@ import threading
 from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
+from typing import Annotated
 from zoneinfo import ZoneInfo
 
 import holidays
+
+from shared.context import provided
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -110,3 +113,6 @@ class WorkingDayCalendar:
                 result.append(day)
             day += _ONE_DAY
         return result
+
+
+Calendar = Annotated[WorkingDayCalendar, provided(WorkingDayCalendar)]  # the service's own

@@ -9,7 +9,6 @@ queues and the citizen's view follow. A dry run lists what would move and writes
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -34,7 +33,7 @@ def _period(policy: Policy, d: Deadline, remote: bool) -> tuple[int, Unit]:
 
 async def recompute(
     session: AsyncSession,
-    state: Any,
+    clocks: Clocks,
     *,
     calendar: WorkingDayCalendar,
     book: PolicyBook,
@@ -54,7 +53,7 @@ async def recompute(
         query = query.with_for_update()
     rows = list((await session.execute(query.order_by(Deadline.due_at, Deadline.id))).scalars())
     reference = Reference(book, calendar)
-    clocks = Clocks(state.outbox, reference, state.notify_settings, state.now)
+    clocks = Clocks(clocks.outbox, reference, clocks.settings, clocks.now)
     moved: list[DeadlineMoved] = []
     for d in rows:
         anchor = d.anchor_on or d.starts_on

@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Annotated
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,6 +31,7 @@ from services.notification.policies.rules import Policy, Unit, add_days, days_us
 from services.notification.reference import Reference
 from services.notification.settings import NotifySettings
 from services.notification.timers.schedule import reschedule
+from shared.context import provided
 from shared.events import DEADLINE_SET, DeadlineSet, Envelope, new_event
 from shared.messaging.outbox import Outbox
 
@@ -364,3 +366,7 @@ class Clocks:
             now,
         )
         await self.outbox.add(session, self._set_event(d, now))
+
+
+# The service's clocks (its outbox, reference data and settings), as a request's dependency.
+DeadlineClocks = Annotated[Clocks, provided(Clocks)]

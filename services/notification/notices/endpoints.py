@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from sqlalchemy import delete, select
 
 from services.notification.channels.addresses import address_problem
@@ -16,10 +16,12 @@ from services.notification.notices.schemas import (
     UnitContactList,
     UnitContactWrite,
 )
+from services.notification.settings import NotifyConfig
 from shared.auth import CurrentPrincipal, Role
 from shared.confidential import withheld_from
 from shared.db import DbSession
 from shared.errors import Forbidden, Unauthorized, Unprocessable, problem_responses
+from shared.kernel import SettingsDep
 from shared.settings import Environment
 
 router = APIRouter(tags=["notifications"], responses=problem_responses(Unauthorized, Forbidden))
@@ -87,19 +89,19 @@ async def unit_contacts(
 async def set_unit_contacts(
     unit_code: str,
     body: UnitContactList,
-    request: Request,
+    settings: SettingsDep,
+    notify: NotifyConfig,
     session: DbSession,
     principal: CurrentPrincipal,
 ) -> UnitContactList:
     """Replace the unit's contacts (administrators). A webhook is https (outside development)
     and never a loopback, link-local or private address unless the settings allow it."""
     _admin(principal)
-    state = request.app.state
     for index, c in enumerate(body.items):
         problem = c.channel == "webhook" and address_problem(
             c.address,
-            https_only=state.settings.env is not Environment.development,
-            allow_private=state.notify_settings.webhook_allow_private,
+            https_only=settings.env is not Environment.development,
+            allow_private=notify.webhook_allow_private,
         )
         if problem:
             raise Unprocessable.field(["items", index, "address"], f"webhook refused: {problem}")

@@ -2,13 +2,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from services.notification.calendar.endpoints import ReloadAfterCommit
 from services.notification.deadlines.recompute import recompute
 from services.notification.deadlines.schemas import DeadlineMoved
+from services.notification.deadlines.service import DeadlineClocks
 from services.notification.policies.models import PolicyOverride
 from services.notification.policies.rules import Policy
 from shared.auth import CurrentPrincipal, Role
@@ -39,9 +40,9 @@ class PolicyCorrection(BaseModel):
 
 
 @router.get("", response_model=PolicyList)
-async def list_policies(request: Request) -> PolicyList:
+async def list_policies(clocks: DeadlineClocks) -> PolicyList:
     """The deadline rules (both before and from 2026-07-01), each with its legal basis."""
-    reference = request.app.state.reference
+    reference = clocks.reference
     return PolicyList(
         items=[
             PolicyRead(**p.model_dump(), overridden=reference.base_book.get(p.id) != p)
@@ -54,7 +55,7 @@ async def list_policies(request: Request) -> PolicyList:
 async def correct_policy(
     policy_id: str,
     body: PolicyCorrection,
-    request: Request,
+    clocks: DeadlineClocks,
     _: ReloadAfterCommit,
     session: DbSession,
     principal: CurrentPrincipal,
@@ -66,10 +67,10 @@ async def correct_policy(
         raise Forbidden("administrators only")
     if body.policy.id != policy_id:
         raise Unprocessable.field(["body", "policy", "id"], "must equal the id in the path")
-    reference = request.app.state.reference
+    reference = clocks.reference
     moved = await recompute(
         session,
-        request.app.state,
+        clocks,
         calendar=reference.calendar,
         book=reference.book.with_overrides([body.policy]),
         reason=f"policy {policy_id} corrected: {body.reason}",
@@ -91,7 +92,7 @@ async def correct_policy(
 @router.delete("/{policy_id}", status_code=204, responses=_ADMIN)
 async def revert_policy(
     policy_id: str,
-    request: Request,
+    clocks: DeadlineClocks,
     _: ReloadAfterCommit,
     session: DbSession,
     principal: CurrentPrincipal,
@@ -104,12 +105,12 @@ async def revert_policy(
     ).scalar_one_or_none()
     if row is None:
         raise NotFound(f"no correction of {policy_id}")
-    reference = request.app.state.reference
+    reference = clocks.reference
     shipped = reference.base_book.get(policy_id)
     if shipped is not None:  # the running clocks under it return to the shipped period
         await recompute(
             session,
-            request.app.state,
+            clocks,
             calendar=reference.calendar,
             book=reference.book.with_overrides([shipped]),
             reason=f"policy {policy_id}: correction reverted ({row.reason})",

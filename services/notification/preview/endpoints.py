@@ -3,8 +3,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 
+from services.notification.deadlines.service import DeadlineClocks
 from services.notification.preview.schemas import DeadlinePreview
 from services.notification.preview.service import PreviewQuery, preview
 from shared.errors import Unprocessable, problem_responses
@@ -22,7 +23,7 @@ Complexity = Literal["none", "complex", "very_complex", "several_places"]
     responses=problem_responses(Unprocessable),
 )
 async def preview_deadline(
-    request: Request,
+    clocks: DeadlineClocks,
     kind: Kind,
     step: DeadlineStep,
     received: date,
@@ -34,7 +35,7 @@ async def preview_deadline(
 ) -> DeadlinePreview:
     """Public: the due date the law gives a step, with its rule, article, day type and the days
     off skipped, computed as the running clocks compute it (administrators' corrections too)."""
-    reference = request.app.state.reference
+    reference = clocks.reference
     query = PreviewQuery(
         kind=kind,
         step=step.value,

@@ -14,7 +14,9 @@ from starlette.datastructures import UploadFile
 from services.portal import web
 from services.portal.cases import forms
 from services.portal.labels import KINDS
-from services.portal.upstream import Api, ApiProblem
+from services.portal.settings import PortalConfig, PortalSettings
+from services.portal.upstream import Api, ApiProblem, Upstream
+from shared.context import part
 
 router = APIRouter()
 RECEIPT_SECONDS = 600  # the token is shown on the receipt once, within these minutes
@@ -33,12 +35,12 @@ async def track(code: Annotated[str, Query(max_length=40)] = "") -> Response:
 
 @router.get("/lookup/units")
 async def lookup_units(
-    request: Request, q: Annotated[str, Query(max_length=100)] = ""
+    api: Upstream, q: Annotated[str, Query(max_length=100)] = ""
 ) -> JSONResponse:
     """Suggestions for the commune field (the form works without them)."""
     if len(q.strip()) < 2:
         return JSONResponse({"items": []})
-    api: Api = request.app.state.api
+    api = api
     found = await api.json("intake", "GET", "/v1/units", params={"q": q, "limit": 10})
     return JSONResponse({"items": [{"code": u["code"], "name": u["name"]} for u in found["items"]]})
 
@@ -59,7 +61,7 @@ async def _form(
     choices: list[dict[str, Any]] | None = None,
     status: int = 200,
 ) -> Response:
-    api: Api = request.app.state.api
+    api = part(request.app, Api)
     response = web.render(
         request,
         "new.html",
@@ -85,14 +87,14 @@ async def new_case(request: Request, kind: str = "") -> Response:
 
 
 @router.post("/cases/new")
-async def file_case(request: Request, kind: str = "") -> Response:
+async def file_case(api: Upstream, request: Request, kind: str = "") -> Response:
     form = await request.form()
     web.check_csrf(request, form)
     kind = str(form.get("kind") or kind)
     if kind not in KINDS:
         return web.render(request, "home.html", 404, unknown_kind=kind)
     values = forms.values_of(form)
-    api: Api = request.app.state.api
+    api = api
     unit_code, choices = await forms.find_unit(api, values)
     if unit_code is None:
         msg = (
@@ -133,7 +135,7 @@ async def _attach(api: Api, request: Request, code: str, token: str, photo: Any)
     """Send the photo on to intake; the case is filed even when the photo is refused."""
     if not isinstance(photo, UploadFile):  # the form parser's, not only FastAPI's subclass
         return None
-    limit = request.app.state.settings.max_upload_bytes
+    limit = part(request.app, PortalSettings).max_upload_bytes
     data = await photo.read(limit + 1)
     if not data:
         return None
@@ -165,7 +167,7 @@ def _unpack(value: str) -> dict[str, Any] | None:
 
 
 @router.get("/cases/{tracking_code}/receipt")
-async def receipt(request: Request, tracking_code: str) -> Response:
+async def receipt(settings: PortalConfig, request: Request, tracking_code: str) -> Response:
     """The tracking code and the access token, shown once: the cookie carrying the token
     to this page is removed as it is shown."""
     kept = _unpack(request.cookies.get(web.RECEIPT_COOKIE, ""))
@@ -180,6 +182,6 @@ async def receipt(request: Request, tracking_code: str) -> Response:
     )
     response.delete_cookie(
         web.RECEIPT_COOKIE, path=f"/cases/{tracking_code}/receipt", httponly=True,
-        samesite="strict", secure=request.app.state.settings.secure_cookies,
+        samesite="strict", secure=settings.secure_cookies,
     )  # fmt: skip
     return response

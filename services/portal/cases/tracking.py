@@ -10,7 +10,9 @@ from fastapi.responses import Response
 from starlette.datastructures import UploadFile
 
 from services.portal import web
-from services.portal.upstream import Api, ApiProblem
+from services.portal.settings import PortalConfig
+from services.portal.upstream import Api, ApiProblem, Upstream
+from shared.context import part
 
 router = APIRouter(prefix="/cases/{tracking_code}")
 CLOSED = frozenset({"resolved", "closed", "rejected", "withdrawn", "appealed"})
@@ -34,7 +36,7 @@ async def _page(
     problem: ApiProblem | None = None,
     status: int = 200,
 ) -> Response:
-    api: Api = request.app.state.api
+    api = part(request.app, Api)
     token = request.cookies.get(web.TOKEN_COOKIE)
     try:
         view = await _view(api, code, token)
@@ -71,11 +73,11 @@ async def case_page(request: Request, tracking_code: str) -> Response:
 
 
 @router.post("/token")
-async def enter_token(request: Request, tracking_code: str) -> Response:
+async def enter_token(api: Upstream, request: Request, tracking_code: str) -> Response:
     form = await request.form()
     web.check_csrf(request, form)
     token = str(form.get("token") or "").strip()
-    view = await _view(request.app.state.api, tracking_code, token or None) if token else {}
+    view = await _view(api, tracking_code, token or None) if token else {}
     if view.get("messages") is None:
         errors = {"token": "Mã truy cập không đúng · The access token does not match"}
         return await _page(request, tracking_code, errors=errors, status=403)
@@ -101,7 +103,7 @@ async def _act(
     if not token:
         errors = {"token": "Nhập mã truy cập trước · Enter the access token first"}
         return await _page(request, code, errors=errors, status=403), None
-    api: Api = request.app.state.api
+    api = part(request.app, Api)
     try:
         answer = await api.json(
             "intake",
@@ -170,11 +172,11 @@ async def withdraw(request: Request, tracking_code: str) -> Response:
 
 
 @router.post("/photos")
-async def add_photo(request: Request, tracking_code: str) -> Response:
+async def add_photo(settings: PortalConfig, request: Request, tracking_code: str) -> Response:
     form = await request.form()
     web.check_csrf(request, form)
     photo = form.get("photo")
-    limit = request.app.state.settings.max_upload_bytes
+    limit = settings.max_upload_bytes
     data = await photo.read(limit + 1) if isinstance(photo, UploadFile) else b""
     if not isinstance(photo, UploadFile) or not data:
         errors = {"photo": "Chọn một tệp ảnh · Choose a photo"}
@@ -188,12 +190,14 @@ async def add_photo(request: Request, tracking_code: str) -> Response:
 
 
 @router.get("/attachments/{attachment_id}")
-async def attachment(request: Request, tracking_code: str, attachment_id: str) -> Response:
+async def attachment(
+    api: Upstream, request: Request, tracking_code: str, attachment_id: str
+) -> Response:
     """The citizen's own photo, fetched with the case's token."""
     token = request.cookies.get(web.TOKEN_COOKIE)
     if not token:
         return web.render(request, "problem.html", 403, kind="csrf")
-    api: Api = request.app.state.api
+    api = api
     upstream = await api.request(
         "intake",
         "GET",

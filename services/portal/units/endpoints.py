@@ -14,7 +14,7 @@ from fastapi.responses import Response
 from services.portal import web
 from services.portal.labels import FIGURES, KINDS
 from services.portal.units import charts
-from services.portal.upstream import Api, ApiProblem, Unavailable
+from services.portal.upstream import Api, ApiProblem, Unavailable, Upstream
 
 router = APIRouter()
 MONTHS = 12  # the monthly chart covers the last twelve months of the period at most
@@ -47,11 +47,13 @@ def _months(params: dict[str, str]) -> dict[str, str]:
 
 
 @router.get("/units")
-async def find_unit(request: Request, q: Annotated[str, Query(max_length=100)] = "") -> Response:
+async def find_unit(
+    api: Upstream, request: Request, q: Annotated[str, Query(max_length=100)] = ""
+) -> Response:
     """Find a province or commune by name, to open its page."""
     items: list[dict[str, Any]] = []
     if q.strip():
-        api: Api = request.app.state.api
+        api = api
         items = (await api.json("intake", "GET", "/v1/units", params={"q": q, "limit": 30}))[
             "items"
         ]
@@ -60,13 +62,14 @@ async def find_unit(request: Request, q: Annotated[str, Query(max_length=100)] =
 
 @router.get("/units/{unit_code}")
 async def unit_page(
+    api: Upstream,
     request: Request,
     unit_code: str,
     from_: Annotated[str, Query(alias="from", max_length=10)] = "",
     to: Annotated[str, Query(max_length=10)] = "",
     sort: Annotated[str, Query(max_length=30)] = "received",
 ) -> Response:
-    api: Api = request.app.state.api
+    api = api
     try:
         unit = await api.public("routing", f"/v1/units/{unit_code}")
     except ApiProblem as problem:
@@ -170,13 +173,14 @@ async def _members(api: Api, unit: dict[str, Any]) -> dict[str, str]:
 
 @router.get("/units/{unit_code}/reports.csv")
 async def report_csv(
+    api: Upstream,
     request: Request,
     unit_code: str,
     from_: Annotated[str, Query(alias="from", max_length=10)] = "",
     to: Annotated[str, Query(max_length=10)] = "",
 ) -> Response:
     """Routing's period report in CSV, passed through as it is."""
-    api: Api = request.app.state.api
+    api = api
     params = {**_period(from_, to), "format": "csv"}
     upstream = await api.request("routing", "GET", f"/v1/reports/units/{unit_code}", params=params)
     headers = {}

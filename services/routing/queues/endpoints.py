@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 
 from services.routing.queues import repository
 from services.routing.queues.schemas import QueueItem, QueuePage
 from services.routing.rules.engine import FALLBACK_UNIT
-from services.routing.units.registry import UnitRegistry
+from services.routing.units.registry import Units
 from services.routing.workflow import machine
 from shared.auth import CurrentPrincipal, require_unit_access
 from shared.confidential import withheld_from
@@ -35,7 +35,7 @@ KindName = Literal["complaint", "denunciation", "petition", "feedback", "dialogu
 @router.get("/{unit_code}", response_model=QueuePage)
 async def queue(
     unit_code: str,
-    request: Request,
+    units: Units,
     session: DbSession,
     principal: CurrentPrincipal,
     status: Annotated[list[StatusName] | None, Query()] = None,
@@ -46,7 +46,6 @@ async def queue(
     cursor: Annotated[str | None, Query(max_length=500)] = None,
 ) -> QueuePage:
     """The unit's cases, soonest due first (undated last); `next_cursor` reads on."""
-    units: UnitRegistry = request.app.state.units
     parent = None
     if unit_code != FALLBACK_UNIT:
         unit = units.get(unit_code)

@@ -6,14 +6,14 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 from sqlalchemy import select
 
 from services.routing.access import ActingPrincipal
 from services.routing.reception.models import ReceptionSession
 from services.routing.reception.schemas import SessionCreate, SessionPage, SessionRead
 from services.routing.reception.service import booked
-from services.routing.units.registry import Unit
+from services.routing.units.registry import Unit, Units
 from shared.auth import require_unit_access
 from shared.dates import IsoAwareDateTime
 from shared.db import DbSession
@@ -31,8 +31,8 @@ async def _read(session: DbSession, s: ReceptionSession) -> SessionRead:
     )  # fmt: skip
 
 
-def _unit_for_actor(unit_code: str, request: Request, principal: ActingPrincipal) -> Unit:
-    unit = request.app.state.units.get(unit_code)
+def _unit_for_actor(unit_code: str, units: Units, principal: ActingPrincipal) -> Unit:
+    unit = units.get(unit_code)
     if unit is None:
         raise NotFound(f"no unit {unit_code}")
     require_unit_access(principal, unit.code, parent_code=unit.province_code)
@@ -71,14 +71,14 @@ async def publish_session(
 )
 async def sessions(
     unit_code: str,
-    request: Request,
+    units: Units,
     session: DbSession,
     from_: Annotated[IsoAwareDateTime | None, Query(alias="from")] = None,
     to: IsoAwareDateTime | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> SessionPage:
     """Public: the unit's coming reception sessions, with seats left."""
-    if request.app.state.units.get(unit_code) is None:
+    if units.get(unit_code) is None:
         raise NotFound(f"no unit {unit_code}")
     start = from_ or datetime.now(UTC)
     query = select(ReceptionSession).where(

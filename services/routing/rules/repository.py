@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Annotated
 from zoneinfo import ZoneInfo
 
 import yaml
@@ -12,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.routing.rules.models import RuleSetVersion
 from services.routing.rules.schemas import RuleSetRead, RuleSetWrite, RuleSpec
+from shared.context import provided
 
 DEFAULT_FILE = Path(__file__).with_name("rules.yaml")
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -60,3 +62,7 @@ def _read(row: RuleSetVersion) -> RuleSetRead:
         created_by=row.created_by,
         created_at=row.created_at,
     )
+
+
+# The shipped rules, in force until an administrator publishes a version.
+BuiltinRules = Annotated[RuleSetRead, provided(RuleSetRead)]

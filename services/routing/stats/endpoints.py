@@ -22,6 +22,7 @@ from services.routing.stats.schemas import (
 )
 from services.routing.supervision import repository as supervision
 from services.routing.units.registry import Unit, UnitRegistry
+from shared.context import part
 from shared.dates import IsoDate
 from shared.db import DbSession, plan_for_these_values
 from shared.errors import NotFound, Unprocessable, problem_responses
@@ -44,7 +45,7 @@ def _figures(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _scope(request: Request, unit_code: str) -> tuple[Unit, Scope]:
-    units: UnitRegistry = request.app.state.units
+    units: UnitRegistry = part(request.app, UnitRegistry)
     unit = units.get(unit_code)
     if unit is None:
         raise NotFound(f"no unit {unit_code}")

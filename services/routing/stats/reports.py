@@ -8,13 +8,13 @@ import io
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Query, Response
 
 from services.routing.stats import report_queries as queries
 from services.routing.stats.period import Period, Scope
 from services.routing.stats.satisfaction_queries import board_and_satisfaction
 from services.routing.stats.schemas import KindCategoryFigures, PeriodReport
-from services.routing.units.registry import UnitRegistry
+from services.routing.units.registry import Units
 from shared.dates import IsoDate
 from shared.db import DbSession
 from shared.errors import NotFound, Unprocessable, problem_responses
@@ -31,7 +31,7 @@ CSV_COLUMNS = ("kind", "category", *queries.CASE_FIGURES)
 )
 async def period_report(
     unit_code: str,
-    request: Request,
+    units: Units,
     session: DbSession,
     from_: Annotated[IsoDate | None, Query(alias="from")] = None,
     to: IsoDate | None = None,
@@ -40,7 +40,6 @@ async def period_report(
     """Public: the unit's report for [from, to] (local dates, inclusive; default: this year
     to date). `format=csv` gives the table by kind and category, with a total row and the
     reception figures, in UTF-8 with a byte-order mark (spreadsheets read it as such)."""
-    units: UnitRegistry = request.app.state.units
     unit = units.get(unit_code)
     if unit is None:
         raise NotFound(f"no unit {unit_code}")

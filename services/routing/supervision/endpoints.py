@@ -10,18 +10,20 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select
 
 from services.routing.stats.rollup import local_day
 from services.routing.supervision import repository, schemas, service
 from services.routing.supervision.models import Recommendation, Supervision, SupervisionEntry
-from services.routing.supervision.service import Supervisions
-from shared.auth import CurrentPrincipal, Principal, Role, TokenVerifier, require_unit_access
+from services.routing.supervision.service import SupervisionPolicyDep, Supervisions
+from services.routing.units.registry import Units
+from shared.auth import CurrentPrincipal, Principal, Role, Verifier, require_unit_access
 from shared.db import DbSession
 from shared.errors import Conflict, Forbidden, NotFound, Unauthorized, Unprocessable
 from shared.errors import problem_responses as problems
+from shared.kernel import OutboxDep
 from shared.personal_data import scrub_public
 
 router = APIRouter(
@@ -36,9 +38,8 @@ boards_router = APIRouter(
 )  # fmt: skip
 
 
-def _service(request: Request) -> Supervisions:
-    state = request.app.state
-    return Supervisions(state.outbox, state.units, state.supervision_policy)
+def _service(outbox: OutboxDep, units: Units, policy: SupervisionPolicyDep) -> Supervisions:
+    return Supervisions(outbox, units, policy)
 
 
 async def _load(session: DbSession, supervision_id: uuid.UUID, *, lock: bool) -> Supervision:
@@ -100,11 +101,10 @@ _bearer = HTTPBearer(auto_error=False)
 
 
 async def _maybe_principal(
-    request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)
+    verifier: Verifier, credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)
 ) -> Principal | None:
     if credentials is None:
         return None
-    verifier: TokenVerifier = request.app.state.token_verifier
     return await verifier.verify(credentials.credentials)
 
 
@@ -213,13 +213,13 @@ async def open_supervision(
 async def list_supervisions(
     session: DbSession,
     principal: CurrentPrincipal,
-    request: Request,
+    units: Units,
     unit_code: Annotated[str, Query(min_length=2, max_length=16)],
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
 ) -> schemas.SupervisionPage:
     """A unit's supervisions, newest first."""
-    unit = request.app.state.units.get(unit_code)
+    unit = units.get(unit_code)
     if unit is None:
         raise NotFound(f"no unit {unit_code}")
     require_unit_access(principal, unit.code, parent_code=unit.province_code)
@@ -300,7 +300,7 @@ async def answer_recommendation(
 )  # fmt: skip
 async def list_recommendations(
     session: DbSession,
-    request: Request,
+    units: Units,
     principal: MaybePrincipal,
     unit_code: Annotated[str, Query(min_length=2, max_length=16)],
     state: Literal["open", "answered", "overdue"] | None = None,
@@ -310,7 +310,7 @@ async def list_recommendations(
     """A unit's recommendations. Public (dân biết), without a token and without personal
     data or case references, once answered or overdue; the unit, its province and its board
     also see the open ones, with who and which case."""
-    unit = request.app.state.units.get(unit_code)
+    unit = units.get(unit_code)
     if unit is None:
         raise NotFound(f"no unit {unit_code}")
     try:

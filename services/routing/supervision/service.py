@@ -16,7 +16,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import yaml
 from sqlalchemy import select
@@ -33,6 +33,7 @@ from services.routing.supervision.models import (
 )
 from services.routing.units.registry import UnitRegistry
 from shared.auth import Principal, Role, require_unit_access
+from shared.context import provided
 from shared.errors import Conflict, Forbidden, NotFound, Unprocessable
 from shared.events import (
     RECOMMENDATION_ACTION_DONE,
@@ -70,12 +71,16 @@ class Period:
         return start + timedelta(days=self.days)
 
 
-def load_policy(path: Path = POLICY) -> dict[str, Period]:
+class SupervisionPolicy(dict[str, Period]):
+    """The board's periods by name (a type of its own, to be found in routing's context)."""
+
+
+def load_policy(path: Path = POLICY) -> SupervisionPolicy:
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return {
-        name: Period(days=int(p["days"]), basis=str(p["basis"]), check=bool(p.get("check")))
+    return SupervisionPolicy(
+        (name, Period(days=int(p["days"]), basis=str(p["basis"]), check=bool(p.get("check"))))
         for name, p in raw.items()
-    }
+    )
 
 
 # --- who may do what -------------------------------------------------------------------
@@ -380,3 +385,6 @@ class Supervisions:
 def _still_open(sup: Supervision) -> None:
     if sup.state != "open":
         raise Conflict("this supervision is closed", allowed=[])
+
+
+SupervisionPolicyDep = Annotated[SupervisionPolicy, provided(SupervisionPolicy)]

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from services.routing.units.registry import Unit, UnitRegistry
+from services.routing.units.registry import Unit, UnitRegistry, Units
 from shared.errors import NotFound, problem_responses
 from shared.geography import fold
 
@@ -62,22 +62,22 @@ def _read(unit: Unit, registry: UnitRegistry, *, detail: bool = False) -> UnitRe
 
 @router.get("", response_model=UnitPage)
 async def list_units(
-    request: Request,
+    units: Units,
     q: Annotated[str, Query(max_length=100)] = "",
     parent: Annotated[str | None, Query(max_length=16)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> UnitPage:
     """The unit registry: provinces, communes and agencies, searchable without diacritics."""
-    registry: UnitRegistry = request.app.state.units
+    registry: UnitRegistry = units
     found = [registry.get(u.code) for u in registry.admin_map.search(q, parent=parent, limit=limit)]
     found += registry.search_agencies(fold(q).split(), parent)
     return UnitPage(items=[_read(u, registry) for u in found if u is not None][:limit])
 
 
 @router.get("/{unit_code}", response_model=UnitRead, responses=problem_responses(NotFound))
-async def get_unit(unit_code: str, request: Request) -> UnitRead:
+async def get_unit(unit_code: str, units: Units) -> UnitRead:
     """One unit, with its agencies, its direct superior and its remote-area flag."""
-    registry: UnitRegistry = request.app.state.units
+    registry: UnitRegistry = units
     unit = registry.get(unit_code)
     if unit is None:
         raise NotFound(f"no unit {unit_code}")

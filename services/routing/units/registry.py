@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import yaml
 
+from shared.context import provided
 from shared.geography import AdminMap, fold
 
 AGENCIES_FILE = Path(__file__).with_name("agencies.yaml")
@@ -118,3 +119,6 @@ class UnitRegistry:
         if unit.level == "province":
             return self.get(CENTRAL)
         return None
+
+
+Units = Annotated[UnitRegistry, provided(UnitRegistry)]

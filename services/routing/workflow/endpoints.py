@@ -5,15 +5,17 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 from sqlalchemy import select
 
 from services.routing.access import require_act, require_read, sees_content
 from services.routing.cases.models import RoutedCase
+from services.routing.units.registry import Units
 from services.routing.workflow import machine, schemas
 from services.routing.workflow.commands import Workflow
 from services.routing.workflow.denunciations import mark_several_places
 from services.routing.workflow.late_appeals import REFUSAL_GROUND, decide_late_appeal
+from services.routing.workflow.law import Law
 from services.routing.workflow.models import CaseMessage
 from services.routing.workflow.service import Applied, lock_case
 from services.routing.workflow.suspensions import record_suspension_notice
@@ -27,6 +29,7 @@ from shared.errors import (
     Unprocessable,
     problem_responses,
 )
+from shared.kernel import OutboxDep
 
 router = APIRouter(
     prefix="/v1/cases",
@@ -45,9 +48,8 @@ async def _case_for_step(
     return case
 
 
-def _workflow(request: Request) -> Workflow:
-    state = request.app.state
-    return Workflow(state.outbox, state.law, state.units)
+def _workflow(outbox: OutboxDep, law: Law, units: Units) -> Workflow:
+    return Workflow(outbox, law, units)
 
 
 LockedCase = Annotated[RoutedCase, Depends(_case_for_step)]
@@ -271,11 +273,11 @@ grounds_router = APIRouter(prefix="/v1/workflow", tags=["workflow"])
 
 
 @grounds_router.get("/grounds", response_model=list[schemas.GroundRead])
-async def grounds(request: Request) -> list[schemas.GroundRead]:
+async def grounds(law: Law) -> list[schemas.GroundRead]:
     """The legal grounds on which a case may be refused, with the law and article."""
     return [
         schemas.GroundRead(
             code=g.code, law=g.law, article=g.article, kinds=sorted(g.kinds), text=g.text
         )
-        for g in request.app.state.law.grounds.values()
+        for g in law.grounds.values()
     ]

@@ -5,8 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Annotated
 
 import yaml
+
+from shared.context import provided
 
 HERE = Path(__file__).parent
 
@@ -81,3 +84,6 @@ class LawBook:
     def dialogue_notice(self, received_on: date) -> NoticeRule | None:
         """The newest notice rule in force on the day the case was received, if any."""
         return next((n for n in reversed(self.notices) if n.effective_from <= received_on), None)
+
+
+Law = Annotated[LawBook, provided(LawBook)]
