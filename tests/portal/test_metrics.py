@@ -7,8 +7,15 @@ import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.portal.conftest import Portal, serving
+from tests.support.stack import wait_until
 
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
+ROUTES = (
+    ("/units/{unit_code}", "2xx"),
+    ("/cases/{tracking_code}", "2xx"),
+    ("/static", "2xx"),
+    ("unmatched", "4xx"),
+)
 
 
 async def scrape(client: httpx.AsyncClient) -> tuple[str, Samples]:
@@ -34,7 +41,19 @@ async def test_a_page_view_counts_under_its_route_template(portal: Portal) -> No
         for path in ("/units/06427", "/units/20", f"/cases/{code}", "/static/portal.css"):
             assert (await client.get(path)).status_code == 200, path
         assert (await client.get("/no/such/page")).status_code == 404
-        text, after = await scrape(client)
+
+        async def all_counted() -> tuple[str, Samples] | None:
+            # The middleware counts a request once its response has gone out: the client can
+            # read the response (and ask for /metrics) before the count is made.
+            text, after = await scrape(client)
+            counted = sum(
+                value(after, "tiepdan_http_requests_total", method="GET", route=r, status=s)
+                - value(before, "tiepdan_http_requests_total", method="GET", route=r, status=s)
+                for r, s in ROUTES
+            )
+            return (text, after) if counted >= 5 else None
+
+        text, after = await wait_until(all_counted, what="the five page views counted")
 
     def grew(name: str, **labels: str) -> float:
         return value(after, name, **labels) - value(before, name, **labels)
