@@ -5,11 +5,12 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.notification.deadlines.models import TrackedCase
+from services.notification.deadlines.models import Deadline, TrackedCase
 
 
 async def lock_tracked(session: AsyncSession, case_id: uuid.UUID, **first: Any) -> TrackedCase:
@@ -28,3 +29,14 @@ async def lock_tracked(session: AsyncSession, case_id: uuid.UUID, **first: Any) 
     case = await session.get(TrackedCase, case_id, with_for_update=True, populate_existing=True)
     assert case is not None  # inserted above, or already there; rows are never deleted
     return case
+
+
+async def locked_clock(
+    session: AsyncSession, case_id: uuid.UUID, step: str, round_: int
+) -> Deadline | None:
+    """The case's clock for `step` in `round_`, locked (one per case, step and round)."""
+    return await session.scalar(
+        select(Deadline)
+        .where(Deadline.case_id == case_id, Deadline.step == step, Deadline.round == round_)
+        .with_for_update()
+    )

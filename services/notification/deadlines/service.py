@@ -27,6 +27,7 @@ from services.notification.deadlines.models import (
     DeadlineChange,
     TrackedCase,
 )
+from services.notification.deadlines.repository import locked_clock
 from services.notification.policies.rules import Policy, Unit, add_days, days_used
 from services.notification.reference import Reference
 from services.notification.settings import NotifySettings
@@ -156,15 +157,7 @@ class Clocks:
         period wins (a decision after the resolve deadline passed gives the citizen the full
         window from the decision, Khiếu nại Điều 33), even if the first has expired. A clock
         met (the citizen appealed) or cancelled stays as it is; nothing ever shortens."""
-        d = await session.scalar(
-            select(Deadline)
-            .where(
-                Deadline.case_id == case.case_id,
-                Deadline.step == policy.step,
-                Deadline.round == round_,
-            )
-            .with_for_update()
-        )
+        d = await locked_clock(session, case.case_id, policy.step, round_)
         if d is None or d.state in (MET, CANCELLED):
             return False
         duration, unit = policy.period(remote=case.remote, complexity=d.complexity)
@@ -172,8 +165,7 @@ class Clocks:
         if due_on <= d.due_on and d.state != PAUSED:  # a window held open always restarts
             return False
         was = f"from {d.starts_on.isoformat()} to {d.due_on.isoformat()} ({d.state})"
-        d.policy_id, d.basis, d.day_unit, d.duration = policy.id, policy.basis, unit.value, duration
-        d.starts_on, d.anchor_on, d.used_days, d.paused_on = start_on, start_on, 0, None
+        _run_from(d, policy, unit, duration, start_on)
         d.due_on, d.due_at = due_on, end_of_local_day(due_on)
         d.state, d.breached_at = RUNNING, None
         reason = f"runs from {start_on.isoformat()} ({cause.reason}), replacing the one {was}"
@@ -196,20 +188,11 @@ class Clocks:
         its own 5 working days, Tố cáo Điều 34): the step's clock in this round, once met or
         cancelled, runs again from `start_on`; its history keeps the earlier period. A clock
         still owed keeps its earlier, stricter due date; a replayed start changes nothing."""
-        d = await session.scalar(
-            select(Deadline)
-            .where(
-                Deadline.case_id == case.case_id,
-                Deadline.step == policy.step,
-                Deadline.round == round_,
-            )
-            .with_for_update()
-        )
+        d = await locked_clock(session, case.case_id, policy.step, round_)
         if d is None or d.state not in (MET, CANCELLED) or start_on <= d.starts_on:
             return False
         duration, unit = policy.period(remote=case.remote, complexity=None)
-        d.policy_id, d.basis, d.day_unit, d.duration = policy.id, policy.basis, unit.value, duration
-        d.starts_on, d.anchor_on, d.used_days, d.paused_on = start_on, start_on, 0, None
+        _run_from(d, policy, unit, duration, start_on)
         d.due_on = add_days(self.calendar, unit, start_on, duration)
         d.due_at = end_of_local_day(d.due_on)
         d.state, d.met_at, d.breached_at, d.extensions, d.complexity = RUNNING, None, None, 0, None
@@ -370,3 +353,10 @@ class Clocks:
 
 # The service's clocks (its outbox, reference data and settings), as a request's dependency.
 DeadlineClocks = Annotated[Clocks, provided(Clocks)]
+
+
+def _run_from(d: Deadline, policy: Policy, unit: Unit, duration: int, start_on: date) -> None:
+    """The clock runs again, whole, under `policy`, from `start_on` (its due date is set by
+    the caller)."""
+    d.policy_id, d.basis, d.day_unit, d.duration = policy.id, policy.basis, unit.value, duration
+    d.starts_on, d.anchor_on, d.used_days, d.paused_on = start_on, start_on, 0, None

@@ -7,10 +7,9 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
-from sqlalchemy import select
 
 from services.routing.cases.models import RoutedCase
-from services.routing.supervision import schemas, service
+from services.routing.supervision import repository, schemas, service
 from services.routing.supervision.endpoints import Service, recommendation_view
 from services.routing.supervision.models import Recommendation
 from shared.auth import CurrentPrincipal, Role
@@ -28,10 +27,7 @@ follow_up_router = APIRouter(prefix="/v1/recommendations", tags=["supervision"])
 async def _for_staff_recommendation(
     recommendation_id: uuid.UUID, session: DbSession, principal: CurrentPrincipal
 ) -> Recommendation:
-    stmt = select(Recommendation).where(Recommendation.id == recommendation_id).with_for_update()
-    rec = (
-        await session.execute(stmt.execution_options(populate_existing=True))
-    ).scalar_one_or_none()
+    rec = await repository.locked_recommendation(session, recommendation_id)
     if rec is None:
         raise NotFound(f"no recommendation {recommendation_id}")
     service.require_unit_staff(principal, rec.unit_code)

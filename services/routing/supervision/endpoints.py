@@ -87,10 +87,7 @@ async def _for_staff(
 async def _for_head(
     recommendation_id: uuid.UUID, session: DbSession, principal: CurrentPrincipal
 ) -> Recommendation:
-    stmt = select(Recommendation).where(Recommendation.id == recommendation_id).with_for_update()
-    rec = (
-        await session.execute(stmt.execution_options(populate_existing=True))
-    ).scalar_one_or_none()
+    rec = await repository.locked_recommendation(session, recommendation_id)
     if rec is None:
         raise NotFound(f"no recommendation {recommendation_id}")
     service.require_head(principal, rec.unit_code)

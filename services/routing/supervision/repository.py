@@ -187,3 +187,13 @@ async def board_messages(
         at, id_ = decode_cursor(cursor)
         stmt = stmt.where(tuple_(m.at, m.id) < (datetime.fromisoformat(at), id_))
     return list((await session.scalars(stmt.order_by(m.at.desc(), m.id.desc()).limit(limit))).all())
+
+
+async def locked_recommendation(
+    session: AsyncSession, recommendation_id: uuid.UUID
+) -> Recommendation | None:
+    """The recommendation, locked for a step on it (answer, follow-up), reloaded as it is now;
+    None when there is none."""
+    stmt = select(Recommendation).where(Recommendation.id == recommendation_id).with_for_update()
+    result = await session.execute(stmt.execution_options(populate_existing=True))
+    return result.scalar_one_or_none()
