@@ -32,8 +32,8 @@ class Subscription(Protocol):
 
     async def fetch(self, timeout: float, max_records: int) -> list[IncomingRecord]: ...
 
-    def assigned(self) -> bool:
-        """Whether the group has handed this member its partitions yet."""
+    async def caught_up(self) -> bool:
+        """Whether this member has its partitions and has read each to its current end."""
         ...
 
     async def commit(self, next_offsets: Mapping[tuple[str, int], int]) -> bool:

@@ -175,8 +175,15 @@ class KafkaSubscription:
             for m in messages
         ]
 
-    def assigned(self) -> bool:
-        return bool(self.consumer.assignment())
+    async def caught_up(self) -> bool:
+        assigned = list(self.consumer.assignment())
+        if not assigned:
+            return False  # the group has not handed this member its partitions yet
+        ends = await self.consumer.end_offsets(assigned)
+        for tp in assigned:
+            if await self.consumer.position(tp) < ends[tp]:
+                return False
+        return True
 
     async def commit(self, next_offsets: Mapping[tuple[str, int], int]) -> bool:
         if not next_offsets:

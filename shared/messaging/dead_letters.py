@@ -69,18 +69,17 @@ async def replay(
     idle_seconds: float = 5.0,
     batch: int = 200,
 ) -> list[Parked]:
-    """Republish every parked event not yet replayed; stop when none comes for
-    `idle_seconds` once the group has its partitions (at most ASSIGN_WITHIN to get them:
-    a busy broker's group join can take longer than the idle time)."""
+    """Republish every parked event not yet replayed; stop when a fetch of `idle_seconds`
+    brings nothing and the group has read its partitions to their end (at most ASSIGN_WITHIN
+    for that: on a busy broker the group join and the first fetch can take longer)."""
     subscription = await bus.subscribe(group, [dead_letter_topic])
     done: list[Parked] = []
     give_up = time.monotonic() + ASSIGN_WITHIN
     try:
         while True:
-            had_partitions = subscription.assigned()  # for the whole idle wait below
             records = await subscription.fetch(timeout=idle_seconds, max_records=batch)
             if not records:
-                if had_partitions or time.monotonic() > give_up:
+                if await subscription.caught_up() or time.monotonic() > give_up:
                     break
                 continue
             parked = [describe(r, default_topic) for r in records]
