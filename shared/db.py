@@ -152,6 +152,19 @@ class Database:
         async with self.sessions() as session, session.begin():
             yield session
 
+    @asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[AsyncSession]:
+        """A read-only transaction whose statements all see one moment. Under the default
+        READ COMMITTED each statement sees what was committed when it began, so a view read
+        in several queries (a case, then its timeline) could mix the states before and
+        after a consumer's commit: an old status beside a new timeline."""
+        async with self.sessions() as session, session.begin():
+            if self.dialect == "postgresql":
+                await session.execute(
+                    text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                )
+            yield session
+
     async def ping(self) -> None:
         async with self.engine.connect() as conn:
             await conn.exec_driver_sql("SELECT 1")
@@ -177,6 +190,14 @@ async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
+async def _snapshot_session(request: Request) -> AsyncIterator[AsyncSession]:
+    database = part(request.app, Database)
+    async with database.snapshot() as session:
+        yield session
+
+
 # scope="function": the transaction commits when the endpoint returns, before the response
 # is sent, so a client is never told "created" about something that was not committed.
 DbSession = Annotated[AsyncSession, Depends(_request_session, scope="function")]
+# For endpoints that only read, in several queries that must agree with each other.
+SnapshotSession = Annotated[AsyncSession, Depends(_snapshot_session, scope="function")]

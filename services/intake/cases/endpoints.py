@@ -20,7 +20,7 @@ from services.intake.categories.registry import CategoriesDep
 from services.intake.limits.buckets import RateLimitsDep
 from services.intake.units.boundaries import Boundaries
 from shared.context import optional_part
-from shared.db import DbSession
+from shared.db import DbSession, SnapshotSession
 from shared.errors import (
     Conflict,
     NotFound,
@@ -79,7 +79,7 @@ async def view_case(
     appeal_policies: AppealPoliciesDep,
     cipher: Cipher,
     response: Response,
-    session: DbSession,
+    session: SnapshotSession,
     x_case_token: Annotated[str | None, Header()] = None,
 ) -> CasePublic:
     """The case's public view; with `X-Case-Token` the citizen's full view."""
