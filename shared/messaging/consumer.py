@@ -183,12 +183,7 @@ class EventConsumer:
                         outcomes.append("duplicate")  # seen before, or twice in this batch
                         continue
                     fresh.discard(envelope.id)
-                    with log_context(
-                        event_id=envelope.id,
-                        case_id=envelope.case_id,
-                        event_type=envelope.type,
-                        consumer=self.config.name,
-                    ):
+                    with self._logged(envelope):
                         await handler(session, envelope)
                         await session.flush()
                     # The next handler reloads what it reads, as it would in a transaction of
@@ -214,6 +209,15 @@ class EventConsumer:
         crash_point(self.config.fault_crash_at, f"{self.config.name}.after_commit")
         return True
 
+    def _logged(self, envelope: Envelope) -> contextlib.AbstractContextManager[None]:
+        """Every log line while handling `envelope` names it, its case and this consumer."""
+        return log_context(
+            event_id=envelope.id,
+            case_id=envelope.case_id,
+            event_type=envelope.type,
+            consumer=self.config.name,
+        )
+
     async def _record_ids(self, session: AsyncSession, envelopes: list[Envelope]) -> set[Any]:
         """Record the events as processed by this consumer; return the ids not recorded
         before. A replica recording the same id in a transaction still open waits for it."""
@@ -227,12 +231,7 @@ class EventConsumer:
     async def _handle_with_retries(
         self, record: IncomingRecord, envelope: Envelope, handler: Handler
     ) -> None:
-        with log_context(
-            event_id=envelope.id,
-            case_id=envelope.case_id,
-            event_type=envelope.type,
-            consumer=self.config.name,
-        ):
+        with self._logged(envelope):
             await self._handle_alone(record, envelope, handler)
 
     async def _handle_alone(

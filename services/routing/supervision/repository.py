@@ -197,3 +197,11 @@ async def locked_recommendation(
     stmt = select(Recommendation).where(Recommendation.id == recommendation_id).with_for_update()
     result = await session.execute(stmt.execution_options(populate_existing=True))
     return result.scalar_one_or_none()
+
+
+async def count_recommendations(session: AsyncSession, supervision_id: uuid.UUID) -> int:
+    """How many recommendations a supervision made (counted by the database, not loaded)."""
+    count = await session.scalar(
+        select(func.count()).where(Recommendation.supervision_id == supervision_id)
+    )
+    return int(count or 0)

@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.routing.cases.models import RoutedCase
 from services.routing.stats.rollup import local_day
-from services.routing.supervision import schemas
+from services.routing.supervision import repository, schemas
 from services.routing.supervision.models import (
     Recommendation,
     Supervision,
@@ -367,11 +367,7 @@ class Supervisions:
             principal.sub,
             now,
         )
-        count = len(
-            (await session.scalars(
-                select(Recommendation.id).where(Recommendation.supervision_id == sup.id)
-            )).all()
-        )  # fmt: skip
+        count = await repository.count_recommendations(session, sup.id)
         closed = SupervisionClosed(
             supervision_id=sup.id, unit_code=sup.unit_code, actor=principal.sub,
             recommendations=count,
