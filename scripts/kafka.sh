@@ -51,12 +51,6 @@ NAME=kafka
 # shellcheck source=scripts/lib.sh
 source "$REPO/scripts/lib.sh"
 
-# lock: serialise start/stop on this state dir (fd 9, released on exit).
-lock() {
-    exec 9>"$STATE_DIR/.lock"
-    flock -w 300 9 || die "another scripts/kafka.sh has held $STATE_DIR/.lock for 300s; is one stuck?"
-}
-
 is_kafka4() { [[ "$KAFKA_VERSION" != [0-3].* ]]; }
 
 # --- process -----------------------------------------------------------------
@@ -78,61 +72,7 @@ our_pid() {
 
 # probe BOOTSTRAP TIMEOUT [PID]: a real client fetches cluster metadata, retrying
 # every 0.5 s until TIMEOUT seconds; exits 2 early if PID dies.
-probe() {
-    "$PYTHON" - "$@" <<'PY'
-import asyncio, logging, os, sys, time
-
-logging.disable(logging.CRITICAL)  # aiokafka logs every refused connection
-from aiokafka.admin import AIOKafkaAdminClient
-
-bootstrap, timeout = sys.argv[1], float(sys.argv[2])
-pid = int(sys.argv[3]) if len(sys.argv) > 3 else None
-
-
-def alive(pid):
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
-
-
-async def once():
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=5000)
-    try:
-        await asyncio.wait_for(admin.start(), 10)
-        cluster = await asyncio.wait_for(admin.describe_cluster(), 10)
-        if not cluster.get("brokers"):
-            raise RuntimeError("no broker registered yet")
-        # Also wait for the group coordinator: the first lookup creates
-        # __consumer_offsets, so consumer groups work as soon as we return.
-        await asyncio.wait_for(admin.find_coordinator("tiepdan-readiness-probe"), 10)
-        return cluster
-    finally:
-        await admin.close()
-
-
-async def main():
-    deadline = time.monotonic() + timeout
-    last = None
-    while True:
-        if pid is not None and not alive(pid):
-            print(f"broker process {pid} exited", file=sys.stderr)
-            return 2
-        try:
-            await once()
-            return 0
-        except Exception as exc:  # noqa: BLE001 - report the last one
-            last = exc
-        if time.monotonic() >= deadline:
-            print(f"no metadata from {bootstrap} after {timeout:.0f}s: {last!r}", file=sys.stderr)
-            return 1
-        await asyncio.sleep(0.5)
-
-
-sys.exit(asyncio.run(main()))
-PY
-}
+probe() { provision kafka-probe "$@"; }
 
 # preset_is_ours: the pre-set TIEPDAN_KAFKA_BOOTSTRAP_SERVERS names the broker this
 # script manages (e.g. exported by a previous `env` in the same shell).
@@ -351,12 +291,9 @@ cmd_start() {
     logopt="$(log_opts)"
     if [[ -f "$LOG_FILE" ]]; then mv -f "$LOG_FILE" "$LOG_FILE.1"; fi
     if [[ ! -f "$META_FILE" ]]; then
-        # What `kafka-storage.sh random-uuid` prints (a Kafka Uuid: 16 random bytes,
-        # base64url without padding, never starting with '-'), minus a JVM start.
+        # What `kafka-storage.sh random-uuid` prints, minus a JVM start.
         local cluster_id
-        cluster_id="$("$PYTHON" -c 'import base64, uuid
-while (u := base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()).startswith("-"): pass
-print(u)')"
+        cluster_id="$(provision kafka-cluster-id)"
         log "formatting KRaft storage in $DATA_DIR (cluster id $cluster_id)"
         if ! java "$logopt" -cp "$classpath" kafka.tools.StorageTool format --standalone --ignore-formatted \
                 -t "$cluster_id" -c "$PROPS_FILE" >>"$LOG_FILE" 2>&1; then

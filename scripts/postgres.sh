@@ -43,41 +43,7 @@ source "$REPO/scripts/lib.sh"
 url_for() { printf 'postgresql://%s:%s@127.0.0.1:%s/postgres' "$ROLE" "$PASSWORD" "$1"; }
 
 # probe URL TIMEOUT: a real client connects and runs a query, retrying every 0.5 s.
-probe() {
-    "$PYTHON" - "$@" <<'PY'
-import asyncio, sys, time
-
-import asyncpg
-
-url, timeout = sys.argv[1], float(sys.argv[2])
-
-
-async def main():
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            conn = await asyncpg.connect(url, timeout=5)
-            try:
-                can_create = await conn.fetchval(
-                    "select rolsuper or rolcreatedb from pg_roles where rolname = current_user"
-                )
-            finally:
-                await conn.close()
-            if not can_create:
-                print("warning: this role can neither CREATE DATABASE nor is it a superuser",
-                      file=sys.stderr)
-            return 0
-        except Exception as exc:  # noqa: BLE001 - report the last one
-            last = exc
-        if time.monotonic() >= deadline:
-            print(f"cannot connect: {last!r}", file=sys.stderr)
-            return 1
-        await asyncio.sleep(0.5)
-
-
-sys.exit(asyncio.run(main()))
-PY
-}
+probe() { provision postgres-probe "$@"; }
 
 # The pre-set TIEPDAN_TEST_DATABASE_URL is the one this script prints for its own
 # cluster (e.g. exported by a previous `env` in the same shell).
@@ -95,12 +61,6 @@ external() {
         return 0
     fi
     die "TIEPDAN_TEST_DATABASE_URL is set but that server does not answer; start it, or unset the variable to let scripts/postgres.sh run a private cluster"
-}
-
-# lock: serialise start/stop on this state dir (fd 9, released on exit).
-lock() {
-    exec 9>"$STATE_DIR/.lock"
-    flock -w 300 9 || die "another scripts/postgres.sh has held $STATE_DIR/.lock for 300s; is one stuck?"
 }
 
 # --- who runs the server -----------------------------------------------------

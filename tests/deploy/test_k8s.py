@@ -18,10 +18,8 @@ binary is installed, its rendering must be identical. Then:
 
 from __future__ import annotations
 
-import copy
 import os
 import re
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -31,6 +29,31 @@ import kubernetes_validate
 import pytest
 import yaml
 
+from services.catalog import PORTAL_PORT
+from services.catalog import SERVICES as CATALOG
+from services.intake.identity.endpoints import internal as intake_internal_api
+from shared.app import SHUTDOWN_SECONDS
+from shared.settings import Settings
+from tests.deploy.kustomize import (
+    CORE_API_VERSIONS,
+    Manifest,
+    key,
+    kustomize_binary,
+    read_documents,
+    render,
+)
+from tests.deploy.manifests import (
+    container,
+    container_env,
+    of_kind,
+    one,
+    peers,
+    pod_labels,
+    pod_spec,
+    policies_for,
+    secret_refs,
+    selects,
+)
 from tests.deploy.settings_read import EXPECTED_PREFIXES, known_settings, settings_classes
 
 REPO = Path(__file__).resolve().parents[2]
@@ -39,6 +62,7 @@ BASE = K8S / "base"
 OVERLAYS = {path.name: path for path in sorted((K8S / "overlays").iterdir()) if path.is_dir()}
 CRDS = REPO.parent / "shared" / "k8s-crds"
 KAFKA_SCRIPT = REPO / "scripts" / "kafka.sh"
+DOCKERFILE = REPO / "Dockerfile"
 ALERTS = REPO / "deploy" / "prometheus" / "alerts.yml"
 OPERATIONS = REPO / "docs" / "operations.md"
 
@@ -46,10 +70,10 @@ OPERATIONS = REPO / "docs" / "operations.md"
 # carries 1.25 to 1.37); the oldest release a province cluster may still run.
 KUBERNETES_VERSION = "1.32"
 
-SERVICES = {"intake": 8001, "routing": 8002, "notification": 8003}
+# The ports `tiepdan serve` uses (services/catalog.py): the manifests must agree.
+SERVICES = {name: entry.port for name, entry in CATALOG.items()}
 # The portal (services/portal): a Deployment and a Service like the three, but no
 # database, no Kafka, no secrets and no migration Job.
-PORTAL_PORT = 8000
 DEPLOYMENTS = {**SERVICES, "portal": PORTAL_PORT}
 # The consumer groups the brief names; the full list comes from the services'
 # definitions (services/*/app.py), and grows.
@@ -58,207 +82,27 @@ CONSUMER_GROUPS = {
     "routing": "routing.cases",
     "notification": "notification.deadlines",
 }
-TOPIC = "tiepdan.case-events"
-DEAD_LETTER_TOPIC = "tiepdan.case-events.dlq"
+# The topics the services use unless told otherwise (shared/settings.py defaults).
+TOPIC: str = Settings.model_fields["kafka_topic"].default
+DEAD_LETTER_TOPIC: str = Settings.model_fields["kafka_dead_letter_topic"].default
 PHASES = {"platform", "migrate", "serve"}
+# The internal API notification calls (services/intake/identity/endpoints.py), without
+# its "/{ref}".
+(CONTACTS_ROUTE,) = (route.path for route in intake_internal_api.routes)  # type: ignore[attr-defined]
+CONTACTS_PATH = CONTACTS_ROUTE.rsplit("/", 1)[0]
+INTERNAL_ROOT = "/" + intake_internal_api.prefix.strip("/").split("/")[0]  # "/internal"
 
-# shared/app.py SHUTDOWN_SECONDS (consumers) and services/cli.py
-# timeout_graceful_shutdown (uvicorn, open requests); they run one after the other.
-CONSUMER_SHUTDOWN_SECONDS = 20
+# Consumers finish the event in hand within shared/app.py SHUTDOWN_SECONDS, after uvicorn
+# has drained open requests (timeout_graceful_shutdown in services/cli.py, a literal there).
+CONSUMER_SHUTDOWN_SECONDS = SHUTDOWN_SECONDS
 UVICORN_GRACEFUL_SECONDS = 25
 
-CORE_API_VERSIONS = {
-    "v1",
-    "apps/v1",
-    "batch/v1",
-    "autoscaling/v2",
-    "policy/v1",
-    "networking.k8s.io/v1",
-}
 
-Manifest = dict[str, Any]
-
-
-# --------------------------------------------------------------------------- #
-# A small kustomize (enough for deploy/k8s)
-# --------------------------------------------------------------------------- #
-
-# Strategic-merge keys of the built-in kinds' lists the overlays patch.
-# Lists of custom resources (no schema for kustomize either) are replaced.
-MERGE_KEYS = {
-    "containers": "name",
-    "initContainers": "name",
-    "env": "name",
-    "volumes": "name",
-    "volumeMounts": "mountPath",
-}
-SUPPORTED_FIELDS = {"apiVersion", "kind", "namespace", "resources", "labels", "images", "patches"}
-
-
-def read_documents(path: Path) -> list[Manifest]:
-    return [doc for doc in yaml.safe_load_all(path.read_text(encoding="utf-8")) if doc]
-
-
-def strategic_merge(target: Any, patch: Any, *, builtin: bool) -> Any:
-    if not (isinstance(target, dict) and isinstance(patch, dict)):
-        return copy.deepcopy(patch)
-    merged = dict(target)
-    for key, value in patch.items():
-        if value is None:
-            merged.pop(key, None)
-        elif isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = strategic_merge(merged[key], value, builtin=builtin)
-        elif (
-            builtin
-            and key in MERGE_KEYS
-            and isinstance(value, list)
-            and isinstance(merged.get(key), list)
-        ):
-            merge_key = MERGE_KEYS[key]
-            items = [copy.deepcopy(item) for item in merged[key]]
-            for item in value:
-                for index, existing in enumerate(items):
-                    if existing.get(merge_key) == item.get(merge_key):
-                        items[index] = strategic_merge(existing, item, builtin=builtin)
-                        break
-                else:
-                    items.append(copy.deepcopy(item))
-            merged[key] = items
-        else:
-            merged[key] = copy.deepcopy(value)
-    return merged
-
-
-def _pointer(path: str) -> list[str]:
-    assert path.startswith("/"), path
-    return [part.replace("~1", "/").replace("~0", "~") for part in path[1:].split("/")]
-
-
-def json6902(document: Manifest, operations: list[dict[str, Any]]) -> Manifest:
-    document = copy.deepcopy(document)
-    for operation in operations:
-        *parents, last = _pointer(operation["path"])
-        node: Any = document
-        for part in parents:
-            node = node[int(part)] if isinstance(node, list) else node[part]
-        op = operation["op"]
-        if isinstance(node, list):
-            index = len(node) if last == "-" else int(last)
-            if op == "add":
-                node.insert(index, copy.deepcopy(operation["value"]))
-            elif op == "replace":
-                node[index] = copy.deepcopy(operation["value"])
-            elif op == "remove":
-                del node[index]
-            else:
-                raise AssertionError(f"JSON 6902 op {op} is not supported by this resolver")
-        elif op in ("add", "replace"):
-            assert op == "add" or last in node, f"replace of missing {operation['path']}"
-            node[last] = copy.deepcopy(operation["value"])
-        elif op == "remove":
-            del node[last]
-        else:
-            raise AssertionError(f"JSON 6902 op {op} is not supported by this resolver")
-    return document
-
-
-def _matches(document: Manifest, target: dict[str, Any]) -> bool:
-    checks = {
-        "kind": document.get("kind"),
-        "name": document["metadata"].get("name"),
-        "group": document["apiVersion"].rpartition("/")[0],
-        "version": document["apiVersion"].rpartition("/")[2],
-    }
-    return all(checks[key] == value for key, value in target.items() if key in checks)
-
-
-def _image_name(image: str) -> str:
-    """The image reference without its tag or digest."""
-    head, _, last = image.split("@", 1)[0].rpartition("/")
-    last = last.split(":", 1)[0]
-    return f"{head}/{last}" if head else last
-
-
-def _set_image(node: Any, images: list[dict[str, str]]) -> None:
-    if isinstance(node, dict):
-        for field, value in node.items():
-            if field in ("containers", "initContainers") and isinstance(value, list):
-                for spec in value:
-                    for rule in images:
-                        if "image" in spec and _image_name(spec["image"]) == rule["name"]:
-                            new = rule.get("newName", rule["name"])
-                            if "digest" in rule:
-                                spec["image"] = f"{new}@{rule['digest']}"
-                            else:
-                                spec["image"] = f"{new}:{rule['newTag']}"
-            else:
-                _set_image(value, images)
-    elif isinstance(node, list):
-        for item in node:
-            _set_image(item, images)
-
-
-def render(directory: Path) -> list[Manifest]:
-    """kustomize build, for the features deploy/k8s uses (anything else fails loudly)."""
-    kustomization = yaml.safe_load((directory / "kustomization.yaml").read_text(encoding="utf-8"))
-    unsupported = set(kustomization) - SUPPORTED_FIELDS
-    assert not unsupported, f"{directory}: the test resolver does not support {unsupported}"
-    documents: list[Manifest] = []
-    for entry in kustomization.get("resources", []):
-        path = directory / entry
-        documents += render(path) if path.is_dir() else read_documents(path)
-
-    for patch in kustomization.get("patches", []):
-        assert "path" in patch, f"{directory}: inline patches are not supported"
-        patch_documents = read_documents(directory / patch["path"])
-        if len(patch_documents) == 1 and isinstance(patch_documents[0], list):
-            target = patch["target"]
-            hits = [i for i, doc in enumerate(documents) if _matches(doc, target)]
-            assert hits, f"{patch['path']}: no resource matches {target}"
-            for index in hits:
-                documents[index] = json6902(documents[index], patch_documents[0])
-            continue
-        for patch_document in patch_documents:
-            target = patch.get("target") or {
-                "kind": patch_document["kind"],
-                "name": patch_document["metadata"]["name"],
-            }
-            hits = [i for i, doc in enumerate(documents) if _matches(doc, target)]
-            assert hits, f"{patch['path']}: no resource matches {target}"
-            for index in hits:
-                builtin = documents[index]["apiVersion"] in CORE_API_VERSIONS
-                patch_body = {k: v for k, v in patch_document.items() if k != "metadata"}
-                patch_body["metadata"] = {
-                    k: v for k, v in patch_document["metadata"].items() if k != "name"
-                }
-                documents[index] = strategic_merge(documents[index], patch_body, builtin=builtin)
-
-    namespace = kustomization.get("namespace")
-    for document in documents:
-        metadata = document["metadata"]
-        if namespace:
-            if document["kind"] == "Namespace":
-                metadata["name"] = namespace
-            else:
-                metadata["namespace"] = namespace
-        for label_set in kustomization.get("labels", []):
-            assert not label_set.get("includeSelectors") and not label_set.get("includeTemplates")
-            metadata.setdefault("labels", {}).update(label_set["pairs"])
-        _set_image(document, kustomization.get("images", []))
-    return documents
-
-
-def kustomize_binary() -> list[str] | None:
-    if shutil.which("kustomize"):
-        return ["kustomize", "build"]
-    if shutil.which("kubectl"):
-        return ["kubectl", "kustomize"]
-    return None
-
-
-def key(document: Manifest) -> tuple[str, str, str]:
-    metadata = document["metadata"]
-    return (document["kind"], metadata.get("namespace", ""), metadata["name"])
+def image_uid() -> int:
+    """The uid the image runs as: its Dockerfile's USER."""
+    found = re.search(r"^USER\s+(\d+)", DOCKERFILE.read_text(encoding="utf-8"), re.MULTILINE)
+    assert found, f"no numeric USER in {DOCKERFILE}"
+    return int(found.group(1))
 
 
 # --------------------------------------------------------------------------- #
@@ -277,89 +121,6 @@ def rendered() -> dict[str, list[Manifest]]:
 @pytest.fixture(scope="module", params=sorted(OVERLAYS))
 def overlay(request: pytest.FixtureRequest, rendered: dict[str, list[Manifest]]) -> list[Manifest]:
     return rendered[request.param]
-
-
-def of_kind(documents: list[Manifest], kind: str) -> dict[str, Manifest]:
-    return {doc["metadata"]["name"]: doc for doc in documents if doc["kind"] == kind}
-
-
-def one(documents: list[Manifest], kind: str, name: str) -> Manifest:
-    found = of_kind(documents, kind)
-    assert name in found, f"no {kind} {name}"
-    return found[name]
-
-
-def pod_spec(document: Manifest) -> dict[str, Any]:
-    return document["spec"]["template"]["spec"]
-
-
-def container(document: Manifest) -> dict[str, Any]:
-    containers = pod_spec(document)["containers"]
-    assert len(containers) == 1, f"{document['metadata']['name']}: one container expected"
-    return containers[0]
-
-
-def pod_labels(document: Manifest) -> dict[str, str]:
-    return document["spec"]["template"]["metadata"]["labels"]
-
-
-def selects(selector: dict[str, Any] | None, labels: dict[str, str]) -> bool:
-    """A LabelSelector (matchLabels and matchExpressions with In/NotIn/Exists)."""
-    selector = selector or {}
-    if any(labels.get(k) != v for k, v in (selector.get("matchLabels") or {}).items()):
-        return False
-    for expression in selector.get("matchExpressions") or []:
-        value, operator = labels.get(expression["key"]), expression["operator"]
-        if operator == "In" and value not in expression["values"]:
-            return False
-        if operator == "NotIn" and value in expression["values"]:
-            return False
-        if operator == "Exists" and value is None:
-            return False
-        if operator == "DoesNotExist" and value is not None:
-            return False
-    return True
-
-
-def container_env(document: Manifest, config: dict[str, str]) -> dict[str, str]:
-    """The container's environment as the kubelet builds it: envFrom ConfigMaps, then
-    env with $(VAR) expanded; secrets stand in as placeholders."""
-    spec = container(document)
-    env: dict[str, str] = {}
-    for source in spec.get("envFrom", []):
-        assert source["configMapRef"]["name"] == "tiepdan-config"
-        env.update(config)
-    for variable in spec.get("env", []):
-        if "value" in variable:
-            env[variable["name"]] = re.sub(
-                r"\$\((\w+)\)", lambda m: env.get(m.group(1), m.group(0)), variable["value"]
-            )
-        else:
-            ref = variable["valueFrom"]["secretKeyRef"]
-            env[variable["name"]] = f"secret-{ref['name']}-{ref['key']}"
-    return env
-
-
-def secret_refs(documents: list[Manifest]) -> set[str]:
-    names: set[str] = set()
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            for k, v in node.items():
-                if k == "secretKeyRef":
-                    names.add(v["name"])
-                elif k == "secret" and isinstance(v, dict) and "secretName" in v:
-                    names.add(v["secretName"])
-                else:
-                    walk(v)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    for document in documents:
-        if document["kind"] in ("Deployment", "Job"):
-            walk(document)
-    return names
 
 
 def kafka_version() -> str:
@@ -604,7 +365,7 @@ def test_pods_run_locked_down(overlay: list[Manifest], kind: str) -> None:
         assert pod["automountServiceAccountToken"] is False, name
         security = pod["securityContext"]
         assert security["runAsNonRoot"] is True, name
-        assert security["runAsUser"] == 10001, f"{name}: the image's uid (Dockerfile)"
+        assert security["runAsUser"] == image_uid(), f"{name}: the image's uid (Dockerfile)"
         assert security["seccompProfile"] == {"type": "RuntimeDefault"}, name
         for spec in pod["containers"] + pod.get("initContainers", []):
             context = spec["securityContext"]
@@ -666,7 +427,7 @@ def test_settings_are_accepted_by_the_services(
     overlay: list[Manifest], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     """The environment each container gets passes shared/settings.py validation."""
-    from shared.settings import BusKind, Environment, Settings
+    from shared.settings import BusKind, Environment
 
     monkeypatch.chdir(tmp_path)  # no stray .env
     for variable in [name for name in os.environ if name.startswith("TIEPDAN_")]:
@@ -804,29 +565,6 @@ def test_database_connections_fit_the_server(overlay: list[Manifest]) -> None:
     )
 
 
-def _policies_for(
-    overlay: list[Manifest], labels: dict[str, str], direction: str
-) -> list[Manifest]:
-    return [
-        policy
-        for policy in of_kind(overlay, "NetworkPolicy").values()
-        if direction in policy["spec"]["policyTypes"]
-        and selects(policy["spec"]["podSelector"], labels)
-    ]
-
-
-def _peers(policies: list[Manifest], direction: str) -> list[tuple[dict[str, Any], Any]]:
-    """(peer, port) pairs a set of policies allows."""
-    field = "from" if direction == "Ingress" else "to"
-    pairs = []
-    for policy in policies:
-        for rule in policy["spec"].get(direction.lower(), []):
-            for peer in rule.get(field, []):
-                for port in rule.get("ports", [{}]):
-                    pairs.append((peer, port.get("port")))
-    return pairs
-
-
 def test_network_policies_deny_by_default_and_allow_what_must_talk(overlay: list[Manifest]) -> None:
     policies = of_kind(overlay, "NetworkPolicy")
     deny_all = [
@@ -838,10 +576,10 @@ def test_network_policies_deny_by_default_and_allow_what_must_talk(overlay: list
 
     for name, deployment in of_kind(overlay, "Deployment").items():
         labels = pod_labels(deployment)
-        ingress = _policies_for(overlay, labels, "Ingress")
-        egress = _policies_for(overlay, labels, "Egress")
+        ingress = policies_for(overlay, labels, "Ingress")
+        egress = policies_for(overlay, labels, "Egress")
         assert any(not p["spec"].get("egress") for p in egress), f"{name}: no default-deny egress"
-        allowed_in = _peers(ingress, "Ingress")
+        allowed_in = peers(ingress, "Ingress")
         namespaces = {
             peer.get("namespaceSelector", {})
             .get("matchLabels", {})
@@ -850,7 +588,7 @@ def test_network_policies_deny_by_default_and_allow_what_must_talk(overlay: list
             if port == "http"
         }
         assert all(port == "http" for _, port in allowed_in), f"{name}: only its http port is open"
-        allowed_out = _peers(egress, "Egress")
+        allowed_out = peers(egress, "Egress")
         if name == "portal":
             _portal_talks_only_to_intake_and_routing(overlay, namespaces, allowed_out)
             continue
@@ -870,14 +608,14 @@ def test_network_policies_deny_by_default_and_allow_what_must_talk(overlay: list
 
     for name, job in of_kind(overlay, "Job").items():
         labels = pod_labels(job)
-        assert not _peers(_policies_for(overlay, labels, "Ingress"), "Ingress"), name
-        out = _peers(_policies_for(overlay, labels, "Egress"), "Egress")
+        assert not peers(policies_for(overlay, labels, "Ingress"), "Ingress"), name
+        out = peers(policies_for(overlay, labels, "Egress"), "Egress")
         assert {port for _, port in out} <= {53, 5432}, (
             f"{name}: a migration needs DNS and PostgreSQL"
         )
 
     postgres_labels = {"cnpg.io/cluster": "tiepdan-pg"}
-    allowed = _peers(_policies_for(overlay, postgres_labels, "Ingress"), "Ingress")
+    allowed = peers(policies_for(overlay, postgres_labels, "Ingress"), "Ingress")
     app_peers = [peer for peer, port in allowed if port == 5432 and "podSelector" in peer]
     assert any(
         selects(peer["podSelector"], pod_labels(one(overlay, "Deployment", "intake")))
@@ -907,8 +645,8 @@ def _portal_talks_only_to_intake_and_routing(
     assert {port for _, port in allowed_out} <= {53, SERVICES["intake"], SERVICES["routing"]}
     portal = pod_labels(one(overlay, "Deployment", "portal"))
     for service in ("intake", "routing"):
-        allowed_in = _peers(
-            _policies_for(overlay, pod_labels(one(overlay, "Deployment", service)), "Ingress"),
+        allowed_in = peers(
+            policies_for(overlay, pod_labels(one(overlay, "Deployment", service)), "Ingress"),
             "Ingress",
         )
         assert any(
@@ -1008,8 +746,6 @@ def _group_acl_covers(acl: dict[str, Any], group: str) -> bool:
 def test_each_service_has_a_kafka_user_with_acls_for_its_consumer_groups(
     overlay: list[Manifest],
 ) -> None:
-    from services.catalog import SERVICES as CATALOG
-
     groups = {name: set(CATALOG[name].definition.consumers) for name in SERVICES}
     config = one(overlay, "ConfigMap", "tiepdan-config")["data"]
     assert not config.get("TIEPDAN_KAFKA_GROUP_PREFIX"), "the ACLs name the groups unprefixed"
@@ -1118,8 +854,8 @@ def test_service_monitor_scrapes_the_three_services_and_the_portal(
         # The Service's http port reaches the pods, and Prometheus may open it.
         service = one(overlay, "Service", name)
         assert "http" in {port["name"] for port in service["spec"]["ports"]}, name
-        allowed_in = _peers(
-            _policies_for(overlay, pod_labels(one(overlay, "Deployment", name)), "Ingress"),
+        allowed_in = peers(
+            policies_for(overlay, pod_labels(one(overlay, "Deployment", name)), "Ingress"),
             "Ingress",
         )
         assert any(
@@ -1258,11 +994,11 @@ def test_services_share_an_internal_token_and_notification_resolves_at_intake(
     if len(host) > 1:  # intake.<namespace>[.svc...]: the overlay's own namespace
         assert host[1] == service["metadata"].get("namespace"), url
     assert int(match.group("port")) == service["spec"]["ports"][0]["port"] == SERVICES["intake"]
-    assert match.group("path") == "/internal/v1/contacts"
+    assert match.group("path") == CONTACTS_PATH
 
     intake_labels = pod_labels(one(overlay, "Deployment", "intake"))
     notification_labels = pod_labels(notification)
-    allowed_in = _peers(_policies_for(overlay, intake_labels, "Ingress"), "Ingress")
+    allowed_in = peers(policies_for(overlay, intake_labels, "Ingress"), "Ingress")
     assert any(
         "podSelector" in peer
         and "namespaceSelector" not in peer
@@ -1276,7 +1012,7 @@ def test_services_share_an_internal_token_and_notification_resolves_at_intake(
         and selects(peer["podSelector"], pod_labels(one(overlay, "Deployment", "routing")))
         for peer, _ in allowed_in
     ), "routing does not call intake: it should not be admitted"
-    allowed_out = _peers(_policies_for(overlay, notification_labels, "Egress"), "Egress")
+    allowed_out = peers(policies_for(overlay, notification_labels, "Egress"), "Egress")
     assert any(
         "podSelector" in peer
         and "namespaceSelector" not in peer
@@ -1295,7 +1031,7 @@ def test_no_ingress_path_reaches_the_internal_api(rendered: dict[str, list[Manif
                 for path in rule["http"]["paths"]:
                     value = path["path"]
                     where = f"{overlay_name} Ingress {name} {rule.get('host')}{value}"
-                    assert not value.startswith("/internal"), where
+                    assert not value.startswith(INTERNAL_ROOT), where
                     if path["pathType"] in ("Prefix", "ImplementationSpecific"):
                         prefix = value.rstrip("/") + "/"
-                        assert not "/internal/v1/contacts/x".startswith(prefix), where
+                        assert not f"{CONTACTS_PATH}/x".startswith(prefix), where

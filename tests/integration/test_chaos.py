@@ -1,6 +1,6 @@
 """The chaos benchmark's short run (issue 15): about twenty faults under load, nothing lost.
 
-bench/chaos.py with a PostgreSQL and a Kafka of its own, two replicas of each service,
+bench/chaos/ with a PostgreSQL and a Kafka of its own, two replicas of each service,
 random SIGKILLs of replicas and of the broker, PostgreSQL crashes, a broker outage and a
 database restart. The long run (200+ faults) is `python -m bench.chaos`; its figures are
 in docs/benchmarks.md."""
@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from bench.chaos import Config, run_chaos
-from bench.stack import REPO
+from bench.chaos.run import Config, run_chaos
+from bench.common.stack import REPO
 
 pytestmark = pytest.mark.integration
 

@@ -11,25 +11,26 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-import asyncpg
 import httpx
 from asgi_lifespan import LifespanManager
-from cryptography.fernet import Fernet
 from fastapi import FastAPI
-from sqlalchemy.engine import make_url
 
 from services.catalog import SERVICES
 from shared.auth import Role, ensure_dev_keys, issue_dev_token
 from shared.bus.base import Bus
 from shared.bus.embedded import EmbeddedBus
-from shared.bus.kafka import KafkaBus
 from shared.context import context_of, part
 from shared.db import Database
 from shared.kernel import Kernel, ServiceContext
 from shared.migrations import upgrade
-from shared.settings import BusKind, Environment, Settings
+from shared.settings import BusKind, Settings
+from tests.support.production import (
+    ALL,
+    create_databases,
+    create_topics,
+    production_values,
+)
 
-ALL = ("intake", "routing", "notification")
 T = TypeVar("T")
 
 
@@ -135,23 +136,6 @@ def embedded_settings(data_dir: Path, **overrides: Any) -> dict[str, Settings]:
     }
 
 
-async def create_databases(admin_url: str, prefix: str) -> dict[str, str]:
-    """A fresh PostgreSQL database per service; returns the asyncpg URLs."""
-    url = make_url(admin_url)
-    conn = await asyncpg.connect(url.set(drivername="postgresql").render_as_string(False))
-    try:
-        for name in ALL:
-            await conn.execute(f'CREATE DATABASE "{prefix}_{name}"')
-    finally:
-        await conn.close()
-    return {
-        name: url.set(
-            drivername="postgresql+asyncpg", database=f"{prefix}_{name}"
-        ).render_as_string(hide_password=False)
-        for name in ALL
-    }
-
-
 async def production_settings(
     admin_url: str, bootstrap: str, work_dir: Path, **overrides: Any
 ) -> dict[str, Settings]:
@@ -160,24 +144,17 @@ async def production_settings(
     key_dir = work_dir / "keys"
     ensure_dev_keys(key_dir)
     topic = f"tiepdan.case-events.{prefix}"
-    kafka = KafkaBus(bootstrap)
-    await kafka.ensure_topics({topic: 3, f"{topic}.dlq": 1}, replication_factor=1)
-    identity_key = Fernet.generate_key().decode()
+    await create_topics(bootstrap, topic, partitions=3)
     common: dict[str, Any] = {
-        "env": Environment.production,
-        "bus": BusKind.kafka,
-        "kafka_bootstrap_servers": bootstrap,
-        "kafka_topic": topic,
-        "kafka_dead_letter_topic": f"{topic}.dlq",
-        "kafka_group_prefix": f"{prefix}.",
-        "jwt_jwks_url": str(key_dir / "jwks.json"),
-        "jwt_key_dir": key_dir,
-        "identity_keys": identity_key,
-        "data_dir": work_dir,
+        **production_values(
+            bootstrap=bootstrap,
+            topic=topic,
+            group_prefix=f"{prefix}.",
+            key_dir=key_dir,
+            data_dir=work_dir,
+            internal_token="internal-" + prefix,
+        ),
         "relay_poll_seconds": 0.2,
-        "internal_token": "internal-" + prefix,
-        # The test broker listens in PLAINTEXT on the machine's own network.
-        "allow_plaintext_transport": True,
         **overrides,
     }
     return {

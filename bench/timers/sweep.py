@@ -1,6 +1,6 @@
 """One measured sweep run, in its own process so that its peak RSS is its own.
 
-    python -m bench.timers_sweep --url postgresql+asyncpg://... --due 10000 --now ISO --out F
+    python -m bench.timers.sweep --url postgresql+asyncpg://... --due 10000 --now ISO --out F
 
 Runs the service's own `TimerSweeper.sweep_once` in-process, with a fixed clock (as the
 tests in tests/notification/test_timers.py do), until `--due` timers have fired; then sweeps

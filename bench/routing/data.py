@@ -14,7 +14,7 @@ from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
 
-from bench.payloads import SENTENCES, TITLES
+from bench.common.payloads import SENTENCES, TITLES
 from services.routing.stats.rebuild import backfill, backfill_satisfaction
 from shared.geography import AdminMap, Level
 

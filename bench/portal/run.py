@@ -26,11 +26,12 @@ from typing import Any
 import asyncpg  # type: ignore[import-untyped]
 import httpx
 
-from bench.intake import RESULTS, machine, say
-from bench.routing import routing_service
-from bench.routing_data import PROVINCE, load_stats
-from bench.routing_timing import time_http
-from bench.stack import Infra, Service, start_service, stop_services
+from bench.common.machine import machine
+from bench.common.output import RESULTS, say
+from bench.common.stack import Infra, Service, start_service, stop_services
+from bench.common.timing import time_http
+from bench.routing.data import PROVINCE, load_stats
+from bench.routing.run import routing_service
 from services.routing.units.registry import UnitRegistry
 from shared.geography import AdminMap
 
@@ -131,7 +132,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description="the portal's transparency page, over HTTP")
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.portal", description="the portal's transparency page, over HTTP"
+    )
     parser.add_argument("--stats-rows", type=int, default=1_000_000, help="cases in province")
     parser.add_argument("--requests", type=int, default=20, help="per address")
     args = parser.parse_args()

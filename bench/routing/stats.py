@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 import asyncpg  # type: ignore[import-untyped]
 import httpx
 
-from bench.routing_data import PROVINCE, QUEUE_UNIT
-from bench.routing_timing import explain, time_http, time_sql
+from bench.common.timing import explain, time_http, time_sql
+from bench.routing.data import PROVINCE, QUEUE_UNIT
 from services.routing.stats.rebuild import RESOLVED_DAYS
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")

@@ -1,5 +1,9 @@
-"""The benchmark's own infrastructure: databases, topics, keys, and the three services as
-separate processes in production mode; plus CPU accounting read from /proc."""
+"""The benchmarks' own infrastructure: databases, topics, keys, and the services as separate
+processes in production mode, on the servers scripts/test-infra.sh started.
+
+What a production-mode run is (a database per service, the run's topic, the settings) is
+the tests' own definition, tests/support/production.py: the tests run the services
+in-process with it, the benchmarks as `tiepdan serve` processes given the same values."""
 
 from __future__ import annotations
 
@@ -19,22 +23,27 @@ from pathlib import Path
 import asyncpg  # type: ignore[import-untyped]
 import httpx
 from aiokafka.admin import AIOKafkaAdminClient
-from cryptography.fernet import Fernet
-from sqlalchemy.engine import make_url
 
 from services.catalog import SERVICES
 from shared.auth import ensure_dev_keys
-from shared.bus.kafka import KafkaBus
 from shared.migrations import upgrade
+from shared.settings import Settings
+from tests.support.production import (
+    ALL,
+    as_environment,
+    create_databases,
+    create_topics,
+    production_values,
+)
+from tests.support.production import (
+    database_url as db_url,
+)
 
-REPO = Path(__file__).resolve().parent.parent
-SERVICE_NAMES = ("intake", "routing", "notification")
-TICK = os.sysconf("SC_CLK_TCK")
-
-
-def db_url(admin_url: str, database: str, *, driver: str = "postgresql+asyncpg") -> str:
-    url = make_url(admin_url).set(drivername=driver, database=database)
-    return url.render_as_string(hide_password=False)
+REPO = Path(__file__).resolve().parents[2]
+SERVICE_NAMES = ALL
+# The production default (deploy/k8s/base/kafka.yaml creates the topic with as many).
+PARTITIONS: int = Settings.model_fields["kafka_partitions"].default
+UNLIMITED = "1000000000"
 
 
 @dataclass
@@ -76,55 +85,44 @@ class Infra:
         return await asyncpg.connect(db_url(self.admin_url, "postgres", driver="postgresql"))
 
     async def create_databases(self, roles: tuple[str, ...]) -> None:
-        conn = await self.admin()
-        try:
-            for role in roles:
-                name = f"{self.run_id}_{role}"
-                await conn.execute(f'CREATE DATABASE "{name}"')
-                self.databases[role] = name
-        finally:
-            await conn.close()
+        # One at a time, so that cleanup knows each one created even if a later one fails.
+        for role in roles:
+            await create_databases(self.admin_url, self.run_id, (role,))
+            self.databases[role] = f"{self.run_id}_{role}"
 
     async def migrate(self, role: str, service: str) -> None:
         await upgrade(self.url(role), SERVICES[service].definition.migrations)
 
     async def create_topics(self) -> None:
-        wanted = {self.topic: 6, f"{self.topic}.dlq": 1}  # the production default of 6
-        await KafkaBus(self.bootstrap).ensure_topics(wanted, replication_factor=1)
-        self.topics = list(wanted)
+        self.topics = await create_topics(self.bootstrap, self.topic, partitions=PARTITIONS)
 
     def service_env(self) -> dict[str, str]:
         key_dir = self.work_dir / "keys"
         ensure_dev_keys(key_dir)
         env = {k: v for k, v in os.environ.items() if not k.startswith("TIEPDAN_")}
+        values = production_values(
+            bootstrap=self.bootstrap,
+            topic=self.topic,
+            group_prefix=f"{self.run_id}.",
+            key_dir=key_dir,
+            data_dir=self.work_dir / "data",
+            internal_token=f"bench-{self.run_id}",
+        )
+        env.update(as_environment(values))
         env.update(
-            TIEPDAN_ENV="production",
-            TIEPDAN_BUS="kafka",
-            TIEPDAN_KAFKA_BOOTSTRAP_SERVERS=self.bootstrap,
-            TIEPDAN_KAFKA_TOPIC=self.topic,
-            TIEPDAN_KAFKA_DEAD_LETTER_TOPIC=f"{self.topic}.dlq",
-            TIEPDAN_KAFKA_GROUP_PREFIX=f"{self.run_id}.",
-            TIEPDAN_JWT_JWKS_URL=str(key_dir / "jwks.json"),
-            TIEPDAN_JWT_KEY_DIR=str(key_dir),
-            TIEPDAN_IDENTITY_KEYS=Fernet.generate_key().decode(),
-            # Production mode refuses to serve without these (shared/settings.py): a token of
-            # the run, and the local broker's PLAINTEXT acknowledged.
-            TIEPDAN_INTERNAL_TOKEN=f"bench-{self.run_id}",
-            TIEPDAN_ALLOW_PLAINTEXT_TRANSPORT="true",
-            TIEPDAN_DATA_DIR=str(self.work_dir / "data"),
             TIEPDAN_LOG_LEVEL="WARNING",
             # The benchmark measures the work, not intake's abuse limits: all of its requests
             # come from one address (and one api_key), so the write limits are lifted.
-            TIEPDAN_LIMITS_IP_BURST="1000000000",
-            TIEPDAN_LIMITS_IP_PER_MINUTE="1000000000",
-            TIEPDAN_LIMITS_CONTACT_BURST="1000000000",
-            TIEPDAN_LIMITS_CONTACT_PER_HOUR="1000000000",
-            TIEPDAN_LIMITS_OPEN311_KEY_BURST="1000000000",  # one api_key for all Open311 posts
-            TIEPDAN_LIMITS_OPEN311_KEY_PER_MINUTE="1000000000",
-            TIEPDAN_LIMITS_READ_BURST="1000000000",  # reads and lookups by code too
-            TIEPDAN_LIMITS_READ_PER_MINUTE="1000000000",
-            TIEPDAN_LIMITS_LOOKUP_BURST="1000000000",
-            TIEPDAN_LIMITS_LOOKUP_PER_MINUTE="1000000000",
+            TIEPDAN_LIMITS_IP_BURST=UNLIMITED,
+            TIEPDAN_LIMITS_IP_PER_MINUTE=UNLIMITED,
+            TIEPDAN_LIMITS_CONTACT_BURST=UNLIMITED,
+            TIEPDAN_LIMITS_CONTACT_PER_HOUR=UNLIMITED,
+            TIEPDAN_LIMITS_OPEN311_KEY_BURST=UNLIMITED,  # one api_key for all Open311 posts
+            TIEPDAN_LIMITS_OPEN311_KEY_PER_MINUTE=UNLIMITED,
+            TIEPDAN_LIMITS_READ_BURST=UNLIMITED,  # reads and lookups by code too
+            TIEPDAN_LIMITS_READ_PER_MINUTE=UNLIMITED,
+            TIEPDAN_LIMITS_LOOKUP_BURST=UNLIMITED,
+            TIEPDAN_LIMITS_LOOKUP_PER_MINUTE=UNLIMITED,
         )
         return env
 
@@ -248,16 +246,6 @@ def stop_services(services: list[Service], *, within: float = 30.0) -> dict[str,
     return took
 
 
-def cpu_seconds(pid: int) -> float | None:
-    """utime + stime of a process, in seconds; None when it is gone or unreadable."""
-    try:
-        raw = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    fields = raw.rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICK
-
-
 def kafka_broker_pid() -> int | None:
     """The broker scripts/kafka.sh started, if it is ours and alive (shared with other users)."""
     state = Path(os.environ.get("TIEPDAN_KAFKA_STATE_DIR") or REPO / ".tiepdan" / "kafka")
@@ -267,67 +255,3 @@ def kafka_broker_pid() -> int | None:
     except (OSError, ValueError):
         return None
     return pid if b"kafka" in cmdline else None
-
-
-def machine_ticks() -> tuple[int, int]:
-    """(busy, total) CPU ticks of the whole machine since boot, from /proc/stat."""
-    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
-    idle = values[3] + values[4]  # idle + iowait
-    total = sum(values[:8])  # guest time is already inside user
-    return total - idle, total
-
-
-@dataclass
-class CpuSample:
-    at: float
-    processes: dict[str, float]  # label -> CPU seconds so far
-    machine: tuple[int, int]
-
-
-async def backend_pids(conn: asyncpg.Connection, databases: list[str]) -> dict[int, str]:
-    rows = await conn.fetch(
-        "SELECT pid, datname FROM pg_stat_activity WHERE datname = ANY($1::text[])", databases
-    )
-    return {int(r["pid"]): str(r["datname"]) for r in rows}
-
-
-async def sample_cpu(
-    conn: asyncpg.Connection, pids: dict[str, int], databases: dict[str, str]
-) -> CpuSample:
-    """CPU so far of our processes and of the PostgreSQL backends serving our databases."""
-    processes: dict[str, float] = {}
-    for label, pid in pids.items():
-        value = cpu_seconds(pid)
-        if value is not None:
-            processes[label] = value
-    by_name = {name: role for role, name in databases.items()}
-    for pid, datname in (await backend_pids(conn, list(by_name))).items():
-        value = cpu_seconds(pid)
-        if value is not None:
-            processes[f"pg:{pid}:{by_name[datname]}"] = value
-    return CpuSample(time.time(), processes, machine_ticks())
-
-
-def cpu_between(samples: list[CpuSample]) -> dict[str, float]:
-    """CPU seconds per label from the first sample to the last; backends summed per database.
-
-    A process's CPU only grows, so each label counts up to its highest value seen: a pool
-    connection closed inside the window, or pgbench's backends gone at its end, still count.
-    A backend born inside the window counts whole (pool growth).
-    """
-    first = samples[0]
-    peak: dict[str, float] = {}
-    for sample in samples:
-        for label, value in sample.processes.items():
-            peak[label] = max(peak.get(label, 0.0), value)
-    used: dict[str, float] = {}
-    for label, value in peak.items():
-        key = f"postgres ({label.split(':')[2]})" if label.startswith("pg:") else label
-        used[key] = used.get(key, 0.0) + value - first.processes.get(label, 0.0)
-    return used
-
-
-def machine_busy(first: CpuSample, last: CpuSample) -> float:
-    """Share of all cores busy between two samples (1.0 = every core, whoever used it)."""
-    busy, total = last.machine[0] - first.machine[0], last.machine[1] - first.machine[1]
-    return busy / total if total else 0.0

@@ -4,8 +4,8 @@
 
 For each scenario (the baseline: `--due` open deadlines, all due; then `--open` deadlines of
 which `--due` are due) it creates a fresh notification database, migrates it, bulk-loads it
-with set-based SQL (bench/timers_load.py), ANALYZEs, and runs the service's own sweeper in a
-child process (bench/timers_sweep.py) until every due timer has fired. It prints both, the
+with set-based SQL (bench/timers/load.py), ANALYZEs, and runs the service's own sweeper in a
+child process (bench/timers/sweep.py) until every due timer has fired. It prints both, the
 ratio, the second-firing check, writes bench/results/timers-*.json and drops its databases,
 also on failure or Ctrl-C. See docs/benchmarks.md.
 """
@@ -30,21 +30,16 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from bench.intake import machine
-from bench.stack import REPO, Infra
-from bench.timers_load import census, claim_plan, load, outcome
+from bench.common.machine import machine
+from bench.common.output import RESULTS, console, say
+from bench.common.stack import REPO, Infra
+from bench.timers.load import census, claim_plan, load, outcome
 from services.notification.calendar.working_days import LOCAL_TZ
 from services.notification.settings import NotifySettings
 
-console = Console(stderr=True, highlight=False, soft_wrap=True)
-RESULTS = Path(__file__).resolve().parent / "results"
 TODAY = date(2026, 12, 8)  # a Tuesday; the clock stands at 09:00 local
 NOW = datetime.combine(TODAY, dtime(9), tzinfo=LOCAL_TZ)
 EFFECTS = ("deadline.warning", "deadline.breached")
-
-
-def say(message: str) -> None:
-    console.print(f"[bold cyan]\\[bench][/] {message}")
 
 
 async def scenario(infra: Infra, role: str, open_: int, args: argparse.Namespace) -> dict[str, Any]:
@@ -62,7 +57,7 @@ async def scenario(infra: Infra, role: str, open_: int, args: argparse.Namespace
     say(f"{role}: loaded in {sum(load_s.values()):.0f} s {load_s}; sweeping")
     out = infra.work_dir / f"{role}.json"
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bench.timers_sweep", "--url", infra.url(role),
+        sys.executable, "-m", "bench.timers.sweep", "--url", infra.url(role),
         f"--due={args.due}", f"--now={NOW.isoformat()}", f"--batch={args.batch}",
         f"--time-limit={args.time_limit}", f"--out={out}", cwd=REPO,
     )  # fmt: skip
@@ -189,7 +184,9 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
 
 def main() -> None:
     defaults = NotifySettings()
-    parser = argparse.ArgumentParser(description="Timer sweeps: cost of what is due vs open.")
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.timers", description="Timer sweeps: cost of what is due vs open."
+    )
     parser.add_argument("--open", type=int, default=1_000_000, help="open deadlines")
     parser.add_argument("--due", type=int, default=10_000, help="timers due now")
     parser.add_argument("--batch", type=int, default=defaults.batch_size, help="claim size")

@@ -9,8 +9,8 @@ from typing import Any
 import asyncpg  # type: ignore[import-untyped]
 import httpx
 
-from bench.routing_data import QUEUE_UNIT
-from bench.routing_timing import explain, time_http, time_sql
+from bench.common.timing import explain, time_http, time_sql
+from bench.routing.data import QUEUE_UNIT
 from services.routing.cases.models import RoutedCase
 from services.routing.queues.endpoints import OPEN
 from services.routing.queues.repository import Position

@@ -14,8 +14,8 @@ from typing import Any
 import asyncpg  # type: ignore[import-untyped]
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from bench.payloads import SENTENCES, TITLES
-from bench.stack import cpu_seconds
+from bench.common.cpu import cpu_seconds
+from bench.common.payloads import SENTENCES, TITLES
 from shared.bus.base import OutgoingRecord
 from shared.bus.kafka import KafkaBus
 from shared.events import CASE_SUBMITTED, CaseSubmitted, new_event

@@ -1,39 +1,20 @@
-"""The pgbench baseline: one submission's SQL transaction (bench/sql/submit.sql)."""
+"""The pgbench baseline: one submission's SQL transaction (bench/intake/sql/submit.sql)."""
 
 from __future__ import annotations
 
 import asyncio
 import re
 import resource
-import shutil
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
-from bench.load import latency_summary
+from bench.common.machine import pgbench_path
+from bench.common.timing import latency_summary
 
 SCRIPT = Path(__file__).resolve().parent / "sql" / "submit.sql"
-PG_BIN = Path("/usr/lib/postgresql/15/bin")
 MAX_LOG_LINES = 20_000_000  # a bound on parsing: ~5x what 60 s at 50k tps would write
-
-
-def pgbench_path() -> str:
-    found = PG_BIN / "pgbench"
-    if found.exists():
-        return str(found)
-    other = shutil.which("pgbench")
-    if other is None:
-        raise RuntimeError(f"pgbench not found in {PG_BIN} or on PATH (apt-get install postgresql)")
-    return other
-
-
-async def pgbench_version() -> str:
-    proc = await asyncio.create_subprocess_exec(
-        pgbench_path(), "--version", stdout=asyncio.subprocess.PIPE
-    )
-    out, _ = await asyncio.wait_for(proc.communicate(), 10)
-    return out.decode().strip()
 
 
 def _read_logs(prefix: Path, start: float, end: float) -> list[float]:

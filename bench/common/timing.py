@@ -1,4 +1,4 @@
-"""Sequential timing of HTTP requests and raw SQL, and EXPLAIN summaries, for bench.routing."""
+"""Latency summaries; sequential timing of HTTP requests and raw SQL, and EXPLAIN summaries."""
 
 from __future__ import annotations
 
@@ -10,7 +10,25 @@ from typing import Any
 import asyncpg  # type: ignore[import-untyped]
 import httpx
 
-from bench.load import latency_summary
+
+def percentile(ordered: list[float], q: float) -> float:
+    """Nearest-rank percentile of an ascending list (0 for an empty one)."""
+    if not ordered:
+        return 0.0
+    rank = max(1, min(len(ordered), round(q / 100 * len(ordered) + 0.5)))
+    return ordered[rank - 1]
+
+
+def latency_summary(seconds: list[float]) -> dict[str, float]:
+    ordered = sorted(seconds)
+    ms = [x * 1000 for x in ordered]
+    return {
+        "p50_ms": percentile(ms, 50),
+        "p95_ms": percentile(ms, 95),
+        "p99_ms": percentile(ms, 99),
+        "max_ms": ms[-1] if ms else 0.0,
+        "mean_ms": sum(ms) / len(ms) if ms else 0.0,
+    }
 
 
 async def time_http(

@@ -5,7 +5,7 @@ killed), two replicas of each service sharing the topic and the databases, an op
 load of realistic submissions whose clients retry with the same Idempotency-Key, and
 faults one after another: SIGKILL of a random replica of intake, routing or notification,
 of the broker, a crash of PostgreSQL (immediate stop); then a broker outage and a database
-restart. Then the drain, and the audit (bench/chaos_check.py): every 201 exactly once in
+restart. Then the drain, and the audit (bench/chaos/check.py): every 201 exactly once in
 intake, routed once, with a deadline, the read model current, outboxes empty, consumer
 lag 0, nothing dead-lettered, no half-written case; and what clients were answered
 during each fault (never a 500), how soon each process was ready again, and how soon the
@@ -31,9 +31,10 @@ from typing import Any
 
 import httpx
 
-from bench import chaos_check, chaos_report
-from bench.payloads import communes, submission
-from bench.stack import REPO, SERVICE_NAMES, Infra, Service, start_service, wait_ready
+from bench.chaos import check as chaos_check
+from bench.chaos import report as chaos_report
+from bench.common.payloads import communes, submission
+from bench.common.stack import REPO, SERVICE_NAMES, Infra, Service, start_service, wait_ready
 from shared.geography import AdminMap
 from tests.support.servers import address, server
 
@@ -336,7 +337,9 @@ def _interrupted(signum: int, frame: object) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.chaos", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--kills", type=int, default=200)
     parser.add_argument("--interval", type=float, default=3.0)
     parser.add_argument("--rate", type=float, default=10.0)

@@ -1,4 +1,4 @@
-"""The closed-loop load generator, run as its own process (`python -m bench.load`).
+"""The closed-loop load generator, run as its own process (`python -m bench.intake.load`).
 
 A separate process so that its CPU is not mixed with the orchestrator's, and can be
 accounted on its own: it reports the CPU seconds it used inside the measured window.
@@ -24,33 +24,14 @@ from typing import Any
 
 import httpx
 
-from bench.payloads import Commune, communes, open311_form, submission
+from bench.common.payloads import Commune, communes, open311_form, submission
+from bench.common.timing import latency_summary
 from shared.geography import AdminMap
 
 MAX_REQUESTS = 5_000_000  # a hard bound on top of the time bound
 REQUEST_TIMEOUT = 30.0
 KEY_VARIABLE = "BENCH_OPEN311_API_KEY"  # from the environment: argv is visible to `ps`
 ENDPOINTS = {"cases": "POST /v1/cases (JSON)", "open311": "POST /open311/v2/requests.json (form)"}
-
-
-def percentile(ordered: list[float], q: float) -> float:
-    """Nearest-rank percentile of an ascending list (0 for an empty one)."""
-    if not ordered:
-        return 0.0
-    rank = max(1, min(len(ordered), round(q / 100 * len(ordered) + 0.5)))
-    return ordered[rank - 1]
-
-
-def latency_summary(seconds: list[float]) -> dict[str, float]:
-    ordered = sorted(seconds)
-    ms = [x * 1000 for x in ordered]
-    return {
-        "p50_ms": percentile(ms, 50),
-        "p95_ms": percentile(ms, 95),
-        "p99_ms": percentile(ms, 99),
-        "max_ms": ms[-1] if ms else 0.0,
-        "mean_ms": sum(ms) / len(ms) if ms else 0.0,
-    }
 
 
 def summary(samples: list[tuple[float, float, str, str]], duration: float) -> dict[str, Any]:

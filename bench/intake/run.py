@@ -2,10 +2,11 @@
 
     eval "$(scripts/test-infra.sh up)"; python -m bench.intake [--concurrency 16 --duration 20]
 
-One run creates its own databases, topic and keys, runs pgbench (bench/sql/submit.sql), starts
-the three services as `tiepdan serve` processes, drives intake from a separate load process
-(bench/load.py), waits until every case is routed with a deadline, prints the tables, writes
-bench/results/intake-*.json, and removes everything it created. See docs/benchmarks.md.
+One run creates its own databases, topic and keys, runs pgbench (bench/intake/sql/submit.sql),
+starts the three services as `tiepdan serve` processes, drives intake from a separate load
+process (bench/intake/load.py), waits until every case is routed with a deadline, prints the
+tables, writes bench/results/intake-*.json, and removes everything it created. See
+docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -15,80 +16,33 @@ import asyncio
 import contextlib
 import json
 import os
-import platform
-import re
 import shutil
 import sys
 import time
 from collections.abc import Awaitable, Callable
-from importlib.metadata import version
-from pathlib import Path
 from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
-from rich.console import Console
 
-from bench.baseline import pgbench_version, run_pgbench
-from bench.load import KEY_VARIABLE
-from bench.pipeline import Pipeline, mean_ms, scrape
-from bench.report import print_report
-from bench.stack import (
+from bench.common.cpu import CpuSample, cpu_between, machine_busy, sample_cpu
+from bench.common.machine import machine, versions
+from bench.common.output import RESULTS, console, say
+from bench.common.stack import (
     REPO,
     SERVICE_NAMES,
-    CpuSample,
     Infra,
     Service,
-    cpu_between,
     kafka_broker_pid,
-    machine_busy,
-    sample_cpu,
     start_service,
     stop_services,
     wait_ready,
 )
+from bench.intake.baseline import run_pgbench
+from bench.intake.load import KEY_VARIABLE
+from bench.intake.pipeline import Pipeline, mean_ms, scrape
+from bench.intake.report import print_report
 from services.intake.open311.keys import create_key
 from shared.db import Database
-
-console = Console(stderr=True, highlight=False, soft_wrap=True)
-RESULTS = Path(__file__).resolve().parent / "results"
-
-
-def say(message: str) -> None:
-    console.print(f"[bold cyan]\\[bench][/] {message}")
-
-
-def machine() -> dict[str, Any]:
-    cpuinfo = Path("/proc/cpuinfo").read_text()
-    model = re.search(r"^model name\s*:\s*(.+)$", cpuinfo, re.MULTILINE)
-    mem = re.search(r"^MemTotal:\s*(\d+) kB", Path("/proc/meminfo").read_text(), re.MULTILINE)
-    return {
-        "nproc": os.cpu_count(),
-        "cpu_model": model.group(1).strip() if model else "unknown",
-        "memory_gib": round(int(mem.group(1)) / 1024**2, 1) if mem else None,
-        "kernel": platform.release(),
-        "loadavg_at_start": [round(x, 2) for x in os.getloadavg()],
-    }
-
-
-def kafka_version() -> str:
-    if os.environ.get("KAFKA_VERSION"):
-        return os.environ["KAFKA_VERSION"]
-    script = (REPO / "scripts" / "kafka.sh").read_text()
-    found = re.search(r'^KAFKA_VERSION="\$\{KAFKA_VERSION:-([^}]+)\}"', script, re.MULTILINE)
-    return found.group(1) if found else "unknown"
-
-
-async def versions(infra: Infra) -> dict[str, str]:
-    conn = await infra.admin()
-    try:
-        postgres = str(await conn.fetchval("SHOW server_version"))
-    finally:
-        await conn.close()
-    found = {"postgresql": postgres, "pgbench": await pgbench_version()}
-    found |= {"kafka": kafka_version(), "python": platform.python_version()}
-    for package in ("fastapi", "uvicorn", "sqlalchemy", "asyncpg", "aiokafka", "httpx"):
-        found[package] = version(package)
-    return found
 
 
 def cpu_window(samples: list[CpuSample], window: list[float]) -> dict[str, Any]:
@@ -204,7 +158,7 @@ async def load_phase(
     urls = {s.name: s.url for s in services}
     before = await scrape(urls)
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bench.load", "--url", intake.url,
+        sys.executable, "-m", "bench.intake.load", "--url", intake.url,
         f"--concurrency={args.concurrency}", f"--duration={args.duration}",
         f"--warmup={args.warmup}", f"--out={out}", f"--open311-share={args.open311_share}",
         f"--rate={args.rate}", cwd=REPO, env=env,
@@ -325,7 +279,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description="intake benchmark against a pgbench baseline")
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.intake", description="intake benchmark against a pgbench baseline"
+    )
     parser.add_argument("--concurrency", type=int, default=16, help="closed-loop clients")
     parser.add_argument("--duration", type=int, default=20, help="measured seconds")
     parser.add_argument("--warmup", type=int, default=3, help="seconds discarded first")

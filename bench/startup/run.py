@@ -25,7 +25,7 @@ import httpx
 from rich.console import Console
 from rich.table import Table
 
-from bench.stack import REPO, SERVICE_NAMES, Infra, start_service, stop_services
+from bench.common.stack import REPO, SERVICE_NAMES, Infra, start_service, stop_services
 
 console = Console(stderr=True, highlight=False)
 FLOOR = "import fastapi, sqlalchemy.ext.asyncio, asyncpg, pydantic_settings"

@@ -4,11 +4,11 @@ against a baseline measured in the same run.
     eval "$(scripts/test-infra.sh up)"; python -m bench.routing [--requests 100 --events 5000]
 
 1. GET /v1/queues/06427 among 100k cases of that commune (and 100k elsewhere), by query
-   shape, against the same keyset SQL through asyncpg (bench/routing_queue.py).
+   shape, against the same keyset SQL through asyncpg (bench/routing/queue.py).
 2. GET /v1/stats/units/20 and /06427 over 1M cases of Lạng Sơn, against a plain count(*)
-   (bench/routing_stats.py).
+   (bench/routing/stats.py).
 3. case.submitted -> routed + case.routed published, events/s, against a plain aiokafka
-   consumer doing one INSERT per record (bench/routing_flow.py).
+   consumer doing one INSERT per record (bench/routing/flow.py).
 Each phase has its own database and its own `tiepdan serve routing` process; everything the
 run created is removed at the end, also on failure or Ctrl-C. See docs/benchmarks.md.
 """
@@ -28,13 +28,14 @@ from typing import Any
 import asyncpg  # type: ignore[import-untyped]
 import httpx
 
-from bench.intake import RESULTS, machine, say, versions
-from bench.routing_data import PROVINCE, QUEUE_UNIT, load_queue, load_stats, province_units
-from bench.routing_flow import envelopes, floor_consumer, publish, watch_routing
-from bench.routing_queue import run_queue
-from bench.routing_report import print_report
-from bench.routing_stats import run_stats
-from bench.stack import REPO, Infra, Service, start_service, stop_services, wait_ready
+from bench.common.machine import machine, versions
+from bench.common.output import RESULTS, say
+from bench.common.stack import REPO, Infra, Service, start_service, stop_services, wait_ready
+from bench.routing.data import PROVINCE, QUEUE_UNIT, load_queue, load_stats, province_units
+from bench.routing.flow import envelopes, floor_consumer, publish, watch_routing
+from bench.routing.queue import run_queue
+from bench.routing.report import print_report
+from bench.routing.stats import run_stats
 from services.routing.units.registry import UnitRegistry
 from shared.auth import Role, issue_dev_token
 from shared.geography import AdminMap
@@ -188,7 +189,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description="routing benchmarks against their baselines")
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.routing", description="routing benchmarks against their baselines"
+    )
     parser.add_argument("--requests", type=int, default=100, help="per queue shape")
     parser.add_argument("--queue-rows", type=int, default=100_000, help="cases in the unit")
     parser.add_argument("--stats-rows", type=int, default=1_000_000, help="cases in province")

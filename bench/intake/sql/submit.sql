@@ -1,4 +1,4 @@
--- One POST /v1/cases as plain SQL, the baseline for bench/intake.py (run by pgbench with
+-- One POST /v1/cases as plain SQL, the baseline for bench.intake (run by pgbench with
 -- -M prepared against a database migrated with the intake schema). The same statements the
 -- service issues for a named submission: for half, the Idempotency-Key is claimed first in a
 -- savepoint and its sealed answer stored at the end; then the case, the encrypted submitter,

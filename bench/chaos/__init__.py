@@ -1,0 +1,1 @@
+"""The chaos benchmark: `python -m bench.chaos` (docs/benchmarks.md)."""

@@ -1,0 +1,1 @@
+"""The intake benchmark: `python -m bench.intake` (docs/benchmarks.md)."""

@@ -1,0 +1,3 @@
+from bench.intake.run import main
+
+main()

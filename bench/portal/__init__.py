@@ -1,0 +1,1 @@
+"""The portal benchmark: `python -m bench.portal` (docs/benchmarks.md)."""

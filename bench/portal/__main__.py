@@ -1,0 +1,3 @@
+from bench.portal.run import main
+
+main()

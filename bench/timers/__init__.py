@@ -1,0 +1,1 @@
+"""The timers benchmark: `python -m bench.timers` (docs/benchmarks.md)."""

@@ -1,0 +1,3 @@
+from bench.timers.run import main
+
+main()
