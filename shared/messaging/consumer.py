@@ -117,7 +117,7 @@ class EventConsumer:
 
     async def _consume(self, subscription: Subscription) -> None:
         while not self._stopping.is_set():
-            records = await subscription.fetch(timeout=1.0, max_records=self.config.batch_size)
+            records = await self._fetch_unless_stopped(subscription)
             by_partition: dict[tuple[str, int], list[IncomingRecord]] = {}
             for record in records:
                 by_partition.setdefault(record.position, []).append(record)
@@ -138,6 +138,27 @@ class EventConsumer:
                 self.metrics.commit_failures.labels(self.config.name).inc()
             if unfinished:
                 await self._pause(1.0)
+
+    async def _fetch_unless_stopped(self, subscription: Subscription) -> list[IncomingRecord]:
+        """The next records, or none once `stop()` is called: a stop does not wait out an
+        idle fetch (nothing is in hand, and what the fetch had buffered is read again)."""
+        fetch = asyncio.ensure_future(
+            subscription.fetch(timeout=1.0, max_records=self.config.batch_size)
+        )
+        stopped = asyncio.ensure_future(self._stopping.wait())
+        try:
+            await asyncio.wait((fetch, stopped), return_when=asyncio.FIRST_COMPLETED)
+        except asyncio.CancelledError:
+            fetch.cancel()
+            raise
+        finally:
+            stopped.cancel()
+        if fetch.done():
+            return fetch.result()
+        fetch.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await fetch
+        return []
 
     async def _process_partition(
         self, records: list[IncomingRecord]
