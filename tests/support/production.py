@@ -9,7 +9,7 @@ values as `TIEPDAN_*` variables, `as_environment`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from enum import Enum
 from pathlib import Path
 from typing import Any
@@ -31,14 +31,20 @@ def database_url(admin_url: str, database: str, *, driver: str = "postgresql+asy
 
 
 async def create_databases(
-    admin_url: str, prefix: str, names: Iterable[str] = ALL
+    admin_url: str,
+    prefix: str,
+    names: Iterable[str] = ALL,
+    *,
+    templates: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
-    """A fresh database `{prefix}_{name}` per name; returns name -> its asyncpg URL."""
+    """A fresh database `{prefix}_{name}` per name, a copy of `templates[name]` if given;
+    returns name -> its asyncpg URL."""
     conn = await asyncpg.connect(database_url(admin_url, "postgres", driver="postgresql"))
     urls: dict[str, str] = {}
     try:
         for name in names:
-            await conn.execute(f'CREATE DATABASE "{prefix}_{name}"')
+            copy = f' TEMPLATE "{templates[name]}"' if templates else ""
+            await conn.execute(f'CREATE DATABASE "{prefix}_{name}"{copy}')
             urls[name] = database_url(admin_url, f"{prefix}_{name}")
     finally:
         await conn.close()

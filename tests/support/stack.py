@@ -19,6 +19,7 @@ from services.catalog import SERVICES
 from shared.auth import Role, ensure_dev_keys, issue_dev_token
 from shared.bus.base import Bus
 from shared.bus.embedded import EmbeddedBus
+from shared.bus.kafka import KafkaBus
 from shared.context import context_of, part
 from shared.db import Database
 from shared.kernel import Kernel, ServiceContext
@@ -27,7 +28,6 @@ from shared.settings import BusKind, Settings
 from tests.support.production import (
     ALL,
     create_databases,
-    create_topics,
     production_values,
 )
 
@@ -136,15 +136,51 @@ def embedded_settings(data_dir: Path, **overrides: Any) -> dict[str, Settings]:
     }
 
 
+# Per test process: service -> a database migrated once, that each test's is copied from.
+_templates: dict[str, str] = {}
+# The URLs of databases copied from a template: already at the head revision.
+_migrated: set[str] = set()
+
+
+async def _migrated_templates(admin_url: str) -> dict[str, str]:
+    """Databases at the head revision to copy: CREATE DATABASE … TEMPLATE copies files,
+    where running every migration again cost each production-mode test 0.75 s of CPU."""
+    if not _templates:
+        prefix = f"tpl_{uuid.uuid4().hex[:10]}"
+        urls = await create_databases(admin_url, prefix)
+        for name in ALL:
+            await upgrade(urls[name], SERVICES[name].definition.migrations)
+        _templates.update({name: f"{prefix}_{name}" for name in ALL})
+    return _templates
+
+
+# Per test process: topics created in bulk, each handed to one test (with its `.dlq`).
+_spare_topics: list[str] = []
+TOPICS_AT_ONCE = 25
+
+
+async def _fresh_topic(bootstrap: str) -> str:
+    """A topic no other test uses. The broker creates 25 as fast as one (0.6-0.9 s a call
+    on this machine's test broker), so they are made 25 at a time."""
+    if not _spare_topics:
+        batch = f"tiepdan.case-events.t{uuid.uuid4().hex[:10]}"
+        names = [f"{batch}.{n}" for n in range(TOPICS_AT_ONCE)]
+        wanted = {**dict.fromkeys(names, 3), **{f"{name}.dlq": 1 for name in names}}
+        await KafkaBus(bootstrap).ensure_topics(wanted, replication_factor=1)
+        _spare_topics.extend(names)
+    return _spare_topics.pop()
+
+
 async def production_settings(
     admin_url: str, bootstrap: str, work_dir: Path, **overrides: Any
 ) -> dict[str, Settings]:
     prefix = f"t_{uuid.uuid4().hex[:10]}"
-    urls = await create_databases(admin_url, prefix)
+    templates = await _migrated_templates(admin_url)
+    urls = await create_databases(admin_url, prefix, templates=templates)
+    _migrated.update(urls.values())
     key_dir = work_dir / "keys"
     ensure_dev_keys(key_dir)
-    topic = f"tiepdan.case-events.{prefix}"
-    await create_topics(bootstrap, topic, partitions=3)
+    topic = await _fresh_topic(bootstrap)
     common: dict[str, Any] = {
         **production_values(
             bootstrap=bootstrap,
@@ -183,7 +219,7 @@ async def running_stack(
             shared_bus = embedded
         for name in services:
             entry = SERVICES[name]
-            if migrate:
+            if migrate and settings[name].database_url not in _migrated:
                 await upgrade(settings[name].database_url_for(name), entry.definition.migrations)
             app = entry.app(settings[name], bus=shared_bus)
             await exit_stack.enter_async_context(LifespanManager(app, shutdown_timeout=30))
