@@ -8,6 +8,10 @@ VENV := .venv
 # Trust the platform's certificate store too (a registry behind an organisation's TLS proxy).
 export UV_SYSTEM_CERTS ?= true
 RUN := $(UV) run --frozen
+# Test workers (pytest-xdist): most tests wait on Kafka and PostgreSQL, so more workers
+# than the 2 cores of the CI machine still help; `make test TEST_WORKERS=0` runs in-process.
+TEST_WORKERS ?= 4
+PYTEST := $(RUN) pytest -n $(TEST_WORKERS) --dist loadgroup
 
 .PHONY: help install run test lint typecheck unit integration bench infra-up infra-down clean
 
@@ -42,11 +46,11 @@ test: lint typecheck
 	eval "$$browser"; \
 	if [ "$${TIEPDAN_SKIP_INTEGRATION:-}" = "1" ]; then \
 	  echo "TIEPDAN_SKIP_INTEGRATION=1: integration tests against PostgreSQL and Kafka are NOT run" >&2; \
-	  $(RUN) pytest -m "not integration"; \
+	  $(PYTEST) -m "not integration"; \
 	else \
 	  exports=$$(scripts/test-infra.sh up); \
 	  eval "$$exports"; \
-	  $(RUN) pytest; \
+	  $(PYTEST); \
 	fi
 
 bench: install

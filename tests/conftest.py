@@ -40,6 +40,36 @@ def kafka_bootstrap() -> str:
 
 StackFactory = Callable[..., AbstractAsyncContextManager[Stack]]
 
+# `make test` runs the suite on several workers (pytest-xdist, `--dist loadgroup`); each
+# test has its own databases and topic, so tests share nothing. The files below start
+# servers or service processes of their own and wait for them with deadlines: each group
+# runs on one worker, one file after another, so that they do not all start at once.
+SERIAL_GROUPS = {
+    "own-servers": (  # a PostgreSQL or Kafka of their own, stopped and killed
+        "tests/integration/test_chaos.py",
+        "tests/integration/test_database_outage.py",
+        "tests/integration/test_outbox_outage.py",
+    ),
+    "processes": (  # `tiepdan` processes, killed or stopped
+        "tests/test_crash_recovery.py",
+        "tests/test_dev_mode.py",
+        "tests/integration/test_graceful_stop.py",
+        "tests/shared/test_dead_letter_replay.py",
+        "tests/shared/test_settings.py",
+        "tests/security/test_fail_closed_startup.py",
+    ),
+}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    group_of = {path: group for group, paths in SERIAL_GROUPS.items() for path in paths}
+    if missing := [path for path in group_of if not (config.rootpath / path).is_file()]:
+        raise pytest.UsageError(f"SERIAL_GROUPS names files that are gone: {missing}")
+    for item in items:
+        path = item.path.relative_to(config.rootpath).as_posix()
+        if path in group_of:
+            item.add_marker(pytest.mark.xdist_group(group_of[path]))
+
 
 @pytest.fixture(autouse=True)
 def _reads_unlimited_unless_a_test_says(monkeypatch: pytest.MonkeyPatch) -> None:
