@@ -6,12 +6,12 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 
 from services.routing.workflow import machine
 from services.routing.workflow.machine import OFFICIAL_STEPS, TRANSITIONS, Status, Step
+from shared.dates import LOCAL_TZ
 from shared.events import CASE_APPEALED, CASE_WITHDRAWN, CaseAppealed, CaseWithdrawn
 from tests.support.routing_workflow import (
     admin,
@@ -31,7 +31,7 @@ COMPLAINT = {
     "target": {"unit_code": "06427", "decision_ref": "12/QĐ-UBND"},
 }
 LATER = (datetime.now(UTC) + timedelta(days=10)).isoformat()
-TODAY = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date().isoformat()
+TODAY = datetime.now(LOCAL_TZ).date().isoformat()
 
 
 def valid_body(name: str) -> dict[str, Any] | None:

@@ -11,6 +11,7 @@ from services.routing.rules.engine import decide
 from services.routing.rules.schemas import CaseDraft, DraftLocation, DraftTarget, RuleSetRead
 from services.routing.supervision.models import BoardMessage
 from services.routing.units.registry import UnitRegistry
+from shared.dates import LOCAL_TZ
 from shared.events import (
     CASE_ROUTED,
     CASE_SUBMITTED,
@@ -37,7 +38,7 @@ def draft_of(submitted: CaseSubmitted) -> CaseDraft:
         )
         if target
         else None,
-        received_on=submitted.submitted_at.astimezone(rules.VN).date(),
+        received_on=submitted.submitted_at.astimezone(LOCAL_TZ).date(),
     )
 
 

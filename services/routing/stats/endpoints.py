@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request
 
 from services.routing.stats import months as by_month
 from services.routing.stats import repository
-from services.routing.stats.period import VN, Period, Scope
+from services.routing.stats.period import Period, Scope
 from services.routing.stats.satisfaction import KindSatisfaction, satisfaction
 from services.routing.stats.satisfaction_queries import satisfied_by_kind, satisfied_by_month
 from services.routing.stats.schemas import (
@@ -23,7 +23,7 @@ from services.routing.stats.schemas import (
 from services.routing.supervision import repository as supervision
 from services.routing.units.registry import Unit, UnitRegistry
 from shared.context import part
-from shared.dates import IsoDate
+from shared.dates import LOCAL_TZ, IsoDate
 from shared.db import DbSession, plan_for_these_values
 from shared.errors import NotFound, Unprocessable, problem_responses
 
@@ -134,7 +134,7 @@ async def unit_stats(
         recommendations=RecommendationFigures(
             **await supervision.figures(
                 session, unit.code, province=province, start=period.start, end=period.end,
-                today=now.astimezone(VN).date(),
+                today=now.astimezone(LOCAL_TZ).date(),
             )
         ),
         satisfaction=satisfaction(totals["satisfied"], totals["ratings"]),

@@ -21,7 +21,8 @@ from services.routing.cases.models import IS_OPEN
 from services.routing.cases.models import RoutedCase as C
 from services.routing.stats.median import histogram_by_day, median_of
 from services.routing.stats.models import UnitDailyFigures as F
-from services.routing.stats.period import COUNTERS, VN, Period, Scope
+from services.routing.stats.period import COUNTERS, Period, Scope
+from shared.dates import LOCAL_TZ
 from shared.errors import Unprocessable
 
 MAX_MONTHS = 36  # three years a request: a chart, not an export (the reports are for that)
@@ -43,7 +44,7 @@ def _next(month: date) -> date:
 def month_range(from_: str | None, to: str | None, now: datetime) -> list[date]:
     """The first days of the months from..to (YYYY-MM, inclusive); by default the twelve
     months to this one (local time)."""
-    last = _parse(to, "to") or now.astimezone(VN).date().replace(day=1)
+    last = _parse(to, "to") or now.astimezone(LOCAL_TZ).date().replace(day=1)
     first = _parse(from_, "from")
     if first is None:
         index = last.year * 12 + last.month - 1 - 11

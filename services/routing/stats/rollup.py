@@ -22,15 +22,14 @@ from collections import Counter
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Insert, Table, event, inspect
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from services.routing.stats.models import DailyKindFigures, UnitDailyFigures, UnitDailyResolutions
+from shared.dates import LOCAL_TZ
 
-VN = ZoneInfo("Asia/Ho_Chi_Minh")
 DAY = timedelta(days=1)
 # What a case's contribution depends on; the other columns never move a figure.
 TRACKED = (
@@ -45,7 +44,7 @@ ResolutionKey = tuple[str, str, date, int]  # scope, code, day, days
 
 
 def local_day(at: datetime) -> date:
-    return at.astimezone(VN).date()
+    return at.astimezone(LOCAL_TZ).date()
 
 
 def resolved_days(received_at: datetime, resolved_at: datetime) -> int:

@@ -10,10 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.routing.stats.models import DailyKindFigures as K
 from services.routing.stats.models import UnitDailyFigures as F
-from services.routing.stats.period import VN, Period, Scope
+from services.routing.stats.period import Period, Scope
 from services.routing.stats.satisfaction import KindSatisfaction, MonthSatisfaction, satisfaction
 from services.routing.stats.schemas import RecommendationFigures
 from services.routing.supervision.repository import figures as recommendation_figures
+from shared.dates import LOCAL_TZ
 
 
 async def satisfied_by_kind(
@@ -64,7 +65,7 @@ async def board_and_satisfaction(
     kinds = await satisfied_by_kind(session, scope, period)
     counts = await recommendation_figures(
         session, scope.code, province=scope.province, start=period.start, end=period.end,
-        today=now.astimezone(VN).date(),
+        today=now.astimezone(LOCAL_TZ).date(),
     )  # fmt: skip
     return {
         "recommendations": RecommendationFigures(**counts),

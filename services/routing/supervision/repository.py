@@ -12,7 +12,6 @@ from sqlalchemy import ColumnElement, and_, case, func, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.routing.cases.models import RoutedCase
-from services.routing.stats.rollup import VN
 from services.routing.supervision.models import (
     BoardMessage,
     Recommendation,
@@ -20,6 +19,7 @@ from services.routing.supervision.models import (
     SupervisionEntry,
 )
 from shared.confidential import CONFIDENTIAL_KINDS
+from shared.dates import LOCAL_TZ
 from shared.errors import Unprocessable
 
 CASES_SHOWN = 200  # a supervision's page of cases; the board narrows its scope for more
@@ -81,7 +81,7 @@ def _late(now: datetime) -> ColumnElement[bool]:
 
 
 def _start_of(day: date) -> datetime:
-    return datetime.combine(day, time.min, VN).astimezone(UTC)
+    return datetime.combine(day, time.min, LOCAL_TZ).astimezone(UTC)
 
 
 def scope_conditions(unit_code: str, scope: dict[str, Any], now: datetime) -> list[Any]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,10 +18,10 @@ from services.routing.workflow.models import CaseMessage, Dialogue
 from services.routing.workflow.service import Applied, apply_step
 from shared import events as ev
 from shared.confidential import RESOLVED_NOTE, is_confidential
+from shared.dates import LOCAL_TZ
 from shared.errors import Conflict, NotFound, Unprocessable
 from shared.messaging.outbox import Outbox
 
-VN = ZoneInfo("Asia/Ho_Chi_Minh")
 SESSION_NAMES = {"dialogue": "đối thoại", "reception": "tiếp công dân"}
 
 
@@ -31,7 +30,7 @@ def _join(*parts: str | None) -> str:
 
 
 def _not_future(day: date) -> None:
-    if day > datetime.now(UTC).astimezone(VN).date():
+    if day > datetime.now(UTC).astimezone(LOCAL_TZ).date():
         raise Unprocessable.field(["decided_on"], "a decision already taken: not in the future")
 
 
@@ -52,7 +51,7 @@ class Workflow:
         return await apply_step(
             s, self.outbox, case, Step.accept, actor=actor, now=now,
             event_type=ev.CASE_ACCEPTED, event=ev.CaseAccepted,
-            event_fields={"accepted_on": now.astimezone(VN).date()},
+            event_fields={"accepted_on": now.astimezone(LOCAL_TZ).date()},
             public_note=_join("Đã thụ lý giải quyết", body.note), reason=body.note,
         )  # fmt: skip
 
@@ -200,7 +199,7 @@ class Workflow:
             scheduled_by=actor, reception_session_id=body.reception_session_id,
         )  # fmt: skip
         s.add(dialogue)
-        when = starts_at.astimezone(VN).strftime("%H:%M %d/%m/%Y")
+        when = starts_at.astimezone(LOCAL_TZ).strftime("%H:%M %d/%m/%Y")
         applied = await apply_step(
             s, self.outbox, case, Step.schedule_dialogue, actor=actor,
             event_type=ev.CASE_DIALOGUE_SCHEDULED, event=ev.CaseDialogueScheduled,
@@ -216,11 +215,11 @@ class Workflow:
     def _enough_notice(self, case: RoutedCase, starts_at: datetime, *, agreed: bool) -> None:
         """The parties are told at least the rule's days before a dialogue (from 2026-07-01),
         unless the citizen agreed to an earlier date: a 409 naming the rule."""
-        rule = self.law.dialogue_notice(case.received_at.astimezone(VN).date())
+        rule = self.law.dialogue_notice(case.received_at.astimezone(LOCAL_TZ).date())
         if rule is None or agreed:
             return
-        today = datetime.now(UTC).astimezone(VN).date()
-        if (starts_at.astimezone(VN).date() - today).days < rule.days:
+        today = datetime.now(UTC).astimezone(LOCAL_TZ).date()
+        if (starts_at.astimezone(LOCAL_TZ).date() - today).days < rule.days:
             raise Conflict(
                 f"a dialogue is noticed to the parties at least {rule.days} days before it; "
                 "choose a later date, or record that the citizen agreed (citizen_agreed: true)",
@@ -292,7 +291,7 @@ class Workflow:
             s, self.outbox, case, Step.resolve, actor=actor, now=now,
             event_type=ev.CASE_RESOLVED, event=ev.CaseResolved,
             event_fields={"summary": body.summary, "decision_ref": body.decision_ref,
-                          "publish": publish, "resolved_on": now.astimezone(VN).date()},
+                          "publish": publish, "resolved_on": now.astimezone(LOCAL_TZ).date()},
             # The summary is public only as the published resolution (intake, with consent).
             public_note=RESOLVED_NOTE, reason=body.summary,
             data={"decision_ref": body.decision_ref, "publish": publish},
@@ -320,8 +319,8 @@ class Workflow:
                 f"the decision's receipt is already recorded ({done.get('received_on')})",
                 allowed=machine.allowed(case.status),
             )
-        decided = case.resolved_at.astimezone(VN).date() if case.resolved_at else None
-        today = datetime.now(UTC).astimezone(VN).date()
+        decided = case.resolved_at.astimezone(LOCAL_TZ).date() if case.resolved_at else None
+        today = datetime.now(UTC).astimezone(LOCAL_TZ).date()
         if (decided and body.received_on < decided) or body.received_on > today:
             raise Unprocessable.field(
                 ["received_on"], f"must be between the decision's date ({decided}) and today"

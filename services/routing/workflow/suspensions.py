@@ -10,7 +10,6 @@ the suspension decision's date, not in the future.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,10 +19,10 @@ from services.routing.workflow import machine, schemas
 from services.routing.workflow.machine import Step
 from services.routing.workflow.service import Applied, apply_step
 from shared import events as ev
+from shared.dates import LOCAL_TZ
 from shared.errors import Conflict, Unprocessable
 from shared.messaging.outbox import Outbox
 
-VN = ZoneInfo("Asia/Ho_Chi_Minh")
 BASIS = "Luật Tố cáo 2018, Điều 34"
 
 
@@ -57,7 +56,7 @@ async def record_suspension_notice(
             rule=BASIS, allowed=machine.allowed(case.status),
         )  # fmt: skip
     decided = _decided_on(latest)
-    today = datetime.now(UTC).astimezone(VN).date()
+    today = datetime.now(UTC).astimezone(LOCAL_TZ).date()
     if body.sent_on < decided or body.sent_on > today:
         raise Unprocessable.field(
             ["sent_on"], f"must be between the suspension decision's date ({decided}) and today"
@@ -80,4 +79,4 @@ def _decided_on(suspension: CaseStep) -> date:
     """The suspension decision's date as entered; the step's day for one recorded before the
     date was asked for."""
     entered = (suspension.data or {}).get("decided_on")
-    return date.fromisoformat(entered) if entered else suspension.at.astimezone(VN).date()
+    return date.fromisoformat(entered) if entered else suspension.at.astimezone(LOCAL_TZ).date()
