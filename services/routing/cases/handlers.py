@@ -122,12 +122,15 @@ def make_handlers(
             # by the case's id: one submission, one message, whatever the replays.
             session.add(
                 BoardMessage(
-                    id=event.case_id, unit_code=decision.unit_code, case_id=event.case_id,
-                    tracking_code=submitted.tracking_code, case_kind=submitted.kind,
+                    id=event.case_id,
+                    unit_code=decision.unit_code,
+                    case_id=event.case_id,
+                    tracking_code=submitted.tracking_code,
+                    case_kind=submitted.kind,
                     text=f"{submitted.title}\n\n{submitted.description}",
                     at=submitted.submitted_at,
                 )
-            )  # fmt: skip
+            )
         await outbox.add(session, routed)
         if decision.fallback:
             # Counted when committed would be exact; a retried event may count twice, which a

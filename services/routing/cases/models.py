@@ -65,17 +65,24 @@ class RoutedCase(Base):
         Index("ix_cases_queue_assignee", "unit_code", "assignee", "due_at", "id"),
         # The public figures' `overdue`, counted live: open cases by due time.
         Index(
-            "ix_cases_open_province", "province_code", "due_at",
+            "ix_cases_open_province",
+            "province_code",
+            "due_at",
             postgresql_include=["received_at", "unit_code"],
-            postgresql_where=IS_OPEN, sqlite_where=IS_OPEN,
+            postgresql_where=IS_OPEN,
+            sqlite_where=IS_OPEN,
         ),
         Index(
-            "ix_cases_open_unit", "unit_code", "due_at", postgresql_include=["received_at"],
-            postgresql_where=IS_OPEN, sqlite_where=IS_OPEN,
+            "ix_cases_open_unit",
+            "unit_code",
+            "due_at",
+            postgresql_include=["received_at"],
+            postgresql_where=IS_OPEN,
+            sqlite_where=IS_OPEN,
         ),
         # Migration 0004 also adds, on PostgreSQL, ix_cases_resolved_{province,unit}: the
         # median's resolution times by whole days (an expression, stats/rebuild.py).
-    )  # fmt: skip
+    )
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 

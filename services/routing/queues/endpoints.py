@@ -26,9 +26,16 @@ router = APIRouter(
 # Without a status filter a queue shows the work still to do.
 OPEN = ("routed", "info_requested", "accepted", "suspended")
 StatusName = Literal[
-    "routed", "info_requested", "accepted", "suspended", "resolved", "closed", "rejected",
-    "withdrawn", "appealed",
-]  # fmt: skip
+    "routed",
+    "info_requested",
+    "accepted",
+    "suspended",
+    "resolved",
+    "closed",
+    "rejected",
+    "withdrawn",
+    "appealed",
+]
 KindName = Literal["complaint", "denunciation", "petition", "feedback", "dialogue_request"]
 
 

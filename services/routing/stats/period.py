@@ -11,9 +11,15 @@ from shared.dates import LOCAL_TZ
 from shared.errors import Unprocessable
 
 COUNTERS = (
-    "received", "accepted", "rejected", "resolved", "resolved_on_time", "rating_sum", "ratings",
+    "received",
+    "accepted",
+    "rejected",
+    "resolved",
+    "resolved_on_time",
+    "rating_sum",
+    "ratings",
     "satisfied",
-)  # fmt: skip
+)
 
 
 @dataclass(frozen=True)

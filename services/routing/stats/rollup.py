@@ -33,9 +33,18 @@ from shared.dates import LOCAL_TZ
 DAY = timedelta(days=1)
 # What a case's contribution depends on; the other columns never move a figure.
 TRACKED = (
-    "unit_code", "province_code", "first_unit_code", "received_at", "status", "accepted_at",
-    "resolved_at", "resolved_due_at", "rating_score", "kind", "category",
-)  # fmt: skip
+    "unit_code",
+    "province_code",
+    "first_unit_code",
+    "received_at",
+    "status",
+    "accepted_at",
+    "resolved_at",
+    "resolved_due_at",
+    "rating_score",
+    "kind",
+    "category",
+)
 FIGURES: Table = UnitDailyFigures.__table__  # type: ignore[assignment]
 RESOLUTIONS: Table = UnitDailyResolutions.__table__  # type: ignore[assignment]
 KINDS: Table = DailyKindFigures.__table__  # type: ignore[assignment]
@@ -65,8 +74,12 @@ def satisfied(score: int | None) -> bool:
 
 
 def figures_of(v: Mapping[str, Any]) -> dict[FigureKey, Counter[str]]:
-    key = (v["unit_code"], local_day(v["received_at"]), v["province_code"],
-           v["first_unit_code"] or "")  # fmt: skip
+    key = (
+        v["unit_code"],
+        local_day(v["received_at"]),
+        v["province_code"],
+        v["first_unit_code"] or "",
+    )
     resolved, due, score = v["resolved_at"], v["resolved_due_at"], v["rating_score"]
     counters = Counter(
         received=1,
@@ -150,8 +163,10 @@ def _apply(connection: Connection, old: dict[str, Any] | None, new: dict[str, An
 def _increment(connection: Connection, table: Table, change: dict[Any, dict[str, int]]) -> None:
     keys = [c.name for c in table.primary_key.columns]
     counters = sorted({name for values in change.values() for name in values})
-    rows = [dict(zip(keys, key, strict=True)) | dict.fromkeys(counters, 0) | values
-            for key, values in change.items()]  # fmt: skip
+    rows = [
+        dict(zip(keys, key, strict=True)) | dict.fromkeys(counters, 0) | values
+        for key, values in change.items()
+    ]
     stmt = _upsert(table, connection.dialect.name, tuple(counters))
     for row in rows:  # one statement per key, in key order (a multi-row VALUES need not be)
         connection.execute(stmt, row)

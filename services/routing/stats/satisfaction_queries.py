@@ -64,9 +64,13 @@ async def board_and_satisfaction(
     index and the index by kind (the totals are the sum over kinds: same cases, same day)."""
     kinds = await satisfied_by_kind(session, scope, period)
     counts = await recommendation_figures(
-        session, scope.code, province=scope.province, start=period.start, end=period.end,
+        session,
+        scope.code,
+        province=scope.province,
+        start=period.start,
+        end=period.end,
         today=now.astimezone(LOCAL_TZ).date(),
-    )  # fmt: skip
+    )
     return {
         "recommendations": RecommendationFigures(**counts),
         "satisfaction": satisfaction(sum(k for _, k, _ in kinds), sum(n for _, _, n in kinds)),

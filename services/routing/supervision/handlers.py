@@ -66,10 +66,14 @@ def make_handlers(workflow: dict[str, Handler]) -> dict[str, Handler]:
             return
         session.add(
             BoardMessage(
-                id=data.message_id, unit_code=case.unit_code, case_id=case.id,
-                tracking_code=case.tracking_code, case_kind=case.kind, text=data.text,
+                id=data.message_id,
+                unit_code=case.unit_code,
+                case_id=case.id,
+                tracking_code=case.tracking_code,
+                case_kind=case.kind,
+                text=data.text,
                 at=event.time,
             )
-        )  # fmt: skip
+        )
 
     return {DEADLINE_SET: on_deadline_set, CASE_MESSAGE_ADDED: on_message_added}

@@ -74,10 +74,13 @@ async def recommendations_of(
 def _late(now: datetime) -> ColumnElement[bool]:
     c = RoutedCase
     return or_(
-        and_(c.resolved_at.is_not(None), c.resolved_due_at.is_not(None),
-             c.resolved_at > c.resolved_due_at),
+        and_(
+            c.resolved_at.is_not(None),
+            c.resolved_due_at.is_not(None),
+            c.resolved_at > c.resolved_due_at,
+        ),
         and_(c.resolved_at.is_(None), c.due_at.is_not(None), c.due_at < now),
-    )  # fmt: skip
+    )
 
 
 def _start_of(day: date) -> datetime:
@@ -150,9 +153,14 @@ async def recommendations(
 
 
 async def figures(
-    session: AsyncSession, code: str, *, province: bool, start: datetime, end: datetime,
+    session: AsyncSession,
+    code: str,
+    *,
+    province: bool,
+    start: datetime,
+    end: datetime,
     today: date,
-) -> dict[str, int]:  # fmt: skip
+) -> dict[str, int]:
     """The public counts of the recommendations made to a unit (a province: to it and its
     communes and agencies) in [start, end): few rows a year, counted live on the index."""
     r = Recommendation

@@ -119,11 +119,17 @@ class Supervisions:
         self.policy = policy
 
     async def _audit(
-        self, session: AsyncSession, supervision_id: uuid.UUID | None, action: str, actor: str,
-        at: datetime, data: dict[str, Any] | None = None,
-        event: tuple[str, EventData] | None = None, *,
+        self,
+        session: AsyncSession,
+        supervision_id: uuid.UUID | None,
+        action: str,
+        actor: str,
+        at: datetime,
+        data: dict[str, Any] | None = None,
+        event: tuple[str, EventData] | None = None,
+        *,
         recommendation_id: uuid.UUID | None = None,
-    ) -> None:  # fmt: skip
+    ) -> None:
         # Events are keyed by the supervision (one supervision's events in order); a
         # recommendation on a single case is its own aggregate, keyed by its id.
         key = supervision_id or recommendation_id
@@ -133,11 +139,15 @@ class Supervisions:
             envelope = new_event(event[0], source=SOURCE, case_id=key, at=at, data=event[1])
         session.add(
             SupervisionStep(
-                supervision_id=supervision_id, recommendation_id=recommendation_id,
-                action=action, actor=actor, at=at, data=data,
+                supervision_id=supervision_id,
+                recommendation_id=recommendation_id,
+                action=action,
+                actor=actor,
+                at=at,
+                data=data,
                 event_id=envelope.id if envelope else None,
             )
-        )  # fmt: skip
+        )
         await session.flush()
         if envelope is not None:
             await self.outbox.add(session, envelope)
@@ -151,26 +161,42 @@ class Supervisions:
         require_board(principal, unit.code)
         now = datetime.now(UTC)
         sup = Supervision(
-            id=uuid.uuid4(), unit_code=unit.code, province_code=unit.province_code,
-            title=body.title, scope=body.scope.model_dump(mode="json"), state="open",
-            opened_by=principal.sub, opened_at=now,
-        )  # fmt: skip
+            id=uuid.uuid4(),
+            unit_code=unit.code,
+            province_code=unit.province_code,
+            title=body.title,
+            scope=body.scope.model_dump(mode="json"),
+            state="open",
+            opened_by=principal.sub,
+            opened_at=now,
+        )
         session.add(sup)
         await session.flush()
         opened = SupervisionOpened(
-            supervision_id=sup.id, unit_code=sup.unit_code, province_code=sup.province_code,
-            title=sup.title, actor=principal.sub,
-        )  # fmt: skip
+            supervision_id=sup.id,
+            unit_code=sup.unit_code,
+            province_code=sup.province_code,
+            title=sup.title,
+            actor=principal.sub,
+        )
         await self._audit(
-            session, sup.id, "opened", principal.sub, now,
-            {"title": sup.title, "scope": sup.scope}, (SUPERVISION_OPENED, opened),
-        )  # fmt: skip
+            session,
+            sup.id,
+            "opened",
+            principal.sub,
+            now,
+            {"title": sup.title, "scope": sup.scope},
+            (SUPERVISION_OPENED, opened),
+        )
         return sup
 
     async def add_entry(
-        self, session: AsyncSession, principal: Principal, sup: Supervision,
+        self,
+        session: AsyncSession,
+        principal: Principal,
+        sup: Supervision,
         body: schemas.EntryCreate,
-    ) -> SupervisionEntry:  # fmt: skip
+    ) -> SupervisionEntry:
         require_board(principal, sup.unit_code)
         _still_open(sup)
         now = datetime.now(UTC)
@@ -178,9 +204,14 @@ class Supervisions:
         if body.kind == "info_request":
             due = self.policy["info_request_answer"].due_on(local_day(now))
         entry = SupervisionEntry(
-            id=uuid.uuid4(), supervision_id=sup.id, kind=body.kind, text=body.text,
-            due_on=due, actor=principal.sub, at=now,
-        )  # fmt: skip
+            id=uuid.uuid4(),
+            supervision_id=sup.id,
+            kind=body.kind,
+            text=body.text,
+            due_on=due,
+            actor=principal.sub,
+            at=now,
+        )
         session.add(entry)
         event: tuple[str, EventData] | None = None
         if due is not None:
@@ -188,20 +219,28 @@ class Supervisions:
             event = (
                 SUPERVISION_INFORMATION_REQUESTED,
                 SupervisionInformationRequested(
-                    supervision_id=sup.id, request_id=entry.id, unit_code=sup.unit_code,
-                    province_code=sup.province_code, due_on=due, basis=period.basis,
+                    supervision_id=sup.id,
+                    request_id=entry.id,
+                    unit_code=sup.unit_code,
+                    province_code=sup.province_code,
+                    due_on=due,
+                    basis=period.basis,
                     actor=principal.sub,
                 ),
-            )  # fmt: skip
+            )
         await self._audit(
             session, sup.id, body.kind, principal.sub, now, {"entry_id": str(entry.id)}, event
         )
         return entry
 
     async def answer_info(
-        self, session: AsyncSession, principal: Principal, sup: Supervision,
-        request_id: uuid.UUID, body: schemas.InfoAnswerCreate,
-    ) -> SupervisionEntry:  # fmt: skip
+        self,
+        session: AsyncSession,
+        principal: Principal,
+        sup: Supervision,
+        request_id: uuid.UUID,
+        body: schemas.InfoAnswerCreate,
+    ) -> SupervisionEntry:
         require_unit_staff(principal, sup.unit_code)
         request = await session.get(SupervisionEntry, request_id)
         if request is None or request.supervision_id != sup.id or request.kind != "info_request":
@@ -212,30 +251,45 @@ class Supervisions:
         now = datetime.now(UTC)
         on_time = request.due_on is None or local_day(now) <= request.due_on
         entry = SupervisionEntry(
-            id=uuid.uuid4(), supervision_id=sup.id, kind="info_answer", text=body.text,
-            answers=request.id, actor=principal.sub, at=now,
-        )  # fmt: skip
+            id=uuid.uuid4(),
+            supervision_id=sup.id,
+            kind="info_answer",
+            text=body.text,
+            answers=request.id,
+            actor=principal.sub,
+            at=now,
+        )
         session.add(entry)
         given = None
         if answered is None:  # a further answer adds to the first; the clock met once
             given = (
                 SUPERVISION_INFORMATION_GIVEN,
                 SupervisionInformationGiven(
-                    supervision_id=sup.id, request_id=request.id, unit_code=sup.unit_code,
-                    on_time=on_time, actor=principal.sub,
+                    supervision_id=sup.id,
+                    request_id=request.id,
+                    unit_code=sup.unit_code,
+                    on_time=on_time,
+                    actor=principal.sub,
                 ),
-            )  # fmt: skip
+            )
         await self._audit(
-            session, sup.id, "info_answered", principal.sub, now,
+            session,
+            sup.id,
+            "info_answered",
+            principal.sub,
+            now,
             {"entry_id": str(entry.id), "request_id": str(request.id), "on_time": on_time},
             given,
-        )  # fmt: skip
+        )
         return entry
 
     async def recommend(
-        self, session: AsyncSession, principal: Principal, sup: Supervision,
+        self,
+        session: AsyncSession,
+        principal: Principal,
+        sup: Supervision,
         body: schemas.RecommendationCreate,
-    ) -> Recommendation:  # fmt: skip
+    ) -> Recommendation:
         require_board(principal, sup.unit_code)
         _still_open(sup)
         if body.case_id is not None:
@@ -249,9 +303,12 @@ class Supervisions:
         )
 
     async def recommend_on_case(
-        self, session: AsyncSession, principal: Principal, case: RoutedCase,
+        self,
+        session: AsyncSession,
+        principal: Principal,
+        case: RoutedCase,
         body: schemas.CaseRecommendationCreate,
-    ) -> Recommendation:  # fmt: skip
+    ) -> Recommendation:
         """A recommendation on a single case, without a supervision: the board of the case's
         (current) unit only; the same answer, clock and publicity as any other."""
         require_board(principal, case.unit_code)
@@ -260,36 +317,62 @@ class Supervisions:
         )
 
     async def _issue(
-        self, session: AsyncSession, principal: Principal, supervision_id: uuid.UUID | None,
-        unit_code: str, province_code: str, case_id: uuid.UUID | None,
+        self,
+        session: AsyncSession,
+        principal: Principal,
+        supervision_id: uuid.UUID | None,
+        unit_code: str,
+        province_code: str,
+        case_id: uuid.UUID | None,
         body: schemas.CaseRecommendationCreate,
-    ) -> Recommendation:  # fmt: skip
+    ) -> Recommendation:
         now = datetime.now(UTC)
         period = self.policy["recommendation_answer"]
         rec = Recommendation(
-            id=uuid.uuid4(), supervision_id=supervision_id, unit_code=unit_code,
-            province_code=province_code, case_id=case_id, text=body.text,
-            reason=body.reason, issued_by=principal.sub, issued_at=now,
-            due_on=period.due_on(local_day(now)), basis=period.basis, state="open",
-        )  # fmt: skip
+            id=uuid.uuid4(),
+            supervision_id=supervision_id,
+            unit_code=unit_code,
+            province_code=province_code,
+            case_id=case_id,
+            text=body.text,
+            reason=body.reason,
+            issued_by=principal.sub,
+            issued_at=now,
+            due_on=period.due_on(local_day(now)),
+            basis=period.basis,
+            state="open",
+        )
         session.add(rec)
         await session.flush()
         recommended = SupervisionRecommended(
-            supervision_id=supervision_id, recommendation_id=rec.id, unit_code=rec.unit_code,
-            province_code=rec.province_code, case_id=rec.case_id, due_on=rec.due_on,
-            basis=rec.basis, actor=principal.sub,
-        )  # fmt: skip
+            supervision_id=supervision_id,
+            recommendation_id=rec.id,
+            unit_code=rec.unit_code,
+            province_code=rec.province_code,
+            case_id=rec.case_id,
+            due_on=rec.due_on,
+            basis=rec.basis,
+            actor=principal.sub,
+        )
         await self._audit(
-            session, supervision_id, "recommended", principal.sub, now,
+            session,
+            supervision_id,
+            "recommended",
+            principal.sub,
+            now,
             {"recommendation_id": str(rec.id), "case_id": rec.case_id and str(rec.case_id)},
-            (SUPERVISION_RECOMMENDED, recommended), recommendation_id=rec.id,
-        )  # fmt: skip
+            (SUPERVISION_RECOMMENDED, recommended),
+            recommendation_id=rec.id,
+        )
         return rec
 
     async def answer(
-        self, session: AsyncSession, principal: Principal, rec: Recommendation,
+        self,
+        session: AsyncSession,
+        principal: Principal,
+        rec: Recommendation,
         body: schemas.AnswerCommand,
-    ) -> Recommendation:  # fmt: skip
+    ) -> Recommendation:
         require_head(principal, rec.unit_code)
         if rec.state != "open":
             raise Conflict("this recommendation is already answered", allowed=[])
@@ -307,27 +390,43 @@ class Supervisions:
         rec.answered_on_time = today <= rec.due_on
         await session.flush()
         answered = RecommendationAnswered(
-            supervision_id=rec.supervision_id, recommendation_id=rec.id,
-            unit_code=rec.unit_code, province_code=rec.province_code, outcome=body.outcome,
-            on_time=rec.answered_on_time, follow_up_dates=[f.due_on for f in body.follow_up],
+            supervision_id=rec.supervision_id,
+            recommendation_id=rec.id,
+            unit_code=rec.unit_code,
+            province_code=rec.province_code,
+            outcome=body.outcome,
+            on_time=rec.answered_on_time,
+            follow_up_dates=[f.due_on for f in body.follow_up],
             follow_up=[
                 FollowUpAction(action_id=uuid.UUID(a["id"]), due_on=f.due_on)
                 for a, f in zip(actions, body.follow_up, strict=True)
             ],
             actor=principal.sub,
-        )  # fmt: skip
+        )
         await self._audit(
-            session, rec.supervision_id, "answered", principal.sub, now,
-            {"recommendation_id": str(rec.id), "outcome": body.outcome,
-             "follow_up": [a["id"] for a in actions]},
-            (RECOMMENDATION_ANSWERED, answered), recommendation_id=rec.id,
-        )  # fmt: skip
+            session,
+            rec.supervision_id,
+            "answered",
+            principal.sub,
+            now,
+            {
+                "recommendation_id": str(rec.id),
+                "outcome": body.outcome,
+                "follow_up": [a["id"] for a in actions],
+            },
+            (RECOMMENDATION_ANSWERED, answered),
+            recommendation_id=rec.id,
+        )
         return rec
 
     async def action_done(
-        self, session: AsyncSession, principal: Principal, rec: Recommendation,
-        action_id: uuid.UUID, body: schemas.ActionDoneCommand,
-    ) -> Recommendation:  # fmt: skip
+        self,
+        session: AsyncSession,
+        principal: Principal,
+        rec: Recommendation,
+        action_id: uuid.UUID,
+        body: schemas.ActionDoneCommand,
+    ) -> Recommendation:
         """The unit records a follow-up action it committed to as done: its clock is met."""
         require_unit_staff(principal, rec.unit_code)
         actions = [dict(a) for a in rec.follow_up or []]
@@ -339,25 +438,38 @@ class Supervisions:
         now = datetime.now(UTC)
         today = local_day(now)
         on_time = today <= date.fromisoformat(found["due_on"])
-        found.update(done_on=today.isoformat(), done_by=principal.sub, note=body.note,
-                     done_on_time=on_time)  # fmt: skip
+        found.update(
+            done_on=today.isoformat(), done_by=principal.sub, note=body.note, done_on_time=on_time
+        )
         rec.follow_up = actions  # a new list: the JSON column sees the change
         await session.flush()
         done = RecommendationActionDone(
-            supervision_id=rec.supervision_id, recommendation_id=rec.id, action_id=action_id,
-            unit_code=rec.unit_code, on_time=on_time, actor=principal.sub,
-        )  # fmt: skip
+            supervision_id=rec.supervision_id,
+            recommendation_id=rec.id,
+            action_id=action_id,
+            unit_code=rec.unit_code,
+            on_time=on_time,
+            actor=principal.sub,
+        )
         await self._audit(
-            session, rec.supervision_id, "action_done", principal.sub, now,
+            session,
+            rec.supervision_id,
+            "action_done",
+            principal.sub,
+            now,
             {"recommendation_id": str(rec.id), "action_id": str(action_id), "on_time": on_time},
-            (RECOMMENDATION_ACTION_DONE, done), recommendation_id=rec.id,
-        )  # fmt: skip
+            (RECOMMENDATION_ACTION_DONE, done),
+            recommendation_id=rec.id,
+        )
         return rec
 
     async def close(
-        self, session: AsyncSession, principal: Principal, sup: Supervision,
+        self,
+        session: AsyncSession,
+        principal: Principal,
+        sup: Supervision,
         body: schemas.CloseCommand,
-    ) -> Supervision:  # fmt: skip
+    ) -> Supervision:
         require_board(principal, sup.unit_code)
         _still_open(sup)
         now = datetime.now(UTC)
@@ -369,9 +481,11 @@ class Supervisions:
         )
         count = await repository.count_recommendations(session, sup.id)
         closed = SupervisionClosed(
-            supervision_id=sup.id, unit_code=sup.unit_code, actor=principal.sub,
+            supervision_id=sup.id,
+            unit_code=sup.unit_code,
+            actor=principal.sub,
             recommendations=count,
-        )  # fmt: skip
+        )
         await self._audit(
             session, sup.id, "closed", principal.sub, now, None, (SUPERVISION_CLOSED, closed)
         )

@@ -36,9 +36,17 @@ def make_workflow_handlers(outbox: Outbox, units: UnitRegistry) -> dict[str, Han
         data = event.parse(ev.CaseWithdrawn)
         # Intake already announced it (case.withdrawn); routing records it, emits nothing.
         await apply_step(
-            session, outbox, case, Step.withdraw, actor=CITIZEN, event_type=None, event=None,
-            reason=data.reason, now=event.time, data={"event_id": str(event.id)},
-        )  # fmt: skip
+            session,
+            outbox,
+            case,
+            Step.withdraw,
+            actor=CITIZEN,
+            event_type=None,
+            event=None,
+            reason=data.reason,
+            now=event.time,
+            data={"event_id": str(event.id)},
+        )
 
     async def on_rated(session: AsyncSession, event: Envelope) -> None:
         case = await lock_case(session, event.case_id)
@@ -47,9 +55,17 @@ def make_workflow_handlers(outbox: Outbox, units: UnitRegistry) -> dict[str, Han
         data = event.parse(ev.CaseRated)
         case.rating_score, case.rating_comment = data.score, data.comment
         await apply_step(
-            session, outbox, case, Step.rate, actor=CITIZEN, event_type=None, event=None,
-            reason=data.comment, now=event.time, data={"score": data.score},
-        )  # fmt: skip
+            session,
+            outbox,
+            case,
+            Step.rate,
+            actor=CITIZEN,
+            event_type=None,
+            event=None,
+            reason=data.comment,
+            now=event.time,
+            data={"score": data.score},
+        )
 
     async def on_message_added(session: AsyncSession, event: Envelope) -> None:
         data = event.parse(ev.CaseMessageAdded)
@@ -60,19 +76,29 @@ def make_workflow_handlers(outbox: Outbox, units: UnitRegistry) -> dict[str, Han
             return
         session.add(
             CaseMessage(
-                id=data.message_id, case_id=case.id, author=CITIZEN,
-                visibility=data.visibility, text=data.text, actor=CITIZEN, at=event.time,
+                id=data.message_id,
+                case_id=case.id,
+                author=CITIZEN,
+                visibility=data.visibility,
+                text=data.text,
+                actor=CITIZEN,
+                at=event.time,
             )
-        )  # fmt: skip
+        )
         if case.status == machine.Status.info_requested:
             # The citizen answered what was asked: the handling continues where it was.
             await apply_step(
-                session, outbox, case, Step.resume, actor=SYSTEM_ACTOR,
-                event_type=ev.CASE_RESUMED, event=ev.CaseResumed,
+                session,
+                outbox,
+                case,
+                Step.resume,
+                actor=SYSTEM_ACTOR,
+                event_type=ev.CASE_RESUMED,
+                event=ev.CaseResumed,
                 public_note="Đã nhận thông tin bổ sung; tiếp tục giải quyết",
                 reason="the citizen answered the request for information",
                 data={"message_id": str(data.message_id)},
-            )  # fmt: skip
+            )
 
     async def on_appealed(session: AsyncSession, event: Envelope) -> None:
         data = event.parse(ev.CaseAppealed)
@@ -81,11 +107,20 @@ def make_workflow_handlers(outbox: Outbox, units: UnitRegistry) -> dict[str, Han
             raise LookupError(f"case.appealed for unknown case {event.case_id}")
         if machine.can(first.status, Step.appeal):
             await apply_step(
-                session, outbox, first, Step.appeal, actor=CITIZEN, event_type=None,
-                event=None, reason=data.reason, now=event.time,
-                data={"new_case_id": str(data.new_case_id),
-                      "new_tracking_code": data.new_tracking_code},
-            )  # fmt: skip
+                session,
+                outbox,
+                first,
+                Step.appeal,
+                actor=CITIZEN,
+                event_type=None,
+                event=None,
+                reason=data.reason,
+                now=event.time,
+                data={
+                    "new_case_id": str(data.new_case_id),
+                    "new_tracking_code": data.new_tracking_code,
+                },
+            )
         elif first.status != machine.Status.appealed:
             log.warning("appeal of a case that is %s: recorded, not reopened", first.status)
             return
@@ -94,10 +129,17 @@ def make_workflow_handlers(outbox: Outbox, units: UnitRegistry) -> dict[str, Han
         if await session.get(RoutedCase, data.new_case_id) is not None:
             return
         await open_second_time(
-            session, outbox, units, first, new_case_id=data.new_case_id,
-            new_tracking_code=data.new_tracking_code, reason=data.reason,
-            received_at=event.time, at=datetime.now(UTC), late_reason=data.late_reason,
-        )  # fmt: skip
+            session,
+            outbox,
+            units,
+            first,
+            new_case_id=data.new_case_id,
+            new_tracking_code=data.new_tracking_code,
+            reason=data.reason,
+            received_at=event.time,
+            at=datetime.now(UTC),
+            late_reason=data.late_reason,
+        )
 
     return {
         ev.CASE_WITHDRAWN: on_withdrawn,

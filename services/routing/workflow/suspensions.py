@@ -27,7 +27,7 @@ BASIS = "Luật Tố cáo 2018, Điều 34"
 
 
 async def record_suspension_notice(
-    s: AsyncSession,
+    session: AsyncSession,
     outbox: Outbox,
     case: RoutedCase,
     actor: str,
@@ -35,7 +35,7 @@ async def record_suspension_notice(
 ) -> Applied:
     machine.target(case.status, Step.record_suspension_notice)
     # The case's latest suspension, and whether its sending is already recorded.
-    latest = await s.scalar(
+    latest = await session.scalar(
         select(CaseStep)
         .where(
             CaseStep.case_id == case.id,
@@ -47,14 +47,16 @@ async def record_suspension_notice(
     if latest is None:
         raise Conflict(
             "the case was never suspended: there is no suspension decision to send",
-            rule=BASIS, allowed=machine.allowed(case.status),
-        )  # fmt: skip
+            rule=BASIS,
+            allowed=machine.allowed(case.status),
+        )
     data = latest.data or {}
     if latest.step == Step.record_suspension_notice.value:
         raise Conflict(
             f"the suspension decision's sending is already recorded ({data.get('sent_on')})",
-            rule=BASIS, allowed=machine.allowed(case.status),
-        )  # fmt: skip
+            rule=BASIS,
+            allowed=machine.allowed(case.status),
+        )
     decided = _decided_on(latest)
     today = datetime.now(UTC).astimezone(LOCAL_TZ).date()
     if body.sent_on < decided or body.sent_on > today:
@@ -64,15 +66,29 @@ async def record_suspension_notice(
     decision_ref = data.get("decision_ref")
     day = body.sent_on.strftime("%d/%m/%Y")
     return await apply_step(
-        s, outbox, case, Step.record_suspension_notice, actor=actor,
-        event_type=ev.CASE_SUSPENSION_NOTICE_SENT, event=ev.CaseSuspensionNoticeSent,
-        event_fields={"sent_on": body.sent_on, "how": body.how, "evidence_ref": body.evidence_ref,
-                      "suspended_on": decided, "decision_ref": decision_ref},
+        session,
+        outbox,
+        case,
+        Step.record_suspension_notice,
+        actor=actor,
+        event_type=ev.CASE_SUSPENSION_NOTICE_SENT,
+        event=ev.CaseSuspensionNoticeSent,
+        event_fields={
+            "sent_on": body.sent_on,
+            "how": body.how,
+            "evidence_ref": body.evidence_ref,
+            "suspended_on": decided,
+            "decision_ref": decision_ref,
+        },
         public_note=f"Quyết định tạm đình chỉ giải quyết đã được gửi ngày {day}",
         reason=f"sent {body.sent_on.isoformat()} ({body.how})",
-        data={"sent_on": body.sent_on.isoformat(), "how": body.how,
-              "evidence_ref": body.evidence_ref, "suspended_on": decided.isoformat()},
-    )  # fmt: skip
+        data={
+            "sent_on": body.sent_on.isoformat(),
+            "how": body.how,
+            "evidence_ref": body.evidence_ref,
+            "suspended_on": decided.isoformat(),
+        },
+    )
 
 
 def _decided_on(suspension: CaseStep) -> date:
