@@ -10,11 +10,12 @@ from sqlalchemy.orm import Mapped, mapped_column
 from services.routing.database import Base
 from services.routing.stats.rollup import track
 from shared.db import UtcDateTime
+from shared.events import CaseStatus
 
 # Statuses with a running clock. Written out, not bound: PostgreSQL matches a partial
 # index's predicate only against literal values, also in a prepared statement's generic plan.
-OPEN = ("routed", "info_requested", "accepted")
-IS_OPEN = text("status IN ('routed', 'info_requested', 'accepted')")
+OPEN = (CaseStatus.routed, CaseStatus.info_requested, CaseStatus.accepted)
+IS_OPEN = text("status IN ({})".format(", ".join(f"'{status.value}'" for status in OPEN)))
 
 
 class RoutedCase(Base):

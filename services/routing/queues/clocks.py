@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.routing.cases.models import RoutedCase
 from services.routing.queues.models import CaseClock
+from shared.events import CaseStatus
 from shared.events import DeadlineStep as S
 
 # Which deadline kinds (notification's policy steps, one vocabulary: DeadlineStep) run while a
@@ -19,13 +20,15 @@ from shared.events import DeadlineStep as S
 # while the case is suspended, and is still owed after the decision to continue until recorded.
 _RECEIPT = frozenset({S.accept, S.classify, S.answer, S.forward})
 CLOCKS_BY_STATUS: dict[str, frozenset[str]] = {
-    "routed": _RECEIPT,
-    "info_requested": _RECEIPT | {S.suspension_notice},
-    "accepted": frozenset(
+    CaseStatus.routed: _RECEIPT,
+    CaseStatus.info_requested: _RECEIPT | {S.suspension_notice},
+    CaseStatus.accepted: frozenset(
         {S.resolve, S.answer, S.notify_parties, S.dialogue_notice, S.suspension_notice}
     ),
-    "suspended": frozenset({S.suspension_notice}),
-    "resolved": frozenset({S.notify_parties, S.publish, S.report_back, S.suspension_notice}),
+    CaseStatus.suspended: frozenset({S.suspension_notice}),
+    CaseStatus.resolved: frozenset(
+        {S.notify_parties, S.publish, S.report_back, S.suspension_notice}
+    ),
 }
 
 

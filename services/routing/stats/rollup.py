@@ -29,6 +29,7 @@ from sqlalchemy.engine import Connection
 
 from services.routing.stats.models import DailyKindFigures, UnitDailyFigures, UnitDailyResolutions
 from shared.dates import LOCAL_TZ
+from shared.events import CaseStatus
 
 DAY = timedelta(days=1)
 # What a case's contribution depends on; the other columns never move a figure.
@@ -84,7 +85,7 @@ def figures_of(v: Mapping[str, Any]) -> dict[FigureKey, Counter[str]]:
     counters = Counter(
         received=1,
         accepted=int(v["accepted_at"] is not None),
-        rejected=int(v["status"] == "rejected"),
+        rejected=int(v["status"] == CaseStatus.rejected),
         resolved=int(resolved is not None),
         resolved_on_time=int(on_time(resolved, due)),
         rating_sum=score or 0,
@@ -109,8 +110,8 @@ def kinds_of(v: Mapping[str, Any]) -> dict[tuple[str, str, date, str, str], Coun
     counters = Counter(
         received=1,
         accepted=int(v["accepted_at"] is not None),
-        rejected=int(v["status"] == "rejected"),
-        withdrawn=int(v["status"] == "withdrawn"),
+        rejected=int(v["status"] == CaseStatus.rejected),
+        withdrawn=int(v["status"] == CaseStatus.withdrawn),
         resolved=int(resolved is not None),
         resolved_on_time=int(on_time(resolved, due)),
         ratings=int(v["rating_score"] is not None),

@@ -22,6 +22,7 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.routing import SOURCE
 from services.routing.cases.models import RoutedCase
 from services.routing.stats.rollup import local_day
 from services.routing.supervision import repository, schemas
@@ -36,13 +37,6 @@ from shared.auth import Principal, Role, require_unit_access
 from shared.context import provided
 from shared.errors import Conflict, Forbidden, NotFound, Unprocessable
 from shared.events import (
-    RECOMMENDATION_ACTION_DONE,
-    RECOMMENDATION_ANSWERED,
-    SUPERVISION_CLOSED,
-    SUPERVISION_INFORMATION_GIVEN,
-    SUPERVISION_INFORMATION_REQUESTED,
-    SUPERVISION_OPENED,
-    SUPERVISION_RECOMMENDED,
     EventData,
     FollowUpAction,
     RecommendationActionDone,
@@ -56,7 +50,6 @@ from shared.events import (
 )
 from shared.messaging.outbox import Outbox
 
-SOURCE = "routing"
 POLICY = Path(__file__).with_name("policy.yaml")
 
 
@@ -186,7 +179,7 @@ class Supervisions:
             principal.sub,
             now,
             {"title": sup.title, "scope": sup.scope},
-            (SUPERVISION_OPENED, opened),
+            (SupervisionOpened.type, opened),
         )
         return sup
 
@@ -217,7 +210,7 @@ class Supervisions:
         if due is not None:
             period = self.policy["info_request_answer"]
             event = (
-                SUPERVISION_INFORMATION_REQUESTED,
+                SupervisionInformationRequested.type,
                 SupervisionInformationRequested(
                     supervision_id=sup.id,
                     request_id=entry.id,
@@ -263,7 +256,7 @@ class Supervisions:
         given = None
         if answered is None:  # a further answer adds to the first; the clock met once
             given = (
-                SUPERVISION_INFORMATION_GIVEN,
+                SupervisionInformationGiven.type,
                 SupervisionInformationGiven(
                     supervision_id=sup.id,
                     request_id=request.id,
@@ -361,7 +354,7 @@ class Supervisions:
             principal.sub,
             now,
             {"recommendation_id": str(rec.id), "case_id": rec.case_id and str(rec.case_id)},
-            (SUPERVISION_RECOMMENDED, recommended),
+            (SupervisionRecommended.type, recommended),
             recommendation_id=rec.id,
         )
         return rec
@@ -414,7 +407,7 @@ class Supervisions:
                 "outcome": body.outcome,
                 "follow_up": [a["id"] for a in actions],
             },
-            (RECOMMENDATION_ANSWERED, answered),
+            (RecommendationAnswered.type, answered),
             recommendation_id=rec.id,
         )
         return rec
@@ -458,7 +451,7 @@ class Supervisions:
             principal.sub,
             now,
             {"recommendation_id": str(rec.id), "action_id": str(action_id), "on_time": on_time},
-            (RECOMMENDATION_ACTION_DONE, done),
+            (RecommendationActionDone.type, done),
             recommendation_id=rec.id,
         )
         return rec
@@ -487,7 +480,7 @@ class Supervisions:
             recommendations=count,
         )
         await self._audit(
-            session, sup.id, "closed", principal.sub, now, None, (SUPERVISION_CLOSED, closed)
+            session, sup.id, "closed", principal.sub, now, None, (SupervisionClosed.type, closed)
         )
         return sup
 

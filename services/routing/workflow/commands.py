@@ -20,6 +20,7 @@ from shared import events as ev
 from shared.confidential import RESOLVED_NOTE, is_confidential
 from shared.dates import LOCAL_TZ
 from shared.errors import Conflict, NotFound, Unprocessable
+from shared.events import CaseStatus
 from shared.messaging.outbox import Outbox
 
 SESSION_NAMES = {"dialogue": "đối thoại", "reception": "tiếp công dân"}
@@ -55,7 +56,6 @@ class Workflow:
             Step.accept,
             actor=actor,
             now=now,
-            event_type=ev.CASE_ACCEPTED,
             event=ev.CaseAccepted,
             event_fields={"accepted_on": now.astimezone(LOCAL_TZ).date()},
             public_note=_join("Đã thụ lý giải quyết", body.note),
@@ -84,7 +84,6 @@ class Workflow:
             case,
             Step.reject,
             actor=actor,
-            event_type=ev.CASE_REJECTED,
             event=ev.CaseRejected,
             event_fields={"reason_code": ground.code, "reason": ground.text},
             public_note=_join(f"Không thụ lý: {basis}", body.note),
@@ -110,7 +109,6 @@ class Workflow:
             case,
             Step.transfer,
             actor=actor,
-            event_type=ev.CASE_TRANSFERRED,
             event=ev.CaseTransferred,
             event_fields={
                 "from_unit_code": from_unit,
@@ -134,7 +132,6 @@ class Workflow:
             case,
             Step.assign,
             actor=actor,
-            event_type=ev.CASE_ASSIGNED,
             event=ev.CaseAssigned,
             event_fields={"assignee": body.assignee},
             data={"assignee": body.assignee},
@@ -149,7 +146,6 @@ class Workflow:
             case,
             Step.request_info,
             actor=actor,
-            event_type=ev.CASE_INFO_REQUESTED,
             event=ev.CaseInfoRequested,
             event_fields={"question": body.question},
             public_note=f"Đề nghị bổ sung thông tin: {body.question}",
@@ -178,7 +174,6 @@ class Workflow:
             Step.message,
             actor=actor,
             now=now,
-            event_type=ev.CASE_MESSAGE_ADDED,
             event=ev.CaseMessageAdded,
             event_fields={
                 "message_id": message.id,
@@ -225,7 +220,6 @@ class Workflow:
             case,
             Step.extend,
             actor=actor,
-            event_type=ev.CASE_EXTENDED,
             event=ev.CaseExtended,
             event_fields={
                 "complexity": body.complexity,
@@ -273,7 +267,6 @@ class Workflow:
             case,
             Step.schedule_dialogue,
             actor=actor,
-            event_type=ev.CASE_DIALOGUE_SCHEDULED,
             event=ev.CaseDialogueScheduled,
             event_fields={
                 "dialogue_id": dialogue.id,
@@ -327,7 +320,6 @@ class Workflow:
             case,
             Step.record_minutes,
             actor=actor,
-            event_type=ev.CASE_DIALOGUE_HELD,
             event=ev.CaseDialogueHeld,
             event_fields={
                 "dialogue_id": dialogue.id,
@@ -380,7 +372,6 @@ class Workflow:
             Step.resolve,
             actor=actor,
             now=now,
-            event_type=ev.CASE_RESOLVED,
             event=ev.CaseResolved,
             event_fields={
                 "summary": body.summary,
@@ -435,7 +426,6 @@ class Workflow:
             case,
             Step.record_delivery,
             actor=actor,
-            event_type=ev.CASE_DECISION_DELIVERED,
             event=ev.CaseDecisionDelivered,
             event_fields={
                 "received_on": body.received_on,
@@ -462,7 +452,6 @@ class Workflow:
             case,
             Step.close,
             actor=actor,
-            event_type=ev.CASE_CLOSED,
             event=ev.CaseClosed,
             public_note=_join("Đã kết thúc hồ sơ", body.note),
             reason=body.note,
@@ -490,7 +479,6 @@ class Workflow:
             case,
             Step.reclassify,
             actor=actor,
-            event_type=ev.CASE_RECLASSIFIED,
             event=ev.CaseReclassified,
             event_fields={"from_kind": from_kind, "reason": body.reason},
             public_note=f"Phân loại lại: {body.reason}",
@@ -508,7 +496,6 @@ class Workflow:
             case,
             Step.suspend,
             actor=actor,
-            event_type=ev.CASE_SUSPENDED,
             event=ev.CaseSuspended,
             event_fields={
                 "reason": body.reason,
@@ -523,7 +510,7 @@ class Workflow:
     async def resume(
         self, session: AsyncSession, case: RoutedCase, actor: str, body: schemas.ResumeCommand
     ) -> Applied:
-        if case.status == machine.Status.suspended and body.decided_on is None:
+        if case.status == CaseStatus.suspended and body.decided_on is None:
             raise Unprocessable.field(["decided_on"], "the decision to continue has a date")
         if body.decided_on is not None:
             _not_future(body.decided_on)
@@ -533,7 +520,6 @@ class Workflow:
             case,
             Step.resume,
             actor=actor,
-            event_type=ev.CASE_RESUMED,
             event=ev.CaseResumed,
             event_fields={"decision_ref": body.decision_ref, "resumed_on": body.decided_on},
             public_note=_join("Tiếp tục giải quyết", body.note),

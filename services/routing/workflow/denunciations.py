@@ -70,7 +70,6 @@ async def mark_several_places(
         Step.several_places,
         actor=actor,
         now=now,
-        event_type=ev.CASE_EXTENDED,
         event=ev.CaseExtended,
         event_fields={"complexity": "several_places", "reason": body.reason},
         public_note="Xác minh ở nhiều địa điểm: thời hạn phân loại 10 ngày làm việc",

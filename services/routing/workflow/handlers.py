@@ -12,20 +12,20 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.routing import CITIZEN, SOURCE, SYSTEM_ACTOR
 from services.routing.cases.models import RoutedCase
 from services.routing.units.registry import UnitRegistry
 from services.routing.workflow import machine
 from services.routing.workflow.appeals import open_second_time
 from services.routing.workflow.machine import Step
 from services.routing.workflow.models import CaseMessage
-from services.routing.workflow.service import SOURCE, SYSTEM_ACTOR, apply_step, lock_case
+from services.routing.workflow.service import apply_step, lock_case
 from shared import events as ev
-from shared.events import Envelope
+from shared.events import CaseStatus, Envelope
 from shared.messaging.consumer import Handler
 from shared.messaging.outbox import Outbox
 
 log = logging.getLogger(__name__)
-CITIZEN = "citizen"
 
 
 def make_workflow_handlers(outbox: Outbox, units: UnitRegistry) -> dict[str, Handler]:
@@ -41,8 +41,6 @@ def make_workflow_handlers(outbox: Outbox, units: UnitRegistry) -> dict[str, Han
             case,
             Step.withdraw,
             actor=CITIZEN,
-            event_type=None,
-            event=None,
             reason=data.reason,
             now=event.time,
             data={"event_id": str(event.id)},
@@ -60,8 +58,6 @@ def make_workflow_handlers(outbox: Outbox, units: UnitRegistry) -> dict[str, Han
             case,
             Step.rate,
             actor=CITIZEN,
-            event_type=None,
-            event=None,
             reason=data.comment,
             now=event.time,
             data={"score": data.score},
@@ -85,7 +81,7 @@ def make_workflow_handlers(outbox: Outbox, units: UnitRegistry) -> dict[str, Han
                 at=event.time,
             )
         )
-        if case.status == machine.Status.info_requested:
+        if case.status == CaseStatus.info_requested:
             # The citizen answered what was asked: the handling continues where it was.
             await apply_step(
                 session,
@@ -93,7 +89,6 @@ def make_workflow_handlers(outbox: Outbox, units: UnitRegistry) -> dict[str, Han
                 case,
                 Step.resume,
                 actor=SYSTEM_ACTOR,
-                event_type=ev.CASE_RESUMED,
                 event=ev.CaseResumed,
                 public_note="Đã nhận thông tin bổ sung; tiếp tục giải quyết",
                 reason="the citizen answered the request for information",
@@ -112,8 +107,6 @@ def make_workflow_handlers(outbox: Outbox, units: UnitRegistry) -> dict[str, Han
                 first,
                 Step.appeal,
                 actor=CITIZEN,
-                event_type=None,
-                event=None,
                 reason=data.reason,
                 now=event.time,
                 data={
@@ -121,7 +114,7 @@ def make_workflow_handlers(outbox: Outbox, units: UnitRegistry) -> dict[str, Han
                     "new_tracking_code": data.new_tracking_code,
                 },
             )
-        elif first.status != machine.Status.appealed:
+        elif first.status != CaseStatus.appealed:
             log.warning("appeal of a case that is %s: recorded, not reopened", first.status)
             return
         if first.kind != "complaint" or first.appeal_of is not None:
@@ -142,8 +135,8 @@ def make_workflow_handlers(outbox: Outbox, units: UnitRegistry) -> dict[str, Han
         )
 
     return {
-        ev.CASE_WITHDRAWN: on_withdrawn,
-        ev.CASE_RATED: on_rated,
-        ev.CASE_MESSAGE_ADDED: on_message_added,
-        ev.CASE_APPEALED: on_appealed,
+        ev.CaseWithdrawn.type: on_withdrawn,
+        ev.CaseRated.type: on_rated,
+        ev.CaseMessageAdded.type: on_message_added,
+        ev.CaseAppealed.type: on_appealed,
     }

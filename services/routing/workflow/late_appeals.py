@@ -64,8 +64,6 @@ async def decide_late_appeal(
         case,
         Step.late_appeal,
         actor=actor,
-        event_type=None,
-        event=None,
         reason=f"Lý do khiếu nại quá hạn: {verdict} ({BASIS}). {body.reason}",
         data={"decision": body.decision, "basis": BASIS},
     )

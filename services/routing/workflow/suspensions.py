@@ -71,7 +71,6 @@ async def record_suspension_notice(
         case,
         Step.record_suspension_notice,
         actor=actor,
-        event_type=ev.CASE_SUSPENSION_NOTICE_SENT,
         event=ev.CaseSuspensionNoticeSent,
         event_fields={
             "sent_on": body.sent_on,
