@@ -22,18 +22,18 @@ from shared.errors import Forbidden, NotFound, Unauthorized, Unprocessable, prob
 router = APIRouter(prefix="/v1/units", tags=["reception calendar"])
 
 
-async def _read(session: DbSession, s: ReceptionSession) -> SessionRead:
-    taken = await booked(session, s.id)
+async def _read(session: DbSession, reception_session: ReceptionSession) -> SessionRead:
+    taken = await booked(session, reception_session.id)
     return SessionRead(
-        id=s.id,
-        unit_code=s.unit_code,
-        starts_at=s.starts_at,
-        ends_at=s.ends_at,
-        place=s.place,
-        host=s.host,
-        capacity=s.capacity,
+        id=reception_session.id,
+        unit_code=reception_session.unit_code,
+        starts_at=reception_session.starts_at,
+        ends_at=reception_session.ends_at,
+        place=reception_session.place,
+        host=reception_session.host,
+        capacity=reception_session.capacity,
         booked=taken,
-        available=max(s.capacity - taken, 0),
+        available=max(reception_session.capacity - taken, 0),
     )
 
 
@@ -101,4 +101,6 @@ async def sessions(
     rows = await session.execute(
         query.order_by(ReceptionSession.starts_at, ReceptionSession.id).limit(limit)
     )
-    return SessionPage(items=[await _read(session, s) for s in rows.scalars()])
+    return SessionPage(
+        items=[await _read(session, reception_session) for reception_session in rows.scalars()]
+    )

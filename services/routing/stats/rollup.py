@@ -74,18 +74,18 @@ def satisfied(score: int | None) -> bool:
     return score is not None and score >= 4
 
 
-def figures_of(v: Mapping[str, Any]) -> dict[FigureKey, Counter[str]]:
+def figures_of(case: Mapping[str, Any]) -> dict[FigureKey, Counter[str]]:
     key = (
-        v["unit_code"],
-        local_day(v["received_at"]),
-        v["province_code"],
-        v["first_unit_code"] or "",
+        case["unit_code"],
+        local_day(case["received_at"]),
+        case["province_code"],
+        case["first_unit_code"] or "",
     )
-    resolved, due, score = v["resolved_at"], v["resolved_due_at"], v["rating_score"]
+    resolved, due, score = case["resolved_at"], case["resolved_due_at"], case["rating_score"]
     counters = Counter(
         received=1,
-        accepted=int(v["accepted_at"] is not None),
-        rejected=int(v["status"] == CaseStatus.rejected),
+        accepted=int(case["accepted_at"] is not None),
+        rejected=int(case["status"] == CaseStatus.rejected),
         resolved=int(resolved is not None),
         resolved_on_time=int(on_time(resolved, due)),
         rating_sum=score or 0,
@@ -95,32 +95,35 @@ def figures_of(v: Mapping[str, Any]) -> dict[FigureKey, Counter[str]]:
     return {key: counters}
 
 
-def resolutions_of(v: Mapping[str, Any]) -> dict[ResolutionKey, Counter[str]]:
-    if v["resolved_at"] is None:
+def resolutions_of(case: Mapping[str, Any]) -> dict[ResolutionKey, Counter[str]]:
+    if case["resolved_at"] is None:
         return {}
-    day, days = local_day(v["received_at"]), resolved_days(v["received_at"], v["resolved_at"])
+    day, days = (
+        local_day(case["received_at"]),
+        resolved_days(case["received_at"], case["resolved_at"]),
+    )
     return {
-        ("unit", v["unit_code"], day, days): Counter(cases=1),
-        ("province", v["province_code"], day, days): Counter(cases=1),
+        ("unit", case["unit_code"], day, days): Counter(cases=1),
+        ("province", case["province_code"], day, days): Counter(cases=1),
     }
 
 
-def kinds_of(v: Mapping[str, Any]) -> dict[tuple[str, str, date, str, str], Counter[str]]:
-    resolved, due = v["resolved_at"], v["resolved_due_at"]
+def kinds_of(case: Mapping[str, Any]) -> dict[tuple[str, str, date, str, str], Counter[str]]:
+    resolved, due = case["resolved_at"], case["resolved_due_at"]
     counters = Counter(
         received=1,
-        accepted=int(v["accepted_at"] is not None),
-        rejected=int(v["status"] == CaseStatus.rejected),
-        withdrawn=int(v["status"] == CaseStatus.withdrawn),
+        accepted=int(case["accepted_at"] is not None),
+        rejected=int(case["status"] == CaseStatus.rejected),
+        withdrawn=int(case["status"] == CaseStatus.withdrawn),
         resolved=int(resolved is not None),
         resolved_on_time=int(on_time(resolved, due)),
-        ratings=int(v["rating_score"] is not None),
-        satisfied=int(satisfied(v["rating_score"])),
+        ratings=int(case["rating_score"] is not None),
+        satisfied=int(satisfied(case["rating_score"])),
     )
-    day, kind, category = local_day(v["received_at"]), v["kind"], v["category"] or ""
+    day, kind, category = local_day(case["received_at"]), case["kind"], case["category"] or ""
     return {
-        ("unit", v["unit_code"], day, kind, category): counters,
-        ("province", v["province_code"], day, kind, category): counters.copy(),
+        ("unit", case["unit_code"], day, kind, category): counters,
+        ("province", case["province_code"], day, kind, category): counters.copy(),
     }
 
 

@@ -8,8 +8,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.routing.stats.models import DailyKindFigures as K
-from services.routing.stats.models import UnitDailyFigures as F
+from services.routing.stats.models import DailyKindFigures, UnitDailyFigures
 from services.routing.stats.period import Period, Scope
 from services.routing.stats.satisfaction import KindSatisfaction, MonthSatisfaction, satisfaction
 from services.routing.stats.schemas import RecommendationFigures
@@ -22,15 +21,19 @@ async def satisfied_by_kind(
 ) -> list[tuple[str, int, int]]:
     """(kind, satisfied, ratings) for each kind with cases in the period, by kind."""
     rows = await session.execute(
-        select(K.kind, func.sum(K.satisfied), func.sum(K.ratings))
-        .where(
-            K.scope == ("province" if scope.province else "unit"),
-            K.code == scope.code,
-            K.day >= period.first,
-            K.day <= period.last,
+        select(
+            DailyKindFigures.kind,
+            func.sum(DailyKindFigures.satisfied),
+            func.sum(DailyKindFigures.ratings),
         )
-        .group_by(K.kind)
-        .order_by(K.kind)
+        .where(
+            DailyKindFigures.scope == ("province" if scope.province else "unit"),
+            DailyKindFigures.code == scope.code,
+            DailyKindFigures.day >= period.first,
+            DailyKindFigures.day <= period.last,
+        )
+        .group_by(DailyKindFigures.kind)
+        .order_by(DailyKindFigures.kind)
     )
     return [(kind, int(k or 0), int(n or 0)) for kind, k, n in rows]
 
@@ -40,11 +43,19 @@ async def satisfied_by_month(
 ) -> list[MonthSatisfaction]:
     """The index for each month of the period: the roll-up's days (at most 366 rows per
     scope and year, summed over units and first units), added up by month here."""
-    where = F.province_code == scope.code if scope.province else F.unit_code == scope.code
+    where = (
+        UnitDailyFigures.province_code == scope.code
+        if scope.province
+        else UnitDailyFigures.unit_code == scope.code
+    )
     rows = await session.execute(
-        select(F.day, func.sum(F.satisfied), func.sum(F.ratings))
-        .where(where, F.day >= period.first, F.day <= period.last)
-        .group_by(F.day)
+        select(
+            UnitDailyFigures.day,
+            func.sum(UnitDailyFigures.satisfied),
+            func.sum(UnitDailyFigures.ratings),
+        )
+        .where(where, UnitDailyFigures.day >= period.first, UnitDailyFigures.day <= period.last)
+        .group_by(UnitDailyFigures.day)
     )
     months: dict[str, list[int]] = {}
     for day, k, n in rows:

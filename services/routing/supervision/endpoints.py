@@ -161,15 +161,15 @@ def recommendation_view(
     return schemas.RecommendationRead(**fields, **private)
 
 
-def _entry(e: SupervisionEntry) -> schemas.EntryRead:
+def _entry(entry: SupervisionEntry) -> schemas.EntryRead:
     return schemas.EntryRead(
-        id=e.id,
-        kind=e.kind,
-        text=e.text,
-        due_on=e.due_on,
-        answers=e.answers,
-        actor=e.actor,
-        at=e.at,
+        id=entry.id,
+        kind=entry.kind,
+        text=entry.text,
+        due_on=entry.due_on,
+        answers=entry.answers,
+        actor=entry.actor,
+        at=entry.at,
     )
 
 
@@ -215,7 +215,7 @@ async def _full(session: DbSession, sup: Supervision) -> schemas.SupervisionRead
     recs = await repository.recommendations_of(session, sup.id)
     return _summary(sup).model_copy(
         update={
-            "entries": [_entry(e) for e in await repository.entries_of(session, sup.id)],
+            "entries": [_entry(entry) for entry in await repository.entries_of(session, sup.id)],
             "recommendations": [recommendation_view(r, public=False) for r in recs],
             "cases": cases,
         }
