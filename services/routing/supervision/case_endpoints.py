@@ -9,9 +9,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 
 from services.routing.cases.models import RoutedCase
-from services.routing.supervision import repository, schemas, service
-from services.routing.supervision.endpoints import Service, recommendation_view
+from services.routing.supervision import answers, repository, schemas, service
+from services.routing.supervision.endpoints import Service
 from services.routing.supervision.models import Recommendation
+from services.routing.supervision.views import recommendation_view
 from shared.auth import CurrentPrincipal, Role
 from shared.db import DbSession
 from shared.errors import Conflict, Forbidden, NotFound, Unauthorized, Unprocessable
@@ -68,7 +69,7 @@ async def follow_up_done(
 ) -> schemas.RecommendationRead | schemas.RecommendationPublic:
     """The unit (an official or the head) records a follow-up action it committed to as done;
     its clock is met."""
-    done = await flow.action_done(session, principal, rec, action_id, body)
+    done = await answers.action_done(session, flow.outbox, principal, rec, action_id, body)
     return recommendation_view(done, public=False)
 
 

@@ -11,14 +11,13 @@ from sqlalchemy import select
 from services.routing.access import require_act, require_read, sees_content
 from services.routing.cases.models import RoutedCase
 from services.routing.units.registry import Units
-from services.routing.workflow import machine, schemas
+from services.routing.workflow import dialogues, machine, schemas, suspensions
 from services.routing.workflow.commands import Workflow
 from services.routing.workflow.denunciations import mark_several_places
 from services.routing.workflow.late_appeals import REFUSAL_GROUND, decide_late_appeal
 from services.routing.workflow.law import Law
 from services.routing.workflow.models import CaseMessage
 from services.routing.workflow.service import Applied, lock_case
-from services.routing.workflow.suspensions import record_suspension_notice
 from shared.auth import CurrentPrincipal
 from shared.db import DbSession
 from shared.errors import (
@@ -167,7 +166,9 @@ async def schedule_dialogue(
     body: schemas.DialogueCommand,
 ) -> schemas.StepDone:
     """Schedule a dialogue or reception session."""
-    return _done(case, await flow.schedule_dialogue(session, case, principal.sub, body))
+    return _done(
+        case, await dialogues.schedule(session, flow.outbox, flow.law, case, principal.sub, body)
+    )
 
 
 @router.post("/{case_id}/dialogues/{dialogue_id}/minutes", response_model=schemas.StepDone)
@@ -180,7 +181,9 @@ async def record_minutes(
     body: schemas.MinutesCommand,
 ) -> schemas.StepDone:
     """Record the minutes of a session that took place."""
-    applied = await flow.record_minutes(session, case, principal.sub, dialogue_id, body)
+    applied = await dialogues.record_minutes(
+        session, flow.outbox, case, principal.sub, dialogue_id, body
+    )
     return _done(case, applied)
 
 
@@ -275,7 +278,7 @@ async def suspend(
     body: schemas.SuspendCommand,
 ) -> schemas.StepDone:
     """Suspend the handling (tạm đình chỉ): the clock stops."""
-    return _done(case, await flow.suspend(session, case, principal.sub, body))
+    return _done(case, await suspensions.suspend(session, flow.outbox, case, principal.sub, body))
 
 
 @router.post("/{case_id}/resume", response_model=schemas.StepDone)
@@ -288,7 +291,7 @@ async def resume(
 ) -> schemas.StepDone:
     """Continue a suspended case, or one waiting for the citizen's information."""
     body = body or schemas.ResumeCommand()
-    return _done(case, await flow.resume(session, case, principal.sub, body))
+    return _done(case, await suspensions.resume(session, flow.outbox, case, principal.sub, body))
 
 
 @router.post("/{case_id}/suspension-notice", response_model=schemas.StepDone)
@@ -301,7 +304,9 @@ async def suspension_notice(
 ) -> schemas.StepDone:
     """Record the day the suspension decision was sent to the parties (Luật Tố cáo 2018, Điều
     34: within 5 working days of its date), once per suspension."""
-    applied = await record_suspension_notice(session, flow.outbox, case, principal.sub, body)
+    applied = await suspensions.record_suspension_notice(
+        session, flow.outbox, case, principal.sub, body
+    )
     return _done(case, applied)
 
 

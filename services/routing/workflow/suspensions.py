@@ -1,4 +1,5 @@
-"""Recording that a suspension decision was sent to the parties.
+"""Suspending a case's handling, resuming it, and recording that the suspension decision was
+sent to the parties.
 
 Luật Tố cáo 2018 Điều 34: the decision to suspend is sent within 5 working days of its date, a
 clock of its own that notification runs from case.suspended and meets with the event recorded
@@ -21,6 +22,7 @@ from services.routing.workflow.service import Applied, apply_step
 from shared import events as ev
 from shared.dates import LOCAL_TZ
 from shared.errors import Conflict, Unprocessable
+from shared.events import CaseStatus
 from shared.messaging.outbox import Outbox
 
 BASIS = "Luật Tố cáo 2018, Điều 34"
@@ -95,3 +97,55 @@ def _decided_on(suspension: CaseStep) -> date:
     date was asked for."""
     entered = (suspension.data or {}).get("decided_on")
     return date.fromisoformat(entered) if entered else suspension.at.astimezone(LOCAL_TZ).date()
+
+
+def _not_future(day: date) -> None:
+    if day > datetime.now(UTC).astimezone(LOCAL_TZ).date():
+        raise Unprocessable.field(["decided_on"], "a decision already taken: not in the future")
+
+
+async def suspend(
+    session: AsyncSession,
+    outbox: Outbox,
+    case: RoutedCase,
+    actor: str,
+    body: schemas.SuspendCommand,
+) -> Applied:
+    _not_future(body.decided_on)
+    return await apply_step(
+        session,
+        outbox,
+        case,
+        Step.suspend,
+        actor=actor,
+        event=ev.CaseSuspended,
+        event_fields={
+            "reason": body.reason,
+            "decision_ref": body.decision_ref,
+            "suspended_on": body.decided_on,
+        },
+        public_note=f"Tạm đình chỉ giải quyết: {body.reason}",
+        reason=body.reason,
+        data={"decision_ref": body.decision_ref, "decided_on": body.decided_on.isoformat()},
+    )
+
+
+async def resume(
+    session: AsyncSession, outbox: Outbox, case: RoutedCase, actor: str, body: schemas.ResumeCommand
+) -> Applied:
+    if case.status == CaseStatus.suspended and body.decided_on is None:
+        raise Unprocessable.field(["decided_on"], "the decision to continue has a date")
+    if body.decided_on is not None:
+        _not_future(body.decided_on)
+    return await apply_step(
+        session,
+        outbox,
+        case,
+        Step.resume,
+        actor=actor,
+        event=ev.CaseResumed,
+        event_fields={"decision_ref": body.decision_ref, "resumed_on": body.decided_on},
+        public_note=". ".join(part for part in ("Tiếp tục giải quyết", body.note) if part),
+        reason=body.note,
+        data={"decision_ref": body.decision_ref},
+    )
