@@ -10,48 +10,10 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from shared import events as ev
 from shared.context import part
-from shared.events.envelope import KNOWN_TYPES, Envelope
+from shared.events.envelope import EVENT_MODELS, Envelope
 from shared.settings import Settings
 
-# Every event type with the model of its `data`.
-EVENTS: dict[str, type[BaseModel]] = {
-    ev.CASE_SUBMITTED: ev.CaseSubmitted,
-    ev.CASE_ROUTED: ev.CaseRouted,
-    ev.CASE_ACCEPTED: ev.CaseAccepted,
-    ev.CASE_REJECTED: ev.CaseRejected,
-    ev.CASE_TRANSFERRED: ev.CaseTransferred,
-    ev.CASE_ASSIGNED: ev.CaseAssigned,
-    ev.CASE_INFO_REQUESTED: ev.CaseInfoRequested,
-    ev.CASE_MESSAGE_ADDED: ev.CaseMessageAdded,
-    ev.CASE_DIALOGUE_SCHEDULED: ev.CaseDialogueScheduled,
-    ev.CASE_DIALOGUE_HELD: ev.CaseDialogueHeld,
-    ev.CASE_EXTENDED: ev.CaseExtended,
-    ev.CASE_SUSPENDED: ev.CaseSuspended,
-    ev.CASE_RESUMED: ev.CaseResumed,
-    ev.CASE_SUSPENSION_NOTICE_SENT: ev.CaseSuspensionNoticeSent,
-    ev.CASE_RESOLVED: ev.CaseResolved,
-    ev.CASE_DECISION_DELIVERED: ev.CaseDecisionDelivered,
-    ev.CASE_CLOSED: ev.CaseClosed,
-    ev.CASE_RECLASSIFIED: ev.CaseReclassified,
-    ev.CASE_WITHDRAWN: ev.CaseWithdrawn,
-    ev.CASE_RATED: ev.CaseRated,
-    ev.CASE_APPEALED: ev.CaseAppealed,
-    ev.DEADLINE_SET: ev.DeadlineSet,
-    ev.DEADLINE_WARNING: ev.DeadlineWarning,
-    ev.DEADLINE_BREACHED: ev.DeadlineBreached,
-    ev.NOTIFICATION_SENT: ev.NotificationDelivered,
-    ev.NOTIFICATION_FAILED: ev.NotificationDelivered,
-    ev.SUPERVISION_OPENED: ev.SupervisionOpened,
-    ev.SUPERVISION_RECOMMENDED: ev.SupervisionRecommended,
-    ev.RECOMMENDATION_ANSWERED: ev.RecommendationAnswered,
-    ev.SUPERVISION_CLOSED: ev.SupervisionClosed,
-    ev.SUPERVISION_INFORMATION_REQUESTED: ev.SupervisionInformationRequested,
-    ev.SUPERVISION_INFORMATION_GIVEN: ev.SupervisionInformationGiven,
-    ev.RECOMMENDATION_ACTION_DONE: ev.RecommendationActionDone,
-}
-assert set(EVENTS) == KNOWN_TYPES, "every known event type needs its model here"
 REF = "#/components/schemas/{model}"
 
 
@@ -60,14 +22,14 @@ def _message_id(event_type: str) -> str:
 
 
 def document(title: str, version: str, topic: str) -> dict[str, Any]:
-    unique: list[type[BaseModel]] = [*dict.fromkeys(EVENTS.values()), Envelope]
+    unique: list[type[BaseModel]] = [*dict.fromkeys(EVENT_MODELS.values()), Envelope]
     mode: Literal["serialization"] = "serialization"
     models = [(m, mode) for m in unique]
     refs, definitions = models_json_schema(models, ref_template=REF)
     schemas: dict[str, Any] = definitions.get("$defs", {})
     envelope = schemas["Envelope"]
     messages: dict[str, Any] = {}
-    for event_type, model in EVENTS.items():
+    for event_type, model in EVENT_MODELS.items():
         payload = {
             **envelope,
             "title": event_type,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import asyncpg  # type: ignore[import-untyped]
 import httpx
@@ -12,8 +11,8 @@ import httpx
 from bench.common.timing import explain, time_http, time_sql
 from bench.routing.data import PROVINCE, QUEUE_UNIT
 from services.routing.stats.rebuild import RESOLVED_DAYS
+from shared.dates import LOCAL_TZ
 
-VN = ZoneInfo("Asia/Ho_Chi_Minh")
 SLOW_S = 2.0  # the brief's line: slower than this, explain the plan and suggest a fix
 
 SUMS = ", ".join(
@@ -88,8 +87,8 @@ async def middle_bucket(conn: asyncpg.Connection, sql: str, args: list[Any]) -> 
 
 
 def period(from_: date, to: date) -> tuple[datetime, datetime]:
-    start = datetime.combine(from_, time(0), VN).astimezone(UTC)
-    end = datetime.combine(to + timedelta(days=1), time(0), VN).astimezone(UTC)
+    start = datetime.combine(from_, time(0), LOCAL_TZ).astimezone(UTC)
+    end = datetime.combine(to + timedelta(days=1), time(0), LOCAL_TZ).astimezone(UTC)
     return start, end
 
 
@@ -104,7 +103,7 @@ async def run_stats(
     requests: int,
     budget_s: float,
 ) -> dict[str, Any]:
-    today = datetime.now(VN).date()
+    today = datetime.now(LOCAL_TZ).date()
     from_ = date(today.year, 1, 1)
     start, end = period(from_, today)
     now = datetime.now(UTC)

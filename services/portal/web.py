@@ -8,7 +8,6 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from fastapi import Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -18,10 +17,10 @@ from starlette.datastructures import FormData
 from services.portal import labels
 from services.portal.settings import PortalSettings
 from shared.context import part
+from shared.dates import LOCAL_TZ
 
 HERE = Path(__file__).parent
 TEMPLATES = Jinja2Templates(directory=HERE / "templates")
-LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 TOO_LARGE = "Tệp quá lớn (tối đa {mb} MB) · The file is too large (at most {mb} MB)"
 CSRF_COOKIE = "portal_csrf"
 TOKEN_COOKIE = "case_token"
@@ -37,7 +36,7 @@ def _local(value: str | datetime | None, fmt: str = "%d/%m/%Y %H:%M") -> str:
     if not value:
         return "—"
     at = datetime.fromisoformat(value) if isinstance(value, str) else value
-    return at.astimezone(LOCAL).strftime(fmt) if at.tzinfo else at.strftime(fmt)
+    return at.astimezone(LOCAL_TZ).strftime(fmt) if at.tzinfo else at.strftime(fmt)
 
 
 TEMPLATES.env.globals.update(labels=labels, label=labels.label)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from services.routing.rules import repository as rules_repository
 from services.routing.rules.metrics import RoutingMetrics
 from services.routing.rules.schemas import RuleSetRead
-from services.routing.supervision.service import SupervisionPolicy, load_policy
+from services.routing.supervision.policy import SupervisionPolicy, load_policy
 from services.routing.units.registry import UnitRegistry
 from services.routing.workflow.law import LawBook
 from shared.geography import AdminMap

@@ -2,7 +2,7 @@
 
 from shared.events.cases import *  # noqa: F403
 from shared.events.deadlines import *  # noqa: F403
-from shared.events.envelope import Envelope, EventData, new_event, type_label
+from shared.events.envelope import EVENT_MODELS, Envelope, EventData, new_event, type_label
 from shared.events.supervision import *  # noqa: F403
 
-__all__ = ["Envelope", "EventData", "new_event", "type_label"]
+__all__ = ["EVENT_MODELS", "Envelope", "EventData", "new_event", "type_label"]

@@ -10,20 +10,28 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from enum import StrEnum
 
 from pydantic import Field
 
 from shared.events.envelope import EventData
 
-# Public statuses (api.md)
-SUBMITTED, ROUTED, ACCEPTED, INFO_REQUESTED = "submitted", "routed", "accepted", "info_requested"
-RESOLVED, CLOSED, REJECTED, WITHDRAWN, APPEALED = (
-    "resolved",
-    "closed",
-    "rejected",
-    "withdrawn",
-    "appealed",
-)
+
+class CaseStatus(StrEnum):
+    """A case's statuses, the one vocabulary of intake, routing and the events: the public ones of
+    api.md, and routing's own `suspended`, which the citizen sees as "accepted" (the clock stops,
+    the handling does not end)."""
+
+    submitted = "submitted"
+    routed = "routed"
+    accepted = "accepted"
+    info_requested = "info_requested"
+    suspended = "suspended"
+    resolved = "resolved"
+    closed = "closed"
+    rejected = "rejected"
+    withdrawn = "withdrawn"
+    appealed = "appealed"
 
 
 class Location(EventData):
@@ -44,7 +52,7 @@ class DialoguePreference(EventData):
     preferred_dates: list[date] = Field(default_factory=list)
 
 
-class CaseSubmitted(EventData):
+class CaseSubmitted(EventData, type="case.submitted"):
     """From intake. Public fields only."""
 
     tracking_code: str
@@ -87,12 +95,12 @@ class UnitStep(EventData):
     public_note: str | None = None
 
 
-class CaseRouted(UnitStep):
+class CaseRouted(UnitStep, type="case.routed"):
     received_at: datetime
     unit_name: str
     rule: str
     reason: str
-    status: str = ROUTED
+    status: str = CaseStatus.routed
     # The unit is in a remote area (longer periods, Khiếu nại Điều 28, 33, 37).
     remote_area: bool = False
     # A second-time complaint (Khiếu nại Điều 36-37), e.g. opened from an appeal.
@@ -101,37 +109,37 @@ class CaseRouted(UnitStep):
     appeal_of: uuid.UUID | None = None
 
 
-class CaseAccepted(UnitStep):
+class CaseAccepted(UnitStep, type="case.accepted"):
     accepted_on: date
-    status: str = ACCEPTED
+    status: str = CaseStatus.accepted
 
 
-class CaseRejected(UnitStep):
+class CaseRejected(UnitStep, type="case.rejected"):
     reason_code: str  # from the data list of legal grounds (Khiếu nại Điều 11, Tố cáo Điều 29)
     reason: str
-    status: str = REJECTED
+    status: str = CaseStatus.rejected
 
 
-class CaseTransferred(UnitStep):
+class CaseTransferred(UnitStep, type="case.transferred"):
     """The case left `from_unit_code` for `unit_code` (the competent unit)."""
 
     from_unit_code: str
     unit_name: str
     reason: str
-    status: str = ROUTED
+    status: str = CaseStatus.routed
     remote_area: bool = False  # of the receiving unit
 
 
-class CaseAssigned(UnitStep):
+class CaseAssigned(UnitStep, type="case.assigned"):
     assignee: str
 
 
-class CaseInfoRequested(UnitStep):
+class CaseInfoRequested(UnitStep, type="case.info_requested"):
     question: str
-    status: str = INFO_REQUESTED
+    status: str = CaseStatus.info_requested
 
 
-class CaseMessageAdded(EventData):
+class CaseMessageAdded(EventData, type="case.message_added"):
     """A message on the case's conversation, from either side."""
 
     message_id: uuid.UUID
@@ -146,14 +154,14 @@ class CaseMessageAdded(EventData):
     addressed_to: str = "unit"
 
 
-class CaseDialogueScheduled(UnitStep):
+class CaseDialogueScheduled(UnitStep, type="case.dialogue_scheduled"):
     dialogue_id: uuid.UUID
     session: str  # "dialogue" or "reception"
     starts_at: datetime
     place: str
 
 
-class CaseDialogueHeld(UnitStep):
+class CaseDialogueHeld(UnitStep, type="case.dialogue_held"):
     dialogue_id: uuid.UUID
     held_at: datetime
     participants: list[str] = Field(default_factory=list)
@@ -161,24 +169,24 @@ class CaseDialogueHeld(UnitStep):
     outcome: str
 
 
-class CaseExtended(UnitStep):
+class CaseExtended(UnitStep, type="case.extended"):
     complexity: str  # "complex" or "very_complex"
     reason: str
     decision_ref: str | None = None
 
 
-class CaseSuspended(UnitStep):
+class CaseSuspended(UnitStep, type="case.suspended"):
     reason: str
     decision_ref: str | None = None
     suspended_on: date | None = None  # the decision's date as entered (None: the event's day)
 
 
-class CaseResumed(UnitStep):
+class CaseResumed(UnitStep, type="case.resumed"):
     decision_ref: str | None = None
     resumed_on: date | None = None  # the decision to continue's date (None: the event's day)
 
 
-class CaseSuspensionNoticeSent(UnitStep):
+class CaseSuspensionNoticeSent(UnitStep, type="case.suspension_notice_sent"):
     """The suspension decision was sent to the parties (Tố cáo Điều 34: within 5 working days
     of the decision's date, a clock of its own that runs while the resolution period stops)."""
 
@@ -189,15 +197,15 @@ class CaseSuspensionNoticeSent(UnitStep):
     decision_ref: str | None = None  # that decision's reference
 
 
-class CaseResolved(UnitStep):
+class CaseResolved(UnitStep, type="case.resolved"):
     summary: str
     decision_ref: str | None = None
     publish: bool = False
     resolved_on: date
-    status: str = RESOLVED
+    status: str = CaseStatus.resolved
 
 
-class CaseDecisionDelivered(UnitStep):
+class CaseDecisionDelivered(UnitStep, type="case.decision_delivered"):
     """The complainant received the decision (Khiếu nại Điều 33: the appeal window, and the
     court's (Tố tụng hành chính Điều 116), run from this day, not from the decision's date)."""
 
@@ -207,23 +215,23 @@ class CaseDecisionDelivered(UnitStep):
     decision_ref: str | None = None
 
 
-class CaseClosed(UnitStep):
-    status: str = CLOSED
+class CaseClosed(UnitStep, type="case.closed"):
+    status: str = CaseStatus.closed
 
 
-class CaseReclassified(UnitStep):
+class CaseReclassified(UnitStep, type="case.reclassified"):
     from_kind: str
     reason: str
 
 
-class CaseWithdrawn(EventData):
+class CaseWithdrawn(EventData, type="case.withdrawn"):
     """From intake: the citizen withdrew."""
 
     reason: str | None = None
-    status: str = WITHDRAWN
+    status: str = CaseStatus.withdrawn
 
 
-class CaseRated(EventData):
+class CaseRated(EventData, type="case.rated"):
     """From intake: the citizen's rating of the answer."""
 
     score: int
@@ -238,35 +246,36 @@ class LateReason(EventData):
     text: str
 
 
-class CaseAppealed(EventData):
+class CaseAppealed(EventData, type="case.appealed"):
     """From intake: the citizen contests the resolution. For a first-time complaint, routing
     opens `new_case_id`, a second-time complaint at the direct superior unit."""
 
     reason: str
     new_case_id: uuid.UUID
     new_tracking_code: str
-    status: str = APPEALED
+    status: str = CaseStatus.appealed
     late_reason: LateReason | None = None  # after the window: the reason the citizen stated
 
 
-CASE_SUBMITTED = "case.submitted"
-CASE_ROUTED = "case.routed"
-CASE_ACCEPTED = "case.accepted"
-CASE_REJECTED = "case.rejected"
-CASE_TRANSFERRED = "case.transferred"
-CASE_ASSIGNED = "case.assigned"
-CASE_INFO_REQUESTED = "case.info_requested"
-CASE_MESSAGE_ADDED = "case.message_added"
-CASE_DIALOGUE_SCHEDULED = "case.dialogue_scheduled"
-CASE_DIALOGUE_HELD = "case.dialogue_held"
-CASE_EXTENDED = "case.extended"
-CASE_SUSPENDED = "case.suspended"
-CASE_RESUMED = "case.resumed"
-CASE_SUSPENSION_NOTICE_SENT = "case.suspension_notice_sent"
-CASE_RESOLVED = "case.resolved"
-CASE_CLOSED = "case.closed"
-CASE_DECISION_DELIVERED = "case.decision_delivered"
-CASE_RECLASSIFIED = "case.reclassified"
-CASE_WITHDRAWN = "case.withdrawn"
-CASE_RATED = "case.rated"
-CASE_APPEALED = "case.appealed"
+# The types by name, for the modules that import them so: the model is the type.
+CASE_SUBMITTED = CaseSubmitted.type
+CASE_ROUTED = CaseRouted.type
+CASE_ACCEPTED = CaseAccepted.type
+CASE_REJECTED = CaseRejected.type
+CASE_TRANSFERRED = CaseTransferred.type
+CASE_ASSIGNED = CaseAssigned.type
+CASE_INFO_REQUESTED = CaseInfoRequested.type
+CASE_MESSAGE_ADDED = CaseMessageAdded.type
+CASE_DIALOGUE_SCHEDULED = CaseDialogueScheduled.type
+CASE_DIALOGUE_HELD = CaseDialogueHeld.type
+CASE_EXTENDED = CaseExtended.type
+CASE_SUSPENDED = CaseSuspended.type
+CASE_RESUMED = CaseResumed.type
+CASE_SUSPENSION_NOTICE_SENT = CaseSuspensionNoticeSent.type
+CASE_RESOLVED = CaseResolved.type
+CASE_CLOSED = CaseClosed.type
+CASE_DECISION_DELIVERED = CaseDecisionDelivered.type
+CASE_RECLASSIFIED = CaseReclassified.type
+CASE_WITHDRAWN = CaseWithdrawn.type
+CASE_RATED = CaseRated.type
+CASE_APPEALED = CaseAppealed.type

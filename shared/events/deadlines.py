@@ -34,7 +34,7 @@ class DeadlineStep(StrEnum):
     follow_up_action = "follow_up_action"  # an accepted recommendation's action, by its date
 
 
-class DeadlineSet(EventData):
+class DeadlineSet(EventData, type="deadline.set"):
     """A deadline started, or changed (extended, paused, resumed, met): the latest state."""
 
     deadline_id: uuid.UUID
@@ -46,7 +46,7 @@ class DeadlineSet(EventData):
     state: str = "running"  # running | paused | met | breached
 
 
-class DeadlineWarning(EventData):
+class DeadlineWarning(EventData, type="deadline.warning"):
     deadline_id: uuid.UUID
     kind: str
     unit_code: str
@@ -54,7 +54,7 @@ class DeadlineWarning(EventData):
     working_days_left: int
 
 
-class DeadlineBreached(EventData):
+class DeadlineBreached(EventData, type="deadline.breached"):
     deadline_id: uuid.UUID
     kind: str
     unit_code: str
@@ -64,7 +64,7 @@ class DeadlineBreached(EventData):
     )  # the unit head's unit and the superior unit
 
 
-class NotificationDelivered(EventData):
+class NotificationDelivered(EventData, type=("notification.sent", "notification.failed")):
     notification_id: uuid.UUID
     channel: str  # email | sms | webhook
     audience: str  # citizen | official
@@ -72,8 +72,8 @@ class NotificationDelivered(EventData):
     attempts: int
 
 
-DEADLINE_SET = "deadline.set"
-DEADLINE_WARNING = "deadline.warning"
-DEADLINE_BREACHED = "deadline.breached"
-NOTIFICATION_SENT = "notification.sent"
-NOTIFICATION_FAILED = "notification.failed"
+# The types by name, for the modules that import them so: the model is the type.
+DEADLINE_SET = DeadlineSet.type
+DEADLINE_WARNING = DeadlineWarning.type
+DEADLINE_BREACHED = DeadlineBreached.type
+NOTIFICATION_SENT, NOTIFICATION_FAILED = NotificationDelivered.types

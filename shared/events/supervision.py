@@ -16,7 +16,7 @@ from shared.events.deadlines import DeadlineStep
 from shared.events.envelope import EventData
 
 
-class SupervisionOpened(EventData):
+class SupervisionOpened(EventData, type="supervision.opened"):
     supervision_id: uuid.UUID
     unit_code: str
     province_code: str
@@ -24,7 +24,7 @@ class SupervisionOpened(EventData):
     actor: str
 
 
-class SupervisionRecommended(EventData):
+class SupervisionRecommended(EventData, type="supervision.recommended"):
     """A recommendation to the unit's head: notification starts its response clock."""
 
     supervision_id: uuid.UUID | None  # None: a recommendation on a single case
@@ -44,7 +44,7 @@ class FollowUpAction(EventData):
     due_on: date
 
 
-class RecommendationAnswered(EventData):
+class RecommendationAnswered(EventData, type="recommendation.answered"):
     supervision_id: uuid.UUID | None  # None: a recommendation on a single case
     recommendation_id: uuid.UUID
     unit_code: str
@@ -57,18 +57,14 @@ class RecommendationAnswered(EventData):
     follow_up: list[FollowUpAction] = Field(default_factory=list)
 
 
-class RecommendationActionDone(EventData):
-    """The unit records a follow-up action of an accepted recommendation done: its clock is met."""
-
-    supervision_id: uuid.UUID | None
-    recommendation_id: uuid.UUID
-    action_id: uuid.UUID
+class SupervisionClosed(EventData, type="supervision.closed"):
+    supervision_id: uuid.UUID
     unit_code: str
-    on_time: bool
     actor: str
+    recommendations: int
 
 
-class SupervisionInformationRequested(EventData):
+class SupervisionInformationRequested(EventData, type="supervision.information_requested"):
     """The board asks the unit for information: notification starts the response clock."""
 
     supervision_id: uuid.UUID
@@ -80,7 +76,7 @@ class SupervisionInformationRequested(EventData):
     actor: str
 
 
-class SupervisionInformationGiven(EventData):
+class SupervisionInformationGiven(EventData, type="supervision.information_given"):
     """The unit answers the board's request for information: its clock is met."""
 
     supervision_id: uuid.UUID
@@ -90,11 +86,15 @@ class SupervisionInformationGiven(EventData):
     actor: str
 
 
-class SupervisionClosed(EventData):
-    supervision_id: uuid.UUID
+class RecommendationActionDone(EventData, type="recommendation.action_done"):
+    """The unit records a follow-up action of an accepted recommendation done: its clock is met."""
+
+    supervision_id: uuid.UUID | None
+    recommendation_id: uuid.UUID
+    action_id: uuid.UUID
     unit_code: str
+    on_time: bool
     actor: str
-    recommendations: int
 
 
 # The step of a recommendation's response clock in notification's deadline events, which are
@@ -105,10 +105,11 @@ FOLLOW_UP_CLOCK = DeadlineStep.follow_up_action.value  # keyed by the action's i
 # The board's clocks: none is a case's (intake and routing's queues pass over them).
 BOARD_CLOCKS = frozenset({RECOMMENDATION_CLOCK, INFORMATION_CLOCK, FOLLOW_UP_CLOCK})
 
-SUPERVISION_OPENED = "supervision.opened"
-SUPERVISION_RECOMMENDED = "supervision.recommended"
-RECOMMENDATION_ANSWERED = "recommendation.answered"
-SUPERVISION_CLOSED = "supervision.closed"
-SUPERVISION_INFORMATION_REQUESTED = "supervision.information_requested"
-SUPERVISION_INFORMATION_GIVEN = "supervision.information_given"
-RECOMMENDATION_ACTION_DONE = "recommendation.action_done"
+# The types by name, for the modules that import them so: the model is the type.
+SUPERVISION_OPENED = SupervisionOpened.type
+SUPERVISION_RECOMMENDED = SupervisionRecommended.type
+RECOMMENDATION_ANSWERED = RecommendationAnswered.type
+SUPERVISION_CLOSED = SupervisionClosed.type
+SUPERVISION_INFORMATION_REQUESTED = SupervisionInformationRequested.type
+SUPERVISION_INFORMATION_GIVEN = SupervisionInformationGiven.type
+RECOMMENDATION_ACTION_DONE = RecommendationActionDone.type

@@ -7,16 +7,16 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from services.catalog import SERVICES
+from shared.dates import LOCAL_TZ
 from tests.routing.test_workflow_machine import COMPLAINT
 from tests.support.routing_workflow import admin, outbox_events, routed_case, step
 from tests.support.stack import Stack, wait_until
 
-TODAY = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date()
+TODAY = datetime.now(LOCAL_TZ).date()
 
 
 async def resolved(stack: Stack, **submit: Any) -> dict[str, Any]:

@@ -13,7 +13,7 @@ import io
 from datetime import datetime
 from typing import Any
 
-from services.routing.stats.rollup import VN
+from shared.dates import LOCAL_TZ
 from shared.events import CASE_RATED, CaseRated
 from tests.routing.test_unit_stats import dated
 from tests.support.routing_workflow import admin, publish_as_intake, routed_case, step, view
@@ -58,7 +58,7 @@ async def test_the_satisfaction_index_counts_ratings_of_4_and_5(stack: Stack) ->
         too_few(2, 3) | {"kind": "feedback"},
         too_few(1, 1) | {"kind": "petition"},
     ]
-    month = datetime.now(VN).strftime("%Y-%m")  # every fixture case was received this month
+    month = datetime.now(LOCAL_TZ).strftime("%Y-%m")  # every fixture case was received this month
     assert commune["satisfaction_by_month"] == [too_few(3, 4) | {"month": month}]
     province = (await stack["routing"].get("/v1/stats/units/20")).json()
     assert province["satisfaction"] == too_few(3, 5)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from services.notification.policies.rules import PolicyBook, Unit
-from services.routing.supervision.service import load_policy
+from services.routing.supervision.policy import load_policy
 
 
 def test_routing_and_notification_give_a_recommendation_the_same_period() -> None:

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from services.routing.cases.models import RoutedCase
-from services.routing.stats.period import VN
+from shared.dates import LOCAL_TZ
 from tests.support.stack import Stack
 
 COMMUNE, PROVINCE = "06364", "20"  # Xã Vũ Lễ, Lạng Sơn
@@ -22,7 +22,7 @@ def months_before(today: date, n: int) -> date:
 
 
 def local(day: date, hour: int, minute: int = 0) -> datetime:
-    return datetime.combine(day, time(hour, minute), VN).astimezone(UTC)
+    return datetime.combine(day, time(hour, minute), LOCAL_TZ).astimezone(UTC)
 
 
 async def add(stack: Stack, **fields: Any) -> None:
@@ -38,7 +38,7 @@ async def add(stack: Stack, **fields: Any) -> None:
 
 async def the_fixture(stack: Stack) -> tuple[date, date, date]:
     """M1, M2, M3: the three months before this one (local)."""
-    today = datetime.now(VN).date()
+    today = datetime.now(LOCAL_TZ).date()
     m1, m2, m3 = (months_before(today, n) for n in (3, 2, 1))
     noon = local(m1.replace(day=10), 12)
     # M1: resolved in 2 days before its due time, rated 5; resolved in 4 days after it,
@@ -110,7 +110,7 @@ async def test_figures_by_month_are_the_hand_counted_ones(stack: Stack) -> None:
 
 async def test_each_month_equals_the_figures_of_its_days(stack: Stack) -> None:
     m1, _, _ = await the_fixture(stack)
-    this = datetime.now(VN).date().replace(day=1)
+    this = datetime.now(LOCAL_TZ).date().replace(day=1)
     span = {"from": m1.strftime("%Y-%m"), "to": this.strftime("%Y-%m")}
     for code in (COMMUNE, PROVINCE, ELSEWHERE, ELSEWHERE_PROVINCE):
         months = (await stack["routing"].get(f"/v1/stats/units/{code}/months", params=span)).json()[
@@ -130,7 +130,7 @@ async def test_each_month_equals_the_figures_of_its_days(stack: Stack) -> None:
 async def test_the_default_range_and_refusals(stack: Stack) -> None:
     routing = stack["routing"]
     default = (await routing.get(f"/v1/stats/units/{COMMUNE}/months")).json()
-    this = datetime.now(VN).date()
+    this = datetime.now(LOCAL_TZ).date()
     assert len(default["months"]) == 12
     assert default["month_to"] == this.strftime("%Y-%m")
     assert default["month_from"] == months_before(this, 11).strftime("%Y-%m")

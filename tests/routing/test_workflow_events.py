@@ -16,6 +16,7 @@ from shared.events import (
     CaseWithdrawn,
 )
 from tests.routing.test_workflow_machine import COMPLAINT
+from tests.routing.test_workflow_rules import DENUNCIATION
 from tests.support.routing_workflow import (
     admin,
     outbox_events,
@@ -35,6 +36,30 @@ async def resolved_complaint(stack: Stack) -> str:
     body = {"summary": "Giữ nguyên quyết định", "decision_ref": "45/QĐ-UBND"}
     assert (await step(stack, case["id"], "resolve", body)).status_code == 200
     return str(case["id"])
+
+
+async def routed_step_of(stack: Stack, case_id: str | uuid.UUID, event_id: uuid.UUID) -> int:
+    """The audit rows of a case's routing: from submitted to routed, naming its event."""
+    return await stack.count(
+        "routing",
+        "case_history",
+        case_id=uuid.UUID(str(case_id)),
+        step="routed",
+        from_status="submitted",
+        to_status="routed",
+        actor="system:routing",
+        event_id=event_id,
+    )
+
+
+async def test_a_filed_case_is_routed_by_one_audited_step(stack: Stack) -> None:
+    case = await routed_case(stack, **DENUNCIATION)
+    [routed] = [e for e in await outbox_events(stack, case["id"]) if e.type == "case.routed"]
+    assert routed.source == "routing" and routed.data["actor"] == "system:routing"
+    assert routed.data["status"] == "routed" and routed.data["second_time"] is False
+    # The rule's reason, not the denouncer's text: public for a denunciation too.
+    assert routed.data["public_note"] == routed.data["reason"]
+    assert await routed_step_of(stack, case["id"], routed.id) == 1
 
 
 async def test_a_withdrawal_ends_the_handling(stack: Stack) -> None:
@@ -101,6 +126,9 @@ async def test_an_appeal_opens_a_second_time_complaint_at_the_province(stack: St
     assert [e.type for e in routed] == ["case.routed"]
     assert routed[0].data["rule"] == "appeal.superior" and routed[0].data["unit_code"] == "20"
     assert routed[0].data["second_time"] is True  # notification counts Điều 36-37 periods
+    assert routed[0].data["appeal_of"] == first
+    assert routed[0].data["public_note"] == routed[0].data["reason"]
+    assert await routed_step_of(stack, second_id, routed[0].id) == 1  # as a filed case is
     # The commune no longer holds it; the province's officials do.
     path = f"/v1/cases/{second_id}"
     assert (await stack["routing"].get(path, headers=stack.auth(unit="06427"))).status_code == 403

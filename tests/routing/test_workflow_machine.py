@@ -6,13 +6,13 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 
 from services.routing.workflow import machine
-from services.routing.workflow.machine import OFFICIAL_STEPS, TRANSITIONS, Status, Step
-from shared.events import CASE_APPEALED, CASE_WITHDRAWN, CaseAppealed, CaseWithdrawn
+from services.routing.workflow.machine import OFFICIAL_STEPS, TRANSITIONS, Step
+from shared.dates import LOCAL_TZ
+from shared.events import CASE_APPEALED, CASE_WITHDRAWN, CaseAppealed, CaseStatus, CaseWithdrawn
 from tests.support.routing_workflow import (
     admin,
     publish_as_intake,
@@ -31,7 +31,7 @@ COMPLAINT = {
     "target": {"unit_code": "06427", "decision_ref": "12/QĐ-UBND"},
 }
 LATER = (datetime.now(UTC) + timedelta(days=10)).isoformat()
-TODAY = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date().isoformat()
+TODAY = datetime.now(LOCAL_TZ).date().isoformat()
 
 
 def valid_body(name: str) -> dict[str, Any] | None:
@@ -62,16 +62,16 @@ def valid_body(name: str) -> dict[str, Any] | None:
 
 
 # How to bring a routed case to each status: official steps, or the citizen's events.
-TO_STATUS: dict[Status, list[str]] = {
-    Status.routed: [],
-    Status.info_requested: ["request-info"],
-    Status.accepted: ["accept"],
-    Status.suspended: ["accept", "suspend"],
-    Status.resolved: ["accept", "resolve"],
-    Status.closed: ["accept", "resolve", "close"],
-    Status.rejected: ["reject"],
-    Status.withdrawn: ["<withdrawn>"],
-    Status.appealed: ["accept", "resolve", "<appealed>"],
+TO_STATUS: dict[CaseStatus, list[str]] = {
+    CaseStatus.routed: [],
+    CaseStatus.info_requested: ["request-info"],
+    CaseStatus.accepted: ["accept"],
+    CaseStatus.suspended: ["accept", "suspend"],
+    CaseStatus.resolved: ["accept", "resolve"],
+    CaseStatus.closed: ["accept", "resolve", "close"],
+    CaseStatus.rejected: ["reject"],
+    CaseStatus.withdrawn: ["<withdrawn>"],
+    CaseStatus.appealed: ["accept", "resolve", "<appealed>"],
 }
 
 
@@ -90,7 +90,7 @@ async def take(stack: Stack, case_id: str, name: str) -> Any:
     return await step(stack, case_id, name, valid_body(name))
 
 
-async def case_in(stack: Stack, status: Status) -> str:
+async def case_in(stack: Stack, status: CaseStatus) -> str:
     created = await routed_case(stack, **COMPLAINT)
     case_id = created["id"]
     for name in TO_STATUS[status]:
@@ -111,15 +111,15 @@ async def case_in(stack: Stack, status: Status) -> str:
 def test_the_table_is_closed_and_terminal_states_are_final() -> None:
     for status, steps in TRANSITIONS.items():
         for target in steps.values():
-            assert target == machine.PREVIOUS or target in Status
+            assert target == machine.PREVIOUS or target in CaseStatus
         assert machine.allowed(status) == [s.value for s in steps if s in OFFICIAL_STEPS]
-    for final in (Status.rejected, Status.withdrawn, Status.appealed):
+    for final in (CaseStatus.rejected, CaseStatus.withdrawn, CaseStatus.appealed):
         assert machine.allowed(final) == []
     assert machine.public("suspended") == "accepted"  # the citizen sees handling continue
 
 
-@pytest.mark.parametrize("status", list(Status), ids=str)
-async def test_every_step_from_every_status(stack: Stack, status: Status) -> None:
+@pytest.mark.parametrize("status", list(TO_STATUS), ids=str)
+async def test_every_step_from_every_status(stack: Stack, status: CaseStatus) -> None:
     probe = await case_in(stack, status)
     allowed = machine.allowed(status)
     trail = (await stack["routing"].get(f"/v1/cases/{probe}/history", headers=admin(stack))).json()
@@ -136,7 +136,7 @@ async def test_every_step_from_every_status(stack: Stack, status: Status) -> Non
 
     for name in allowed:
         if name in ("several-places", "late-appeal") or (
-            name == "suspension-notice" and status is not Status.suspended
+            name == "suspension-notice" and status is not CaseStatus.suspended
         ):
             # Steps of some cases only: tests/routing/test_several_places.py, test_late_appeal.py,
             # test_suspension_notice_step.py (a suspension's decision, sent after it)
@@ -147,7 +147,7 @@ async def test_every_step_from_every_status(stack: Stack, status: Status) -> Non
         assert answer.status_code == 200, (status, name, answer.text)
         # A case returns from a pause to where it was: a complaint here was routed before
         # its information request, accepted before its suspension.
-        previous = "accepted" if status is Status.suspended else "routed"
+        previous = "accepted" if status is CaseStatus.suspended else "routed"
         expected = machine.target(status, Step(name), previous=previous)
         assert answer.json()["status"] == expected.value, (status, name)
         assert answer.json()["allowed"] == machine.allowed(expected)

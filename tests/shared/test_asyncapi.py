@@ -10,10 +10,18 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
+import pytest
 
-from shared.asyncapi import EVENTS, document
-from shared.events import CASE_SUBMITTED, CaseSubmitted, Location, new_event
-from shared.events.envelope import KNOWN_TYPES
+from shared.asyncapi import document
+from shared.events import (
+    EVENT_MODELS,
+    CaseRouted,
+    CaseSubmitted,
+    EventData,
+    Location,
+    NotificationDelivered,
+    new_event,
+)
 from tests.support.stack import Stack
 
 DOCUMENT = document("tiepdan", "1", "tiepdan.case-events")
@@ -26,15 +34,67 @@ def _validate(message: str, event: dict[str, Any]) -> None:
     jsonschema.Draft202012Validator(schema).validate(event)
 
 
+# The types on the wire, as consumers outside know them: the models declare them, and a renamed
+# one would break those consumers.
+WIRE_TYPES = {
+    "case.submitted",
+    "case.routed",
+    "case.accepted",
+    "case.rejected",
+    "case.transferred",
+    "case.assigned",
+    "case.info_requested",
+    "case.message_added",
+    "case.dialogue_scheduled",
+    "case.dialogue_held",
+    "case.extended",
+    "case.resolved",
+    "case.closed",
+    "case.decision_delivered",
+    "case.withdrawn",
+    "case.rated",
+    "case.appealed",
+    "case.suspended",
+    "case.resumed",
+    "case.suspension_notice_sent",
+    "case.reclassified",
+    "deadline.set",
+    "deadline.warning",
+    "deadline.breached",
+    "notification.sent",
+    "notification.failed",
+    "supervision.opened",
+    "supervision.recommended",
+    "recommendation.answered",
+    "supervision.closed",
+    "supervision.information_requested",
+    "supervision.information_given",
+    "recommendation.action_done",
+}
+
+
+def test_an_event_model_carries_its_type() -> None:
+    assert CaseRouted.type == "case.routed"
+    assert EVENT_MODELS["case.routed"] is CaseRouted
+    # One model, two types: a delivery and a failed one carry the same data.
+    assert NotificationDelivered.types == ("notification.sent", "notification.failed")
+    with pytest.raises(TypeError, match="declared twice"):
+
+        class Again(EventData, type="case.routed"):
+            pass
+
+    assert EVENT_MODELS["case.routed"] is CaseRouted
+
+
 def test_every_event_type_is_a_message_of_the_topic() -> None:
     assert DOCUMENT["asyncapi"] == "3.0.0"
     channel = DOCUMENT["channels"]["caseEvents"]
     assert channel["address"] == "tiepdan.case-events"
     names = {m["name"] for m in DOCUMENT["components"]["messages"].values()}
-    assert names == KNOWN_TYPES == set(EVENTS)
+    assert names == set(EVENT_MODELS) == WIRE_TYPES
     for operation in DOCUMENT["operations"].values():
         assert operation["channel"] == {"$ref": "#/channels/caseEvents"}
-        assert len(operation["messages"]) == len(KNOWN_TYPES)
+        assert len(operation["messages"]) == len(WIRE_TYPES)
     for message in DOCUMENT["components"]["messages"].values():
         assert message["bindings"]["kafka"]["key"]["format"] == "uuid"
         assert message["headers"]["properties"]["type"]["const"] == message["name"]
@@ -42,7 +102,7 @@ def test_every_event_type_is_a_message_of_the_topic() -> None:
 
 def test_a_real_event_validates_and_a_wrong_one_does_not() -> None:
     event = new_event(
-        CASE_SUBMITTED,
+        CaseSubmitted.type,
         source="intake",
         case_id=uuid.uuid4(),
         data=CaseSubmitted(

@@ -12,6 +12,7 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.intake import CITIZEN, SOURCE
 from services.intake.actions.models import CaseMessage
 from services.intake.cases import repository
 from services.intake.cases.models import Case, CaseDeadline, Submitter, TimelineEntry
@@ -23,23 +24,21 @@ from services.intake.cases.secrets import (
 from shared.context import provided
 from shared.errors import Conflict, Forbidden, NotFound
 from shared.events import (
-    CASE_APPEALED,
-    CASE_MESSAGE_ADDED,
-    CASE_RATED,
-    CASE_WITHDRAWN,
     CaseAppealed,
     CaseMessageAdded,
     CaseRated,
+    CaseStatus,
     CaseWithdrawn,
     LateReason,
     new_event,
 )
 from shared.messaging.outbox import Outbox
 
-SOURCE = "intake"
-WITHDRAWABLE = frozenset({"submitted", "routed", "accepted", "info_requested"})
-NO_MORE_MESSAGES = frozenset({"withdrawn", "closed"})
-ANSWERED = frozenset({"resolved", "closed"})
+WITHDRAWABLE = frozenset(
+    {CaseStatus.submitted, CaseStatus.routed, CaseStatus.accepted, CaseStatus.info_requested}
+)
+NO_MORE_MESSAGES = frozenset({CaseStatus.withdrawn, CaseStatus.closed})
+ANSWERED = frozenset({CaseStatus.resolved, CaseStatus.closed})
 
 
 @dataclass(frozen=True)
@@ -94,18 +93,18 @@ async def add_message(
     if case.status in NO_MORE_MESSAGES:
         raise Conflict(f"the case is {case.status}: no more messages can be added")
     now = datetime.now(UTC)
-    message = CaseMessage(id=uuid.uuid4(), case_id=case.id, author="citizen", text=text, at=now)
+    message = CaseMessage(id=uuid.uuid4(), case_id=case.id, author=CITIZEN, text=text, at=now)
     session.add(message)
     data = CaseMessageAdded(
         message_id=message.id,
-        author="citizen",
+        author=CITIZEN,
         visibility="citizen",
         text=text,
-        actor="citizen",
+        actor=CITIZEN,
         addressed_to=to,
     )
     await outbox.add(
-        session, new_event(CASE_MESSAGE_ADDED, source=SOURCE, case_id=case.id, at=now, data=data)
+        session, new_event(CaseMessageAdded.type, source=SOURCE, case_id=case.id, at=now, data=data)
     )
     await session.flush()
     return message
@@ -119,9 +118,13 @@ async def withdraw(session: AsyncSession, case: Case, reason: str | None, outbox
         )
     now = datetime.now(UTC)
     event = new_event(
-        CASE_WITHDRAWN, source=SOURCE, case_id=case.id, at=now, data=CaseWithdrawn(reason=reason)
+        CaseWithdrawn.type,
+        source=SOURCE,
+        case_id=case.id,
+        at=now,
+        data=CaseWithdrawn(reason=reason),
     )
-    _set_status(session, case, "withdrawn", now, event.id, step="withdrawn")
+    _set_status(session, case, CaseStatus.withdrawn, now, event.id, step="withdrawn")
     await outbox.add(session, event)
     await session.flush()
 
@@ -137,7 +140,7 @@ async def rate(
     now = datetime.now(UTC)
     data = CaseRated(score=score, comment=comment)
     await outbox.add(
-        session, new_event(CASE_RATED, source=SOURCE, case_id=case.id, at=now, data=data)
+        session, new_event(CaseRated.type, source=SOURCE, case_id=case.id, at=now, data=data)
     )
     await session.flush()
 
@@ -183,7 +186,7 @@ async def appeal(
             "a second-time complaint's decision is contested in court, not by appeal "
             f"({policy.basis})"
         )
-    if case.status in ("withdrawn", "rejected"):
+    if case.status in (CaseStatus.withdrawn, CaseStatus.rejected):
         raise Conflict(f"the case is {case.status}: there is no resolution to contest")
     contestable, closes_at = appeal_window(case, await repository.deadlines(session, case.id))
     if not contestable:
@@ -202,7 +205,7 @@ async def appeal(
         )
     second = await _second_time_case(session, case, reason, now)
     event = new_event(
-        CASE_APPEALED,
+        CaseAppealed.type,
         source=SOURCE,
         case_id=case.id,
         at=now,
@@ -215,7 +218,7 @@ async def appeal(
         ),
     )
     case.appealed_as = second.tracking_code
-    _set_status(session, case, "appealed", now, event.id, step="appealed")
+    _set_status(session, case, CaseStatus.appealed, now, event.id, step="appealed")
     await outbox.add(session, event)
     await session.flush()
     return second
@@ -243,7 +246,7 @@ async def _second_time_case(session: AsyncSession, case: Case, reason: str, now:
         publish_consent=case.publish_consent,
         channel=case.channel,
         submitted_at=now,
-        status="submitted",
+        status=CaseStatus.submitted.value,
         status_at=now,
         appeal_of=case.id,
     )
@@ -253,17 +256,29 @@ async def _second_time_case(session: AsyncSession, case: Case, reason: str, now:
         session.add(Submitter(case_id=second.id, ciphertext=submitter.ciphertext))
     session.add(
         TimelineEntry(
-            event_id=uuid.uuid4(), case_id=second.id, at=now, status="submitted", step="received"
+            event_id=uuid.uuid4(),
+            case_id=second.id,
+            at=now,
+            status=CaseStatus.submitted.value,
+            step="received",
         )
     )
     return second
 
 
 def _set_status(
-    session: AsyncSession, case: Case, status: str, at: datetime, event_id: uuid.UUID, *, step: str
+    session: AsyncSession,
+    case: Case,
+    status: CaseStatus,
+    at: datetime,
+    event_id: uuid.UUID,
+    *,
+    step: str,
 ) -> None:
-    case.status, case.status_at = status, at
-    session.add(TimelineEntry(event_id=event_id, case_id=case.id, at=at, status=status, step=step))
+    case.status, case.status_at = status.value, at
+    session.add(
+        TimelineEntry(event_id=event_id, case_id=case.id, at=at, status=status.value, step=step)
+    )
 
 
 async def messages(session: AsyncSession, case_id: uuid.UUID) -> list[CaseMessage]:

@@ -10,16 +10,16 @@ from typing import BinaryIO
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.intake import CITIZEN, SOURCE
 from services.intake.actions.models import CaseMessage
 from services.intake.attachments.models import Attachment
 from services.intake.attachments.storage import AttachmentSettings, ObjectStorage
 from services.intake.cases.models import Case
 from shared.errors import AppError, Conflict, Unprocessable
-from shared.events import CASE_MESSAGE_ADDED, CaseMessageAdded, new_event
+from shared.events import CaseMessageAdded, CaseStatus, new_event
 from shared.messaging.outbox import Outbox
 
-SOURCE = "intake"
-CLOSED = frozenset({"withdrawn", "closed"})
+CLOSED = frozenset({CaseStatus.withdrawn, CaseStatus.closed})
 # The declared type is not trusted: the first bytes say what a file is.
 SIGNATURES: tuple[tuple[str, bytes, int], ...] = (
     ("image/jpeg", b"\xff\xd8\xff", 0),
@@ -112,22 +112,22 @@ async def attach(
     message = CaseMessage(
         id=uuid.uuid4(),
         case_id=case.id,
-        author="citizen",
+        author=CITIZEN,
         text=f"Tệp đính kèm: {attachment.filename}",
         at=now,
     )
     session.add(message)
     data_event = CaseMessageAdded(
         message_id=message.id,
-        author="citizen",
+        author=CITIZEN,
         visibility="citizen",
         text=message.text,
-        actor="citizen",
+        actor=CITIZEN,
         attachments=[key],
     )
     await outbox.add(
         session,
-        new_event(CASE_MESSAGE_ADDED, source=SOURCE, case_id=case.id, at=now, data=data_event),
+        new_event(CaseMessageAdded.type, source=SOURCE, case_id=case.id, at=now, data=data_event),
     )
     await session.flush()
     return attachment

@@ -17,53 +17,23 @@ from services.intake.cases.models import CaseDeadline, TimelineEntry
 from shared.confidential import public_note
 from shared.events import (
     BOARD_CLOCKS,
-    CASE_ACCEPTED,
-    CASE_ASSIGNED,
-    CASE_CLOSED,
-    CASE_DECISION_DELIVERED,
-    CASE_DIALOGUE_HELD,
-    CASE_DIALOGUE_SCHEDULED,
-    CASE_EXTENDED,
-    CASE_INFO_REQUESTED,
-    CASE_MESSAGE_ADDED,
-    CASE_RECLASSIFIED,
-    CASE_REJECTED,
-    CASE_RESOLVED,
-    CASE_RESUMED,
-    CASE_ROUTED,
-    CASE_SUSPENDED,
-    CASE_SUSPENSION_NOTICE_SENT,
-    CASE_TRANSFERRED,
-    DEADLINE_SET,
+    EVENT_MODELS,
+    CaseAssigned,
     CaseDecisionDelivered,
     CaseMessageAdded,
+    CaseReclassified,
     CaseResolved,
+    CaseRouted,
     DeadlineSet,
     Envelope,
     UnitStep,
 )
 from shared.messaging.consumer import Handler
 
-STEP_TYPES = (
-    CASE_ROUTED,
-    CASE_ACCEPTED,
-    CASE_REJECTED,
-    CASE_TRANSFERRED,
-    CASE_ASSIGNED,
-    CASE_INFO_REQUESTED,
-    CASE_DIALOGUE_SCHEDULED,
-    CASE_DIALOGUE_HELD,
-    CASE_EXTENDED,
-    CASE_SUSPENDED,
-    CASE_RESUMED,
-    CASE_SUSPENSION_NOTICE_SENT,
-    CASE_RESOLVED,
-    CASE_DECISION_DELIVERED,
-    CASE_CLOSED,
-    CASE_RECLASSIFIED,
-)
+# Every event of a unit's step (UnitStep), as the models declare them.
+STEP_TYPES = tuple(type_ for type_, model in EVENT_MODELS.items() if issubclass(model, UnitStep))
 # Internal steps appear in the citizen's timeline only when the unit wrote a public note.
-INTERNAL_STEPS = frozenset({CASE_ASSIGNED})
+INTERNAL_STEPS = frozenset({CaseAssigned.type})
 
 
 async def on_unit_step(session: AsyncSession, event: Envelope) -> None:
@@ -74,7 +44,7 @@ async def on_unit_step(session: AsyncSession, event: Envelope) -> None:
     newest = event.time >= case.status_at
     if newest:
         case.status, case.status_at = step.status, event.time
-        if event.type == CASE_RECLASSIFIED:
+        if event.type == CaseReclassified.type:
             case.kind = step.kind
     unit_name = event.data.get("unit_name")
     if isinstance(unit_name, str) and (case.unit_at is None or event.time >= case.unit_at):
@@ -82,7 +52,7 @@ async def on_unit_step(session: AsyncSession, event: Envelope) -> None:
         case.remote_area = bool(event.data.get("remote_area", False))
     elif case.unit_code is None:
         case.unit_code = step.unit_code  # named later, when the routing event arrives
-    if event.type == CASE_RESOLVED:
+    if event.type == CaseResolved.type:
         resolved = event.parse(CaseResolved)
         if case.resolved_on is None or resolved.resolved_on >= case.resolved_on:
             case.resolved_on = resolved.resolved_on
@@ -93,12 +63,12 @@ async def on_unit_step(session: AsyncSession, event: Envelope) -> None:
                 "resolved_on": resolved.resolved_on.isoformat(),
                 "publish": resolved.publish,
             }
-    if event.type == CASE_DECISION_DELIVERED:
+    if event.type == CaseDecisionDelivered.type:
         delivered = event.parse(CaseDecisionDelivered)
         received = delivered.received_on.isoformat()
         case.resolution = {**(case.resolution or {}), "received_on": received}
     note = public_note(event.type.removeprefix("case."), step.public_note)
-    if event.type == CASE_ROUTED and note is None:
+    if event.type == CaseRouted.type and note is None:
         note = f"{event.data.get('unit_name')}: {event.data.get('reason')}"
     if event.type in INTERNAL_STEPS and note is None:
         return
@@ -162,6 +132,6 @@ async def on_deadline_set(session: AsyncSession, event: Envelope) -> None:
 
 HANDLERS: dict[str, Handler] = {
     **dict.fromkeys(STEP_TYPES, on_unit_step),
-    CASE_MESSAGE_ADDED: on_message_added,
-    DEADLINE_SET: on_deadline_set,
+    CaseMessageAdded.type: on_message_added,
+    DeadlineSet.type: on_deadline_set,
 }

@@ -12,6 +12,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.intake import SOURCE
 from services.intake.cases.models import Case, IdempotencyRecord, Submitter, TimelineEntry
 from services.intake.cases.rules import check_filing_rules
 from services.intake.cases.schemas import CaseCreate, CaseCreated, Language, NotifyBy
@@ -26,7 +27,7 @@ from services.intake.limits.buckets import RateLimiter, contact_key
 from services.intake.units.boundaries import Boundaries
 from shared.errors import Conflict, Unprocessable
 from shared.events import (
-    CASE_SUBMITTED,
+    CaseStatus,
     CaseSubmitted,
     DialoguePreference,
     Location,
@@ -35,9 +36,6 @@ from shared.events import (
 )
 from shared.geography import AdminMap
 from shared.messaging.outbox import Outbox
-
-SOURCE = "intake"
-
 
 # A sealed answer holds the case's access token: kept only as long as a retry is likely.
 ANSWER_TTL = timedelta(hours=24)
@@ -97,7 +95,7 @@ async def submit_case(
         publish_consent=body.publish_consent,
         channel=body.channel.value,
         submitted_at=now,
-        status="submitted",
+        status=CaseStatus.submitted.value,
         status_at=now,
         dialogue=body.dialogue.model_dump(mode="json") if body.dialogue else None,
         media_url=media_url,
@@ -121,7 +119,7 @@ async def submit_case(
             )
         )
     event = new_event(
-        CASE_SUBMITTED,
+        CaseSubmitted.type,
         source=SOURCE,
         case_id=case.id,
         at=now,
@@ -146,7 +144,11 @@ async def submit_case(
     )
     session.add(
         TimelineEntry(
-            event_id=event.id, case_id=case.id, at=now, status="submitted", step="received"
+            event_id=event.id,
+            case_id=case.id,
+            at=now,
+            status=CaseStatus.submitted.value,
+            step="received",
         )
     )
     await outbox.add(session, event)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,8 +26,7 @@ from services.intake.cases.schemas import (
 )
 from services.intake.cases.secrets import IdentityCipher
 from shared.confidential import public_note
-
-LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
+from shared.dates import LOCAL_TZ
 
 
 def published_resolution(case: Case) -> ResolutionRead | None:
@@ -61,7 +59,7 @@ def court_window(case: Case, court: CourtWindow | None) -> CourtWindowRead | Non
         query = {
             "kind": "complaint",
             "step": "court_window",
-            "received": case.submitted_at.astimezone(LOCAL).date().isoformat(),
+            "received": case.submitted_at.astimezone(LOCAL_TZ).date().isoformat(),
             "start": resolution.received_on.isoformat(),
             "attempt": "second" if case.appeal_of else "first",
         }

@@ -16,13 +16,16 @@ from services.intake.cases.view import published_resolution
 from services.intake.categories.registry import Categories, Category
 from services.intake.units.centroids import Centroids
 from shared.confidential import public_note
+from shared.events import CaseStatus
 from shared.geography import AdminMap
 
 # Open311 is for reports about places. Complaints, denunciations and dialogue requests are
 # about persons and are never listed; a denunciation never appears at all.
 LISTED_KINDS = ("feedback", "petition")
 OPEN311_KINDS = {"feedback": "Phản ánh", "petition": "Kiến nghị"}
-CLOSED = frozenset({"resolved", "closed", "rejected", "withdrawn"})
+CLOSED = frozenset(
+    {CaseStatus.resolved, CaseStatus.closed, CaseStatus.rejected, CaseStatus.withdrawn}
+)
 MAX_ROWS, MAX_SPAN = 1000, timedelta(days=90)
 OTHER_NAME = "Khác"  # the service_name of a request filed without a category
 

@@ -7,13 +7,11 @@ from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 import holidays
 
 from shared.context import provided
-
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+from shared.dates import LOCAL_TZ
 
 _ONE_DAY = timedelta(days=1)
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 from datetime import date, datetime
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
@@ -15,11 +14,11 @@ from services.portal import web
 from services.portal.labels import FIGURES, KINDS
 from services.portal.units import charts
 from services.portal.upstream import Api, ApiProblem, Unavailable, Upstream
+from shared.dates import LOCAL_TZ
 
 router = APIRouter()
 MONTHS = 12  # the monthly chart covers the last twelve months of the period at most
 SORTABLE = frozenset({"name", *FIGURES})
-VN = ZoneInfo("Asia/Ho_Chi_Minh")  # routing's local dates
 
 
 def _period(from_: str, to: str) -> dict[str, str]:
@@ -38,7 +37,7 @@ def _months(params: dict[str, str]) -> dict[str, str]:
     defaults are routing's (this year to today, local time), so that the months are asked
     for beside the figures, not after them. Whole months: a period that starts mid-month
     shows that month's figures in full."""
-    last = date.fromisoformat(params["to"]) if "to" in params else datetime.now(VN).date()
+    last = date.fromisoformat(params["to"]) if "to" in params else datetime.now(LOCAL_TZ).date()
     first = date.fromisoformat(params["from"]) if "from" in params else date(last.year, 1, 1)
     first = min(first, last)  # routing refuses a backward period: the figures say so
     index = last.year * 12 + last.month - 1 - (MONTHS - 1)

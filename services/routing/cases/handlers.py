@@ -5,25 +5,21 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.routing.cases.models import CaseStep, RoutedCase
+from services.routing.cases.models import RoutedCase
 from services.routing.rules import repository as rules
 from services.routing.rules.engine import decide
 from services.routing.rules.schemas import CaseDraft, DraftLocation, DraftTarget, RuleSetRead
 from services.routing.supervision.models import BoardMessage
 from services.routing.units.registry import UnitRegistry
+from services.routing.workflow.service import route
+from shared.dates import LOCAL_TZ
 from shared.events import (
-    CASE_ROUTED,
-    CASE_SUBMITTED,
-    CaseRouted,
+    CaseStatus,
     CaseSubmitted,
     Envelope,
-    new_event,
 )
 from shared.messaging.consumer import Handler
 from shared.messaging.outbox import Outbox
-
-SOURCE = "routing"
-SOURCE_ACTOR = "system:routing"
 
 
 def draft_of(submitted: CaseSubmitted) -> CaseDraft:
@@ -37,7 +33,7 @@ def draft_of(submitted: CaseSubmitted) -> CaseDraft:
         )
         if target
         else None,
-        received_on=submitted.submitted_at.astimezone(rules.VN).date(),
+        received_on=submitted.submitted_at.astimezone(LOCAL_TZ).date(),
     )
 
 
@@ -59,61 +55,36 @@ def make_handlers(
         decision = decide(in_force, draft, units)
         now = datetime.now(UTC)
         to_board = submitted.addressed_to == "board" and submitted.kind == "feedback"
-        session.add(
-            RoutedCase(
-                id=event.case_id,
-                tracking_code=submitted.tracking_code,
-                kind=submitted.kind,
-                title=submitted.title,
-                description=submitted.description,
-                category=submitted.category,
-                location_unit_code=submitted.location.unit_code,
-                unit_code=decision.unit_code,
-                first_unit_code=decision.unit_code,
-                province_code=decision.province_code,
-                status="routed",
-                received_at=submitted.submitted_at,
-                rule=decision.rule,
-                reason=decision.reason,
-                publish_consent=submitted.publish_consent,
-            )
+        case = RoutedCase(
+            id=event.case_id,
+            tracking_code=submitted.tracking_code,
+            kind=submitted.kind,
+            title=submitted.title,
+            description=submitted.description,
+            category=submitted.category,
+            location_unit_code=submitted.location.unit_code,
+            unit_code=decision.unit_code,
+            first_unit_code=decision.unit_code,
+            province_code=decision.province_code,
+            status=CaseStatus.submitted.value,
+            received_at=submitted.submitted_at,
+            rule=decision.rule,
+            reason=decision.reason,
+            publish_consent=submitted.publish_consent,
         )
-        routed = new_event(
-            CASE_ROUTED,
-            source=SOURCE,
-            case_id=event.case_id,
-            at=now,
-            data=CaseRouted(
-                tracking_code=submitted.tracking_code,
-                kind=submitted.kind,
-                received_at=submitted.submitted_at,
-                unit_code=decision.unit_code,
-                unit_name=decision.unit_name,
-                province_code=decision.province_code,
-                rule=decision.rule,
-                reason=decision.reason,
-                actor=SOURCE_ACTOR,
-                public_note=decision.reason,
-                remote_area=_remote(units, decision.unit_code),
-            ),
-        )
-        session.add(
-            CaseStep(
-                case_id=event.case_id,
-                step="routed",
-                actor=SOURCE_ACTOR,
-                at=now,
-                from_status="submitted",
-                to_status="routed",
-                reason=decision.reason,
-                data={
-                    "rule": decision.rule,
-                    "unit_code": decision.unit_code,
-                    "rules_version": decision.rules_version,
-                    **({"addressed_to": "board"} if to_board else {}),
-                },
-                event_id=routed.id,
-            )
+        await route(
+            session,
+            outbox,
+            case,
+            unit_name=decision.unit_name,
+            remote_area=_remote(units, decision.unit_code),
+            data={
+                "rule": decision.rule,
+                "unit_code": decision.unit_code,
+                "rules_version": decision.rules_version,
+                **({"addressed_to": "board"} if to_board else {}),
+            },
+            now=now,
         )
         if to_board:
             # As well as the unit's queue: the board has no power to resolve a feedback, the
@@ -121,16 +92,18 @@ def make_handlers(
             # by the case's id: one submission, one message, whatever the replays.
             session.add(
                 BoardMessage(
-                    id=event.case_id, unit_code=decision.unit_code, case_id=event.case_id,
-                    tracking_code=submitted.tracking_code, case_kind=submitted.kind,
+                    id=event.case_id,
+                    unit_code=decision.unit_code,
+                    case_id=event.case_id,
+                    tracking_code=submitted.tracking_code,
+                    case_kind=submitted.kind,
                     text=f"{submitted.title}\n\n{submitted.description}",
                     at=submitted.submitted_at,
                 )
-            )  # fmt: skip
-        await outbox.add(session, routed)
+            )
         if decision.fallback:
             # Counted when committed would be exact; a retried event may count twice, which a
             # rate of "cases nobody's rule fits" tolerates.
             metrics.fallback.labels(submitted.kind).inc()
 
-    return {CASE_SUBMITTED: on_case_submitted}
+    return {CaseSubmitted.type: on_case_submitted}

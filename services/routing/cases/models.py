@@ -10,11 +10,12 @@ from sqlalchemy.orm import Mapped, mapped_column
 from services.routing.database import Base
 from services.routing.stats.rollup import track
 from shared.db import UtcDateTime
+from shared.events import CaseStatus
 
 # Statuses with a running clock. Written out, not bound: PostgreSQL matches a partial
 # index's predicate only against literal values, also in a prepared statement's generic plan.
-OPEN = ("routed", "info_requested", "accepted")
-IS_OPEN = text("status IN ('routed', 'info_requested', 'accepted')")
+OPEN = (CaseStatus.routed, CaseStatus.info_requested, CaseStatus.accepted)
+IS_OPEN = text("status IN ({})".format(", ".join(f"'{status.value}'" for status in OPEN)))
 
 
 class RoutedCase(Base):
@@ -65,17 +66,24 @@ class RoutedCase(Base):
         Index("ix_cases_queue_assignee", "unit_code", "assignee", "due_at", "id"),
         # The public figures' `overdue`, counted live: open cases by due time.
         Index(
-            "ix_cases_open_province", "province_code", "due_at",
+            "ix_cases_open_province",
+            "province_code",
+            "due_at",
             postgresql_include=["received_at", "unit_code"],
-            postgresql_where=IS_OPEN, sqlite_where=IS_OPEN,
+            postgresql_where=IS_OPEN,
+            sqlite_where=IS_OPEN,
         ),
         Index(
-            "ix_cases_open_unit", "unit_code", "due_at", postgresql_include=["received_at"],
-            postgresql_where=IS_OPEN, sqlite_where=IS_OPEN,
+            "ix_cases_open_unit",
+            "unit_code",
+            "due_at",
+            postgresql_include=["received_at"],
+            postgresql_where=IS_OPEN,
+            sqlite_where=IS_OPEN,
         ),
         # Migration 0004 also adds, on PostgreSQL, ix_cases_resolved_{province,unit}: the
         # median's resolution times by whole days (an expression, stats/rebuild.py).
-    )  # fmt: skip
+    )
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 

@@ -11,21 +11,36 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.routing.cases.models import RoutedCase
 from services.routing.queues.models import CaseClock
-from shared.events import DeadlineStep as S
+from shared.events import CaseStatus, DeadlineStep
 
 # Which deadline kinds (notification's policy steps, one vocabulary: DeadlineStep) run while a
 # case is in each status; a finished case has nothing due. A suspended case's resolution period
 # stops, but sending the suspension decision (Tố cáo Điều 34) is a clock of its own: it runs
 # while the case is suspended, and is still owed after the decision to continue until recorded.
-_RECEIPT = frozenset({S.accept, S.classify, S.answer, S.forward})
+_RECEIPT = frozenset(
+    {DeadlineStep.accept, DeadlineStep.classify, DeadlineStep.answer, DeadlineStep.forward}
+)
 CLOCKS_BY_STATUS: dict[str, frozenset[str]] = {
-    "routed": _RECEIPT,
-    "info_requested": _RECEIPT | {S.suspension_notice},
-    "accepted": frozenset(
-        {S.resolve, S.answer, S.notify_parties, S.dialogue_notice, S.suspension_notice}
+    CaseStatus.routed: _RECEIPT,
+    CaseStatus.info_requested: _RECEIPT | {DeadlineStep.suspension_notice},
+    CaseStatus.accepted: frozenset(
+        {
+            DeadlineStep.resolve,
+            DeadlineStep.answer,
+            DeadlineStep.notify_parties,
+            DeadlineStep.dialogue_notice,
+            DeadlineStep.suspension_notice,
+        }
     ),
-    "suspended": frozenset({S.suspension_notice}),
-    "resolved": frozenset({S.notify_parties, S.publish, S.report_back, S.suspension_notice}),
+    CaseStatus.suspended: frozenset({DeadlineStep.suspension_notice}),
+    CaseStatus.resolved: frozenset(
+        {
+            DeadlineStep.notify_parties,
+            DeadlineStep.publish,
+            DeadlineStep.report_back,
+            DeadlineStep.suspension_notice,
+        }
+    ),
 }
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from fastapi import APIRouter, Query
 
@@ -16,6 +16,7 @@ from shared.confidential import withheld_from
 from shared.dates import IsoDateTime
 from shared.db import DbSession, plan_for_these_values
 from shared.errors import Forbidden, NotFound, Unauthorized, Unprocessable, problem_responses
+from shared.events import CaseStatus
 
 router = APIRouter(
     prefix="/v1/queues",
@@ -24,11 +25,21 @@ router = APIRouter(
 )
 
 # Without a status filter a queue shows the work still to do.
-OPEN = ("routed", "info_requested", "accepted", "suspended")
+OPEN = (CaseStatus.routed, CaseStatus.info_requested, CaseStatus.accepted, CaseStatus.suspended)
+# Spelled out for the OpenAPI document (an enum would become a schema of its own): every
+# status a routed case can have.
 StatusName = Literal[
-    "routed", "info_requested", "accepted", "suspended", "resolved", "closed", "rejected",
-    "withdrawn", "appealed",
-]  # fmt: skip
+    "routed",
+    "info_requested",
+    "accepted",
+    "suspended",
+    "resolved",
+    "closed",
+    "rejected",
+    "withdrawn",
+    "appealed",
+]
+assert set(get_args(StatusName)) == set(CaseStatus) - {CaseStatus.submitted}
 KindName = Literal["complaint", "denunciation", "petition", "feedback", "dialogue_request"]
 
 

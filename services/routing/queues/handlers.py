@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.routing.queues.clocks import refresh_due
 from services.routing.queues.models import CaseClock
 from services.routing.workflow.service import lock_case
-from shared.events import DEADLINE_BREACHED, DEADLINE_SET, DeadlineBreached, DeadlineSet, Envelope
+from shared.events import DeadlineBreached, DeadlineSet, Envelope
 from shared.messaging.consumer import Handler
 
 
@@ -45,6 +45,6 @@ async def on_deadline_breached(session: AsyncSession, event: Envelope) -> None:
 
 
 HANDLERS: dict[str, Handler] = {
-    DEADLINE_SET: on_deadline_set,
-    DEADLINE_BREACHED: on_deadline_breached,
+    DeadlineSet.type: on_deadline_set,
+    DeadlineBreached.type: on_deadline_breached,
 }

@@ -49,16 +49,15 @@ class QueueFilter:
     assignee: str | None = None
 
     def conditions(self, *, with_status: bool = True) -> list[ColumnElement[bool]]:
-        c = RoutedCase
-        where: list[ColumnElement[bool]] = [c.unit_code == self.unit_code]
+        where: list[ColumnElement[bool]] = [RoutedCase.unit_code == self.unit_code]
         if with_status:
-            where.append(c.status.in_(self.statuses))
+            where.append(RoutedCase.status.in_(self.statuses))
         if self.kind:
-            where.append(c.kind == self.kind)
+            where.append(RoutedCase.kind == self.kind)
         if self.due_before:
-            where.append(c.due_at < self.due_before)
+            where.append(RoutedCase.due_at < self.due_before)
         if self.assignee:
-            where.append(c.assignee == self.assignee)
+            where.append(RoutedCase.assignee == self.assignee)
         return where
 
 
@@ -67,23 +66,25 @@ async def page(
 ) -> tuple[list[RoutedCase], Position | None]:
     """Dated cases by (due_at, id), then the undated by id: two index range scans that each
     start at the cursor, so page 100 costs what page 1 does."""
-    c = RoutedCase
-    base = select(c).where(*filters.conditions())
+    base = select(RoutedCase).where(*filters.conditions())
     rows: list[RoutedCase] = []
     if after is None or after.due_at is not None:
-        dated = base.where(c.due_at.is_not(None))
+        dated = base.where(RoutedCase.due_at.is_not(None))
         if after is not None:
             dated = dated.where(
-                tuple_(c.due_at, c.id)
-                > tuple_(literal(after.due_at, c.due_at.type), literal(after.id, c.id.type))
+                tuple_(RoutedCase.due_at, RoutedCase.id)
+                > tuple_(
+                    literal(after.due_at, RoutedCase.due_at.type),
+                    literal(after.id, RoutedCase.id.type),
+                )
             )
-        query = dated.order_by(c.due_at, c.id).limit(limit + 1)
+        query = dated.order_by(RoutedCase.due_at, RoutedCase.id).limit(limit + 1)
         rows = list((await session.execute(query)).scalars())
     if len(rows) <= limit:
-        undated = base.where(c.due_at.is_(None))
+        undated = base.where(RoutedCase.due_at.is_(None))
         if after is not None and after.due_at is None:
-            undated = undated.where(c.id > after.id)
-        query = undated.order_by(c.id).limit(limit + 1 - len(rows))
+            undated = undated.where(RoutedCase.id > after.id)
+        query = undated.order_by(RoutedCase.id).limit(limit + 1 - len(rows))
         rows += list((await session.execute(query)).scalars())
     if len(rows) <= limit:
         return rows, None

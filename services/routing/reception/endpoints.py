@@ -22,13 +22,19 @@ from shared.errors import Forbidden, NotFound, Unauthorized, Unprocessable, prob
 router = APIRouter(prefix="/v1/units", tags=["reception calendar"])
 
 
-async def _read(session: DbSession, s: ReceptionSession) -> SessionRead:
-    taken = await booked(session, s.id)
+async def _read(session: DbSession, reception_session: ReceptionSession) -> SessionRead:
+    taken = await booked(session, reception_session.id)
     return SessionRead(
-        id=s.id, unit_code=s.unit_code, starts_at=s.starts_at, ends_at=s.ends_at,
-        place=s.place, host=s.host, capacity=s.capacity, booked=taken,
-        available=max(s.capacity - taken, 0),
-    )  # fmt: skip
+        id=reception_session.id,
+        unit_code=reception_session.unit_code,
+        starts_at=reception_session.starts_at,
+        ends_at=reception_session.ends_at,
+        place=reception_session.place,
+        host=reception_session.host,
+        capacity=reception_session.capacity,
+        booked=taken,
+        available=max(reception_session.capacity - taken, 0),
+    )
 
 
 def _unit_for_actor(unit_code: str, units: Units, principal: ActingPrincipal) -> Unit:
@@ -55,10 +61,16 @@ async def publish_session(
     if body.starts_at <= datetime.now(UTC):
         raise Unprocessable.field(["starts_at"], "a session is published for the future")
     row = ReceptionSession(
-        id=uuid.uuid4(), unit_code=unit.code, starts_at=body.starts_at, ends_at=body.ends_at,
-        place=body.place, host=body.host, capacity=body.capacity, created_by=principal.sub,
+        id=uuid.uuid4(),
+        unit_code=unit.code,
+        starts_at=body.starts_at,
+        ends_at=body.ends_at,
+        place=body.place,
+        host=body.host,
+        capacity=body.capacity,
+        created_by=principal.sub,
         created_at=datetime.now(UTC),
-    )  # fmt: skip
+    )
     session.add(row)
     await session.flush()
     return await _read(session, row)
@@ -89,4 +101,6 @@ async def sessions(
     rows = await session.execute(
         query.order_by(ReceptionSession.starts_at, ReceptionSession.id).limit(limit)
     )
-    return SessionPage(items=[await _read(session, s) for s in rows.scalars()])
+    return SessionPage(
+        items=[await _read(session, reception_session) for reception_session in rows.scalars()]
+    )

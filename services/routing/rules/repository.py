@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 import yaml
 from sqlalchemy import func, select
@@ -14,9 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.routing.rules.models import RuleSetVersion
 from services.routing.rules.schemas import RuleSetRead, RuleSetWrite, RuleSpec
 from shared.context import provided
+from shared.dates import LOCAL_TZ
 
 DEFAULT_FILE = Path(__file__).with_name("rules.yaml")
-VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 def builtin(path: Path = DEFAULT_FILE) -> RuleSetRead:
@@ -25,7 +24,7 @@ def builtin(path: Path = DEFAULT_FILE) -> RuleSetRead:
 
 
 def today() -> date:
-    return datetime.now(UTC).astimezone(VN).date()
+    return datetime.now(UTC).astimezone(LOCAL_TZ).date()
 
 
 async def in_force(session: AsyncSession, on: date, default: RuleSetRead) -> RuleSetRead:

@@ -11,9 +11,13 @@ from shared.dates import IsoDate
 
 Kind = Literal["complaint", "denunciation", "petition", "feedback", "dialogue_request"]
 RouteTo = Literal[
-    "commune_committee", "province_committee", "province_department", "target_body",
-    "target_superior", "unit",
-]  # fmt: skip
+    "commune_committee",
+    "province_committee",
+    "province_department",
+    "target_body",
+    "target_superior",
+    "unit",
+]
 
 
 class RuleSpec(BaseModel):

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request
 
 from services.routing.stats import months as by_month
 from services.routing.stats import repository
-from services.routing.stats.period import VN, Period, Scope
+from services.routing.stats.period import Period, Scope
 from services.routing.stats.satisfaction import KindSatisfaction, satisfaction
 from services.routing.stats.satisfaction_queries import satisfied_by_kind, satisfied_by_month
 from services.routing.stats.schemas import (
@@ -23,7 +23,7 @@ from services.routing.stats.schemas import (
 from services.routing.supervision import repository as supervision
 from services.routing.units.registry import Unit, UnitRegistry
 from shared.context import part
-from shared.dates import IsoDate
+from shared.dates import LOCAL_TZ, IsoDate
 from shared.db import DbSession, plan_for_these_values
 from shared.errors import NotFound, Unprocessable, problem_responses
 
@@ -35,13 +35,19 @@ def _figures(row: dict[str, Any]) -> dict[str, Any]:
     return {
         k: int(row[k] or 0)
         for k in (
-            "received", "accepted", "rejected", "transferred", "resolved",
-            "resolved_on_time", "overdue", "ratings",
+            "received",
+            "accepted",
+            "rejected",
+            "transferred",
+            "resolved",
+            "resolved_on_time",
+            "overdue",
+            "ratings",
         )
     } | {
         "median_days_to_resolve": row.get("median_days_to_resolve"),
         "mean_rating": round(float(mean), 2) if mean is not None else None,
-    }  # fmt: skip
+    }
 
 
 def _scope(request: Request, unit_code: str) -> tuple[Unit, Scope]:
@@ -87,12 +93,13 @@ async def unit_months(
         month_to=rows[-1]["month"],
         months=[
             MonthFigures(
-                month=r["month"], satisfaction=satisfaction(r["satisfied"], r["ratings"]),
+                month=r["month"],
+                satisfaction=satisfaction(r["satisfied"], r["ratings"]),
                 **_figures(r),
             )
             for r in rows
         ],
-    )  # fmt: skip
+    )
 
 
 @router.get(
@@ -124,7 +131,8 @@ async def unit_stats(
         figures=Figures(**_figures(totals)),
         by_unit=[
             UnitFigures(
-                unit_code=r["unit_code"], satisfaction=satisfaction(r["satisfied"], r["ratings"]),
+                unit_code=r["unit_code"],
+                satisfaction=satisfaction(r["satisfied"], r["ratings"]),
                 **_figures(r),
             )
             for r in rows
@@ -133,8 +141,12 @@ async def unit_stats(
         else [],
         recommendations=RecommendationFigures(
             **await supervision.figures(
-                session, unit.code, province=province, start=period.start, end=period.end,
-                today=now.astimezone(VN).date(),
+                session,
+                unit.code,
+                province=province,
+                start=period.start,
+                end=period.end,
+                today=now.astimezone(LOCAL_TZ).date(),
             )
         ),
         satisfaction=satisfaction(totals["satisfied"], totals["ratings"]),
@@ -143,4 +155,4 @@ async def unit_stats(
             for kind, k, n in await satisfied_by_kind(session, scope, period)
         ],
         satisfaction_by_month=await satisfied_by_month(session, scope, period),
-    )  # fmt: skip
+    )

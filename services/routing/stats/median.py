@@ -15,8 +15,8 @@ from typing import Any
 from sqlalchemy import func, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.routing.cases.models import RoutedCase as C
-from services.routing.stats.models import UnitDailyResolutions as R
+from services.routing.cases.models import RoutedCase
+from services.routing.stats.models import UnitDailyResolutions
 from services.routing.stats.period import Period, Scope
 from services.routing.stats.rebuild import RESOLVED_DAYS
 
@@ -25,19 +25,22 @@ def _days(dialect: str) -> tuple[Any, Any]:
     """The value in days, and what to sort by (on PostgreSQL the interval: the same order,
     without computing a numeric division for each of the bucket's rows)."""
     if dialect == "postgresql":
-        interval = C.resolved_at - C.received_at
+        interval = RoutedCase.resolved_at - RoutedCase.received_at
         return func.extract("epoch", interval) / 86400.0, interval
-    days = func.julianday(C.resolved_at) - func.julianday(C.received_at)
+    days = func.julianday(RoutedCase.resolved_at) - func.julianday(RoutedCase.received_at)
     return days, days
 
 
 async def median_days(session: AsyncSession, scope: Scope, period: Period) -> float | None:
     histogram = await session.execute(
-        select(R.days, func.sum(R.cases))
-        .where(R.scope == ("province" if scope.province else "unit"), R.code == scope.code)
-        .where(R.day >= period.first, R.day <= period.last)
-        .group_by(R.days)
-        .order_by(R.days)
+        select(UnitDailyResolutions.days, func.sum(UnitDailyResolutions.cases))
+        .where(
+            UnitDailyResolutions.scope == ("province" if scope.province else "unit"),
+            UnitDailyResolutions.code == scope.code,
+        )
+        .where(UnitDailyResolutions.day >= period.first, UnitDailyResolutions.day <= period.last)
+        .group_by(UnitDailyResolutions.days)
+        .order_by(UnitDailyResolutions.days)
     )
     counts = [(int(days), int(n)) for days, n in histogram if n]
     return await median_of(session, scope, period, counts)
@@ -49,10 +52,17 @@ async def histogram_by_day(
     """(received day, whole days to resolve, cases): the histogram of each day, so that a
     caller can add up the buckets of several periods (months) from one query."""
     rows = await session.execute(
-        select(R.day, R.days, func.sum(R.cases))
-        .where(R.scope == ("province" if scope.province else "unit"), R.code == scope.code)
-        .where(R.day >= period.first, R.day <= period.last)
-        .group_by(R.day, R.days)
+        select(
+            UnitDailyResolutions.day,
+            UnitDailyResolutions.days,
+            func.sum(UnitDailyResolutions.cases),
+        )
+        .where(
+            UnitDailyResolutions.scope == ("province" if scope.province else "unit"),
+            UnitDailyResolutions.code == scope.code,
+        )
+        .where(UnitDailyResolutions.day >= period.first, UnitDailyResolutions.day <= period.last)
+        .group_by(UnitDailyResolutions.day, UnitDailyResolutions.days)
     )
     return [(day, int(days), int(n)) for day, days, n in rows if n]
 
@@ -84,12 +94,20 @@ async def _bucket(
     session: AsyncSession, scope: Scope, period: Period, days: int, offset: int, limit: int
 ) -> list[float]:
     dialect = session.get_bind().dialect.name
-    where = C.province_code == scope.code if scope.province else C.unit_code == scope.code
+    where = (
+        RoutedCase.province_code == scope.code
+        if scope.province
+        else RoutedCase.unit_code == scope.code
+    )
     duration, order = _days(dialect)
     rows = await session.execute(
         select(duration)
-        .where(where, literal_column(RESOLVED_DAYS[dialect]) == days, C.resolved_at.is_not(None))
-        .where(C.received_at >= period.start, C.received_at < period.end)
+        .where(
+            where,
+            literal_column(RESOLVED_DAYS[dialect]) == days,
+            RoutedCase.resolved_at.is_not(None),
+        )
+        .where(RoutedCase.received_at >= period.start, RoutedCase.received_at < period.end)
         .order_by(order)
         .offset(offset)
         .limit(limit)

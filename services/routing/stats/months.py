@@ -17,11 +17,11 @@ from typing import Any
 from sqlalchemy import ColumnElement, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.routing.cases.models import IS_OPEN
-from services.routing.cases.models import RoutedCase as C
+from services.routing.cases.models import IS_OPEN, RoutedCase
 from services.routing.stats.median import histogram_by_day, median_of
-from services.routing.stats.models import UnitDailyFigures as F
-from services.routing.stats.period import COUNTERS, VN, Period, Scope
+from services.routing.stats.models import UnitDailyFigures
+from services.routing.stats.period import COUNTERS, Period, Scope
+from shared.dates import LOCAL_TZ
 from shared.errors import Unprocessable
 
 MAX_MONTHS = 36  # three years a request: a chart, not an export (the reports are for that)
@@ -43,7 +43,7 @@ def _next(month: date) -> date:
 def month_range(from_: str | None, to: str | None, now: datetime) -> list[date]:
     """The first days of the months from..to (YYYY-MM, inclusive); by default the twelve
     months to this one (local time)."""
-    last = _parse(to, "to") or now.astimezone(VN).date().replace(day=1)
+    last = _parse(to, "to") or now.astimezone(LOCAL_TZ).date().replace(day=1)
     first = _parse(from_, "from")
     if first is None:
         index = last.year * 12 + last.month - 1 - 11
@@ -70,12 +70,17 @@ async def by_month(
     keys = [m.strftime("%Y-%m") for m in months]
     sums: dict[str, dict[str, int]] = {k: dict.fromkeys(COUNTERS, 0) for k in keys}
     rollup: ColumnElement[bool] = (
-        F.province_code == scope.code if scope.province else F.unit_code == scope.code
+        UnitDailyFigures.province_code == scope.code
+        if scope.province
+        else UnitDailyFigures.unit_code == scope.code
     )
     rows = await session.execute(
-        select(F.day, *(func.sum(getattr(F, c)).label(c) for c in COUNTERS))
-        .where(rollup, F.day >= whole.first, F.day <= whole.last)
-        .group_by(F.day)
+        select(
+            UnitDailyFigures.day,
+            *(func.sum(getattr(UnitDailyFigures, c)).label(c) for c in COUNTERS),
+        )
+        .where(rollup, UnitDailyFigures.day >= whole.first, UnitDailyFigures.day <= whole.last)
+        .group_by(UnitDailyFigures.day)
     )
     for row in rows:
         month = sums[row.day.strftime("%Y-%m")]
@@ -106,18 +111,24 @@ async def _overdue(
     """Open cases past their due time, by local month of receipt: one pass over the scope's
     open cases of the range (the partial index), a sum per month."""
     cases: ColumnElement[bool] = (
-        C.province_code == scope.code if scope.province else C.unit_code == scope.code
+        RoutedCase.province_code == scope.code
+        if scope.province
+        else RoutedCase.unit_code == scope.code
     )
     bounds = [_period(m, _next(m) - timedelta(days=1), now) for m in months]
     columns = [
-        func.sum(case(((C.received_at >= p.start) & (C.received_at < p.end), 1), else_=0))
+        func.sum(
+            case(
+                ((RoutedCase.received_at >= p.start) & (RoutedCase.received_at < p.end), 1), else_=0
+            )
+        )
         for p in bounds
     ]
     row = (
         await session.execute(
             select(*columns)
-            .where(cases, IS_OPEN, C.due_at < now)
-            .where(C.received_at >= whole.start, C.received_at < whole.end)
+            .where(cases, IS_OPEN, RoutedCase.due_at < now)
+            .where(RoutedCase.received_at >= whole.start, RoutedCase.received_at < whole.end)
         )
     ).one()
     return {m.strftime("%Y-%m"): int(n or 0) for m, n in zip(months, row, strict=True)}
@@ -126,14 +137,19 @@ async def _overdue(
 async def _transferred(session: AsyncSession, scope: Scope, whole: Period) -> dict[str, int]:
     """As repository._transferred, by local day, added up by month."""
     if scope.province:
-        elsewhere = or_(F.province_code < scope.code, F.province_code > scope.code)
-        where = [F.first_unit_code.in_(scope.members), elsewhere]
+        elsewhere = or_(
+            UnitDailyFigures.province_code < scope.code, UnitDailyFigures.province_code > scope.code
+        )
+        where = [UnitDailyFigures.first_unit_code.in_(scope.members), elsewhere]
     else:
-        where = [F.first_unit_code == scope.code, F.unit_code != scope.code]
+        where = [
+            UnitDailyFigures.first_unit_code == scope.code,
+            UnitDailyFigures.unit_code != scope.code,
+        ]
     rows = await session.execute(
-        select(F.day, func.sum(F.received))
-        .where(*where, F.day >= whole.first, F.day <= whole.last)
-        .group_by(F.day)
+        select(UnitDailyFigures.day, func.sum(UnitDailyFigures.received))
+        .where(*where, UnitDailyFigures.day >= whole.first, UnitDailyFigures.day <= whole.last)
+        .group_by(UnitDailyFigures.day)
     )
     out: dict[str, int] = defaultdict(int)
     for day, n in rows:

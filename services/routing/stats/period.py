@@ -6,14 +6,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
+from shared.dates import LOCAL_TZ
 from shared.errors import Unprocessable
 
 COUNTERS = (
-    "received", "accepted", "rejected", "resolved", "resolved_on_time", "rating_sum", "ratings",
+    "received",
+    "accepted",
+    "rejected",
+    "resolved",
+    "resolved_on_time",
+    "rating_sum",
+    "ratings",
     "satisfied",
-)  # fmt: skip
+)
 
 
 @dataclass(frozen=True)
@@ -21,9 +27,6 @@ class Scope:
     code: str
     province: bool  # roll up everything under the province
     members: tuple[str, ...] = ()  # a province's own code, its communes' and agencies'
-
-
-VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 @dataclass(frozen=True)
@@ -38,10 +41,10 @@ class Period:
     @classmethod
     def local(cls, first: date | None, last: date | None, now: datetime) -> Period:
         """The query's `from`/`to` (local dates, inclusive); by default this year to date."""
-        last = last or now.astimezone(VN).date()
+        last = last or now.astimezone(LOCAL_TZ).date()
         first = first or date(last.year, 1, 1)
         if first > last:
             raise Unprocessable.field(["query", "from"], "from is after to")
-        start = datetime.combine(first, time(0), VN).astimezone(UTC)
-        end = datetime.combine(last + timedelta(days=1), time(0), VN).astimezone(UTC)
+        start = datetime.combine(first, time(0), LOCAL_TZ).astimezone(UTC)
+        end = datetime.combine(last + timedelta(days=1), time(0), LOCAL_TZ).astimezone(UTC)
         return cls(first, last, start, end)

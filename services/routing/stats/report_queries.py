@@ -15,16 +15,16 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.routing.cases.models import RoutedCase as C
-from services.routing.stats.models import DailyKindFigures as K
+from services.routing.cases.models import RoutedCase
+from services.routing.stats.models import DailyKindFigures
 from services.routing.stats.period import Period
-from services.routing.workflow.models import Dialogue as D
+from services.routing.workflow.models import Dialogue
 
 CASE_FIGURES = ("received", "accepted", "rejected", "withdrawn", "resolved", "resolved_on_time")
 
 
 def _where(code: str, province: bool) -> ColumnElement[bool]:
-    return C.province_code == code if province else C.unit_code == code
+    return RoutedCase.province_code == code if province else RoutedCase.unit_code == code
 
 
 def _count(condition: ColumnElement[bool]) -> Any:
@@ -35,18 +35,23 @@ async def by_kind_and_category(
     session: AsyncSession, code: str, province: bool, period: Period
 ) -> list[dict[str, Any]]:
     """Summed from the daily roll-up (models.DailyKindFigures), never from the cases."""
-    sums = [func.coalesce(func.sum(K.__table__.c[name]), 0).label(name) for name in CASE_FIGURES]
+    sums = [
+        func.coalesce(func.sum(DailyKindFigures.__table__.c[name]), 0).label(name)
+        for name in CASE_FIGURES
+    ]
     rows = await session.execute(
-        select(K.kind, K.category, *sums)
+        select(DailyKindFigures.kind, DailyKindFigures.category, *sums)
         .where(
-            K.scope == ("province" if province else "unit"),
-            K.code == code,
-            K.day >= period.first,
-            K.day <= period.last,
+            DailyKindFigures.scope == ("province" if province else "unit"),
+            DailyKindFigures.code == code,
+            DailyKindFigures.day >= period.first,
+            DailyKindFigures.day <= period.last,
         )
-        .group_by(K.kind, K.category)
-        .having(func.sum(K.received) > 0)  # a reclassified kind's row may be back to zero
-        .order_by(K.kind, K.category)
+        .group_by(DailyKindFigures.kind, DailyKindFigures.category)
+        .having(
+            func.sum(DailyKindFigures.received) > 0
+        )  # a reclassified kind's row may be back to zero
+        .order_by(DailyKindFigures.kind, DailyKindFigures.category)
     )
     return [dict(r._mapping) | {"category": r.category or None} for r in rows]
 
@@ -54,17 +59,23 @@ async def by_kind_and_category(
 async def sessions_held(
     session: AsyncSession, code: str, province: bool, period: Period
 ) -> dict[str, int]:
-    held = and_(D.held_at.is_not(None), D.held_at >= period.start, D.held_at < period.end)
-    reception = D.session == "reception"
+    held = and_(
+        Dialogue.held_at.is_not(None),
+        Dialogue.held_at >= period.start,
+        Dialogue.held_at < period.end,
+    )
+    reception = Dialogue.session == "reception"
     row = (
         await session.execute(
             select(
                 _count(reception).label("citizens_received"),
-                func.count(func.distinct(D.reception_session_id)).label("reception_sessions_held"),
-                _count(D.session == "dialogue").label("dialogues_held"),
+                func.count(func.distinct(Dialogue.reception_session_id)).label(
+                    "reception_sessions_held"
+                ),
+                _count(Dialogue.session == "dialogue").label("dialogues_held"),
             )
-            .select_from(D)
-            .join(C, C.id == D.case_id)
+            .select_from(Dialogue)
+            .join(RoutedCase, RoutedCase.id == Dialogue.case_id)
             .where(_where(code, province), held)
         )
     ).one()

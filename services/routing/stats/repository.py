@@ -15,10 +15,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.routing.cases.models import IS_OPEN
-from services.routing.cases.models import RoutedCase as C
+from services.routing.cases.models import IS_OPEN, RoutedCase
 from services.routing.stats.median import median_days
-from services.routing.stats.models import UnitDailyFigures as F
+from services.routing.stats.models import UnitDailyFigures
 from services.routing.stats.period import COUNTERS, Period, Scope
 
 
@@ -31,21 +30,28 @@ async def by_unit(
 ) -> list[dict[str, Any]]:
     """Each unit's own figures in the scope (a unit's scope: itself), by unit code."""
     rollup: ColumnElement[bool] = (
-        F.province_code == scope.code if scope.province else F.unit_code == scope.code
+        UnitDailyFigures.province_code == scope.code
+        if scope.province
+        else UnitDailyFigures.unit_code == scope.code
     )
     rows = await session.execute(
-        select(F.unit_code, *(func.sum(getattr(F, c)).label(c) for c in COUNTERS))
-        .where(rollup, F.day >= period.first, F.day <= period.last)
-        .group_by(F.unit_code)
+        select(
+            UnitDailyFigures.unit_code,
+            *(func.sum(getattr(UnitDailyFigures, c)).label(c) for c in COUNTERS),
+        )
+        .where(rollup, UnitDailyFigures.day >= period.first, UnitDailyFigures.day <= period.last)
+        .group_by(UnitDailyFigures.unit_code)
     )
     cases: ColumnElement[bool] = (
-        C.province_code == scope.code if scope.province else C.unit_code == scope.code
+        RoutedCase.province_code == scope.code
+        if scope.province
+        else RoutedCase.unit_code == scope.code
     )
     late = await session.execute(
-        select(C.unit_code, func.count())
-        .where(cases, IS_OPEN, C.due_at < now)
-        .where(C.received_at >= period.start, C.received_at < period.end)
-        .group_by(C.unit_code)
+        select(RoutedCase.unit_code, func.count())
+        .where(cases, IS_OPEN, RoutedCase.due_at < now)
+        .where(RoutedCase.received_at >= period.start, RoutedCase.received_at < period.end)
+        .group_by(RoutedCase.unit_code)
     )
     overdue = {unit: int(n) for unit, n in late}
     out = []
@@ -57,7 +63,7 @@ async def by_unit(
                 | {"overdue": int(overdue.get(row.unit_code, 0)), "mean_rating": _mean(figures)}
                 | {"transferred": 0, "median_days_to_resolve": None}
             )
-    return sorted(out, key=lambda r: str(r["unit_code"]))
+    return sorted(out, key=lambda row: str(row["unit_code"]))
 
 
 async def figures(
@@ -75,11 +81,18 @@ async def figures(
 async def _transferred(session: AsyncSession, scope: Scope, period: Period) -> int:
     if scope.province:  # left a unit of the province for a unit outside it
         # Two ranges instead of `!=`, so that the index bounds them: few rows leave.
-        elsewhere = or_(F.province_code < scope.code, F.province_code > scope.code)
-        where = [F.first_unit_code.in_(scope.members), elsewhere]
+        elsewhere = or_(
+            UnitDailyFigures.province_code < scope.code, UnitDailyFigures.province_code > scope.code
+        )
+        where = [UnitDailyFigures.first_unit_code.in_(scope.members), elsewhere]
     else:
-        where = [F.first_unit_code == scope.code, F.unit_code != scope.code]
+        where = [
+            UnitDailyFigures.first_unit_code == scope.code,
+            UnitDailyFigures.unit_code != scope.code,
+        ]
     total = await session.scalar(
-        select(func.sum(F.received)).where(*where, F.day >= period.first, F.day <= period.last)
+        select(func.sum(UnitDailyFigures.received)).where(
+            *where, UnitDailyFigures.day >= period.first, UnitDailyFigures.day <= period.last
+        )
     )
     return int(total or 0)

@@ -22,21 +22,30 @@ from collections import Counter
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Insert, Table, event, inspect
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from services.routing.stats.models import DailyKindFigures, UnitDailyFigures, UnitDailyResolutions
+from shared.dates import LOCAL_TZ
+from shared.events import CaseStatus
 
-VN = ZoneInfo("Asia/Ho_Chi_Minh")
 DAY = timedelta(days=1)
 # What a case's contribution depends on; the other columns never move a figure.
 TRACKED = (
-    "unit_code", "province_code", "first_unit_code", "received_at", "status", "accepted_at",
-    "resolved_at", "resolved_due_at", "rating_score", "kind", "category",
-)  # fmt: skip
+    "unit_code",
+    "province_code",
+    "first_unit_code",
+    "received_at",
+    "status",
+    "accepted_at",
+    "resolved_at",
+    "resolved_due_at",
+    "rating_score",
+    "kind",
+    "category",
+)
 FIGURES: Table = UnitDailyFigures.__table__  # type: ignore[assignment]
 RESOLUTIONS: Table = UnitDailyResolutions.__table__  # type: ignore[assignment]
 KINDS: Table = DailyKindFigures.__table__  # type: ignore[assignment]
@@ -45,7 +54,7 @@ ResolutionKey = tuple[str, str, date, int]  # scope, code, day, days
 
 
 def local_day(at: datetime) -> date:
-    return at.astimezone(VN).date()
+    return at.astimezone(LOCAL_TZ).date()
 
 
 def resolved_days(received_at: datetime, resolved_at: datetime) -> int:
@@ -65,14 +74,18 @@ def satisfied(score: int | None) -> bool:
     return score is not None and score >= 4
 
 
-def figures_of(v: Mapping[str, Any]) -> dict[FigureKey, Counter[str]]:
-    key = (v["unit_code"], local_day(v["received_at"]), v["province_code"],
-           v["first_unit_code"] or "")  # fmt: skip
-    resolved, due, score = v["resolved_at"], v["resolved_due_at"], v["rating_score"]
+def figures_of(case: Mapping[str, Any]) -> dict[FigureKey, Counter[str]]:
+    key = (
+        case["unit_code"],
+        local_day(case["received_at"]),
+        case["province_code"],
+        case["first_unit_code"] or "",
+    )
+    resolved, due, score = case["resolved_at"], case["resolved_due_at"], case["rating_score"]
     counters = Counter(
         received=1,
-        accepted=int(v["accepted_at"] is not None),
-        rejected=int(v["status"] == "rejected"),
+        accepted=int(case["accepted_at"] is not None),
+        rejected=int(case["status"] == CaseStatus.rejected),
         resolved=int(resolved is not None),
         resolved_on_time=int(on_time(resolved, due)),
         rating_sum=score or 0,
@@ -82,32 +95,35 @@ def figures_of(v: Mapping[str, Any]) -> dict[FigureKey, Counter[str]]:
     return {key: counters}
 
 
-def resolutions_of(v: Mapping[str, Any]) -> dict[ResolutionKey, Counter[str]]:
-    if v["resolved_at"] is None:
+def resolutions_of(case: Mapping[str, Any]) -> dict[ResolutionKey, Counter[str]]:
+    if case["resolved_at"] is None:
         return {}
-    day, days = local_day(v["received_at"]), resolved_days(v["received_at"], v["resolved_at"])
+    day, days = (
+        local_day(case["received_at"]),
+        resolved_days(case["received_at"], case["resolved_at"]),
+    )
     return {
-        ("unit", v["unit_code"], day, days): Counter(cases=1),
-        ("province", v["province_code"], day, days): Counter(cases=1),
+        ("unit", case["unit_code"], day, days): Counter(cases=1),
+        ("province", case["province_code"], day, days): Counter(cases=1),
     }
 
 
-def kinds_of(v: Mapping[str, Any]) -> dict[tuple[str, str, date, str, str], Counter[str]]:
-    resolved, due = v["resolved_at"], v["resolved_due_at"]
+def kinds_of(case: Mapping[str, Any]) -> dict[tuple[str, str, date, str, str], Counter[str]]:
+    resolved, due = case["resolved_at"], case["resolved_due_at"]
     counters = Counter(
         received=1,
-        accepted=int(v["accepted_at"] is not None),
-        rejected=int(v["status"] == "rejected"),
-        withdrawn=int(v["status"] == "withdrawn"),
+        accepted=int(case["accepted_at"] is not None),
+        rejected=int(case["status"] == CaseStatus.rejected),
+        withdrawn=int(case["status"] == CaseStatus.withdrawn),
         resolved=int(resolved is not None),
         resolved_on_time=int(on_time(resolved, due)),
-        ratings=int(v["rating_score"] is not None),
-        satisfied=int(satisfied(v["rating_score"])),
+        ratings=int(case["rating_score"] is not None),
+        satisfied=int(satisfied(case["rating_score"])),
     )
-    day, kind, category = local_day(v["received_at"]), v["kind"], v["category"] or ""
+    day, kind, category = local_day(case["received_at"]), case["kind"], case["category"] or ""
     return {
-        ("unit", v["unit_code"], day, kind, category): counters,
-        ("province", v["province_code"], day, kind, category): counters.copy(),
+        ("unit", case["unit_code"], day, kind, category): counters,
+        ("province", case["province_code"], day, kind, category): counters.copy(),
     }
 
 
@@ -151,8 +167,10 @@ def _apply(connection: Connection, old: dict[str, Any] | None, new: dict[str, An
 def _increment(connection: Connection, table: Table, change: dict[Any, dict[str, int]]) -> None:
     keys = [c.name for c in table.primary_key.columns]
     counters = sorted({name for values in change.values() for name in values})
-    rows = [dict(zip(keys, key, strict=True)) | dict.fromkeys(counters, 0) | values
-            for key, values in change.items()]  # fmt: skip
+    rows = [
+        dict(zip(keys, key, strict=True)) | dict.fromkeys(counters, 0) | values
+        for key, values in change.items()
+    ]
     stmt = _upsert(table, connection.dialect.name, tuple(counters))
     for row in rows:  # one statement per key, in key order (a multi-row VALUES need not be)
         connection.execute(stmt, row)

@@ -60,11 +60,21 @@ class MonthSatisfaction(Satisfaction):
 def satisfaction(satisfied: int, ratings: int, minimum: int = MIN_RATINGS) -> Satisfaction:
     if ratings < max(minimum, 1):
         return Satisfaction(
-            index=None, low=None, high=None, ratings=ratings, satisfied=satisfied, too_few=True,
+            index=None,
+            low=None,
+            high=None,
+            ratings=ratings,
+            satisfied=satisfied,
+            too_few=True,
             min_ratings=minimum,
-        )  # fmt: skip
+        )
     low, high = wilson(satisfied, ratings)
     return Satisfaction(
-        index=round(satisfied / ratings, 4), low=round(low, 4), high=round(high, 4),
-        ratings=ratings, satisfied=satisfied, too_few=False, min_ratings=minimum,
-    )  # fmt: skip
+        index=round(satisfied / ratings, 4),
+        low=round(low, 4),
+        high=round(high, 4),
+        ratings=ratings,
+        satisfied=satisfied,
+        too_few=False,
+        min_ratings=minimum,
+    )

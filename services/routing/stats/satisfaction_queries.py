@@ -8,12 +8,12 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.routing.stats.models import DailyKindFigures as K
-from services.routing.stats.models import UnitDailyFigures as F
-from services.routing.stats.period import VN, Period, Scope
+from services.routing.stats.models import DailyKindFigures, UnitDailyFigures
+from services.routing.stats.period import Period, Scope
 from services.routing.stats.satisfaction import KindSatisfaction, MonthSatisfaction, satisfaction
 from services.routing.stats.schemas import RecommendationFigures
 from services.routing.supervision.repository import figures as recommendation_figures
+from shared.dates import LOCAL_TZ
 
 
 async def satisfied_by_kind(
@@ -21,15 +21,19 @@ async def satisfied_by_kind(
 ) -> list[tuple[str, int, int]]:
     """(kind, satisfied, ratings) for each kind with cases in the period, by kind."""
     rows = await session.execute(
-        select(K.kind, func.sum(K.satisfied), func.sum(K.ratings))
-        .where(
-            K.scope == ("province" if scope.province else "unit"),
-            K.code == scope.code,
-            K.day >= period.first,
-            K.day <= period.last,
+        select(
+            DailyKindFigures.kind,
+            func.sum(DailyKindFigures.satisfied),
+            func.sum(DailyKindFigures.ratings),
         )
-        .group_by(K.kind)
-        .order_by(K.kind)
+        .where(
+            DailyKindFigures.scope == ("province" if scope.province else "unit"),
+            DailyKindFigures.code == scope.code,
+            DailyKindFigures.day >= period.first,
+            DailyKindFigures.day <= period.last,
+        )
+        .group_by(DailyKindFigures.kind)
+        .order_by(DailyKindFigures.kind)
     )
     return [(kind, int(k or 0), int(n or 0)) for kind, k, n in rows]
 
@@ -39,11 +43,19 @@ async def satisfied_by_month(
 ) -> list[MonthSatisfaction]:
     """The index for each month of the period: the roll-up's days (at most 366 rows per
     scope and year, summed over units and first units), added up by month here."""
-    where = F.province_code == scope.code if scope.province else F.unit_code == scope.code
+    where = (
+        UnitDailyFigures.province_code == scope.code
+        if scope.province
+        else UnitDailyFigures.unit_code == scope.code
+    )
     rows = await session.execute(
-        select(F.day, func.sum(F.satisfied), func.sum(F.ratings))
-        .where(where, F.day >= period.first, F.day <= period.last)
-        .group_by(F.day)
+        select(
+            UnitDailyFigures.day,
+            func.sum(UnitDailyFigures.satisfied),
+            func.sum(UnitDailyFigures.ratings),
+        )
+        .where(where, UnitDailyFigures.day >= period.first, UnitDailyFigures.day <= period.last)
+        .group_by(UnitDailyFigures.day)
     )
     months: dict[str, list[int]] = {}
     for day, k, n in rows:
@@ -63,9 +75,13 @@ async def board_and_satisfaction(
     index and the index by kind (the totals are the sum over kinds: same cases, same day)."""
     kinds = await satisfied_by_kind(session, scope, period)
     counts = await recommendation_figures(
-        session, scope.code, province=scope.province, start=period.start, end=period.end,
-        today=now.astimezone(VN).date(),
-    )  # fmt: skip
+        session,
+        scope.code,
+        province=scope.province,
+        start=period.start,
+        end=period.end,
+        today=now.astimezone(LOCAL_TZ).date(),
+    )
     return {
         "recommendations": RecommendationFigures(**counts),
         "satisfaction": satisfaction(sum(k for _, k, _ in kinds), sum(n for _, _, n in kinds)),

@@ -9,18 +9,20 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 
 from services.routing.cases.models import RoutedCase
-from services.routing.supervision import repository, schemas, service
-from services.routing.supervision.endpoints import Service, recommendation_view
+from services.routing.supervision import answers, repository, schemas, service
+from services.routing.supervision.endpoints import Service
 from services.routing.supervision.models import Recommendation
+from services.routing.supervision.views import recommendation_view
 from shared.auth import CurrentPrincipal, Role
 from shared.db import DbSession
 from shared.errors import Conflict, Forbidden, NotFound, Unauthorized, Unprocessable
 from shared.errors import problem_responses as problems
 
 case_recommendations_router = APIRouter(
-    prefix="/v1/cases", tags=["supervision"],
+    prefix="/v1/cases",
+    tags=["supervision"],
     responses=problems(Unauthorized, Forbidden, NotFound, Unprocessable),
-)  # fmt: skip
+)
 follow_up_router = APIRouter(prefix="/v1/recommendations", tags=["supervision"])
 
 
@@ -53,16 +55,21 @@ BoardCase = Annotated[RoutedCase, Depends(_case_for_board)]
 
 
 @follow_up_router.post(
-    "/{recommendation_id}/follow-up/{action_id}/done", response_model=schemas.RecommendationRead,
+    "/{recommendation_id}/follow-up/{action_id}/done",
+    response_model=schemas.RecommendationRead,
     responses=problems(Unauthorized, Forbidden, NotFound, Conflict, Unprocessable),
-)  # fmt: skip
+)
 async def follow_up_done(
-    rec: StaffRecommendation, action_id: uuid.UUID, body: schemas.ActionDoneCommand,
-    session: DbSession, principal: CurrentPrincipal, flow: Service,
-) -> schemas.RecommendationRead | schemas.RecommendationPublic:  # fmt: skip
+    rec: StaffRecommendation,
+    action_id: uuid.UUID,
+    body: schemas.ActionDoneCommand,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    flow: Service,
+) -> schemas.RecommendationRead | schemas.RecommendationPublic:
     """The unit (an official or the head) records a follow-up action it committed to as done;
     its clock is met."""
-    done = await flow.action_done(session, principal, rec, action_id, body)
+    done = await answers.action_done(session, flow.outbox, principal, rec, action_id, body)
     return recommendation_view(done, public=False)
 
 
@@ -70,9 +77,12 @@ async def follow_up_done(
     "/{case_id}/recommendations", status_code=201, response_model=schemas.RecommendationRead
 )
 async def recommend_on_case(
-    case: BoardCase, body: schemas.CaseRecommendationCreate, session: DbSession,
-    principal: CurrentPrincipal, flow: Service,
-) -> schemas.RecommendationRead | schemas.RecommendationPublic:  # fmt: skip
+    case: BoardCase,
+    body: schemas.CaseRecommendationCreate,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    flow: Service,
+) -> schemas.RecommendationRead | schemas.RecommendationPublic:
     """A recommendation on a single case without a supervision (the board of the case's
     unit only): answered, timed and published like any other."""
     rec = await flow.recommend_on_case(session, principal, case, body)

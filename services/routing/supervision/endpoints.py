@@ -15,16 +15,16 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select
 
 from services.routing.stats.rollup import local_day
-from services.routing.supervision import repository, schemas, service
-from services.routing.supervision.models import Recommendation, Supervision, SupervisionEntry
-from services.routing.supervision.service import SupervisionPolicyDep, Supervisions
+from services.routing.supervision import answers, repository, schemas, service, views
+from services.routing.supervision.models import Recommendation, Supervision
+from services.routing.supervision.policy import SupervisionPolicyDep
+from services.routing.supervision.service import Supervisions
 from services.routing.units.registry import Units
 from shared.auth import CurrentPrincipal, Principal, Role, Verifier, require_unit_access
 from shared.db import DbSession
 from shared.errors import Conflict, Forbidden, NotFound, Unauthorized, Unprocessable
 from shared.errors import problem_responses as problems
 from shared.kernel import OutboxDep
-from shared.personal_data import scrub_public
 
 router = APIRouter(
     prefix="/v1/supervisions",
@@ -33,9 +33,10 @@ router = APIRouter(
 )
 recommendations_router = APIRouter(prefix="/v1/recommendations", tags=["supervision"])
 boards_router = APIRouter(
-    prefix="/v1/boards", tags=["supervision"],
+    prefix="/v1/boards",
+    tags=["supervision"],
     responses=problems(Unauthorized, Forbidden, Unprocessable),
-)  # fmt: skip
+)
 
 
 def _service(outbox: OutboxDep, units: Units, policy: SupervisionPolicyDep) -> Supervisions:
@@ -114,96 +115,13 @@ Service = Annotated[Supervisions, Depends(_service)]
 MaybePrincipal = Annotated[Principal | None, Depends(_maybe_principal)]
 
 
-def recommendation_view(
-    rec: Recommendation, *, public: bool
-) -> schemas.RecommendationRead | schemas.RecommendationPublic:
-    today = local_day(datetime.now(UTC))
-    state = rec.state if rec.state == "answered" or rec.due_on >= today else "overdue"
-    fields = {
-        "id": rec.id, "supervision_id": rec.supervision_id, "unit_code": rec.unit_code,
-        "text": rec.text, "reason": rec.reason, "issued_on": local_day(rec.issued_at),
-        "due_on": rec.due_on, "basis": rec.basis, "state": state, "outcome": rec.outcome,
-        "answer_text": rec.answer_text, "follow_up": rec.follow_up or [],
-        "answered_on": local_day(rec.answered_at) if rec.answered_at else None,
-        "answered_on_time": rec.answered_on_time,
-    }  # fmt: skip
-    if public:
-        # Dân biết without personal data: the free texts lose names, phones, e-mails and
-        # identity numbers (shared.personal_data); the board and the unit read the original.
-        follow_up = [
-            {**a, "action": scrub_public(a.get("action")), "note": scrub_public(a.get("note"))}
-            for a in rec.follow_up or []
-        ]
-        return schemas.RecommendationPublic(
-            **fields | {
-                "text": scrub_public(rec.text), "reason": scrub_public(rec.reason),
-                "answer_text": scrub_public(rec.answer_text), "follow_up": follow_up,
-            }
-        )  # fmt: skip
-    private = {
-        "case_id": rec.case_id, "issued_by": rec.issued_by, "answered_by": rec.answered_by,
-        "deadline_id": rec.deadline_id,
-    }  # fmt: skip
-    return schemas.RecommendationRead(**fields, **private)
-
-
-def _entry(e: SupervisionEntry) -> schemas.EntryRead:
-    return schemas.EntryRead(
-        id=e.id,
-        kind=e.kind,
-        text=e.text,
-        due_on=e.due_on,
-        answers=e.answers,
-        actor=e.actor,
-        at=e.at,
-    )
-
-
-def _summary(sup: Supervision) -> schemas.SupervisionRead:
-    return schemas.SupervisionRead(
-        id=sup.id, unit_code=sup.unit_code, title=sup.title,
-        scope=schemas.SupervisionScope.model_validate(sup.scope), state=sup.state,
-        opened_by=sup.opened_by, opened_at=sup.opened_at, closing_report=sup.closing_report,
-        closed_at=sup.closed_at,
-    )  # fmt: skip
-
-
-async def _full(session: DbSession, sup: Supervision) -> schemas.SupervisionRead:
-    now = datetime.now(UTC)
-    rows, truncated, denunciations = await repository.cases_in_scope(
-        session, sup.unit_code, sup.scope, now
-    )
-    cases = schemas.SupervisionCases(
-        items=[
-            schemas.CaseInScope(
-                id=c.id, tracking_code=c.tracking_code, kind=c.kind, title=c.title,
-                status=c.status, received_at=c.received_at, due_at=c.due_at,
-                resolved_at=c.resolved_at, late=late,
-            )
-            for c, late in rows
-        ],
-        truncated=truncated,
-        denunciations=schemas.Denunciations(
-            count=sum(denunciations.values()), by_status=denunciations
-        ),
-    )  # fmt: skip
-    recs = await repository.recommendations_of(session, sup.id)
-    return _summary(sup).model_copy(
-        update={
-            "entries": [_entry(e) for e in await repository.entries_of(session, sup.id)],
-            "recommendations": [recommendation_view(r, public=False) for r in recs],
-            "cases": cases,
-        }
-    )
-
-
 @router.post("", status_code=201, response_model=schemas.SupervisionRead)
 async def open_supervision(
     body: schemas.SupervisionCreate, session: DbSession, principal: Board, flow: Service
 ) -> schemas.SupervisionRead:
     """Open a supervision of the board's own unit over a period, cases or a theme."""
     sup = await flow.open(session, principal, body)
-    return await _full(session, sup)
+    return await views.supervision_in_full(session, sup)
 
 
 @router.get("", response_model=schemas.SupervisionPage)
@@ -224,7 +142,7 @@ async def list_supervisions(
     page = found[:limit]
     more = len(found) > limit
     return schemas.SupervisionPage(
-        items=[_summary(s) for s in page],
+        items=[views.supervision_view(s) for s in page],
         next_cursor=repository.encode_cursor(page[-1].opened_at, page[-1].id) if more else None,
     )
 
@@ -233,68 +151,94 @@ async def list_supervisions(
 async def get_supervision(sup: ReadSupervision, session: DbSession) -> schemas.SupervisionRead:
     """The supervision, its entries and recommendations, and the cases in scope:
     denunciations by count and status only."""
-    return await _full(session, sup)
+    return await views.supervision_in_full(session, sup)
 
 
 @router.post("/{supervision_id}/entries", status_code=201, response_model=schemas.EntryRead)
 async def add_entry(
-    sup: BoardSupervision, body: schemas.EntryCreate, session: DbSession,
-    principal: CurrentPrincipal, flow: Service,
-) -> schemas.EntryRead:  # fmt: skip
+    sup: BoardSupervision,
+    body: schemas.EntryCreate,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    flow: Service,
+) -> schemas.EntryRead:
     """The board's note, finding, or request for information to the unit (with its due date)."""
-    return _entry(await flow.add_entry(session, principal, sup, body))
+    return views.entry_view(await flow.add_entry(session, principal, sup, body))
 
 
 @router.post(
-    "/{supervision_id}/entries/{request_id}/answer", status_code=201,
+    "/{supervision_id}/entries/{request_id}/answer",
+    status_code=201,
     response_model=schemas.EntryRead,
-)  # fmt: skip
+)
 async def answer_info_request(
-    sup: StaffSupervision, request_id: uuid.UUID, body: schemas.InfoAnswerCreate,
-    session: DbSession, principal: CurrentPrincipal, flow: Service,
-) -> schemas.EntryRead:  # fmt: skip
+    sup: StaffSupervision,
+    request_id: uuid.UUID,
+    body: schemas.InfoAnswerCreate,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    flow: Service,
+) -> schemas.EntryRead:
     """The unit's answer to the board's request for information."""
-    return _entry(await flow.answer_info(session, principal, sup, request_id, body))
+    return views.entry_view(
+        await answers.answer_info(session, flow.outbox, principal, sup, request_id, body)
+    )
 
 
 @router.post(
-    "/{supervision_id}/recommendations", status_code=201,
+    "/{supervision_id}/recommendations",
+    status_code=201,
     response_model=schemas.RecommendationRead,
-)  # fmt: skip
+)
 async def recommend(
-    sup: BoardSupervision, body: schemas.RecommendationCreate, session: DbSession,
-    principal: CurrentPrincipal, flow: Service,
-) -> schemas.RecommendationRead | schemas.RecommendationPublic:  # fmt: skip
+    sup: BoardSupervision,
+    body: schemas.RecommendationCreate,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    flow: Service,
+) -> schemas.RecommendationRead | schemas.RecommendationPublic:
     """A recommendation (kiến nghị) to the unit's head, optionally on one case; `due_on` is
     the head's response deadline under the policy in force."""
-    return recommendation_view(await flow.recommend(session, principal, sup, body), public=False)
+    return views.recommendation_view(
+        await flow.recommend(session, principal, sup, body), public=False
+    )
 
 
 @router.post("/{supervision_id}/close", response_model=schemas.SupervisionRead)
 async def close_supervision(
-    sup: BoardSupervision, body: schemas.CloseCommand, session: DbSession,
-    principal: CurrentPrincipal, flow: Service,
-) -> schemas.SupervisionRead:  # fmt: skip
+    sup: BoardSupervision,
+    body: schemas.CloseCommand,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    flow: Service,
+) -> schemas.SupervisionRead:
     """Close the supervision with the board's report."""
-    return await _full(session, await flow.close(session, principal, sup, body))
+    return await views.supervision_in_full(session, await flow.close(session, principal, sup, body))
 
 
 @recommendations_router.post(
-    "/{recommendation_id}/answer", response_model=schemas.RecommendationRead,
+    "/{recommendation_id}/answer",
+    response_model=schemas.RecommendationRead,
     responses=problems(Unauthorized, Forbidden, NotFound, Conflict, Unprocessable),
-)  # fmt: skip
+)
 async def answer_recommendation(
-    rec: HeadRecommendation, body: schemas.AnswerCommand, session: DbSession,
-    principal: CurrentPrincipal, flow: Service,
-) -> schemas.RecommendationRead | schemas.RecommendationPublic:  # fmt: skip
+    rec: HeadRecommendation,
+    body: schemas.AnswerCommand,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    flow: Service,
+) -> schemas.RecommendationRead | schemas.RecommendationPublic:
     """The unit head's answer: accepted, partly, or rejected, with reasons and follow-up."""
-    return recommendation_view(await flow.answer(session, principal, rec, body), public=False)
+    return views.recommendation_view(
+        await answers.answer(session, flow.outbox, principal, rec, body), public=False
+    )
 
 
 @recommendations_router.get(
-    "", response_model=schemas.RecommendationPage,
+    "",
+    response_model=schemas.RecommendationPage,
     responses=problems(Unauthorized, Forbidden, NotFound, Unprocessable),
-)  # fmt: skip
+)
 async def list_recommendations(
     session: DbSession,
     units: Units,
@@ -332,7 +276,7 @@ async def list_recommendations(
     page = found[:limit]
     last = page[-1] if len(found) > limit else None
     return schemas.RecommendationPage(
-        items=[recommendation_view(r, public=public) for r in page],
+        items=[views.recommendation_view(r, public=public) for r in page],
         next_cursor=repository.encode_cursor(last.issued_at, last.id) if last else None,
     )
 
@@ -356,11 +300,15 @@ async def board_queue(
     return schemas.BoardMessagePage(
         items=[
             schemas.BoardMessageRead(
-                id=m.id, case_id=m.case_id, tracking_code=m.tracking_code,
-                case_kind=m.case_kind, text=m.text, at=m.at,
+                id=m.id,
+                case_id=m.case_id,
+                tracking_code=m.tracking_code,
+                case_kind=m.case_kind,
+                text=m.text,
+                at=m.at,
                 via="submission" if m.id == m.case_id else "case",
             )
             for m in page
         ],
         next_cursor=repository.encode_cursor(last.at, last.id) if last else None,
-    )  # fmt: skip
+    )

@@ -17,8 +17,6 @@ from services.routing.queues.handlers import on_deadline_set as case_deadline_se
 from services.routing.stats.rollup import local_day
 from services.routing.supervision.models import BoardMessage, Recommendation, SupervisionEntry
 from shared.events import (
-    CASE_MESSAGE_ADDED,
-    DEADLINE_SET,
     FOLLOW_UP_CLOCK,
     INFORMATION_CLOCK,
     RECOMMENDATION_CLOCK,
@@ -52,7 +50,7 @@ async def on_deadline_set(session: AsyncSession, event: Envelope) -> None:
 def make_handlers(workflow: dict[str, Handler]) -> dict[str, Handler]:
     """deadline.set, and case.message_added: a resident's message to the board goes to the
     board's queue; every other message to the workflow's own handler."""
-    conversation = workflow[CASE_MESSAGE_ADDED]
+    conversation = workflow[CaseMessageAdded.type]
 
     async def on_message_added(session: AsyncSession, event: Envelope) -> None:
         data = event.parse(CaseMessageAdded)
@@ -66,10 +64,14 @@ def make_handlers(workflow: dict[str, Handler]) -> dict[str, Handler]:
             return
         session.add(
             BoardMessage(
-                id=data.message_id, unit_code=case.unit_code, case_id=case.id,
-                tracking_code=case.tracking_code, case_kind=case.kind, text=data.text,
+                id=data.message_id,
+                unit_code=case.unit_code,
+                case_id=case.id,
+                tracking_code=case.tracking_code,
+                case_kind=case.kind,
+                text=data.text,
                 at=event.time,
             )
-        )  # fmt: skip
+        )
 
-    return {DEADLINE_SET: on_deadline_set, CASE_MESSAGE_ADDED: on_message_added}
+    return {DeadlineSet.type: on_deadline_set, CaseMessageAdded.type: on_message_added}

@@ -12,7 +12,6 @@ from sqlalchemy import ColumnElement, and_, case, func, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.routing.cases.models import RoutedCase
-from services.routing.stats.rollup import VN
 from services.routing.supervision.models import (
     BoardMessage,
     Recommendation,
@@ -20,6 +19,7 @@ from services.routing.supervision.models import (
     SupervisionEntry,
 )
 from shared.confidential import CONFIDENTIAL_KINDS
+from shared.dates import LOCAL_TZ
 from shared.errors import Unprocessable
 
 CASES_SHOWN = 200  # a supervision's page of cases; the board narrows its scope for more
@@ -72,32 +72,39 @@ async def recommendations_of(
 
 
 def _late(now: datetime) -> ColumnElement[bool]:
-    c = RoutedCase
     return or_(
-        and_(c.resolved_at.is_not(None), c.resolved_due_at.is_not(None),
-             c.resolved_at > c.resolved_due_at),
-        and_(c.resolved_at.is_(None), c.due_at.is_not(None), c.due_at < now),
-    )  # fmt: skip
+        and_(
+            RoutedCase.resolved_at.is_not(None),
+            RoutedCase.resolved_due_at.is_not(None),
+            RoutedCase.resolved_at > RoutedCase.resolved_due_at,
+        ),
+        and_(
+            RoutedCase.resolved_at.is_(None),
+            RoutedCase.due_at.is_not(None),
+            RoutedCase.due_at < now,
+        ),
+    )
 
 
 def _start_of(day: date) -> datetime:
-    return datetime.combine(day, time.min, VN).astimezone(UTC)
+    return datetime.combine(day, time.min, LOCAL_TZ).astimezone(UTC)
 
 
 def scope_conditions(unit_code: str, scope: dict[str, Any], now: datetime) -> list[Any]:
-    c = RoutedCase
-    where: list[Any] = [c.unit_code == unit_code]
+    where: list[Any] = [RoutedCase.unit_code == unit_code]
     if scope.get("case_ids"):
-        where.append(c.id.in_([uuid.UUID(str(i)) for i in scope["case_ids"]]))
+        where.append(RoutedCase.id.in_([uuid.UUID(str(i)) for i in scope["case_ids"]]))
     if scope.get("received_from"):
-        where.append(c.received_at >= _start_of(date.fromisoformat(scope["received_from"])))
+        where.append(
+            RoutedCase.received_at >= _start_of(date.fromisoformat(scope["received_from"]))
+        )
     if scope.get("received_to"):
         end = date.fromisoformat(scope["received_to"]) + timedelta(days=1)
-        where.append(c.received_at < _start_of(end))
+        where.append(RoutedCase.received_at < _start_of(end))
     if scope.get("kinds"):
-        where.append(c.kind.in_(scope["kinds"]))
+        where.append(RoutedCase.kind.in_(scope["kinds"]))
     if scope.get("category"):
-        where.append(c.category == scope["category"])
+        where.append(RoutedCase.category == scope["category"])
     if scope.get("late_only"):
         where.append(_late(now))
     return where
@@ -124,39 +131,43 @@ async def cases_in_scope(
 
 
 def recommendation_conditions(unit_code: str, state: str | None, today: date) -> list[Any]:
-    r = Recommendation
-    where: list[Any] = [r.unit_code == unit_code]
+    where: list[Any] = [Recommendation.unit_code == unit_code]
     if state == "answered":
-        where.append(r.state == "answered")
+        where.append(Recommendation.state == "answered")
     elif state == "overdue":
-        where += [r.state == "open", r.due_on < today]
+        where += [Recommendation.state == "open", Recommendation.due_on < today]
     elif state == "open":
-        where += [r.state == "open", r.due_on >= today]
+        where += [Recommendation.state == "open", Recommendation.due_on >= today]
     elif state == "public":  # what everyone may read: answered, or open past due
-        where.append(or_(r.state == "answered", r.due_on < today))
+        where.append(or_(Recommendation.state == "answered", Recommendation.due_on < today))
     return where
 
 
 async def recommendations(
     session: AsyncSession, where: list[Any], limit: int, cursor: str | None
 ) -> list[Recommendation]:
-    r = Recommendation
-    stmt = select(r).where(*where)
+    stmt = select(Recommendation).where(*where)
     if cursor:
         at, id_ = decode_cursor(cursor)
-        stmt = stmt.where(tuple_(r.issued_at, r.id) < (datetime.fromisoformat(at), id_))
-    stmt = stmt.order_by(r.issued_at.desc(), r.id.desc()).limit(limit)
+        stmt = stmt.where(
+            tuple_(Recommendation.issued_at, Recommendation.id) < (datetime.fromisoformat(at), id_)
+        )
+    stmt = stmt.order_by(Recommendation.issued_at.desc(), Recommendation.id.desc()).limit(limit)
     return list((await session.scalars(stmt)).all())
 
 
 async def figures(
-    session: AsyncSession, code: str, *, province: bool, start: datetime, end: datetime,
+    session: AsyncSession,
+    code: str,
+    *,
+    province: bool,
+    start: datetime,
+    end: datetime,
     today: date,
-) -> dict[str, int]:  # fmt: skip
+) -> dict[str, int]:
     """The public counts of the recommendations made to a unit (a province: to it and its
     communes and agencies) in [start, end): few rows a year, counted live on the index."""
-    r = Recommendation
-    scope = r.province_code == code if province else r.unit_code == code
+    scope = Recommendation.province_code == code if province else Recommendation.unit_code == code
 
     def count(condition: ColumnElement[bool]) -> Any:
         return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
@@ -165,13 +176,15 @@ async def figures(
         await session.execute(
             select(
                 func.count().label("received"),
-                count(r.state == "answered").label("answered"),
-                count(r.answered_on_time.is_(True)).label("answered_on_time"),
-                count(r.outcome == "accepted").label("accepted"),
-                count(r.outcome == "partly").label("partly"),
-                count(r.outcome == "rejected").label("rejected"),
-                count(and_(r.state == "open", r.due_on < today)).label("overdue"),
-            ).where(scope, r.issued_at >= start, r.issued_at < end)
+                count(Recommendation.state == "answered").label("answered"),
+                count(Recommendation.answered_on_time.is_(True)).label("answered_on_time"),
+                count(Recommendation.outcome == "accepted").label("accepted"),
+                count(Recommendation.outcome == "partly").label("partly"),
+                count(Recommendation.outcome == "rejected").label("rejected"),
+                count(and_(Recommendation.state == "open", Recommendation.due_on < today)).label(
+                    "overdue"
+                ),
+            ).where(scope, Recommendation.issued_at >= start, Recommendation.issued_at < end)
         )
     ).one()
     return {k: int(v) for k, v in row._mapping.items()}
@@ -181,12 +194,19 @@ async def board_messages(
     session: AsyncSession, unit_code: str, limit: int, cursor: str | None
 ) -> list[BoardMessage]:
     """The board's queue: residents' messages to it, newest first."""
-    m = BoardMessage
-    stmt = select(m).where(m.unit_code == unit_code)
+    stmt = select(BoardMessage).where(BoardMessage.unit_code == unit_code)
     if cursor:
         at, id_ = decode_cursor(cursor)
-        stmt = stmt.where(tuple_(m.at, m.id) < (datetime.fromisoformat(at), id_))
-    return list((await session.scalars(stmt.order_by(m.at.desc(), m.id.desc()).limit(limit))).all())
+        stmt = stmt.where(
+            tuple_(BoardMessage.at, BoardMessage.id) < (datetime.fromisoformat(at), id_)
+        )
+    return list(
+        (
+            await session.scalars(
+                stmt.order_by(BoardMessage.at.desc(), BoardMessage.id.desc()).limit(limit)
+            )
+        ).all()
+    )
 
 
 async def locked_recommendation(

@@ -8,11 +8,12 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.routing import CITIZEN
 from services.routing.cases.models import CaseStep, RoutedCase
 from services.routing.rules.engine import FALLBACK_UNIT
 from services.routing.units.registry import UnitRegistry
-from services.routing.workflow.service import SOURCE, SYSTEM_ACTOR
-from shared.events import CASE_ROUTED, CaseRouted, LateReason, new_event
+from services.routing.workflow.service import route
+from shared.events import CaseStatus, LateReason
 from shared.messaging.outbox import Outbox
 
 APPEAL_RULE = "appeal.superior"
@@ -63,47 +64,21 @@ async def open_second_time(
         unit_code=unit_code,
         first_unit_code=unit_code,
         province_code=province_code,
-        status="routed",
+        status=CaseStatus.submitted.value,
         received_at=received_at,
         rule=APPEAL_RULE if superior else "fallback",
         reason=why,
         appeal_of=first.id,
         publish_consent=first.publish_consent,
     )
-    session.add(second)
-    routed = new_event(
-        CASE_ROUTED,
-        source=SOURCE,
-        case_id=second.id,
-        at=at,
-        data=CaseRouted(
-            tracking_code=second.tracking_code,
-            kind=second.kind,
-            received_at=received_at,
-            unit_code=unit_code,
-            unit_name=unit_name,
-            province_code=province_code,
-            rule=second.rule,
-            reason=why,
-            actor=SYSTEM_ACTOR,
-            public_note=why,
-            remote_area=bool(superior and superior.remote),
-            second_time=True,  # Khiếu nại Điều 36-37: its own, longer periods
-            appeal_of=first.id,
-        ),
-    )
-    session.add(
-        CaseStep(
-            case_id=second.id,
-            step="routed",
-            actor=SYSTEM_ACTOR,
-            at=at,
-            from_status="submitted",
-            to_status="routed",
-            reason=why,
-            data={"rule": second.rule, "unit_code": unit_code, "appeal_of": str(first.id)},
-            event_id=routed.id,
-        )
+    await route(
+        session,
+        outbox,
+        second,
+        unit_name=unit_name,
+        remote_area=bool(superior and superior.remote),
+        data={"rule": second.rule, "unit_code": unit_code, "appeal_of": str(first.id)},
+        now=at,
     )
     if late_reason is not None:
         # After the window, with a reason (Khiếu nại Điều 9 khoản 2): taken, flagged for the
@@ -112,13 +87,12 @@ async def open_second_time(
             CaseStep(
                 case_id=second.id,
                 step=LATE_APPEAL_FLAG,
-                actor="citizen",
+                actor=CITIZEN,
                 at=at,
-                from_status="routed",
-                to_status="routed",
+                from_status=second.status,
+                to_status=second.status,
                 reason=f"Khiếu nại quá thời hạn, lý do nêu: {late_reason.text}",
                 data={"ground": late_reason.ground, "text": late_reason.text},
             )
         )
-    await outbox.add(session, routed)
     return second

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
+from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.routing.cases.models import CaseStep, RoutedCase
-from services.routing.reception import service as reception
 from services.routing.units.registry import UnitRegistry
 from services.routing.workflow import late_appeals, machine, schemas
 from services.routing.workflow.law import LawBook
@@ -19,20 +17,13 @@ from services.routing.workflow.models import CaseMessage, Dialogue
 from services.routing.workflow.service import Applied, apply_step
 from shared import events as ev
 from shared.confidential import RESOLVED_NOTE, is_confidential
-from shared.errors import Conflict, NotFound, Unprocessable
+from shared.dates import LOCAL_TZ
+from shared.errors import Conflict, Unprocessable
 from shared.messaging.outbox import Outbox
-
-VN = ZoneInfo("Asia/Ho_Chi_Minh")
-SESSION_NAMES = {"dialogue": "đối thoại", "reception": "tiếp công dân"}
 
 
 def _join(*parts: str | None) -> str:
     return ". ".join(p for p in parts if p)
-
-
-def _not_future(day: date) -> None:
-    if day > datetime.now(UTC).astimezone(VN).date():
-        raise Unprocessable.field(["decided_on"], "a decision already taken: not in the future")
 
 
 class Workflow:
@@ -42,22 +33,28 @@ class Workflow:
         self.units = units
 
     async def accept(
-        self, s: AsyncSession, case: RoutedCase, actor: str, body: schemas.AcceptCommand
+        self, session: AsyncSession, case: RoutedCase, actor: str, body: schemas.AcceptCommand
     ) -> Applied:
         machine.target(case.status, Step.accept)
-        if case.appeal_of is not None and await late_appeals.pending_late_appeal(s, case):
+        if case.appeal_of is not None and await late_appeals.pending_late_appeal(session, case):
             raise late_appeals.refuse_to_accept_first(case)
         now = datetime.now(UTC)
         case.accepted_at = now
         return await apply_step(
-            s, self.outbox, case, Step.accept, actor=actor, now=now,
-            event_type=ev.CASE_ACCEPTED, event=ev.CaseAccepted,
-            event_fields={"accepted_on": now.astimezone(VN).date()},
-            public_note=_join("Đã thụ lý giải quyết", body.note), reason=body.note,
-        )  # fmt: skip
+            session,
+            self.outbox,
+            case,
+            Step.accept,
+            actor=actor,
+            now=now,
+            event=ev.CaseAccepted,
+            event_fields={"accepted_on": now.astimezone(LOCAL_TZ).date()},
+            public_note=_join("Đã thụ lý giải quyết", body.note),
+            reason=body.note,
+        )
 
     async def reject(
-        self, s: AsyncSession, case: RoutedCase, actor: str, body: schemas.RejectCommand
+        self, session: AsyncSession, case: RoutedCase, actor: str, body: schemas.RejectCommand
     ) -> Applied:
         machine.target(case.status, Step.reject)
         ground = self.law.ground(body.reason)
@@ -67,21 +64,26 @@ class Workflow:
             )
         if case.kind not in ground.kinds:
             raise Unprocessable.field(
-                ["reason"], f"{ground.code} ({ground.law}, {ground.article}) is not a ground for a "
+                ["reason"],
+                f"{ground.code} ({ground.law}, {ground.article}) is not a ground for a "
                 f"{case.kind}; it applies to {', '.join(sorted(ground.kinds))}",
-            )  # fmt: skip
+            )
         basis = f"{ground.text} ({ground.law}, {ground.article})"
         return await apply_step(
-            s, self.outbox, case, Step.reject, actor=actor,
-            event_type=ev.CASE_REJECTED, event=ev.CaseRejected,
+            session,
+            self.outbox,
+            case,
+            Step.reject,
+            actor=actor,
+            event=ev.CaseRejected,
             event_fields={"reason_code": ground.code, "reason": ground.text},
             public_note=_join(f"Không thụ lý: {basis}", body.note),
             reason=_join(f"{ground.code}: {basis}", body.note),
             data={"reason_code": ground.code, "note": body.note},
-        )  # fmt: skip
+        )
 
     async def transfer(
-        self, s: AsyncSession, case: RoutedCase, actor: str, body: schemas.TransferCommand
+        self, session: AsyncSession, case: RoutedCase, actor: str, body: schemas.TransferCommand
     ) -> Applied:
         machine.target(case.status, Step.transfer)
         unit = self.units.get(body.to_unit_code)
@@ -93,60 +95,91 @@ class Workflow:
         case.unit_code, case.province_code, case.assignee = unit.code, unit.province_code, None
         case.due_at = case.due_kind = None  # the new unit's clock comes from notification
         return await apply_step(
-            s, self.outbox, case, Step.transfer, actor=actor,
-            event_type=ev.CASE_TRANSFERRED, event=ev.CaseTransferred,
-            event_fields={"from_unit_code": from_unit, "unit_name": unit.display,
-                          "reason": body.reason, "remote_area": unit.remote},
-            public_note=f"Chuyển đến {unit.display}: {body.reason}", reason=body.reason,
+            session,
+            self.outbox,
+            case,
+            Step.transfer,
+            actor=actor,
+            event=ev.CaseTransferred,
+            event_fields={
+                "from_unit_code": from_unit,
+                "unit_name": unit.display,
+                "reason": body.reason,
+                "remote_area": unit.remote,
+            },
+            public_note=f"Chuyển đến {unit.display}: {body.reason}",
+            reason=body.reason,
             data={"from_unit_code": from_unit, "to_unit_code": unit.code},
-        )  # fmt: skip
+        )
 
     async def assign(
-        self, s: AsyncSession, case: RoutedCase, actor: str, body: schemas.AssignCommand
+        self, session: AsyncSession, case: RoutedCase, actor: str, body: schemas.AssignCommand
     ) -> Applied:
         machine.target(case.status, Step.assign)
         case.assignee = body.assignee
         return await apply_step(
-            s, self.outbox, case, Step.assign, actor=actor,
-            event_type=ev.CASE_ASSIGNED, event=ev.CaseAssigned,
-            event_fields={"assignee": body.assignee}, data={"assignee": body.assignee},
-        )  # fmt: skip
+            session,
+            self.outbox,
+            case,
+            Step.assign,
+            actor=actor,
+            event=ev.CaseAssigned,
+            event_fields={"assignee": body.assignee},
+            data={"assignee": body.assignee},
+        )
 
     async def request_info(
-        self, s: AsyncSession, case: RoutedCase, actor: str, body: schemas.RequestInfoCommand
+        self, session: AsyncSession, case: RoutedCase, actor: str, body: schemas.RequestInfoCommand
     ) -> Applied:
         return await apply_step(
-            s, self.outbox, case, Step.request_info, actor=actor,
-            event_type=ev.CASE_INFO_REQUESTED, event=ev.CaseInfoRequested,
+            session,
+            self.outbox,
+            case,
+            Step.request_info,
+            actor=actor,
+            event=ev.CaseInfoRequested,
             event_fields={"question": body.question},
-            public_note=f"Đề nghị bổ sung thông tin: {body.question}", reason=body.question,
-        )  # fmt: skip
+            public_note=f"Đề nghị bổ sung thông tin: {body.question}",
+            reason=body.question,
+        )
 
     async def message(
-        self, s: AsyncSession, case: RoutedCase, actor: str, body: schemas.MessageCommand
+        self, session: AsyncSession, case: RoutedCase, actor: str, body: schemas.MessageCommand
     ) -> Applied:
         machine.target(case.status, Step.message)
         now = datetime.now(UTC)
         message = CaseMessage(
-            id=uuid.uuid4(), case_id=case.id, author="official", visibility=body.visibility,
-            text=body.text, actor=actor, at=now,
-        )  # fmt: skip
-        s.add(message)
+            id=uuid.uuid4(),
+            case_id=case.id,
+            author="official",
+            visibility=body.visibility,
+            text=body.text,
+            actor=actor,
+            at=now,
+        )
+        session.add(message)
         applied = await apply_step(
-            s, self.outbox, case, Step.message, actor=actor, now=now,
-            event_type=ev.CASE_MESSAGE_ADDED, event=ev.CaseMessageAdded,
+            session,
+            self.outbox,
+            case,
+            Step.message,
+            actor=actor,
+            now=now,
+            event=ev.CaseMessageAdded,
             event_fields={
-                "message_id": message.id, "author": "official", "visibility": body.visibility,
+                "message_id": message.id,
+                "author": "official",
+                "visibility": body.visibility,
                 # Internal notes never leave routing; the citizen's side gets only theirs.
                 "text": body.text if body.visibility == "citizen" else None,
             },
             data={"message_id": str(message.id), "visibility": body.visibility},
-        )  # fmt: skip
+        )
         applied.extra["message_id"] = message.id
         return applied
 
     async def extend(
-        self, s: AsyncSession, case: RoutedCase, actor: str, body: schemas.ExtendCommand
+        self, session: AsyncSession, case: RoutedCase, actor: str, body: schemas.ExtendCommand
     ) -> Applied:
         machine.target(case.status, Step.extend)
         rule = self.law.extension(case.kind, body.complexity)
@@ -158,7 +191,7 @@ class Workflow:
             raise Unprocessable.field(
                 ["decision_ref"], f"each extension needs a written decision ({rule.basis})"
             )
-        done = await s.scalar(
+        done = await session.scalar(
             select(func.count())
             .select_from(CaseStep)
             .where(CaseStep.case_id == case.id, CaseStep.step == Step.extend.value)
@@ -167,98 +200,35 @@ class Workflow:
             raise Conflict(
                 f"a {body.complexity} {case.kind} may be extended {rule.max} time(s); "
                 f"it was extended {done}",
-                rule=rule.basis, allowed=machine.allowed(case.status),
-            )  # fmt: skip
+                rule=rule.basis,
+                allowed=machine.allowed(case.status),
+            )
         case.complexity = body.complexity
         label = "phức tạp" if body.complexity == "complex" else "đặc biệt phức tạp"
         return await apply_step(
-            s, self.outbox, case, Step.extend, actor=actor,
-            event_type=ev.CASE_EXTENDED, event=ev.CaseExtended,
-            event_fields={"complexity": body.complexity, "reason": body.reason,
-                          "decision_ref": body.decision_ref},
-            public_note=f"Gia hạn thời hạn giải quyết: vụ việc {label}", reason=body.reason,
-            data={"complexity": body.complexity, "decision_ref": body.decision_ref,
-                  "basis": rule.basis, "number": (done or 0) + 1},
-        )  # fmt: skip
-
-    async def schedule_dialogue(
-        self, s: AsyncSession, case: RoutedCase, actor: str, body: schemas.DialogueCommand
-    ) -> Applied:
-        machine.target(case.status, Step.schedule_dialogue)
-        kind, starts_at, place = body.session, body.starts_at, body.place
-        if body.reception_session_id is not None:
-            booked = await reception.seat(s, case, body.reception_session_id)
-            kind, starts_at, place = "reception", booked.starts_at, booked.place
-        if starts_at is None or place is None:  # the schema guarantees one or the other
-            raise Unprocessable.field(["starts_at"], "when and where is the session?")
-        if starts_at <= datetime.now(UTC):
-            raise Unprocessable.field(["starts_at"], "a session is scheduled in the future")
-        if kind == "dialogue":
-            self._enough_notice(case, starts_at, agreed=body.citizen_agreed)
-        dialogue = Dialogue(
-            id=uuid.uuid4(), case_id=case.id, session=kind, starts_at=starts_at, place=place,
-            scheduled_by=actor, reception_session_id=body.reception_session_id,
-        )  # fmt: skip
-        s.add(dialogue)
-        when = starts_at.astimezone(VN).strftime("%H:%M %d/%m/%Y")
-        applied = await apply_step(
-            s, self.outbox, case, Step.schedule_dialogue, actor=actor,
-            event_type=ev.CASE_DIALOGUE_SCHEDULED, event=ev.CaseDialogueScheduled,
-            event_fields={"dialogue_id": dialogue.id, "session": kind,
-                          "starts_at": starts_at, "place": place},
-            public_note=f"Lịch {SESSION_NAMES[kind]}: {when}, tại {place}",
-            reason=body.note, data={"dialogue_id": str(dialogue.id),
-                                    "citizen_agreed": body.citizen_agreed},
-        )  # fmt: skip
-        applied.extra["dialogue_id"] = dialogue.id
-        return applied
-
-    def _enough_notice(self, case: RoutedCase, starts_at: datetime, *, agreed: bool) -> None:
-        """The parties are told at least the rule's days before a dialogue (from 2026-07-01),
-        unless the citizen agreed to an earlier date: a 409 naming the rule."""
-        rule = self.law.dialogue_notice(case.received_at.astimezone(VN).date())
-        if rule is None or agreed:
-            return
-        today = datetime.now(UTC).astimezone(VN).date()
-        if (starts_at.astimezone(VN).date() - today).days < rule.days:
-            raise Conflict(
-                f"a dialogue is noticed to the parties at least {rule.days} days before it; "
-                "choose a later date, or record that the citizen agreed (citizen_agreed: true)",
-                rule=rule.basis, allowed=machine.allowed(case.status),
-            )  # fmt: skip
-
-    async def record_minutes(
-        self,
-        s: AsyncSession,
-        case: RoutedCase,
-        actor: str,
-        dialogue_id: uuid.UUID,
-        body: schemas.MinutesCommand,
-    ) -> Applied:
-        machine.target(case.status, Step.record_minutes)
-        dialogue = await s.get(Dialogue, dialogue_id)
-        if dialogue is None or dialogue.case_id != case.id:
-            raise NotFound(f"no dialogue {dialogue_id} on this case")
-        if dialogue.held_at is not None:
-            raise Conflict("the minutes of this session are already recorded", allowed=[])
-        if body.held_at > datetime.now(UTC):
-            raise Unprocessable.field(["held_at"], "minutes record a session that took place")
-        dialogue.held_at, dialogue.outcome = body.held_at, body.outcome
-        dialogue.participants, dialogue.absentees = body.participants, body.absentees
-        applied = await apply_step(
-            s, self.outbox, case, Step.record_minutes, actor=actor,
-            event_type=ev.CASE_DIALOGUE_HELD, event=ev.CaseDialogueHeld,
-            event_fields={"dialogue_id": dialogue.id, "held_at": body.held_at,
-                          "participants": body.participants, "absentees": body.absentees,
-                          "outcome": body.outcome},
-            public_note=f"Đã tổ chức {SESSION_NAMES[dialogue.session]}: {body.outcome}",
-            data={"dialogue_id": str(dialogue.id)},
-        )  # fmt: skip
-        applied.extra["dialogue_id"] = dialogue.id
-        return applied
+            session,
+            self.outbox,
+            case,
+            Step.extend,
+            actor=actor,
+            event=ev.CaseExtended,
+            event_fields={
+                "complexity": body.complexity,
+                "reason": body.reason,
+                "decision_ref": body.decision_ref,
+            },
+            public_note=f"Gia hạn thời hạn giải quyết: vụ việc {label}",
+            reason=body.reason,
+            data={
+                "complexity": body.complexity,
+                "decision_ref": body.decision_ref,
+                "basis": rule.basis,
+                "number": (done or 0) + 1,
+            },
+        )
 
     async def resolve(
-        self, s: AsyncSession, case: RoutedCase, actor: str, body: schemas.ResolveCommand
+        self, session: AsyncSession, case: RoutedCase, actor: str, body: schemas.ResolveCommand
     ) -> Applied:
         machine.target(case.status, Step.resolve)
         if case.kind in ("complaint", "denunciation") and not body.decision_ref:
@@ -271,7 +241,7 @@ class Workflow:
             case.kind == "complaint" and case.appeal_of is not None
         )
         if case.kind == "complaint" and case.appeal_of is not None:
-            held = await s.scalar(
+            held = await session.scalar(
                 select(func.count()).where(
                     Dialogue.case_id == case.id, Dialogue.held_at.is_not(None)
                 )
@@ -289,17 +259,27 @@ class Workflow:
         now = datetime.now(UTC)
         case.resolved_at, case.resolved_due_at = now, case.due_at  # measured on time or not
         return await apply_step(
-            s, self.outbox, case, Step.resolve, actor=actor, now=now,
-            event_type=ev.CASE_RESOLVED, event=ev.CaseResolved,
-            event_fields={"summary": body.summary, "decision_ref": body.decision_ref,
-                          "publish": publish, "resolved_on": now.astimezone(VN).date()},
+            session,
+            self.outbox,
+            case,
+            Step.resolve,
+            actor=actor,
+            now=now,
+            event=ev.CaseResolved,
+            event_fields={
+                "summary": body.summary,
+                "decision_ref": body.decision_ref,
+                "publish": publish,
+                "resolved_on": now.astimezone(LOCAL_TZ).date(),
+            },
             # The summary is public only as the published resolution (intake, with consent).
-            public_note=RESOLVED_NOTE, reason=body.summary,
+            public_note=RESOLVED_NOTE,
+            reason=body.summary,
             data={"decision_ref": body.decision_ref, "publish": publish},
-        )  # fmt: skip
+        )
 
     async def record_delivery(
-        self, s: AsyncSession, case: RoutedCase, actor: str, body: schemas.DeliveryCommand
+        self, session: AsyncSession, case: RoutedCase, actor: str, body: schemas.DeliveryCommand
     ) -> Applied:
         """The day the complainant received the decision: the appeal window runs from it
         (Khiếu nại Điều 33), so it is recorded once, with how it was delivered."""
@@ -308,9 +288,10 @@ class Workflow:
             raise Conflict(
                 f"a {case.kind}'s answer starts no window of the citizen's: only a complaint "
                 "decision's receipt is recorded",
-                rule="Luật Khiếu nại 2011, Điều 33", allowed=machine.allowed(case.status),
-            )  # fmt: skip
-        done = await s.scalar(
+                rule="Luật Khiếu nại 2011, Điều 33",
+                allowed=machine.allowed(case.status),
+            )
+        done = await session.scalar(
             select(CaseStep.data).where(
                 CaseStep.case_id == case.id, CaseStep.step == Step.record_delivery.value
             )
@@ -320,41 +301,57 @@ class Workflow:
                 f"the decision's receipt is already recorded ({done.get('received_on')})",
                 allowed=machine.allowed(case.status),
             )
-        decided = case.resolved_at.astimezone(VN).date() if case.resolved_at else None
-        today = datetime.now(UTC).astimezone(VN).date()
+        decided = case.resolved_at.astimezone(LOCAL_TZ).date() if case.resolved_at else None
+        today = datetime.now(UTC).astimezone(LOCAL_TZ).date()
         if (decided and body.received_on < decided) or body.received_on > today:
             raise Unprocessable.field(
                 ["received_on"], f"must be between the decision's date ({decided}) and today"
             )
-        decision_ref = await s.scalar(
+        decision_ref = await session.scalar(
             select(CaseStep.data["decision_ref"].as_string()).where(
                 CaseStep.case_id == case.id, CaseStep.step == Step.resolve.value
             )
         )
         day = body.received_on.strftime("%d/%m/%Y")
         return await apply_step(
-            s, self.outbox, case, Step.record_delivery, actor=actor,
-            event_type=ev.CASE_DECISION_DELIVERED, event=ev.CaseDecisionDelivered,
-            event_fields={"received_on": body.received_on, "how": body.how,
-                          "evidence_ref": body.evidence_ref, "decision_ref": decision_ref},
+            session,
+            self.outbox,
+            case,
+            Step.record_delivery,
+            actor=actor,
+            event=ev.CaseDecisionDelivered,
+            event_fields={
+                "received_on": body.received_on,
+                "how": body.how,
+                "evidence_ref": body.evidence_ref,
+                "decision_ref": decision_ref,
+            },
             public_note=f"Ông/bà đã nhận quyết định giải quyết ngày {day}; thời hạn khiếu nại "
             "tiếp tính từ ngày này (Luật Khiếu nại 2011, Điều 33)",
             reason=f"received {body.received_on.isoformat()} ({body.how})",
-            data={"received_on": body.received_on.isoformat(), "how": body.how,
-                  "evidence_ref": body.evidence_ref},
-        )  # fmt: skip
+            data={
+                "received_on": body.received_on.isoformat(),
+                "how": body.how,
+                "evidence_ref": body.evidence_ref,
+            },
+        )
 
     async def close(
-        self, s: AsyncSession, case: RoutedCase, actor: str, body: schemas.CloseCommand
+        self, session: AsyncSession, case: RoutedCase, actor: str, body: schemas.CloseCommand
     ) -> Applied:
         return await apply_step(
-            s, self.outbox, case, Step.close, actor=actor,
-            event_type=ev.CASE_CLOSED, event=ev.CaseClosed,
-            public_note=_join("Đã kết thúc hồ sơ", body.note), reason=body.note,
-        )  # fmt: skip
+            session,
+            self.outbox,
+            case,
+            Step.close,
+            actor=actor,
+            event=ev.CaseClosed,
+            public_note=_join("Đã kết thúc hồ sơ", body.note),
+            reason=body.note,
+        )
 
     async def reclassify(
-        self, s: AsyncSession, case: RoutedCase, actor: str, body: schemas.ReclassifyCommand
+        self, session: AsyncSession, case: RoutedCase, actor: str, body: schemas.ReclassifyCommand
     ) -> Applied:
         machine.target(case.status, Step.reclassify)
         if body.kind == case.kind:
@@ -370,37 +367,14 @@ class Workflow:
             )
         from_kind, case.kind = case.kind, body.kind
         return await apply_step(
-            s, self.outbox, case, Step.reclassify, actor=actor,
-            event_type=ev.CASE_RECLASSIFIED, event=ev.CaseReclassified,
+            session,
+            self.outbox,
+            case,
+            Step.reclassify,
+            actor=actor,
+            event=ev.CaseReclassified,
             event_fields={"from_kind": from_kind, "reason": body.reason},
-            public_note=f"Phân loại lại: {body.reason}", reason=body.reason,
+            public_note=f"Phân loại lại: {body.reason}",
+            reason=body.reason,
             data={"from_kind": from_kind, "kind": body.kind},
-        )  # fmt: skip
-
-    async def suspend(
-        self, s: AsyncSession, case: RoutedCase, actor: str, body: schemas.SuspendCommand
-    ) -> Applied:
-        _not_future(body.decided_on)
-        return await apply_step(
-            s, self.outbox, case, Step.suspend, actor=actor,
-            event_type=ev.CASE_SUSPENDED, event=ev.CaseSuspended,
-            event_fields={"reason": body.reason, "decision_ref": body.decision_ref,
-                          "suspended_on": body.decided_on},
-            public_note=f"Tạm đình chỉ giải quyết: {body.reason}", reason=body.reason,
-            data={"decision_ref": body.decision_ref, "decided_on": body.decided_on.isoformat()},
-        )  # fmt: skip
-
-    async def resume(
-        self, s: AsyncSession, case: RoutedCase, actor: str, body: schemas.ResumeCommand
-    ) -> Applied:
-        if case.status == machine.Status.suspended and body.decided_on is None:
-            raise Unprocessable.field(["decided_on"], "the decision to continue has a date")
-        if body.decided_on is not None:
-            _not_future(body.decided_on)
-        return await apply_step(
-            s, self.outbox, case, Step.resume, actor=actor,
-            event_type=ev.CASE_RESUMED, event=ev.CaseResumed,
-            event_fields={"decision_ref": body.decision_ref, "resumed_on": body.decided_on},
-            public_note=_join("Tiếp tục giải quyết", body.note), reason=body.note,
-            data={"decision_ref": body.decision_ref},
-        )  # fmt: skip
+        )

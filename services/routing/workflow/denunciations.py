@@ -27,7 +27,7 @@ BASIS = "Luật Tố cáo 2018, Điều 24: xác minh ở nhiều địa điểm
 
 
 async def mark_several_places(
-    s: AsyncSession,
+    session: AsyncSession,
     outbox: Outbox,
     case: RoutedCase,
     actor: str,
@@ -37,9 +37,11 @@ async def mark_several_places(
     if case.kind != "denunciation":
         raise Conflict(
             f"only a denunciation's classification is extended for several places, not a "
-            f"{case.kind}'s", rule=BASIS, allowed=machine.allowed(case.status),
-        )  # fmt: skip
-    done = await s.scalar(
+            f"{case.kind}'s",
+            rule=BASIS,
+            allowed=machine.allowed(case.status),
+        )
+    done = await session.scalar(
         select(CaseStep.at).where(
             CaseStep.case_id == case.id, CaseStep.step == Step.several_places.value
         )
@@ -47,7 +49,7 @@ async def mark_several_places(
     if done is not None:
         raise Conflict("already marked as checked in several places", rule=BASIS, allowed=[])
     # The unit's current classification clock (running, or breached once its days ran out).
-    due = await s.scalar(
+    due = await session.scalar(
         select(func.max(CaseClock.due_at)).where(
             CaseClock.case_id == case.id,
             CaseClock.kind == "classify",
@@ -57,13 +59,20 @@ async def mark_several_places(
     now = datetime.now(UTC)
     if due is not None and due < now:
         raise Conflict(
-            f"the 7 working days to classify ended at {due.isoformat()}: it is marked within "
-            "them", rule=BASIS, allowed=machine.allowed(case.status),
-        )  # fmt: skip
+            f"the 7 working days to classify ended at {due.isoformat()}: it is marked within them",
+            rule=BASIS,
+            allowed=machine.allowed(case.status),
+        )
     return await apply_step(
-        s, outbox, case, Step.several_places, actor=actor, now=now,
-        event_type=ev.CASE_EXTENDED, event=ev.CaseExtended,
+        session,
+        outbox,
+        case,
+        Step.several_places,
+        actor=actor,
+        now=now,
+        event=ev.CaseExtended,
         event_fields={"complexity": "several_places", "reason": body.reason},
         public_note="Xác minh ở nhiều địa điểm: thời hạn phân loại 10 ngày làm việc",
-        reason=body.reason, data={"complexity": "several_places", "basis": BASIS},
-    )  # fmt: skip
+        reason=body.reason,
+        data={"complexity": "several_places", "basis": BASIS},
+    )

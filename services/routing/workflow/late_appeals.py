@@ -21,11 +21,11 @@ BASIS = "Luật Khiếu nại 2011, Điều 9 khoản 2"
 REFUSAL_GROUND = "KN11.6"  # Điều 11 khoản 6: thời hiệu đã hết mà không có lý do chính đáng
 
 
-async def pending_late_appeal(s: AsyncSession, case: RoutedCase) -> bool:
+async def pending_late_appeal(session: AsyncSession, case: RoutedCase) -> bool:
     """A late appeal's reason stated and not yet decided on."""
     steps = set(
         (
-            await s.execute(
+            await session.execute(
                 select(CaseStep.step).where(
                     CaseStep.case_id == case.id,
                     CaseStep.step.in_((LATE_APPEAL_FLAG, Step.late_appeal.value)),
@@ -46,20 +46,24 @@ def refuse_to_accept_first(case: RoutedCase) -> Conflict:
 
 
 async def decide_late_appeal(
-    s: AsyncSession,
+    session: AsyncSession,
     outbox: Outbox,
     case: RoutedCase,
     actor: str,
     body: schemas.LateAppealCommand,
 ) -> Applied:
     machine.target(case.status, Step.late_appeal)
-    if not await pending_late_appeal(s, case):
+    if not await pending_late_appeal(session, case):
         raise Conflict(
             "this case has no late appeal waiting for a decision", rule=BASIS, allowed=[]
         )
     verdict = "chấp nhận" if body.decision == "accept" else "không chấp nhận"
     return await apply_step(
-        s, outbox, case, Step.late_appeal, actor=actor, event_type=None, event=None,
+        session,
+        outbox,
+        case,
+        Step.late_appeal,
+        actor=actor,
         reason=f"Lý do khiếu nại quá hạn: {verdict} ({BASIS}). {body.reason}",
         data={"decision": body.decision, "basis": BASIS},
-    )  # fmt: skip
+    )

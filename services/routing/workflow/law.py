@@ -52,7 +52,7 @@ class LawBook:
     ) -> None:
         self.grounds = {g.code: g for g in grounds}
         self.extensions = {(e.kind, e.complexity): e for e in extensions}
-        self.notices = sorted(notices or [], key=lambda n: n.effective_from)
+        self.notices = sorted(notices or [], key=lambda notice: notice.effective_from)
 
     @classmethod
     def load(cls, folder: Path = HERE) -> LawBook:

@@ -1,7 +1,8 @@
 """The case-handling lifecycle as one table: from each status, the steps allowed and where they go.
 
-Statuses are routing's own; `PUBLIC` maps each to the public status of api.md (a suspended
-case is still "accepted" to the citizen: the clock stops, the handling does not end).
+Statuses are the one `CaseStatus`; `PUBLIC` maps each to the public status of api.md (a
+suspended case is still "accepted" to the citizen: the clock stops, the handling does not end).
+A case arrives submitted, and routing's first step is to route it.
 """
 
 from __future__ import annotations
@@ -9,18 +10,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from shared.errors import Conflict
-
-
-class Status(StrEnum):
-    routed = "routed"
-    accepted = "accepted"
-    info_requested = "info_requested"
-    suspended = "suspended"
-    resolved = "resolved"
-    closed = "closed"
-    rejected = "rejected"
-    withdrawn = "withdrawn"
-    appealed = "appealed"
+from shared.events import CaseStatus
 
 
 class Step(StrEnum):
@@ -47,100 +37,107 @@ class Step(StrEnum):
     withdraw = "withdraw"
     rate = "rate"
     appeal = "appeal"
+    # Routing's own: a submitted case (intake's case.submitted) goes to its unit. "routed" is
+    # the name its audit rows have always had.
+    route = "routed"
 
 
 # "Back to where it was": a resumed case returns to the status it had before the pause.
 PREVIOUS = "previous"
 
-S, T = Status, Step
-TRANSITIONS: dict[Status, dict[Step, Status | str]] = {
-    S.routed: {
-        T.accept: S.accepted,
-        T.reject: S.rejected,
-        T.transfer: S.routed,
-        T.assign: S.routed,
-        T.request_info: S.info_requested,
-        T.message: S.routed,
-        T.schedule_dialogue: S.routed,  # a reception session can be booked before acceptance
-        T.record_minutes: S.routed,
-        T.reclassify: S.routed,
-        T.several_places: S.routed,
-        T.late_appeal: S.routed,
-        T.withdraw: S.withdrawn,
-        T.appeal: S.appealed,  # the first-time deadline passed without a decision (KN Điều 33)
+TRANSITIONS: dict[CaseStatus, dict[Step, CaseStatus | str]] = {
+    CaseStatus.submitted: {Step.route: CaseStatus.routed},
+    CaseStatus.routed: {
+        Step.accept: CaseStatus.accepted,
+        Step.reject: CaseStatus.rejected,
+        Step.transfer: CaseStatus.routed,
+        Step.assign: CaseStatus.routed,
+        Step.request_info: CaseStatus.info_requested,
+        Step.message: CaseStatus.routed,
+        # A reception session can be booked before acceptance.
+        Step.schedule_dialogue: CaseStatus.routed,
+        Step.record_minutes: CaseStatus.routed,
+        Step.reclassify: CaseStatus.routed,
+        Step.several_places: CaseStatus.routed,
+        Step.late_appeal: CaseStatus.routed,
+        Step.withdraw: CaseStatus.withdrawn,
+        # The first-time deadline passed without a decision (Khiếu nại Điều 33).
+        Step.appeal: CaseStatus.appealed,
     },
-    S.info_requested: {
-        T.accept: S.accepted,
-        T.reject: S.rejected,
-        T.transfer: S.routed,
-        T.assign: S.info_requested,
-        T.message: S.info_requested,
-        T.reclassify: S.info_requested,
-        T.several_places: S.info_requested,
-        T.late_appeal: S.info_requested,
-        T.resume: PREVIOUS,  # also done for the official when the citizen answers
-        T.record_suspension_notice: S.info_requested,
-        T.withdraw: S.withdrawn,
-        T.appeal: S.appealed,
+    CaseStatus.info_requested: {
+        Step.accept: CaseStatus.accepted,
+        Step.reject: CaseStatus.rejected,
+        Step.transfer: CaseStatus.routed,
+        Step.assign: CaseStatus.info_requested,
+        Step.message: CaseStatus.info_requested,
+        Step.reclassify: CaseStatus.info_requested,
+        Step.several_places: CaseStatus.info_requested,
+        Step.late_appeal: CaseStatus.info_requested,
+        Step.resume: PREVIOUS,  # also done for the official when the citizen answers
+        Step.record_suspension_notice: CaseStatus.info_requested,
+        Step.withdraw: CaseStatus.withdrawn,
+        Step.appeal: CaseStatus.appealed,
     },
-    S.accepted: {
-        T.assign: S.accepted,
-        T.request_info: S.info_requested,
-        T.message: S.accepted,
-        T.extend: S.accepted,
-        T.schedule_dialogue: S.accepted,
-        T.record_minutes: S.accepted,
-        T.resolve: S.resolved,
-        T.suspend: S.suspended,
-        T.record_suspension_notice: S.accepted,  # sent after the decision to continue
-        T.withdraw: S.withdrawn,
-        T.appeal: S.appealed,
+    CaseStatus.accepted: {
+        Step.assign: CaseStatus.accepted,
+        Step.request_info: CaseStatus.info_requested,
+        Step.message: CaseStatus.accepted,
+        Step.extend: CaseStatus.accepted,
+        Step.schedule_dialogue: CaseStatus.accepted,
+        Step.record_minutes: CaseStatus.accepted,
+        Step.resolve: CaseStatus.resolved,
+        Step.suspend: CaseStatus.suspended,
+        Step.record_suspension_notice: CaseStatus.accepted,  # sent after the decision to continue
+        Step.withdraw: CaseStatus.withdrawn,
+        Step.appeal: CaseStatus.appealed,
     },
-    S.suspended: {
-        T.assign: S.suspended,
-        T.message: S.suspended,
-        T.resume: PREVIOUS,
-        T.record_suspension_notice: S.suspended,
-        T.withdraw: S.withdrawn,
-        T.appeal: S.appealed,
+    CaseStatus.suspended: {
+        Step.assign: CaseStatus.suspended,
+        Step.message: CaseStatus.suspended,
+        Step.resume: PREVIOUS,
+        Step.record_suspension_notice: CaseStatus.suspended,
+        Step.withdraw: CaseStatus.withdrawn,
+        Step.appeal: CaseStatus.appealed,
     },
-    S.resolved: {
-        T.message: S.resolved,
-        T.record_delivery: S.resolved,
-        T.record_suspension_notice: S.resolved,  # a suspension's decision, sent late
-        T.close: S.closed,
-        T.rate: S.resolved,
-        T.appeal: S.appealed,
+    CaseStatus.resolved: {
+        Step.message: CaseStatus.resolved,
+        Step.record_delivery: CaseStatus.resolved,
+        Step.record_suspension_notice: CaseStatus.resolved,  # a suspension's decision, sent late
+        Step.close: CaseStatus.closed,
+        Step.rate: CaseStatus.resolved,
+        Step.appeal: CaseStatus.appealed,
     },
-    S.closed: {
-        T.record_delivery: S.closed,  # the decision may reach the citizen after closing
-        T.record_suspension_notice: S.closed,
-        T.rate: S.closed,
-        T.appeal: S.appealed,  # within the appeal window, a closed case can still be contested
+    CaseStatus.closed: {
+        Step.record_delivery: CaseStatus.closed,  # the decision may reach the citizen after closing
+        Step.record_suspension_notice: CaseStatus.closed,
+        Step.rate: CaseStatus.closed,
+        # Within the appeal window, a closed case can still be contested.
+        Step.appeal: CaseStatus.appealed,
     },
-    S.rejected: {},
-    S.withdrawn: {},
-    S.appealed: {},
+    CaseStatus.rejected: {},
+    CaseStatus.withdrawn: {},
+    CaseStatus.appealed: {},
 }
 
-PUBLIC: dict[Status, str] = {s: s.value for s in Status} | {S.suspended: "accepted"}
+PUBLIC: dict[CaseStatus, str] = {status: status.value for status in CaseStatus}
+PUBLIC[CaseStatus.suspended] = CaseStatus.accepted.value
 
-# The steps an official can be told about (the citizen's own acts are not theirs to take).
-OFFICIAL_STEPS = frozenset(Step) - {T.withdraw, T.rate, T.appeal}
+# The steps an official can be told about (the citizen's acts and routing's are not theirs).
+OFFICIAL_STEPS = frozenset(Step) - {Step.withdraw, Step.rate, Step.appeal, Step.route}
 
 
 def allowed(status: str) -> list[str]:
     """The official steps allowed from a status, in the table's order."""
-    return [s.value for s in TRANSITIONS[Status(status)] if s in OFFICIAL_STEPS]
+    return [s.value for s in TRANSITIONS[CaseStatus(status)] if s in OFFICIAL_STEPS]
 
 
 def can(status: str, step: Step) -> bool:
-    return step in TRANSITIONS[Status(status)]
+    return step in TRANSITIONS[CaseStatus(status)]
 
 
-def target(status: str, step: Step, *, previous: str | None = None) -> Status:
+def target(status: str, step: Step, *, previous: str | None = None) -> CaseStatus:
     """Where `step` takes a case in `status`; a 409 naming the allowed steps if it cannot."""
-    current = Status(status)
+    current = CaseStatus(status)
     nxt = TRANSITIONS[current].get(step)
     if nxt is None:
         raise Conflict(
@@ -149,9 +146,9 @@ def target(status: str, step: Step, *, previous: str | None = None) -> Status:
             allowed=allowed(current.value),
         )
     if nxt == PREVIOUS:
-        return Status(previous) if previous else S.accepted
-    return Status(nxt)
+        return CaseStatus(previous) if previous else CaseStatus.accepted
+    return CaseStatus(nxt)
 
 
 def public(status: str) -> str:
-    return PUBLIC[Status(status)]
+    return PUBLIC[CaseStatus(status)]

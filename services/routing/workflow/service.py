@@ -17,16 +17,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
+from services.routing import SOURCE, SYSTEM_ACTOR
 from services.routing.cases.models import CaseStep, RoutedCase
 from services.routing.queues.clocks import refresh_due
 from services.routing.workflow import machine
 from services.routing.workflow.machine import Step
 from shared.errors import Conflict
-from shared.events import EventData, new_event
+from shared.events import CaseRouted, CaseStatus, EventData, new_event
 from shared.messaging.outbox import Outbox
-
-SOURCE = "routing"
-SYSTEM_ACTOR = "system:routing"
 
 
 async def lock_case(session: AsyncSession, case_id: uuid.UUID) -> RoutedCase | None:
@@ -70,31 +68,31 @@ async def apply_step(
     step: Step,
     *,
     actor: str,
-    event_type: str | None,
-    event: type[EventData] | None,
+    event: type[EventData] | None = None,
     event_fields: dict[str, Any] | None = None,
     public_note: str | None = None,
     reason: str | None = None,
     data: dict[str, Any] | None = None,
     now: datetime | None = None,
 ) -> Applied:
-    """Move `case` by `step` (409 if the table forbids it), audit it, and queue its event.
+    """Move `case` by `step` (409 if the table forbids it), audit it, and queue its event, of
+    the type the model `event` declares (None: a step announced by no event).
 
     The case must have been locked by the caller (`lock_case`).
     """
     now = now or datetime.now(UTC)
     before = case.status
     after = machine.target(before, step, previous=case.paused_from)
-    if after in (machine.Status.info_requested, machine.Status.suspended) and before != after:
+    if after in (CaseStatus.info_requested, CaseStatus.suspended) and before != after:
         case.paused_from = before
-    elif before in (machine.Status.info_requested, machine.Status.suspended) and before != after:
+    elif before in (CaseStatus.info_requested, CaseStatus.suspended) and before != after:
         case.paused_from = None
     case.status = after.value
     envelope = None
-    if event_type is not None and event is not None:
+    if event is not None:
         payload = unit_step_fields(case, actor, public_note) | (event_fields or {})
         envelope = new_event(
-            event_type,
+            event.type,
             source=SOURCE,
             case_id=case.id,
             at=now,
@@ -125,3 +123,40 @@ async def apply_step(
     if envelope is not None:
         await outbox.add(session, envelope)
     return Applied(step=step, event_id=envelope.id if envelope else None)
+
+
+async def route(
+    session: AsyncSession,
+    outbox: Outbox,
+    case: RoutedCase,
+    *,
+    unit_name: str,
+    remote_area: bool,
+    data: dict[str, Any],
+    now: datetime,
+) -> Applied:
+    """Routing's first step on a new case (status submitted, unit and rule decided): it goes to
+    its unit, announced by case.routed. New in this transaction, the row needs no lock."""
+    session.add(case)
+    return await apply_step(
+        session,
+        outbox,
+        case,
+        Step.route,
+        actor=SYSTEM_ACTOR,
+        event=CaseRouted,
+        event_fields={
+            "received_at": case.received_at,
+            "unit_name": unit_name,
+            "rule": case.rule,
+            "reason": case.reason,
+            "remote_area": remote_area,
+            "second_time": case.appeal_of is not None,  # Khiếu nại Điều 36-37: longer periods
+            "appeal_of": case.appeal_of,
+            # The rule's reason for the unit, never the citizen's text: public for every kind.
+            "public_note": case.reason,
+        },
+        reason=case.reason,
+        data=data,
+        now=now,
+    )

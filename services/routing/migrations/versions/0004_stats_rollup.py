@@ -79,14 +79,21 @@ def upgrade() -> None:
             "ix_cases_queue_assignee", ["unit_code", "assignee", "due_at", "id"], unique=False
         )
         batch_op.create_index(
-            "ix_cases_open_province", ["province_code", "due_at"], unique=False,
+            "ix_cases_open_province",
+            ["province_code", "due_at"],
+            unique=False,
             postgresql_include=["received_at", "unit_code"],
-            postgresql_where=IS_OPEN, sqlite_where=IS_OPEN,
-        )  # fmt: skip
+            postgresql_where=IS_OPEN,
+            sqlite_where=IS_OPEN,
+        )
         batch_op.create_index(
-            "ix_cases_open_unit", ["unit_code", "due_at"], unique=False,
-            postgresql_include=["received_at"], postgresql_where=IS_OPEN, sqlite_where=IS_OPEN,
-        )  # fmt: skip
+            "ix_cases_open_unit",
+            ["unit_code", "due_at"],
+            unique=False,
+            postgresql_include=["received_at"],
+            postgresql_where=IS_OPEN,
+            sqlite_where=IS_OPEN,
+        )
     dialect = op.get_bind().dialect.name
     if dialect == "postgresql":
         for scope in ("province", "unit"):
