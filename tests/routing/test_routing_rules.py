@@ -5,8 +5,14 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from services.routing.rules.repository import today
+import pytest
+
+from services.routing.rules.engine import decide
+from services.routing.rules.repository import builtin, today
+from services.routing.rules.schemas import CaseDraft
+from services.routing.units.registry import UnitRegistry
 from shared.auth import Role
+from shared.geography import AdminMap
 from tests.support.routing_workflow import admin, routed_case
 from tests.support.stack import Stack
 
@@ -18,61 +24,76 @@ async def explain(stack: Stack, **draft: Any) -> dict[str, Any]:
     return result
 
 
-async def test_the_builtin_rules_explain_who_handles_what(stack: Stack) -> None:
-    rules = (await stack["routing"].get("/v1/routing/rules")).json()
-    assert rules["version"] == 0
-    assert [r["id"] for r in rules["rules"]][:3] == [
+@pytest.fixture(scope="module")
+def units() -> UnitRegistry:
+    return UnitRegistry.load(AdminMap.load())
+
+
+BUILTIN_CASES = [
+    # (draft, unit, rule)
+    ({"kind": "feedback", "location": {"unit_code": "06427"}}, "06427", "place.commune"),
+    (
+        {"kind": "petition", "category": "construction", "location": {"unit_code": "20"}},
+        "SXD20",
+        "field.department",
+    ),
+    (
+        {"kind": "petition", "category": "health", "location": {"unit_code": "20"}},
+        "20",
+        "place.province",
+    ),
+    (
+        {
+            "kind": "denunciation",
+            "location": {"unit_code": "06427"},
+            "target": {"unit_code": "06427", "person": "Phó Chủ tịch UBND xã"},
+        },
+        "20",
+        "denunciation.head.superior",
+    ),
+    (
+        {
+            "kind": "denunciation",
+            "location": {"unit_code": "06427"},
+            "target": {"unit_code": "06427", "person": "Cán bộ địa chính xã"},
+        },
+        "06427",
+        "denunciation.managing.body",
+    ),
+    (
+        {"kind": "complaint", "location": {"unit_code": "06427"}, "target": {"unit_code": "20"}},
+        "20",
+        "complaint.deciding.body",
+    ),
+    ({"kind": "feedback", "location": {"unit_code": "99999"}}, "UNROUTED", "fallback"),
+]
+
+
+def test_the_builtin_rules_in_their_order() -> None:
+    assert [r.id for r in builtin().rules][:3] == [
         "denunciation.head.superior",
         "denunciation.managing.body",
         "complaint.deciding.body",
     ]
-    cases = [
-        # (draft, unit, rule)
-        ({"kind": "feedback", "location": {"unit_code": "06427"}}, "06427", "place.commune"),
-        (
-            {"kind": "petition", "category": "construction", "location": {"unit_code": "20"}},
-            "SXD20",
-            "field.department",
-        ),
-        (
-            {"kind": "petition", "category": "health", "location": {"unit_code": "20"}},
-            "20",
-            "place.province",
-        ),
-        (
-            {
-                "kind": "denunciation",
-                "location": {"unit_code": "06427"},
-                "target": {"unit_code": "06427", "person": "Phó Chủ tịch UBND xã"},
-            },
-            "20",
-            "denunciation.head.superior",
-        ),
-        (
-            {
-                "kind": "denunciation",
-                "location": {"unit_code": "06427"},
-                "target": {"unit_code": "06427", "person": "Cán bộ địa chính xã"},
-            },
-            "06427",
-            "denunciation.managing.body",
-        ),
-        (
-            {
-                "kind": "complaint",
-                "location": {"unit_code": "06427"},
-                "target": {"unit_code": "20"},
-            },
-            "20",
-            "complaint.deciding.body",
-        ),
-        ({"kind": "feedback", "location": {"unit_code": "99999"}}, "UNROUTED", "fallback"),
-    ]
-    for draft, unit, rule in cases:
-        result = await explain(stack, **draft)
-        assert (result["unit_code"], result["rule"]) == (unit, rule), draft
-        assert result["reason"] and "?" not in result["reason"], result
+    assert builtin().version == 0
+
+
+@pytest.mark.parametrize(("draft", "unit", "rule"), BUILTIN_CASES, ids=lambda v: str(v)[:40])
+def test_the_builtin_rules_decide_who_handles_what(
+    units: UnitRegistry, draft: dict[str, Any], unit: str, rule: str
+) -> None:
+    """The rules engine alone, without a stack: the first matching rule decides, and says
+    why in words with no unfilled blank."""
+    decision = decide(builtin(), CaseDraft.model_validate(draft), units)
+    assert (decision.unit_code, decision.rule) == (unit, rule)
+    assert decision.reason and "?" not in decision.reason, decision
+
+
+async def test_the_explain_endpoint_answers_with_the_decision_in_words(stack: Stack) -> None:
+    rules = (await stack["routing"].get("/v1/routing/rules")).json()
+    assert rules["version"] == 0 and rules["rules"][0]["id"] == "denunciation.head.superior"
     commune = await explain(stack, kind="feedback", location={"unit_code": "06427"})
+    assert (commune["unit_code"], commune["rule"]) == ("06427", "place.commune")
     assert "Xã Cai Kinh" in commune["reason"] and commune["unit_name"] == "UBND Xã Cai Kinh"
 
 
