@@ -100,11 +100,14 @@ def create_app(
             pool_timeout=settings.database_pool_timeout,
         )
         the_bus = bus or build_bus(settings)
-        if bus is None:
-            try:
-                await the_bus.start()
-            except Exception as exc:  # the outbox keeps events until the bus is back
-                log.warning("event bus not reachable at start-up: %s", exc)
+        connecting: asyncio.Task[None] | None = None
+        if bus is None and settings.bus is BusKind.kafka:
+            # Not awaited: a broker slow to answer held readiness for the producer's request
+            # timeout (40 s), and requests need only the database; the relay connects on its
+            # first publish if this has not yet (issue 15).
+            connecting = asyncio.create_task(_start_bus(the_bus), name=f"{definition.name}-bus")
+        elif bus is None:
+            await _start_bus(the_bus)
         outbox = Outbox(definition.messaging.outbox, settings.kafka_topic)
         relay = OutboxRelay(
             service=definition.name,
@@ -160,6 +163,9 @@ def create_app(
                 consumer.stop()
             relay.stop()
             await _finish(tasks, SHUTDOWN_SECONDS)
+            if connecting is not None:  # still waiting on the broker: give up
+                connecting.cancel()
+                await asyncio.gather(connecting, return_exceptions=True)
             if bus is None:
                 await the_bus.close()
             await database.dispose()
@@ -179,6 +185,13 @@ def create_app(
     for router in definition.routers:
         app.include_router(router)
     return app
+
+
+async def _start_bus(bus: Bus) -> None:
+    try:
+        await bus.start()
+    except Exception as exc:  # the outbox keeps events until the bus is back
+        log.warning("event bus not reachable at start-up: %s", exc)
 
 
 async def _finish(tasks: Sequence[asyncio.Task[None]], seconds: float) -> None:

@@ -10,15 +10,14 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import shapely
 from pydantic_settings import BaseSettings, SettingsConfigDict
-from shapely import STRtree
-from shapely.geometry import MultiPolygon
-from shapely.geometry import Polygon as ShapelyPolygon
 
 from shared.geography import AdminMap, Level
+
+if TYPE_CHECKING:
+    from shapely.geometry import MultiPolygon
 
 DEFAULT_CODE_PROPERTIES = ("ma_xa", "code")
 
@@ -59,19 +58,27 @@ class Commune:
     polygons: tuple[Polygon, ...]
 
     def shape(self) -> MultiPolygon:
+        # Shapely (and numpy) only with a boundaries file: without one, a start skips them.
+        from shapely.geometry import MultiPolygon
+        from shapely.geometry import Polygon as ShapelyPolygon
+
         return MultiPolygon([ShapelyPolygon(p.outer, p.holes) for p in self.polygons])
 
 
 class Boundaries:
     def __init__(self, communes: list[Commune], source: str = "") -> None:
+        import shapely  # only with a boundaries file: see Commune.shape
+
         self.communes, self.source = communes, source
         self._shapes = [c.shape() for c in communes]
         shapely.prepare(self._shapes)
-        self._tree = STRtree(self._shapes)
+        self._tree = shapely.STRtree(self._shapes)
 
     def commune_at(self, lat: float, lon: float) -> str | None:
         """The code of the commune containing the point, or None when it is in none. A point
         on a border shared by two communes is given to the one listed first in the file."""
+        import shapely  # imported by __init__ already: a lookup
+
         found = self._tree.query(shapely.Point(lon, lat), predicate="intersects")
         return self.communes[int(min(found))].code if len(found) else None
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
-from functools import lru_cache
-from typing import Annotated
-
-import holidays
+from functools import cache, lru_cache
+from typing import TYPE_CHECKING, Annotated
 
 from shared.context import provided
 from shared.dates import LOCAL_TZ
+
+if TYPE_CHECKING:
+    from holidays import HolidayBase
 
 _ONE_DAY = timedelta(days=1)
 
@@ -22,16 +23,25 @@ _ONE_DAY = timedelta(days=1)
 # expansion happens under a lock; answers are memoised so deadline loops do not
 # go through the library's key normalisation on every step. The language is
 # pinned: otherwise holiday names follow the process locale (LANG=C gives English).
-_VN = holidays.VN(expand=True, language="vi")
 _VN_LOCK = threading.Lock()
+
+
+@cache
+def _vietnam() -> HolidayBase:
+    # Built on the first question, not at import: `holidays` imports every country's rules
+    # (a tenth of a second or more of each start, before the service is ready; issue 15).
+    import holidays
+
+    return holidays.VN(expand=True, language="vi")
 
 
 @lru_cache(maxsize=8192)
 def _statutory_day_off(day: date) -> str | None:
     with _VN_LOCK:
-        if _VN.is_working_day(day):
+        vietnam = _vietnam()
+        if vietnam.is_working_day(day):
             return None
-        name = _VN.get(day)
+        name = vietnam.get(day)
     # A holiday on a weekend is reported by its name: that is what makes the
     # following weekday a compensatory day off.
     return name if name is not None else "weekend"

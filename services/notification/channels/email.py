@@ -8,8 +8,6 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
-import aiosmtplib
-
 from services.notification.channels.base import Message, PermanentFailure
 
 
@@ -59,6 +57,8 @@ class SmtpChannel:
         return options
 
     async def send(self, message: Message) -> None:
+        import aiosmtplib  # on the first mail, not while the service starts (issue 15)
+
         try:
             await aiosmtplib.send(_email(message, self.sender), **self.options())
         except aiosmtplib.SMTPRecipientsRefused as exc:

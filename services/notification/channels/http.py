@@ -6,11 +6,13 @@ import hashlib
 import hmac
 import json
 import time
-
-import httpx
+from typing import TYPE_CHECKING
 
 from services.notification.channels.addresses import address_problem, resolved_problem
 from services.notification.channels.base import Message, PermanentFailure
+
+if TYPE_CHECKING:
+    import httpx
 
 SIGNATURE_HEADER = "X-Tiepdan-Signature"
 
@@ -38,6 +40,8 @@ class SmsChannel:
             raise PermanentFailure("no SMS gateway configured (TIEPDAN_NOTIFY_SMS_GATEWAY_URL)")
         # The SMS body is the short, content-free text: never what the case is about.
         body = {"to": message.recipient, "text": message.sms}
+        import httpx  # on the first message, not while the service starts (issue 15)
+
         async with httpx.AsyncClient(timeout=10) as own:
             _raise_for(await (self.client or own).post(self.url, json=body))
 
@@ -73,6 +77,8 @@ class WebhookChannel:
             "X-Tiepdan-Timestamp": stamp,
             SIGNATURE_HEADER: sign(self.secret, stamp, body),
         }
+        import httpx  # on the first message, not while the service starts (issue 15)
+
         async with httpx.AsyncClient(timeout=10) as own:
             _raise_for(
                 await (self.client or own).post(message.recipient, content=body, headers=headers)

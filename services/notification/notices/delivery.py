@@ -8,8 +8,8 @@ import re
 import uuid
 from collections.abc import Mapping
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
-import httpx
 from sqlalchemy import or_, select, update
 
 from services.notification.channels.base import Channel, PermanentFailure
@@ -29,6 +29,9 @@ from shared.events import (
 )
 from shared.personal_data import ADDRESS_WITHHELD, redact_addresses
 from shared.settings import Environment, Settings
+
+if TYPE_CHECKING:
+    import httpx
 
 log = logging.getLogger(__name__)
 CONTACT_PREFIX = "contact:"
@@ -55,6 +58,8 @@ class ContactResolver:
     async def resolve(self, ref: str, channel: str) -> str:
         if not self.url:
             raise PermanentFailure("no contact resolver configured: citizen address unknown")
+        import httpx  # on the first delivery, not while the service starts (issue 15)
+
         try:
             async with httpx.AsyncClient(timeout=10) as own:
                 response = await (self.client or own).get(f"{self.url}/{ref}", headers=self.headers)

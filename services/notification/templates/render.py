@@ -9,12 +9,14 @@ that a Vietnamese SMS stays in the GSM alphabet (one message, not three).
 from __future__ import annotations
 
 import unicodedata
+from functools import cached_property
 from pathlib import Path
-from typing import Any
-
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from typing import TYPE_CHECKING, Any
 
 from services.notification.channels.base import Message
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 LANGUAGES = ("vi", "en")
 # What a public status means, said to the citizen in a sentence ("Hồ sơ X ... ").
@@ -47,8 +49,15 @@ _DIR = Path(__file__).parent
 
 class Templates:
     def __init__(self, folder: Path = _DIR) -> None:
-        self.env = Environment(
-            loader=FileSystemLoader(folder),
+        self.folder = folder
+
+    @cached_property
+    def env(self) -> Environment:
+        # Jinja on the first notice, not while the service starts (issue 15).
+        from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+        return Environment(
+            loader=FileSystemLoader(self.folder),
             autoescape=select_autoescape(enabled_extensions=(), default=False),
             undefined=StrictUndefined,
             trim_blocks=True,
