@@ -54,6 +54,7 @@ SERIAL_GROUPS = {
         "tests/test_crash_recovery.py",
         "tests/test_dev_mode.py",
         "tests/integration/test_graceful_stop.py",
+        "tests/integration/test_ready_while_broker_hangs.py",
         "tests/shared/test_dead_letter_replay.py",
         "tests/shared/test_settings.py",
         "tests/security/test_fail_closed_startup.py",
