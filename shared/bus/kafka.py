@@ -12,7 +12,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import (
     CommitFailedError,
@@ -103,9 +103,10 @@ class KafkaBus:
             await self.close()
             raise
 
-    async def subscribe(self, group: str, topics: Sequence[str]) -> KafkaSubscription:
+    async def subscribe(
+        self, group: str, topics: Sequence[str], *, takes_over: Sequence[str] = ()
+    ) -> KafkaSubscription:
         consumer = AIOKafkaConsumer(
-            *topics,
             bootstrap_servers=self.bootstrap_servers,
             client_id=f"{self.client_id}-{group}",
             group_id=group,
@@ -120,7 +121,21 @@ class KafkaBus:
             **self.options,
         )
         await consumer.start()
+        listener = _TakeOver(self, consumer, group, list(takes_over)) if takes_over else None
+        consumer.subscribe(list(topics), listener=listener)
         return KafkaSubscription(consumer, group)
+
+    async def committed_offsets(
+        self, group: str, partitions: Sequence[TopicPartition]
+    ) -> dict[TopicPartition, int]:
+        """The offsets `group` committed for `partitions`, leaving out those it has none for."""
+        admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap_servers, **self.options)
+        await admin.start()
+        try:
+            found = await admin.list_consumer_group_offsets(group, partitions=list(partitions))
+        finally:
+            await admin.close()
+        return {tp: meta.offset for tp, meta in found.items() if meta.offset >= 0}
 
     async def ping(self) -> None:
         admin = AIOKafkaAdminClient(
@@ -151,6 +166,37 @@ class KafkaBus:
             return [t.name for t in wanted]
         finally:
             await admin.close()
+
+
+class _TakeOver(ConsumerRebalanceListener):
+    """A partition handed to `group` that it has never committed starts where the slowest of
+    the groups it replaces stopped: nothing one of them had not yet handled is skipped."""
+
+    def __init__(
+        self, bus: KafkaBus, consumer: AIOKafkaConsumer, group: str, takes_over: list[str]
+    ) -> None:
+        self.bus, self.consumer, self.group, self.takes_over = bus, consumer, group, takes_over
+
+    async def on_partitions_revoked(self, revoked: Any) -> None:
+        return None
+
+    async def on_partitions_assigned(self, assigned: Any) -> None:
+        partitions = list(assigned)
+        if not partitions:
+            return
+        own = await self.bus.committed_offsets(self.group, partitions)
+        new = [tp for tp in partitions if tp not in own]
+        if not new:
+            return
+        theirs = [await self.bus.committed_offsets(old, new) for old in self.takes_over]
+        for tp in new:
+            offsets = [committed.get(tp) for committed in theirs]
+            if any(offset is None for offset in offsets):
+                continue  # one of them never read it: from the beginning (auto_offset_reset)
+            start = min(o for o in offsets if o is not None)
+            log.info("group %s starts %s at %d (taken over from %s)", self.group, tp, start,
+                     ", ".join(self.takes_over))  # fmt: skip
+            self.consumer.seek(tp, start)
 
 
 class KafkaSubscription:
