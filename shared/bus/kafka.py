@@ -184,19 +184,28 @@ class _TakeOver(ConsumerRebalanceListener):
         partitions = list(assigned)
         if not partitions:
             return
-        own = await self.bus.committed_offsets(self.group, partitions)
-        new = [tp for tp in partitions if tp not in own]
-        if not new:
-            return
-        theirs = [await self.bus.committed_offsets(old, new) for old in self.takes_over]
-        for tp in new:
-            offsets = [committed.get(tp) for committed in theirs]
-            if any(offset is None for offset in offsets):
-                continue  # one of them never read it: from the beginning (auto_offset_reset)
-            start = min(o for o in offsets if o is not None)
-            log.info("group %s starts %s at %d (taken over from %s)", self.group, tp, start,
-                     ", ".join(self.takes_over))  # fmt: skip
-            self.consumer.seek(tp, start)
+        # Paused before the first await: nothing is handed out from the position the consumer
+        # would otherwise take (the beginning) while the offsets are looked up.
+        for tp in partitions:
+            self.consumer.pause(tp)
+        try:
+            own = await self.bus.committed_offsets(self.group, partitions)
+            new = [tp for tp in partitions if tp not in own]
+            theirs = [await self.bus.committed_offsets(old, new) for old in self.takes_over]
+            for tp in new:
+                offsets = [committed.get(tp) for committed in theirs]
+                if any(offset is None for offset in offsets):
+                    continue  # one of them never read it: from the beginning (auto_offset_reset)
+                start = min(o for o in offsets if o is not None)
+                log.info("group %s starts %s at %d (taken over from %s)", self.group, tp, start,
+                         ", ".join(self.takes_over))  # fmt: skip
+                self.consumer.seek(tp, start)
+        finally:
+            # A failed look-up leaves the positions to the consumer: its own commits, or the
+            # beginning, read again and skipped by the handlers' records.
+            for tp in partitions:
+                if tp in self.consumer.assignment():
+                    self.consumer.resume(tp)
 
 
 class KafkaSubscription:
