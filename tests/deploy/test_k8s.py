@@ -56,7 +56,7 @@ DEPLOYMENTS = {**SERVICES, "portal": PORTAL_PORT}
 CONSUMER_GROUPS = {
     "intake": "intake.read-model",
     "routing": "routing.cases",
-    "notification": "notification.deadlines",
+    "notification": "notification.cases",
 }
 TOPIC = "tiepdan.case-events"
 DEAD_LETTER_TOPIC = "tiepdan.case-events.dlq"
