@@ -12,6 +12,7 @@ consumers as they were (their handler tables, their group names).
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import replace
@@ -21,14 +22,14 @@ from typing import Any
 
 import pytest
 from asgi_lifespan import LifespanManager
+from sqlalchemy import event as sa_event
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.notification import handlers as one_table
 from services.notification.app import DEFINITION
 from services.notification.context import NotificationContext
-from services.notification.deadlines.handlers import make_handlers as make_clock_handlers
-from services.notification.deadlines.recommendations import make_recommendation_handlers
 from services.notification.handlers import CLOCKS, GROUP, NOTICES
-from services.notification.notices.handlers import make_notice_handlers
 from shared.app import ServiceDefinition, create_app
 from shared.bus.base import Bus, OutgoingRecord
 from shared.bus.embedded import EmbeddedBus
@@ -40,11 +41,47 @@ from shared.migrations import upgrade
 from shared.settings import Settings
 from tests.support.stack import embedded_settings, production_settings, wait_until
 
-# The previous release's consumers, as its app.py declared them.
+# The previous release's consumers, as its app.py declared them (through the names the new
+# table uses, which `counting` wraps).
 OLD_CONSUMERS: dict[str, Callable[[NotificationContext], Mapping[str, Handler]]] = {
-    CLOCKS: lambda c: make_clock_handlers(c.clocks) | make_recommendation_handlers(c.clocks),
-    NOTICES: lambda c: make_notice_handlers(c.clocks),
+    CLOCKS: lambda c: (
+        one_table.make_clock_handlers(c.clocks) | one_table.make_recommendation_handlers(c.clocks)
+    ),
+    NOTICES: lambda c: one_table.make_notice_handlers(c.clocks),
 }
+Runs = Counter[tuple[str, uuid.UUID]]
+
+
+def counting(monkeypatch: pytest.MonkeyPatch) -> Runs:
+    """Count each part's runs per event, old groups' and new, in transactions that committed
+    (a batch rolled back and handled again one event at a time counts once). The handlers
+    themselves run unchanged."""
+    runs: Runs = Counter()
+
+    def counted(part: str, table: Mapping[str, Handler]) -> dict[str, Handler]:
+        def wrap(handler: Handler) -> Handler:
+            async def run(session: AsyncSession, event: Envelope) -> None:
+                await handler(session, event)
+                sync = session.sync_session
+                if "runs" not in sync.info:
+                    sync.info["runs"] = []
+                    sa_event.listen(sync, "after_commit", lambda s: runs.update(s.info["runs"]))
+                sync.info["runs"].append((part, event.id))
+
+            return run
+
+        return {event_type: wrap(handler) for event_type, handler in table.items()}
+
+    for name, part in (
+        ("make_clock_handlers", CLOCKS),
+        ("make_recommendation_handlers", CLOCKS),
+        ("make_notice_handlers", NOTICES),
+    ):
+        make = getattr(one_table, name)
+        monkeypatch.setattr(
+            one_table, name, lambda clocks, make=make, part=part: counted(part, make(clocks))
+        )
+    return runs
 
 
 def previous_release(*groups: str) -> ServiceDefinition[NotificationContext]:
@@ -173,11 +210,49 @@ async def world(mode: str, tmp_path: Path, request: pytest.FixtureRequest) -> As
         await bus.close()
 
 
+def once(events: list[Envelope]) -> Runs:
+    return Counter({(part, e.id): 1 for e in events for part in (CLOCKS, NOTICES)})
+
+
+async def each_clock_and_notice_once(w: World, cases: dict[uuid.UUID, list[Envelope]]) -> None:
+    # Every clock started once: one per case, step and round, set once.
+    steps: dict[uuid.UUID, list[str]] = {case_id: [] for case_id in cases}
+    for case_id, step, round_, sets in await w.rows(
+        "SELECT d.case_id, d.step, d.round, "
+        "(SELECT count(*) FROM deadline_changes c WHERE c.deadline_id = d.id "
+        " AND c.change = 'set') FROM deadlines d"
+    ):
+        steps[uuid.UUID(str(case_id))].append(f"{step}@{round_}")
+        assert sets == 1, (case_id, step)
+    expected = sorted(steps[next(iter(cases))])
+    assert expected, "a petition's receipt starts clocks"
+    assert {case_id: sorted(s) for case_id, s in steps.items()} == dict.fromkeys(cases, expected)
+    # ... and met once, by the acceptance: the old group's, or the new one's, not both.
+    met = await w.rows("SELECT deadline_id, count(*) FROM deadline_changes "
+                       "WHERE change = 'met' GROUP BY deadline_id")  # fmt: skip
+    assert met and all(count == 1 for _, count in met)
+
+    # Every notice queued once: the citizen told of each of the three steps.
+    told = await w.rows("SELECT case_id, dedupe_key FROM notifications WHERE audience = 'citizen'")
+    by_case: dict[uuid.UUID, list[str]] = {case_id: [] for case_id in cases}
+    for case_id, key in told:
+        by_case[uuid.UUID(str(case_id))].append(key)
+    for case_id, events in cases.items():
+        keys = by_case[case_id]
+        assert len(keys) == len(events) == 3, (case_id, keys)
+        assert all(any(str(e.id) in key for key in keys) for e in events)
+
+
 @pytest.mark.parametrize("ahead", [CLOCKS, NOTICES])
 async def test_the_switch_to_one_group_does_each_part_of_each_event_once(
-    mode: str, tmp_path: Path, request: pytest.FixtureRequest, ahead: str
+    mode: str,
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
+    ahead: str,
 ) -> None:
     behind = NOTICES if ahead == CLOCKS else CLOCKS
+    runs = counting(monkeypatch)
     async with world(mode, tmp_path, request) as w:
         # The previous release, both groups caught up.
         done = await w.publish_cases(2)
@@ -202,37 +277,11 @@ async def test_the_switch_to_one_group_does_each_part_of_each_event_once(
             await w.until_recorded(NOTICES, every)
             await w.until_recorded(GROUP, flight_events + after_events)
 
-        # Every clock started once: one per case, step and round, set once.
+        # Each part of each event ran once, in the old groups or in the new one ...
+        assert runs == once(every)
+        # ... and every clock and notice is there, once.
         cases = {**done, **in_flight, **after}
-        steps: dict[uuid.UUID, list[str]] = {case_id: [] for case_id in cases}
-        for case_id, step, round_, sets in await w.rows(
-            "SELECT d.case_id, d.step, d.round, "
-            "(SELECT count(*) FROM deadline_changes c WHERE c.deadline_id = d.id "
-            " AND c.change = 'set') FROM deadlines d"
-        ):
-            steps[uuid.UUID(str(case_id))].append(f"{step}@{round_}")
-            assert sets == 1, (case_id, step)
-        expected = sorted(steps[next(iter(done))])
-        assert expected, "a petition's receipt starts clocks"
-        assert {case_id: sorted(s) for case_id, s in steps.items()} == dict.fromkeys(
-            cases, expected
-        )
-        # ... and met once, by the acceptance: the old group's, or the new one's, not both.
-        met = await w.rows("SELECT deadline_id, count(*) FROM deadline_changes "
-                           "WHERE change = 'met' GROUP BY deadline_id")  # fmt: skip
-        assert met and all(count == 1 for _, count in met)
-
-        # Every notice queued once: the citizen told of each of the three steps.
-        told = await w.rows(
-            "SELECT case_id, dedupe_key FROM notifications WHERE audience = 'citizen'"
-        )
-        by_case: dict[uuid.UUID, list[str]] = {case_id: [] for case_id in cases}
-        for case_id, key in told:
-            by_case[uuid.UUID(str(case_id))].append(key)
-        for case_id, events in cases.items():
-            keys = by_case[case_id]
-            assert len(keys) == len(events) == 3, (case_id, keys)
-            assert all(any(str(e.id) in key for key in keys) for e in events)
+        await each_clock_and_notice_once(w, cases)
 
         # Each part was done by whoever had not done it: the old groups' records stand,
         # the new group added only the missing parts ...
@@ -248,3 +297,24 @@ async def test_the_switch_to_one_group_does_each_part_of_each_event_once(
             assert clocks[e.id] >= switched_at and notices[e.id] >= switched_at
         # ... having started where the slower old group stopped, not from the beginning.
         assert set(new) == {e.id for e in flight_events + after_events}
+
+
+async def test_old_and_new_replicas_side_by_side_do_each_part_once(
+    mode: str, tmp_path: Path, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The rolling update: new pods join while the old pods still run both old groups, over
+    the same events. Whichever takes a part first does it; the other finds its record."""
+    runs = counting(monkeypatch)
+    async with world(mode, tmp_path, request) as w:
+        first = await w.publish_cases(2)
+        first_events = [e for events in first.values() for e in events]
+        async with w.serving(previous_release(CLOCKS, NOTICES)):
+            await w.until_recorded(CLOCKS, first_events)
+            await w.until_recorded(NOTICES, first_events)
+            async with w.serving(DEFINITION):
+                rollout = await w.publish_cases(4)
+                every = first_events + [e for events in rollout.values() for e in events]
+                await w.until_recorded(CLOCKS, every)
+                await w.until_recorded(NOTICES, every)
+        assert runs == once(every)
+        await each_clock_and_notice_once(w, {**first, **rollout})
