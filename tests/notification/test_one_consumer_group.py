@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aiokafka.partitioner import DefaultPartitioner
 from asgi_lifespan import LifespanManager
 from sqlalchemy import event as sa_event
 from sqlalchemy import text
@@ -50,6 +51,10 @@ OLD_CONSUMERS: dict[str, Callable[[NotificationContext], Mapping[str, Handler]]]
     NOTICES: lambda c: one_table.make_notice_handlers(c.clocks),
 }
 Runs = Counter[tuple[str, uuid.UUID]]
+# tests.support.stack's topics have three partitions: the cases of each step of a test cover
+# them all, so that on each the old groups' offsets differ where events are in flight.
+PARTITIONS = [0, 1, 2]
+PARTITIONER = DefaultPartitioner()
 
 
 def counting(monkeypatch: pytest.MonkeyPatch) -> Runs:
@@ -106,8 +111,15 @@ class World:
 
     async def publish_cases(self, count: int) -> dict[uuid.UUID, list[Envelope]]:
         """`count` petitions, each submitted, routed and accepted: each event has a clocks
-        part (receipt clocks started, then met) and a notices part (the citizen told)."""
-        cases = {uuid.uuid4(): [] for _ in range(count)}
+        part (receipt clocks started, then met) and a notices part (the citizen told). With
+        `count` at least the partitions, every partition has one (Kafka's partitioner)."""
+        cases: dict[uuid.UUID, list[Envelope]] = {}
+        while len(cases) < count:
+            case_id = uuid.uuid4()
+            partition = PARTITIONER(str(case_id).encode(), PARTITIONS, PARTITIONS)
+            if len(cases) < len(PARTITIONS) and partition != PARTITIONS[len(cases)]:
+                continue
+            cases[case_id] = []
         at = datetime.now(UTC) - timedelta(hours=1)
         for case_id, events in cases.items():
             events.extend(case_events(case_id, at))
@@ -255,13 +267,13 @@ async def test_the_switch_to_one_group_does_each_part_of_each_event_once(
     runs = counting(monkeypatch)
     async with world(mode, tmp_path, request) as w:
         # The previous release, both groups caught up.
-        done = await w.publish_cases(2)
+        done = await w.publish_cases(3)
         done_events = [e for events in done.values() for e in events]
         async with w.serving(previous_release(CLOCKS, NOTICES)):
             await w.until_recorded(CLOCKS, done_events)
             await w.until_recorded(NOTICES, done_events)
         # Then one group handles more events than the other before the deployment.
-        in_flight = await w.publish_cases(2)
+        in_flight = await w.publish_cases(3)
         flight_events = [e for events in in_flight.values() for e in events]
         async with w.serving(previous_release(ahead)):
             await w.until_recorded(ahead, flight_events)
