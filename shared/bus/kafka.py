@@ -27,6 +27,7 @@ from shared.bus.base import IncomingRecord, OutgoingRecord
 log = logging.getLogger(__name__)
 PUBLISH_TIMEOUT = 20.0  # a broker that does not acknowledge by then is treated as down
 CLOSE_TIMEOUT = 10.0  # closing never waits longer for a broker that is gone
+TAKEOVER_ATTEMPTS = 5  # reading the replaced groups' offsets, with back-off (about 8 s in all)
 
 
 class KafkaBus:
@@ -189,9 +190,19 @@ class _TakeOver(ConsumerRebalanceListener):
         for tp in partitions:
             self.consumer.pause(tp)
         try:
-            own = await self.bus.committed_offsets(self.group, partitions)
-            new = [tp for tp in partitions if tp not in own]
-            theirs = [await self.bus.committed_offsets(old, new) for old in self.takes_over]
+            for attempt in range(TAKEOVER_ATTEMPTS):
+                try:
+                    own = await self.bus.committed_offsets(self.group, partitions)
+                    new = [tp for tp in partitions if tp not in own]
+                    theirs = [await self.bus.committed_offsets(g, new) for g in self.takes_over]
+                    break
+                except KafkaError as exc:
+                    log.warning(
+                        "group %s cannot read the offsets it takes over: %s", self.group, exc
+                    )
+                    if attempt + 1 == TAKEOVER_ATTEMPTS:
+                        raise
+                    await asyncio.sleep(0.5 * 2**attempt)
             for tp in new:
                 offsets = [committed.get(tp) for committed in theirs]
                 if any(offset is None for offset in offsets):
@@ -201,8 +212,8 @@ class _TakeOver(ConsumerRebalanceListener):
                          ", ".join(self.takes_over))  # fmt: skip
                 self.consumer.seek(tp, start)
         finally:
-            # A failed look-up leaves the positions to the consumer: its own commits, or the
-            # beginning, read again and skipped by the handlers' records.
+            # Look-ups that kept failing leave the positions to the consumer: its own commits,
+            # or the beginning, read again and skipped by the handlers' records (slow, correct).
             for tp in partitions:
                 if tp in self.consumer.assignment():
                     self.consumer.resume(tp)

@@ -60,7 +60,8 @@ class ConsumerConfig:
     fault_crash_at: str = ""
     batch_size: int = 200  # events fetched at once, handled in one transaction per partition
     # The groups this one replaces: it starts where the slowest of them stopped (Bus.subscribe);
-    # its handlers skip what they had already done (docs/operations.md, "Merging consumers").
+    # its handlers skip what they had already done (an example: docs/operations.md, "Upgrade:
+    # notification's two consumer groups become one").
     takes_over: tuple[str, ...] = ()
 
 
