@@ -63,6 +63,8 @@ class ServiceDefinition(Generic[C]):
     context: Callable[[Kernel], Awaitable[C]]
     # consumer group name -> builds {event type -> handler} from the service's context
     consumers: Mapping[str, Callable[[C], Mapping[str, Handler]]] = field(default_factory=dict)
+    # consumer group name -> the groups it replaced, whose unread events it starts from
+    takes_over: Mapping[str, Sequence[str]] = field(default_factory=dict)
     # background work, started after the consumers and stopped before them
     workers: Callable[[C], Sequence[Worker]] = no_workers
     # the service's own ASGI middleware (classes taking the app), innermost first
@@ -139,6 +141,10 @@ def create_app(
                     retry_base_seconds=settings.consumer_retry_base_seconds,
                     fault_crash_at=settings.fault_crash_at,
                     batch_size=settings.consumer_batch_size,
+                    takes_over=tuple(
+                        settings.kafka_group_prefix + old
+                        for old in definition.takes_over.get(name, ())
+                    ),
                 ),
                 database=database,
                 processed=definition.messaging.processed,

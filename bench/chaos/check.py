@@ -20,7 +20,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
 MARKER = re.compile(r"\[chaos:([0-9a-f]{32})\]")
-GROUPS = ("intake.read-model", "routing.cases", "notification.deadlines", "notification.notices")
+GROUPS = ("intake.read-model", "routing.cases", "notification.cases")
 
 DONE_SQL = """
 SELECT count(*) FROM cases c

@@ -12,10 +12,8 @@ from services.notification.calendar import models as _calendar_models  # noqa: F
 from services.notification.context import NotificationContext, build_context
 from services.notification.database import Base, messaging
 from services.notification.deadlines import endpoints as deadlines
-from services.notification.deadlines.handlers import make_handlers
-from services.notification.deadlines.recommendations import make_recommendation_handlers
+from services.notification.handlers import GROUP, TAKES_OVER, make_handlers
 from services.notification.notices import endpoints as notices
-from services.notification.notices.handlers import make_notice_handlers
 from services.notification.policies import endpoints as policies
 from services.notification.preview import endpoints as preview
 from services.notification.settings import NotifySettings, check_notify_settings
@@ -23,7 +21,17 @@ from services.notification.timers import models as _timer_models  # noqa: F401
 from shared import asyncapi
 from shared.app import ServiceDefinition, create_app
 from shared.bus.base import Bus
+from shared.messaging.consumer import Handler
 from shared.settings import Settings
+
+
+def _handlers(context: NotificationContext) -> dict[str, Handler]:
+    kernel = context.kernel
+    return make_handlers(
+        context.clocks,
+        dialect=kernel.database.dialect,
+        prefix=kernel.settings.kafka_group_prefix,
+    )
 
 
 def _preflight(settings: Settings) -> None:
@@ -46,12 +54,9 @@ DEFINITION = ServiceDefinition[NotificationContext](
     messaging=messaging,
     migrations=Path(__file__).parent / "migrations",
     context=build_context,
-    consumers={
-        "notification.deadlines": lambda context: (
-            make_handlers(context.clocks) | make_recommendation_handlers(context.clocks)
-        ),
-        "notification.notices": lambda context: make_notice_handlers(context.clocks),
-    },
+    # One group: each event's clocks, then its notices, in one transaction (handlers.py).
+    consumers={GROUP: _handlers},
+    takes_over={GROUP: TAKES_OVER},
     workers=worker.workers,
     preflight=_preflight,
 )

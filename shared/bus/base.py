@@ -56,7 +56,13 @@ class Bus(Protocol):
         """Return only when every record is acknowledged (durably appended)."""
         ...
 
-    async def subscribe(self, group: str, topics: Sequence[str]) -> Subscription: ...
+    async def subscribe(
+        self, group: str, topics: Sequence[str], *, takes_over: Sequence[str] = ()
+    ) -> Subscription:
+        """Join `group`. A partition the group has no committed offset for starts at the lowest
+        offset committed there by the groups it `takes_over` (the consumers it replaces), or at
+        the beginning if one of them has none; without them, at the beginning."""
+        ...
 
     async def ping(self) -> None:
         """Raise if the bus cannot be reached."""

@@ -105,28 +105,42 @@ class EmbeddedBus:
                     self._appended.wait_for(lambda: self._version > seen_version), timeout
                 )
 
-    async def subscribe(self, group: str, topics: Sequence[str]) -> EmbeddedSubscription:
-        sub = EmbeddedSubscription(self, group, list(topics))
+    async def subscribe(
+        self, group: str, topics: Sequence[str], *, takes_over: Sequence[str] = ()
+    ) -> EmbeddedSubscription:
+        sub = EmbeddedSubscription(self, group, list(topics), list(takes_over))
         await sub.load_offsets()
         return sub
 
 
 class EmbeddedSubscription:
-    def __init__(self, bus: EmbeddedBus, group: str, topics: list[str]) -> None:
+    def __init__(
+        self, bus: EmbeddedBus, group: str, topics: list[str], takes_over: list[str]
+    ) -> None:
         self.bus = bus
         self.group = group
         self.topics = topics
+        self.takes_over = takes_over
         self._next: dict[str, int] = {}
 
     async def load_offsets(self) -> None:
+        groups = [self.group, *self.takes_over]
         async with self.bus.db.transaction() as session:
             rows = await session.execute(
-                select(offsets_table.c.topic, offsets_table.c.next_position).where(
-                    offsets_table.c.group_id == self.group
-                )
+                select(
+                    offsets_table.c.group_id, offsets_table.c.topic, offsets_table.c.next_position
+                ).where(offsets_table.c.group_id.in_(groups))
             )
-            stored = {topic: position for topic, position in rows}
-        self._next = {t: int(stored.get(t, 1)) for t in self.topics}
+            stored = {(group, topic): int(position) for group, topic, position in rows}
+        self._next = {}
+        for topic in self.topics:
+            if (self.group, topic) in stored:
+                self._next[topic] = stored[self.group, topic]
+                continue
+            # Not read by this group yet: where the slowest of the groups it replaces stopped
+            # (from the start if one of them never read the topic).
+            theirs = [stored.get((old, topic), 1) for old in self.takes_over]
+            self._next[topic] = min(theirs, default=1)
 
     async def fetch(self, timeout: float, max_records: int) -> list[IncomingRecord]:
         seen = self.bus._version

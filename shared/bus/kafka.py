@@ -12,7 +12,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import (
     CommitFailedError,
@@ -27,6 +27,7 @@ from shared.bus.base import IncomingRecord, OutgoingRecord
 log = logging.getLogger(__name__)
 PUBLISH_TIMEOUT = 20.0  # a broker that does not acknowledge by then is treated as down
 CLOSE_TIMEOUT = 10.0  # closing never waits longer for a broker that is gone
+TAKEOVER_ATTEMPTS = 5  # reading the replaced groups' offsets, with back-off (about 8 s in all)
 
 
 class KafkaBus:
@@ -103,9 +104,10 @@ class KafkaBus:
             await self.close()
             raise
 
-    async def subscribe(self, group: str, topics: Sequence[str]) -> KafkaSubscription:
+    async def subscribe(
+        self, group: str, topics: Sequence[str], *, takes_over: Sequence[str] = ()
+    ) -> KafkaSubscription:
         consumer = AIOKafkaConsumer(
-            *topics,
             bootstrap_servers=self.bootstrap_servers,
             client_id=f"{self.client_id}-{group}",
             group_id=group,
@@ -120,7 +122,21 @@ class KafkaBus:
             **self.options,
         )
         await consumer.start()
+        listener = _TakeOver(self, consumer, group, list(takes_over)) if takes_over else None
+        consumer.subscribe(list(topics), listener=listener)
         return KafkaSubscription(consumer, group)
+
+    async def committed_offsets(
+        self, group: str, partitions: Sequence[TopicPartition]
+    ) -> dict[TopicPartition, int]:
+        """The offsets `group` committed for `partitions`, leaving out those it has none for."""
+        admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap_servers, **self.options)
+        await admin.start()
+        try:
+            found = await admin.list_consumer_group_offsets(group, partitions=list(partitions))
+        finally:
+            await admin.close()
+        return {tp: meta.offset for tp, meta in found.items() if meta.offset >= 0}
 
     async def ping(self) -> None:
         admin = AIOKafkaAdminClient(
@@ -151,6 +167,56 @@ class KafkaBus:
             return [t.name for t in wanted]
         finally:
             await admin.close()
+
+
+class _TakeOver(ConsumerRebalanceListener):
+    """A partition handed to `group` that it has never committed starts where the slowest of
+    the groups it replaces stopped: nothing one of them had not yet handled is skipped."""
+
+    def __init__(
+        self, bus: KafkaBus, consumer: AIOKafkaConsumer, group: str, takes_over: list[str]
+    ) -> None:
+        self.bus, self.consumer, self.group, self.takes_over = bus, consumer, group, takes_over
+
+    async def on_partitions_revoked(self, revoked: Any) -> None:
+        return None
+
+    async def on_partitions_assigned(self, assigned: Any) -> None:
+        partitions = list(assigned)
+        if not partitions:
+            return
+        # Paused before the first await: nothing is handed out from the position the consumer
+        # would otherwise take (the beginning) while the offsets are looked up.
+        for tp in partitions:
+            self.consumer.pause(tp)
+        try:
+            for attempt in range(TAKEOVER_ATTEMPTS):
+                try:
+                    own = await self.bus.committed_offsets(self.group, partitions)
+                    new = [tp for tp in partitions if tp not in own]
+                    theirs = [await self.bus.committed_offsets(g, new) for g in self.takes_over]
+                    break
+                except KafkaError as exc:
+                    log.warning(
+                        "group %s cannot read the offsets it takes over: %s", self.group, exc
+                    )
+                    if attempt + 1 == TAKEOVER_ATTEMPTS:
+                        raise
+                    await asyncio.sleep(0.5 * 2**attempt)
+            for tp in new:
+                offsets = [committed.get(tp) for committed in theirs]
+                if any(offset is None for offset in offsets):
+                    continue  # one of them never read it: from the beginning (auto_offset_reset)
+                start = min(o for o in offsets if o is not None)
+                log.info("group %s starts %s at %d (taken over from %s)", self.group, tp, start,
+                         ", ".join(self.takes_over))  # fmt: skip
+                self.consumer.seek(tp, start)
+        finally:
+            # Look-ups that kept failing leave the positions to the consumer: its own commits,
+            # or the beginning, read again and skipped by the handlers' records (slow, correct).
+            for tp in partitions:
+                if tp in self.consumer.assignment():
+                    self.consumer.resume(tp)
 
 
 class KafkaSubscription:

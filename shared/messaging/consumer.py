@@ -59,6 +59,10 @@ class ConsumerConfig:
     retry_base_seconds: float = 0.2
     fault_crash_at: str = ""
     batch_size: int = 200  # events fetched at once, handled in one transaction per partition
+    # The groups this one replaces: it starts where the slowest of them stopped (Bus.subscribe);
+    # its handlers skip what they had already done (an example: docs/operations.md, "Upgrade:
+    # notification's two consumer groups become one").
+    takes_over: tuple[str, ...] = ()
 
 
 class EventConsumer:
@@ -90,7 +94,9 @@ class EventConsumer:
         backoff = 0.5
         while not self._stopping.is_set():
             try:
-                subscription = await self.bus.subscribe(self.config.name, [self.config.topic])
+                subscription = await self.bus.subscribe(
+                    self.config.name, [self.config.topic], takes_over=self.config.takes_over
+                )
             except Exception as exc:
                 log.warning("consumer %s cannot subscribe yet: %s", self.config.name, exc)
                 await self._pause(backoff)

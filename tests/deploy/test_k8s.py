@@ -80,7 +80,7 @@ DEPLOYMENTS = {**SERVICES, "portal": PORTAL_PORT}
 CONSUMER_GROUPS = {
     "intake": "intake.read-model",
     "routing": "routing.cases",
-    "notification": "notification.deadlines",
+    "notification": "notification.cases",
 }
 # The topics the services use unless told otherwise (shared/settings.py defaults).
 TOPIC: str = Settings.model_fields["kafka_topic"].default

@@ -28,7 +28,7 @@ from tests.support.stack import ALL, production_settings, wait_until
 
 pytestmark = pytest.mark.integration
 TIEPDAN = str(Path(sys.executable).parent / "tiepdan")
-GROUPS = ("intake.read-model", "routing.cases", "notification.deadlines", "notification.notices")
+GROUPS = ("intake.read-model", "routing.cases", "notification.cases")
 
 
 def _env(settings: Settings) -> dict[str, str]:

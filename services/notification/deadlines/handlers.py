@@ -140,8 +140,8 @@ def make_handlers(clocks: Clocks) -> dict[str, Handler]:
     async def on_appealed(session: AsyncSession, event: Envelope) -> None:
         appealed = event.parse(CaseAppealed)
         await meet(session, event, ("appeal_window",))
-        # The notices consumer may be recording the same case from its case.routed: insert
-        # if absent, then lock (the same race as lock_tracked's docstring).
+        # The new case's own case.routed may be handled at the same time, on another
+        # partition: insert if absent, then lock (the same race as lock_tracked's docstring).
         new = await lock_tracked(
             session,
             appealed.new_case_id,
@@ -301,8 +301,8 @@ def make_handlers(clocks: Clocks) -> dict[str, Handler]:
 
 async def track_submission(session: AsyncSession, event: Envelope, now: datetime) -> TrackedCase:
     """What case.submitted tells of a case: its code, kind, and the citizen's contact, channel
-    and language. Both consumers record it (the same values), so that the notices' consumer
-    finds the channel at the next step whichever of the two handled the submission first."""
+    and language. Both parts of the event record it (the same values): the notices part runs
+    alone when the clocks part was done before (services/notification/handlers.py)."""
     submitted = event.parse(CaseSubmitted)
     case = await lock_tracked(
         session,
@@ -329,9 +329,9 @@ async def track_submission(session: AsyncSession, event: Envelope, now: datetime
 async def track_routing(session: AsyncSession, event: Envelope, now: datetime) -> TrackedCase:
     """What case.routed tells of a case: where it is, its kind and periods. A second-time
     complaint opened from an appeal has no case.submitted: its citizen is the first-time
-    case's, whose contact, channel and language it takes. The notices consumer records an
+    case's, whose contact, channel and language it takes. The notices part records an
     appeal's routing too (the same values), so that the citizen's notice of it finds them
-    whichever consumer runs first."""
+    when it runs alone."""
     routed = event.parse(CaseRouted)
     case = await lock_tracked(
         session,

@@ -16,10 +16,12 @@ from services.notification.deadlines.models import Deadline, TrackedCase
 async def lock_tracked(session: AsyncSession, case_id: uuid.UUID, **first: Any) -> TrackedCase:
     """The tracked case's row, locked, inserted with `first` if absent.
 
-    Both of notification's consumers record a case's submission (and an appeal's routing).
-    A read-then-add lets the second of two concurrent consumers hit the primary key and
-    spend one of its attempts on a retry; an insert that does nothing on conflict, then a
-    locking read, makes whichever runs second simply find and update the row."""
+    Two transactions can record the same case at once: an appeal's new case from the
+    appeal's event and from its own case.routed (two partitions), or an old and a new
+    replica during the switch to one consumer group. A read-then-add lets the second hit
+    the primary key and spend one of its attempts on a retry; an insert that does nothing
+    on conflict, then a locking read, makes whichever runs second simply find and update
+    the row."""
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     await session.execute(
         insert(TrackedCase)
