@@ -27,6 +27,9 @@ from shared.bus.base import IncomingRecord, OutgoingRecord
 log = logging.getLogger(__name__)
 PUBLISH_TIMEOUT = 20.0  # a broker that does not acknowledge by then is treated as down
 CLOSE_TIMEOUT = 10.0  # closing never waits longer for a broker that is gone
+# The idempotent producer's start retries its producer-id request for as long as the broker
+# is gone; the relay must fail (and count it, and back off) rather than wait on it for ever.
+START_TIMEOUT = 10.0
 TAKEOVER_ATTEMPTS = 5  # reading the replaced groups' offsets, with back-off (about 8 s in all)
 
 
@@ -61,9 +64,10 @@ class KafkaBus:
             if self._producer is None:
                 producer = self._new_producer()
                 try:
-                    await producer.start()
+                    await asyncio.wait_for(producer.start(), START_TIMEOUT)
                 except BaseException:
-                    await producer.stop()
+                    with contextlib.suppress(Exception):
+                        await asyncio.wait_for(producer.stop(), CLOSE_TIMEOUT)
                     raise
                 self._producer = producer
 

@@ -105,7 +105,7 @@ class World:
     @asynccontextmanager
     async def serving(self, definition: ServiceDefinition[Any]) -> AsyncIterator[None]:
         app = create_app(definition, self.settings, bus=self.bus)
-        async with LifespanManager(app, shutdown_timeout=30):
+        async with LifespanManager(app, startup_timeout=60, shutdown_timeout=30):
             yield
         # Leaving stops its consumers: what they handled is committed, offsets included.
 

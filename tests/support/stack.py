@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
+from aiokafka.admin import AIOKafkaAdminClient
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 
@@ -136,8 +137,9 @@ def embedded_settings(data_dir: Path, **overrides: Any) -> dict[str, Settings]:
     }
 
 
-# Per test process: service -> a database migrated once, that each test's is copied from.
-_templates: dict[str, str] = {}
+# Per test process and server: service -> a database migrated once, that each test's
+# database is copied from (a test may run a PostgreSQL of its own).
+_templates: dict[str, dict[str, str]] = {}
 # The URLs of databases copied from a template: already at the head revision.
 _migrated: set[str] = set()
 
@@ -145,30 +147,56 @@ _migrated: set[str] = set()
 async def _migrated_templates(admin_url: str) -> dict[str, str]:
     """Databases at the head revision to copy: CREATE DATABASE … TEMPLATE copies files,
     where running every migration again cost each production-mode test 0.75 s of CPU."""
-    if not _templates:
+    if admin_url not in _templates:
         prefix = f"tpl_{uuid.uuid4().hex[:10]}"
         urls = await create_databases(admin_url, prefix)
         for name in ALL:
             await upgrade(urls[name], SERVICES[name].definition.migrations)
-        _templates.update({name: f"{prefix}_{name}" for name in ALL})
-    return _templates
+        _templates[admin_url] = {name: f"{prefix}_{name}" for name in ALL}
+    return _templates[admin_url]
 
 
-# Per test process: topics created in bulk, each handed to one test (with its `.dlq`).
-_spare_topics: list[str] = []
+# Per test process and broker: topics created in bulk, each handed to one test (with its
+# `.dlq`); a test may run a broker of its own.
+_spare_topics: dict[str, list[str]] = {}
 TOPICS_AT_ONCE = 25
 
 
 async def _fresh_topic(bootstrap: str) -> str:
     """A topic no other test uses. The broker creates 25 as fast as one (0.6-0.9 s a call
-    on this machine's test broker), so they are made 25 at a time."""
-    if not _spare_topics:
+    on this machine's test broker), so they are made 25 at a time, and handed out once
+    every partition has a leader."""
+    spare = _spare_topics.setdefault(bootstrap, [])
+    if not spare:
         batch = f"tiepdan.case-events.t{uuid.uuid4().hex[:10]}"
         names = [f"{batch}.{n}" for n in range(TOPICS_AT_ONCE)]
         wanted = {**dict.fromkeys(names, 3), **{f"{name}.dlq": 1 for name in names}}
         await KafkaBus(bootstrap).ensure_topics(wanted, replication_factor=1)
-        _spare_topics.extend(names)
-    return _spare_topics.pop()
+        await _leaders_elected(bootstrap, list(wanted))
+        spare.extend(names)
+    return spare.pop()
+
+
+async def _leaders_elected(bootstrap: str, topics: list[str]) -> None:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+
+        async def ready() -> bool | None:
+            described = await admin.describe_topics(topics)
+            return (
+                all(
+                    t["error_code"] == 0
+                    and t["partitions"]
+                    and all(p["leader"] >= 0 for p in t["partitions"])
+                    for t in described
+                )
+                or None
+            )
+
+        await wait_until(ready, what=f"leaders for the {len(topics)} new topics", within=60)
+    finally:
+        await admin.close()
 
 
 async def production_settings(
@@ -222,7 +250,9 @@ async def running_stack(
             if migrate and settings[name].database_url not in _migrated:
                 await upgrade(settings[name].database_url_for(name), entry.definition.migrations)
             app = entry.app(settings[name], bus=shared_bus)
-            await exit_stack.enter_async_context(LifespanManager(app, shutdown_timeout=30))
+            # A deadline, not a pause: starting can take long on a loaded machine.
+            lifespan = LifespanManager(app, startup_timeout=60, shutdown_timeout=30)
+            await exit_stack.enter_async_context(lifespan)
             client = httpx.AsyncClient(
                 transport=httpx.ASGITransport(app=app), base_url=f"http://{name}"
             )
