@@ -144,11 +144,13 @@ class EmbeddedSubscription:
 
     async def fetch(self, timeout: float, max_records: int) -> list[IncomingRecord]:
         seen = self.bus._version
-        records = await self._read(max_records)
+        # Shielded: a consumer that stops cancels an idle fetch, and a read cut off inside
+        # SQLite's transaction could leave the log's write lock taken; the wait is safe to cut.
+        records = await asyncio.shield(self._read(max_records))
         if records:
             return records
         await self.bus.wait_for_append(seen, min(timeout, POLL_SECONDS))
-        return await self._read(max_records)
+        return await asyncio.shield(self._read(max_records))
 
     async def _read(self, max_records: int) -> list[IncomingRecord]:
         out: list[IncomingRecord] = []

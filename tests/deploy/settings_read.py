@@ -21,9 +21,18 @@ def settings_classes() -> dict[str, set[str]]:
     """env_prefix -> the variable names its classes read (every imported subclass)."""
     from pydantic_settings import BaseSettings
 
-    # Every service's settings classes: the catalog's three, and the portal's own.
+    # Every service's settings classes: the catalog's three services, each loaded (the
+    # catalog loads an app on first use, and a service imports some modules on first use
+    # too), and the portal's own.
     import services.catalog
-    import services.portal.settings  # noqa: F401
+    import services.intake.attachments.storage
+    import services.intake.limits.buckets
+    import services.intake.units.boundaries
+    import services.notification.settings
+    import services.portal.settings
+
+    for entry in services.catalog.SERVICES.values():
+        assert entry.definition is not None
 
     found: dict[str, set[str]] = {}
     classes = list(BaseSettings.__subclasses__())

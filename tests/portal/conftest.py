@@ -80,7 +80,7 @@ async def running_portal(
             _env_file=None,  # type: ignore[call-arg]
             intake_url=intake_url,
             routing_url=routing_url,
-            timeout_seconds=10,
+            timeout_seconds=30,  # a deadline for a loaded CI machine: 4 test workers on 2 cores
             public_cache_seconds=0,  # the tests see each figure as soon as routing has it
         )
         url = await stack_of.enter_async_context(
