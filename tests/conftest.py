@@ -42,15 +42,16 @@ StackFactory = Callable[..., AbstractAsyncContextManager[Stack]]
 
 # `make test` runs the suite on several workers (pytest-xdist, `--dist loadgroup`); each
 # test has its own databases and topic, so tests share nothing. The files below start
-# servers or service processes of their own and wait for them with deadlines: each group
-# runs on one worker, one file after another, so that they do not all start at once.
+# servers or service processes of their own, kill or stop them, and wait for them with
+# deadlines: they run on one worker, one after another, so that no two of them load the
+# machine at once (together about ten minutes, while the other workers run the rest).
 SERIAL_GROUPS = {
-    "own-servers": (  # a PostgreSQL or Kafka of their own, stopped and killed
+    "own-processes": (
+        # a PostgreSQL or Kafka of their own, stopped and killed
         "tests/integration/test_chaos.py",
         "tests/integration/test_database_outage.py",
         "tests/integration/test_outbox_outage.py",
-    ),
-    "processes": (  # `tiepdan` processes, killed or stopped
+        # `tiepdan` processes, killed or stopped
         "tests/test_crash_recovery.py",
         "tests/test_dev_mode.py",
         "tests/integration/test_graceful_stop.py",
