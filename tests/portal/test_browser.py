@@ -75,6 +75,12 @@ async def test_file_a_feedback_with_a_photo_and_track_it_until_routed(
     await reload_until(page, "Đã chuyển đến cơ quan có thẩm quyền", what=f"{code} routed")
     await expect(page.locator("#unit")).to_contain_text("Cai Kinh")
     deadline = page.locator("#deadlines tbody tr").first
+
+    async def deadline_shown() -> bool:  # notification's clock arrives after the routing
+        await page.reload()
+        return await deadline.locator("td.due").count() > 0
+
+    await wait_until(deadline_shown, what=f"{code}'s deadline shown")
     await expect(deadline.locator("td.due")).to_have_text(re.compile(r"\d{2}/\d{2}/\d{4}"))
     await expect(deadline).to_contain_text("Luật")
     await expect(page.locator("#photos")).to_contain_text("den-duong.png")
