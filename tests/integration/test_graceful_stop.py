@@ -48,6 +48,11 @@ def _env(settings: Settings) -> dict[str, str]:
         TIEPDAN_ALLOW_PLAINTEXT_TRANSPORT="true",
         TIEPDAN_DATA_DIR=str(settings.data_dir),
         TIEPDAN_RELAY_POLL_SECONDS="0.2",
+        # The test polls five cases by code from one address: without these, a pipeline slowed
+        # by a loaded machine spends the lookup budget (30) and every later poll is a 429.
+        TIEPDAN_LIMITS_READ_BURST="1000000",
+        TIEPDAN_LIMITS_LOOKUP_BURST="1000000",
+        PYTHONUNBUFFERED="1",  # the logs shown on a failure are the logs up to that moment
     )
     return env
 
@@ -135,12 +140,21 @@ async def test_sigterm_finishes_commits_and_exits_zero(
 
             async def all_routed() -> bool:
                 for code in codes:
-                    view = (await intake.get(f"/v1/cases/{code}")).json()
+                    answer = await intake.get(f"/v1/cases/{code}")
+                    assert answer.status_code == 200, answer.text
+                    view = answer.json()
                     if view["status"] != "routed" or not view["deadlines"]:
                         return False
                 return True
 
-            await wait_until(all_routed, what="the five cases routed with deadlines", within=60)
+            try:
+                await wait_until(all_routed, what="the five cases routed with deadlines", within=60)
+            except AssertionError as exc:
+                tails = "\n".join(
+                    f"--- {name}\n{path.read_text(errors='replace')[-4000:]}"
+                    for name, path in logs.items()
+                )
+                raise AssertionError(f"{exc}\n{tails}") from None
 
         began = time.monotonic()
         for process in processes.values():

@@ -28,6 +28,10 @@ from tests.support.stack import (
 )
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "var" / "test-artifacts" / "portal"
+# Deadlines for a loaded CI machine (4 test workers on 2 cores, the chaos test beside them):
+# a page that asks routing five questions can take longer than httpx's default 5 s there.
+UPSTREAM_TIMEOUT = 30.0  # the portal's calls to intake and routing
+CLIENT_TIMEOUT = 60.0  # the test's calls to the portal, which wait on those
 
 
 @dataclass
@@ -80,7 +84,7 @@ async def running_portal(
             _env_file=None,  # type: ignore[call-arg]
             intake_url=intake_url,
             routing_url=routing_url,
-            timeout_seconds=30,  # a deadline for a loaded CI machine: 4 test workers on 2 cores
+            timeout_seconds=UPSTREAM_TIMEOUT,
             public_cache_seconds=0,  # the tests see each figure as soon as routing has it
         )
         url = await stack_of.enter_async_context(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.portal.conftest import Portal, serving
+from tests.portal.conftest import CLIENT_TIMEOUT, UPSTREAM_TIMEOUT, Portal, serving
 from tests.support.stack import wait_until
 
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
@@ -36,7 +36,7 @@ def value(samples: Samples, name: str, **labels: str) -> float:
 async def test_a_page_view_counts_under_its_route_template(portal: Portal) -> None:
     created = await portal.stack.submit()
     code = created["tracking_code"]
-    async with httpx.AsyncClient(base_url=portal.url) as client:
+    async with httpx.AsyncClient(timeout=CLIENT_TIMEOUT, base_url=portal.url) as client:
         _, before = await scrape(client)
         for path in ("/units/06427", "/units/20", f"/cases/{code}", "/static/portal.css"):
             assert (await client.get(path)).status_code == 200, path
@@ -85,12 +85,12 @@ async def test_upstream_outcomes_and_cache_hits_are_counted(portal: Portal) -> N
         _env_file=None,  # type: ignore[call-arg]
         intake_url="http://127.0.0.1:9",  # nothing listens: unreachable
         routing_url=portal.routing_url,
-        timeout_seconds=2,
+        timeout_seconds=UPSTREAM_TIMEOUT,
         public_cache_seconds=60,
     )
     async with (
         serving(create_portal_app(settings), lifespan="on") as url,
-        httpx.AsyncClient(base_url=url) as client,
+        httpx.AsyncClient(timeout=CLIENT_TIMEOUT, base_url=url) as client,
     ):
         for _ in range(2):
             assert (await client.get("/units/06427")).status_code == 200

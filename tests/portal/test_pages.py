@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 
 from shared.auth import Role
-from tests.portal.conftest import Portal
+from tests.portal.conftest import CLIENT_TIMEOUT, UPSTREAM_TIMEOUT, Portal
 from tests.support.stack import wait_until
 
 PAGE_BUDGET = 200 * 1024  # bytes before images, each page with its CSS and script
@@ -46,7 +46,7 @@ async def file_form(
 
 
 async def test_home_is_small_and_protected(portal: Portal) -> None:
-    async with httpx.AsyncClient(base_url=portal.url) as client:
+    async with httpx.AsyncClient(timeout=CLIENT_TIMEOUT, base_url=portal.url) as client:
         home = await client.get("/")
         assert home.status_code == 200
         assert "Phản ánh" in home.text and "Feedback" in home.text
@@ -62,7 +62,7 @@ async def test_home_is_small_and_protected(portal: Portal) -> None:
 
 
 async def test_a_form_without_its_csrf_token_is_refused(portal: Portal) -> None:
-    async with httpx.AsyncClient(base_url=portal.url) as client:
+    async with httpx.AsyncClient(timeout=CLIENT_TIMEOUT, base_url=portal.url) as client:
         await client.get("/")
         refused = await client.post(
             "/cases/new?kind=feedback", data={"kind": "feedback", "title": "x"}
@@ -72,7 +72,7 @@ async def test_a_form_without_its_csrf_token_is_refused(portal: Portal) -> None:
 
 
 async def test_filing_without_javascript_posts_and_redirects(portal: Portal) -> None:
-    async with httpx.AsyncClient(base_url=portal.url) as client:
+    async with httpx.AsyncClient(timeout=CLIENT_TIMEOUT, base_url=portal.url) as client:
         filed = await file_form(
             client,
             "feedback",
@@ -102,7 +102,7 @@ async def test_filing_without_javascript_posts_and_redirects(portal: Portal) -> 
 
 
 async def test_a_refusal_is_shown_next_to_the_field(portal: Portal) -> None:
-    async with httpx.AsyncClient(base_url=portal.url) as client:
+    async with httpx.AsyncClient(timeout=CLIENT_TIMEOUT, base_url=portal.url) as client:
         refused = await file_form(
             client,
             "complaint",
@@ -114,7 +114,7 @@ async def test_a_refusal_is_shown_next_to_the_field(portal: Portal) -> None:
 
 
 async def test_several_communes_are_offered_to_choose_from(portal: Portal) -> None:
-    async with httpx.AsyncClient(base_url=portal.url) as client:
+    async with httpx.AsyncClient(timeout=CLIENT_TIMEOUT, base_url=portal.url) as client:
         ambiguous = await file_form(
             client, "feedback", {"title": "T", "description": "D", "commune": "xa tan"}
         )
@@ -130,7 +130,7 @@ async def test_a_denunciation_shows_only_its_public_view(portal: Portal) -> None
         submitter={"full_name": "Trần Thị Tố", "phone": "0912345678"},
         target={"person": "Nguyễn Văn Bí"},
     )
-    async with httpx.AsyncClient(base_url=portal.url) as client:
+    async with httpx.AsyncClient(timeout=CLIENT_TIMEOUT, base_url=portal.url) as client:
         page = await client.get(f"/cases/{created['tracking_code']}")
     assert page.status_code == 200
     for secret in ("Trần Thị Tố", "0912345678", "Nguyễn Văn Bí", "Tố cáo cán bộ", "nhận tiền"):
@@ -138,7 +138,7 @@ async def test_a_denunciation_shows_only_its_public_view(portal: Portal) -> None
 
 
 async def test_the_rate_limit_is_passed_through_with_retry_after(portal: Portal) -> None:
-    async with httpx.AsyncClient(base_url=portal.url) as client:
+    async with httpx.AsyncClient(timeout=CLIENT_TIMEOUT, base_url=portal.url) as client:
         statuses = []
         for _ in range(7):
             filed = await file_form(
@@ -163,7 +163,7 @@ async def test_the_rate_limit_is_passed_through_with_retry_after(portal: Portal)
 async def test_the_unit_page_and_its_csv(portal: Portal) -> None:
     code = (await portal.stack.submit())["tracking_code"]
     await portal.stack.wait_routed(code)
-    async with httpx.AsyncClient(base_url=portal.url) as client:
+    async with httpx.AsyncClient(timeout=CLIENT_TIMEOUT, base_url=portal.url) as client:
 
         async def counted() -> httpx.Response | None:
             page = await client.get("/units/20")
@@ -187,11 +187,11 @@ async def test_a_clear_page_when_intake_is_down(portal: Portal) -> None:
         _env_file=None,  # type: ignore[call-arg]
         intake_url="http://127.0.0.1:9",
         routing_url="http://127.0.0.1:9",
-        timeout_seconds=2,
+        timeout_seconds=UPSTREAM_TIMEOUT,
     )
     async with (
         serving(create_portal_app(settings), lifespan="on") as url,
-        httpx.AsyncClient(base_url=url) as client,
+        httpx.AsyncClient(timeout=CLIENT_TIMEOUT, base_url=url) as client,
     ):
         page = await client.get("/cases/new?kind=feedback")
         assert page.status_code == 503
@@ -214,11 +214,11 @@ async def test_the_figures_stand_without_intake(portal: Portal) -> None:
         _env_file=None,  # type: ignore[call-arg]
         intake_url="http://127.0.0.1:9",
         routing_url=portal.routing_url,
-        timeout_seconds=2,
+        timeout_seconds=UPSTREAM_TIMEOUT,
     )
     async with (
         serving(create_portal_app(settings), lifespan="on") as url,
-        httpx.AsyncClient(base_url=url) as client,
+        httpx.AsyncClient(timeout=CLIENT_TIMEOUT, base_url=url) as client,
     ):
         page = await client.get("/units/06427")
         assert page.status_code == 200
@@ -231,8 +231,8 @@ async def test_public_figures_are_kept_for_a_while(portal: Portal) -> None:
 
     path = "/v1/stats/units/06427"
     async with (
-        httpx.AsyncClient(base_url=portal.intake_url) as intake,
-        httpx.AsyncClient(base_url=portal.routing_url) as routing,
+        httpx.AsyncClient(timeout=CLIENT_TIMEOUT, base_url=portal.intake_url) as intake,
+        httpx.AsyncClient(timeout=CLIENT_TIMEOUT, base_url=portal.routing_url) as routing,
     ):
         kept, fresh = Api(intake, routing, cache_seconds=60), Api(intake, routing)
         before = (await kept.public("routing", path))["figures"]["received"]
@@ -255,7 +255,7 @@ async def test_every_kind_can_be_filed_from_its_form(portal: Portal) -> None:
         "denunciation": {**named, "target_person": "Cán bộ địa chính"},
         "dialogue_request": {**named, "dialogue_topic": "Đường vào bản", "date_1": "2027-01-05"},
     }
-    async with httpx.AsyncClient(base_url=portal.url) as client:
+    async with httpx.AsyncClient(timeout=CLIENT_TIMEOUT, base_url=portal.url) as client:
         for kind, extra in forms.items():
             filed = await file_form(
                 client,
@@ -272,7 +272,7 @@ async def test_every_kind_can_be_filed_from_its_form(portal: Portal) -> None:
 async def test_a_photo_added_from_the_case_page(portal: Portal) -> None:
     created = await portal.stack.submit()
     code = created["tracking_code"]
-    async with httpx.AsyncClient(base_url=portal.url) as client:
+    async with httpx.AsyncClient(timeout=CLIENT_TIMEOUT, base_url=portal.url) as client:
         page = await client.get(f"/cases/{code}")
         entered = await client.post(
             f"/cases/{code}/token",
@@ -295,7 +295,7 @@ async def test_a_photo_added_from_the_case_page(portal: Portal) -> None:
 
 
 async def test_a_body_past_the_photo_limit_is_refused_unread(portal: Portal) -> None:
-    async with httpx.AsyncClient(base_url=portal.url) as client:
+    async with httpx.AsyncClient(timeout=CLIENT_TIMEOUT, base_url=portal.url) as client:
         form = await client.get("/cases/new?kind=feedback")
         big = b"\0" * (10 * 1024 * 1024 + 300 * 1024)
         refused = await client.post(
@@ -308,14 +308,14 @@ async def test_a_body_past_the_photo_limit_is_refused_unread(portal: Portal) -> 
 
 
 async def test_page_titles_are_plain_text(portal: Portal) -> None:
-    async with httpx.AsyncClient(base_url=portal.url) as client:
+    async with httpx.AsyncClient(timeout=CLIENT_TIMEOUT, base_url=portal.url) as client:
         for path in ("/", "/cases/new?kind=petition", "/cases/NOSUCH", "/units?q=x", "/units/20"):
             title = re.search(r"<title>(.*?)</title>", (await client.get(path)).text, re.S)
             assert title and "<" not in title[1] and "&lt;" not in title[1], (path, title)
 
 
 async def test_the_portals_own_refusals_are_pages(portal: Portal) -> None:
-    async with httpx.AsyncClient(base_url=portal.url) as client:
+    async with httpx.AsyncClient(timeout=CLIENT_TIMEOUT, base_url=portal.url) as client:
         for path, status in (("/no/such/page", 404), ("/cases/ABC/messages", 405),
                              ("/track?code=" + "X" * 50, 422)):  # fmt: skip
             page = await client.get(path)
@@ -326,7 +326,7 @@ async def test_the_portals_own_refusals_are_pages(portal: Portal) -> None:
 
 async def test_a_feedback_can_also_go_to_the_inspection_board(portal: Portal) -> None:
     """The feedback form's "also to the board" box: routing files it in the board's queue."""
-    async with httpx.AsyncClient(base_url=portal.url) as client:
+    async with httpx.AsyncClient(timeout=CLIENT_TIMEOUT, base_url=portal.url) as client:
         form = await client.get("/cases/new?kind=feedback")
         assert 'name="to_board"' in form.text
         assert 'name="to_board"' not in (await client.get("/cases/new?kind=petition")).text
@@ -349,9 +349,9 @@ async def test_a_feedback_can_also_go_to_the_inspection_board(portal: Portal) ->
 async def test_the_months_table_is_routings_figures_by_month(portal: Portal) -> None:
     """One call for the chart's months (GET /v1/stats/units/{code}/months), shown as is."""
     await portal.stack.wait_routed((await portal.stack.submit())["tracking_code"])
-    async with httpx.AsyncClient(base_url=portal.routing_url) as routing:
+    async with httpx.AsyncClient(timeout=CLIENT_TIMEOUT, base_url=portal.routing_url) as routing:
         months = (await routing.get("/v1/stats/units/20/months")).json()["months"]
-    async with httpx.AsyncClient(base_url=portal.url) as client:
+    async with httpx.AsyncClient(timeout=CLIENT_TIMEOUT, base_url=portal.url) as client:
         page = (await client.get("/units/20")).text
     table = page[page.index('id="months-table"') :]
     table = table[: table.index("</table>")]

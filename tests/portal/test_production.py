@@ -7,7 +7,7 @@ import re
 import httpx
 import pytest
 
-from tests.portal.conftest import Portal
+from tests.portal.conftest import CLIENT_TIMEOUT, Portal
 from tests.portal.test_pages import PNG, file_form
 from tests.support.stack import wait_until
 
@@ -15,7 +15,7 @@ pytestmark = pytest.mark.integration
 
 
 async def test_filed_through_the_portal_and_routed_on_kafka(production_portal: Portal) -> None:
-    async with httpx.AsyncClient(base_url=production_portal.url) as client:
+    async with httpx.AsyncClient(timeout=CLIENT_TIMEOUT, base_url=production_portal.url) as client:
         filed = await file_form(
             client,
             "feedback",
