@@ -25,7 +25,7 @@ from shared.context import install
 from shared.db import Database
 from shared.errors import OutageAnswers, ServiceUnavailable, install_error_handlers
 from shared.kernel import Kernel, KernelDep, ServiceContext
-from shared.messaging.consumer import ConsumerConfig, EventConsumer, Handler
+from shared.messaging.consumer import ConsumerConfig, EventConsumer, Handlers
 from shared.messaging.outbox import Outbox
 from shared.messaging.relay import OutboxRelay
 from shared.messaging.tables import MessagingTables
@@ -62,7 +62,7 @@ class ServiceDefinition(Generic[C]):
     # builds the service's context around the kernel, in the lifespan (reference data...)
     context: Callable[[Kernel], Awaitable[C]]
     # consumer group name -> builds {event type -> handler} from the service's context
-    consumers: Mapping[str, Callable[[C], Mapping[str, Handler]]] = field(default_factory=dict)
+    consumers: Mapping[str, Callable[[C], Handlers]] = field(default_factory=dict)
     # consumer group name -> the groups it replaced, whose unread events it starts from
     takes_over: Mapping[str, Sequence[str]] = field(default_factory=dict)
     # background work, started after the consumers and stopped before them

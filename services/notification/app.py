@@ -12,7 +12,7 @@ from services.notification.calendar import models as _calendar_models  # noqa: F
 from services.notification.context import NotificationContext, build_context
 from services.notification.database import Base, messaging
 from services.notification.deadlines import endpoints as deadlines
-from services.notification.handlers import GROUP, TAKES_OVER, make_handlers
+from services.notification.handlers import GROUP, TAKES_OVER, make_parts
 from services.notification.notices import endpoints as notices
 from services.notification.policies import endpoints as policies
 from services.notification.preview import endpoints as preview
@@ -21,17 +21,12 @@ from services.notification.timers import models as _timer_models  # noqa: F401
 from shared import asyncapi
 from shared.app import ServiceDefinition, create_app
 from shared.bus.base import Bus
-from shared.messaging.consumer import Handler
+from shared.messaging.consumer import Part
 from shared.settings import Settings
 
 
-def _handlers(context: NotificationContext) -> dict[str, Handler]:
-    kernel = context.kernel
-    return make_handlers(
-        context.clocks,
-        dialect=kernel.database.dialect,
-        prefix=kernel.settings.kafka_group_prefix,
-    )
+def _handlers(context: NotificationContext) -> list[Part]:
+    return make_parts(context.clocks, prefix=context.kernel.settings.kafka_group_prefix)
 
 
 def _preflight(settings: Settings) -> None:

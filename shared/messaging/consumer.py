@@ -8,6 +8,11 @@ transaction. A batch that fails is rolled back and its events handled one at a t
 poison event is still isolated: retried with back-off, then parked in the dead-letter topic
 with its error. An infrastructure failure (database down) is retried until it heals, never
 dead-lettered.
+
+A consumer that replaced several groups does its work in `Part`s, each recorded under the
+name of the group that did it before (notification: its clocks, then its notices). The
+parts' records go into the same multi-row statement as the consumer's own, and a part
+already recorded (by an old group, or an old replica beside this one) is skipped.
 """
 
 from __future__ import annotations
@@ -17,7 +22,8 @@ import contextlib
 import logging
 import time
 import traceback
-from collections.abc import Awaitable, Callable, Mapping
+import uuid
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -46,6 +52,18 @@ Handler = Callable[[AsyncSession, Envelope], Awaitable[None]]
 Work = tuple[IncomingRecord, Envelope, Handler]
 
 
+@dataclass(frozen=True)
+class Part:
+    """One part of what a consumer does with an event, done once under a record of its own."""
+
+    record: str  # the processed-events name (the group that did this part before)
+    handlers: Mapping[str, Handler]
+
+
+# What a service hands a consumer: a handler per event type, or its parts in order.
+Handlers = Mapping[str, Handler] | Sequence[Part]
+
+
 class _InfrastructureDown(Exception):
     pass
 
@@ -72,14 +90,20 @@ class EventConsumer:
         *,
         database: Database,
         processed: Table,
-        handlers: Mapping[str, Handler],
+        handlers: Handlers,
         bus: Bus,
         metrics: ServiceMetrics,
     ) -> None:
         self.config = config
         self.database = database
         self.processed = processed
-        self.handlers = handlers
+        self.parts: list[Part] = [] if isinstance(handlers, Mapping) else list(handlers)
+        self.handlers: Mapping[str, Handler] = (
+            handlers if isinstance(handlers, Mapping) else self._parted_handlers()
+        )
+        # The parts of an event its records claimed, from the claim to its handling (one
+        # transaction); keyed by event id, so partitions handled side by side never mix.
+        self._claimed: dict[uuid.UUID, set[str]] = {}
         self.bus = bus
         self.metrics = metrics
         self._stopping = asyncio.Event()
@@ -223,6 +247,9 @@ class EventConsumer:
                 self.metrics.dependency_up.labels("database").set(0)
             log.info("a batch of %d events failed, handling them one at a time: %s", len(work), exc)
             return False
+        finally:
+            for _, envelope, _ in work:  # rolled back: claimed again one at a time
+                self._claimed.pop(envelope.id, None)
         self.metrics.dependency_up.labels("database").set(1)
         each = (time.perf_counter() - started) / len(work)
         for (_, envelope, _), outcome in zip(work, outcomes, strict=True):
@@ -246,14 +273,53 @@ class EventConsumer:
         )
 
     async def _record_ids(self, session: AsyncSession, envelopes: list[Envelope]) -> set[Any]:
-        """Record the events as processed by this consumer; return the ids not recorded
-        before. A replica recording the same id in a transaction still open waits for it."""
+        """Record the events as processed by this consumer, and each event's parts under their
+        own names, in one statement; return the ids not recorded before, and keep which parts
+        each one claimed. A replica recording the same row in a transaction still open waits
+        for it."""
         now = datetime.now(UTC)
         rows = [
-            {"consumer": self.config.name, "event_id": e.id, "processed_at": now} for e in envelopes
+            {"consumer": name, "event_id": e.id, "processed_at": now}
+            for e in envelopes
+            for name in (
+                self.config.name,
+                *(p.record for p in self.parts if e.type in p.handlers),
+            )
         ]
-        result = await session.execute(self._record, rows)
-        return set(result.scalars().all())
+        fresh: set[Any] = set()
+        for name, event_id in (await session.execute(self._record, rows)).tuples():
+            if name == self.config.name:
+                fresh.add(event_id)
+            else:
+                self._claimed.setdefault(event_id, set()).add(name)
+        return fresh
+
+    def _parted_handlers(self) -> dict[str, Handler]:
+        """{event type -> its parts in order, each only if its record was claimed}."""
+
+        def handler_for(event_type: str) -> Handler:
+            mine = [
+                (p.record, p.handlers[event_type]) for p in self.parts if event_type in p.handlers
+            ]
+
+            async def handle(session: AsyncSession, event: Envelope) -> None:
+                claimed = self._claimed.pop(event.id, set())
+                first = True
+                for record, part in mine:
+                    if record not in claimed:
+                        continue  # done before: by an old group, or by this one on a redelivery
+                    if not first:
+                        # Each part reads what it needs afresh, as in a transaction of its own
+                        # (a Core UPDATE by the one before is not in the ORM's copies).
+                        await session.flush()
+                        session.expunge_all()
+                    first = False
+                    await part(session, event)
+
+            return handle
+
+        types = {event_type for p in self.parts for event_type in p.handlers}
+        return {event_type: handler_for(event_type) for event_type in sorted(types)}
 
     async def _handle_with_retries(
         self, record: IncomingRecord, envelope: Envelope, handler: Handler
@@ -314,11 +380,14 @@ class EventConsumer:
             return
 
     async def _handle_once(self, envelope: Envelope, handler: Handler) -> str:
-        async with self.database.transaction() as session:
-            if not await self._record_ids(session, [envelope]):
-                return "duplicate"
-            await handler(session, envelope)
-        return "handled"
+        try:
+            async with self.database.transaction() as session:
+                if not await self._record_ids(session, [envelope]):
+                    return "duplicate"
+                await handler(session, envelope)
+            return "handled"
+        finally:
+            self._claimed.pop(envelope.id, None)  # rolled back: claimed again on the retry
 
     async def _dead_letter(self, record: IncomingRecord, error: str) -> None:
         self.metrics.dead_lettered.labels(self.config.name).inc()
@@ -334,6 +403,10 @@ class EventConsumer:
 
 
 def _record_statement(processed: Table, dialect: str) -> Insert:
-    """Built once: the processed-events record, skipping the ids already there."""
+    """Built once: the processed-events records, returning those that were not there."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return insert(processed).on_conflict_do_nothing().returning(processed.c.event_id)
+    return (
+        insert(processed)
+        .on_conflict_do_nothing()
+        .returning(processed.c.consumer, processed.c.event_id)
+    )
