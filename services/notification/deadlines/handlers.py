@@ -16,7 +16,6 @@ from services.notification.deadlines.models import RUNNING, Deadline, TrackedCas
 from services.notification.deadlines.repository import lock_tracked
 from services.notification.deadlines.service import EXPIRED, Cause, Clocks
 from services.notification.deadlines.suspensions import make_notice_handlers, start_notice
-from services.notification.notices.service import notice_channel
 from services.notification.policies.rules import Policy
 from shared.events import (
     CASE_ACCEPTED,
@@ -297,6 +296,17 @@ def make_handlers(clocks: Clocks) -> dict[str, Handler]:
         CASE_TRANSFERRED: on_transferred,
         CASE_RECLASSIFIED: on_reclassified,
     } | make_notice_handlers(clocks)
+
+
+# The channels a citizen can choose at intake (notify_by); "none" sends nothing.
+CITIZEN_CHANNELS = ("email", "sms")
+
+
+def notice_channel(submitted: CaseSubmitted) -> str:
+    """The channel of the citizen's notices: the one intake recorded; none without a contact."""
+    if not submitted.contact_ref or submitted.contact_channel not in CITIZEN_CHANNELS:
+        return "none"
+    return submitted.contact_channel
 
 
 async def track_submission(session: AsyncSession, event: Envelope, now: datetime) -> TrackedCase:

@@ -7,6 +7,7 @@ outbox in the caller's transaction, and re-plans the deadline's timers.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated
@@ -28,10 +29,9 @@ from services.notification.deadlines.models import (
     TrackedCase,
 )
 from services.notification.deadlines.repository import locked_clock
+from services.notification.policies.reference import Reference
 from services.notification.policies.rules import Policy, Unit, add_days, days_used
-from services.notification.reference import Reference
 from services.notification.settings import NotifySettings
-from services.notification.timers.schedule import reschedule
 from shared.context import provided
 from shared.events import DEADLINE_SET, DeadlineSet, Envelope, new_event
 from shared.messaging.outbox import Outbox
@@ -49,14 +49,32 @@ class Cause:
     decision_ref: str | None = None
 
 
+# Plans a deadline's timers again after each change (session, deadline, calendar, reminder
+# working days, reminder hour, now): timers/schedule.py's `reschedule`, given by the service
+# (context.py), since the timers are above the deadlines (their sweeper fires the clocks).
+Replan = Callable[
+    [AsyncSession, Deadline, WorkingDayCalendar, tuple[int, ...], int, datetime], Awaitable[None]
+]
+
+
 class Clocks:
     def __init__(
-        self, outbox: Outbox, reference: Reference, settings: NotifySettings, now: Clock
+        self,
+        outbox: Outbox,
+        reference: Reference,
+        settings: NotifySettings,
+        now: Clock,
+        replan: Replan,
     ) -> None:
         self.outbox = outbox
         self.reference = reference
         self.settings = settings
         self.now = now
+        self.replan = replan
+
+    def under(self, reference: Reference) -> Clocks:
+        """The same clocks counting with other reference data (a correction's)."""
+        return Clocks(self.outbox, reference, self.settings, self.now, self.replan)
 
     @property
     def calendar(self) -> WorkingDayCalendar:
@@ -340,7 +358,7 @@ class Clocks:
         now = self.now()
         d.updated_at = now
         await self._history(session, d, change, cause)
-        await reschedule(
+        await self.replan(
             session,
             d,
             self.calendar,

@@ -12,17 +12,6 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notification.notices.models import PENDING, Notification, UnitContact
-from shared.events import CaseSubmitted
-
-# The channels a citizen can choose at intake (notify_by); "none" sends nothing.
-CITIZEN_CHANNELS = ("email", "sms")
-
-
-def notice_channel(submitted: CaseSubmitted) -> str:
-    """The channel of the citizen's notices: the one intake recorded; none without a contact."""
-    if not submitted.contact_ref or submitted.contact_channel not in CITIZEN_CHANNELS:
-        return "none"
-    return submitted.contact_channel
 
 
 @dataclass(frozen=True)
