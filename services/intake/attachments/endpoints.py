@@ -10,13 +10,13 @@ from starlette.datastructures import UploadFile
 from services.intake.actions.service import citizen_case
 from services.intake.attachments.models import Attachment
 from services.intake.attachments.service import (
-    PayloadTooLarge,
     UnsupportedMediaType,
     attach,
     may_attach,
 )
 from services.intake.attachments.storage import AttachmentConfig, storage_of
 from services.intake.cases.schemas import AttachmentRead
+from services.intake.limits.middleware import PayloadTooLarge
 from shared.db import DbSession
 from shared.errors import Conflict, Forbidden, NotFound, Unprocessable, problem_responses
 from shared.kernel import OutboxDep

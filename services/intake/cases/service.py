@@ -1,11 +1,12 @@
-"""Filing a case: the law's filing rules, idempotency, and the `case.submitted` event."""
+"""Filing a case: the law's filing rules, idempotency, and the `case.submitted` event; and
+the resolution as the citizen, or (published) the public, reads it."""
 
 from __future__ import annotations
 
 import hashlib
 import random
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -15,7 +16,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.intake import SOURCE
 from services.intake.cases.models import Case, IdempotencyRecord, Submitter, TimelineEntry
 from services.intake.cases.rules import check_filing_rules
-from services.intake.cases.schemas import CaseCreate, CaseCreated, Language, NotifyBy
+from services.intake.cases.schemas import (
+    CaseCreate,
+    CaseCreated,
+    Language,
+    NotifyBy,
+    ResolutionRead,
+)
 from services.intake.cases.secrets import (
     IdentityCipher,
     hash_token,
@@ -220,3 +227,22 @@ async def _claim_key(
             headers={"Retry-After": "1"},
         )
     return existing.status_code, existing.response
+
+
+def published_resolution(case: Case) -> ResolutionRead | None:
+    """The resolution, where the unit published it and the citizen consented."""
+    if case.resolution and case.resolution.get("publish") and case.publish_consent:
+        return resolution_of(case)
+    return None
+
+
+def resolution_of(case: Case) -> ResolutionRead | None:
+    if not case.resolution or "summary" not in case.resolution:
+        return None
+    received = case.resolution.get("received_on")
+    return ResolutionRead(
+        summary=case.resolution["summary"],
+        decision_ref=case.resolution.get("decision_ref"),
+        resolved_on=date.fromisoformat(case.resolution["resolved_on"]),
+        received_on=date.fromisoformat(received) if received else None,
+    )

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake.attachments.models import Attachment
 from services.intake.cases.models import Case, CaseDeadline, TimelineEntry
-from services.intake.cases.view import published_resolution
+from services.intake.cases.service import published_resolution
 from services.intake.categories.registry import Categories, Category
 from services.intake.units.centroids import Centroids
 from shared.confidential import public_note
