@@ -112,13 +112,9 @@ async def put_override(
             date=day, **body.model_dump(), changed_by=principal.sub, changed_at=now,
             dry_run=True, moved=moved,
         )  # fmt: skip
-    row = await session.get(CalendarOverride, day, with_for_update=True)
-    if row is None:
-        row = CalendarOverride(day=day)
-        session.add(row)
-    row.working, row.reason = body.working, body.reason
-    row.changed_by, row.changed_at = principal.sub, now
-    await session.flush()
+    row = await repository.save_override(
+        session, day, working=body.working, reason=body.reason, by=principal.sub, at=now
+    )
     return _override(row).model_copy(update={"moved": moved})
 
 
@@ -133,9 +129,8 @@ async def delete_override(
     """Remove a correction: the day follows the statutory calendar again, and the running
     deadlines it changes move back."""
     _admin(principal)
-    row = await session.get(CalendarOverride, day)
+    row = await repository.override(session, day)
     if row is None:
         raise NotFound(f"no override for {day}")
     await _move_deadlines(hooks, session, day, None, f"correction removed ({row.reason})", False)
-    await session.delete(row)
-    await session.flush()
+    await repository.remove(session, row)

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notification.calendar.schemas import DeadlineMoved
 from services.notification.calendar.working_days import WorkingDayCalendar, end_of_local_day
-from services.notification.deadlines.models import RUNNING, Deadline, TrackedCase
+from services.notification.deadlines import repository
+from services.notification.deadlines.models import Deadline, TrackedCase
 from services.notification.deadlines.service import Cause, Clocks
 from services.notification.policies.reference import Reference
 from services.notification.policies.rules import Policy, PolicyBook, Unit, add_days
@@ -47,14 +47,8 @@ async def recompute(
 ) -> list[DeadlineMoved]:
     """Move the running deadlines a corrected `day` of the calendar, or a corrected policy,
     changes; returns them (before and after). Nothing is written on a dry run."""
-    query = select(Deadline).where(Deadline.state == RUNNING)
-    if day is not None:
-        query = query.where(Deadline.due_on >= day)  # a period ending before it is untouched
-    if policy_id is not None:
-        query = query.where(Deadline.policy_id == policy_id)
-    if not dry_run:
-        query = query.with_for_update()
-    rows = list((await session.execute(query.order_by(Deadline.due_at, Deadline.id))).scalars())
+    # A period ending before the corrected day is untouched.
+    rows = await repository.running(session, due_from=day, policy_id=policy_id, lock=not dry_run)
     reference = Reference(book, calendar)
     clocks = clocks.under(reference)
     moved: list[DeadlineMoved] = []

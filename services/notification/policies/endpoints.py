@@ -7,7 +7,6 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 
 from services.notification.policies import repository
-from services.notification.policies.models import PolicyOverride
 from services.notification.policies.reference import References
 from services.notification.policies.schemas import (
     PolicyCorrected,
@@ -73,13 +72,14 @@ async def correct_policy(
     )
     if dry_run:
         return PolicyCorrected(**body.policy.model_dump(), dry_run=True, moved=moved)
-    row = await session.get(PolicyOverride, policy_id, with_for_update=True)
-    if row is None:
-        row = PolicyOverride(policy_id=policy_id)
-        session.add(row)
-    row.policy = body.policy.model_dump(mode="json")
-    row.reason, row.changed_by, row.changed_at = body.reason, principal.sub, datetime.now(UTC)
-    await session.flush()
+    await repository.save_override(
+        session,
+        policy_id,
+        body.policy.model_dump(mode="json"),
+        reason=body.reason,
+        by=principal.sub,
+        at=datetime.now(UTC),
+    )
     return PolicyCorrected(**body.policy.model_dump(), overridden=True, moved=moved)
 
 
@@ -107,5 +107,4 @@ async def revert_policy(
             f"policy {policy_id}: correction reverted ({row.reason})",
             False,
         )
-    await session.delete(row)
-    await session.flush()
+    await repository.remove(session, row)

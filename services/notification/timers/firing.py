@@ -21,12 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.notification.calendar.working_days import local_date
 from services.notification.deadlines.models import BREACHED, RUNNING, Deadline, TrackedCase
 from services.notification.deadlines.service import Cause, Clocks
-from services.notification.notices.service import (
-    Notice,
-    official_notices,
-    queue_all,
-    unit_contacts,
-)
+from services.notification.notices.repository import unit_contacts
+from services.notification.notices.service import Notice, official_notices, queue_all
 from services.notification.timers.models import CANCELLED, FIRED, OBSOLETE, PENDING, Timer
 from services.notification.timers.schedule import BREACH
 from shared.events import (
