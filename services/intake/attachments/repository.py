@@ -17,6 +17,10 @@ async def of_case(session: AsyncSession, case_id: uuid.UUID) -> Sequence[Attachm
     return result.scalars().all()
 
 
+async def get(session: AsyncSession, attachment_id: uuid.UUID) -> Attachment | None:
+    return await session.get(Attachment, attachment_id)
+
+
 async def count(session: AsyncSession, case_id: uuid.UUID) -> int:
     found = await session.scalar(
         select(func.count()).select_from(Attachment).where(Attachment.case_id == case_id)

@@ -9,11 +9,11 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake import SOURCE
+from services.intake.cases import repository
 from services.intake.cases.models import Case, IdempotencyRecord, Submitter, TimelineEntry
 from services.intake.cases.rules import check_filing_rules
 from services.intake.cases.schemas import (
@@ -198,8 +198,7 @@ async def _claim_key(
     """Insert the key first: a concurrent retry blocks on it, then finds the stored answer.
     An answer older than `ttl` is expired: deleted, and the key claimed afresh."""
     now = datetime.now(UTC)
-    expired = IdempotencyRecord.created_at < now - ttl
-    await session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.key == key, expired))
+    await repository.drop_expired_answer(session, key, now - ttl)
     try:
         async with session.begin_nested():
             session.add(IdempotencyRecord(key=key, request_hash=fingerprint, created_at=now))
@@ -207,18 +206,9 @@ async def _claim_key(
         pass
     else:
         if random.random() < SWEEP_CHANCE:  # a sampling, not a secret
-            stale = select(IdempotencyRecord.key).where(expired).limit(100).correlate(None)
-            await session.execute(
-                delete(IdempotencyRecord).where(IdempotencyRecord.key.in_(stale.scalar_subquery()))
-            )
+            await repository.sweep_expired_answers(session, now - ttl)
         return None
-    existing = (
-        await session.execute(
-            select(IdempotencyRecord)
-            .where(IdempotencyRecord.key == key)
-            .execution_options(populate_existing=True)
-        )
-    ).scalar_one()
+    existing = await repository.stored_answer(session, key)
     if existing.request_hash != fingerprint:
         raise Conflict("Idempotency-Key was already used with a different request body")
     if existing.status_code is None or existing.response is None:
