@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from services.notification.deadlines import repository
-from services.notification.deadlines.models import PAUSED, Deadline, DeadlineChange, TrackedCase
+from services.notification.deadlines.models import PAUSED, Deadline, DeadlineChange
 from services.notification.deadlines.schemas import (
     DeadlineChangeRead,
     DeadlineList,
@@ -63,7 +63,7 @@ async def case_deadlines(
     for h in await repository.changes_of_case(session, case_id):
         history[h.deadline_id].append(h)
     items = [_read(d, history[d.id]) for d in rows]
-    tracked = await session.get(TrackedCase, case_id)
+    tracked = await repository.tracked_case(session, case_id)
     if withheld_from(principal, tracked.kind if tracked else None, *(d.case_kind for d in rows)):
         # Supervisors follow a denunciation's clocks, never why they moved (as in routing).
         hidden = {"reason": None, "decision_ref": None}

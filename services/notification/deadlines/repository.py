@@ -42,6 +42,10 @@ async def lock_tracked(session: AsyncSession, case_id: uuid.UUID, **first: Any) 
     return case
 
 
+async def tracked_case(session: AsyncSession, case_id: uuid.UUID) -> TrackedCase | None:
+    return await session.get(TrackedCase, case_id)
+
+
 async def locked_clock(
     session: AsyncSession, case_id: uuid.UUID, step: str, round_: int
 ) -> Deadline | None:
@@ -188,3 +192,14 @@ async def urgent_counts(
         .group_by(Deadline.province_code, Deadline.case_kind, Deadline.step, urgency)
     )
     return [tuple(row) for row in (await session.execute(query)).all()]
+
+
+async def locked_by_id(session: AsyncSession, ids: Collection[uuid.UUID]) -> list[Deadline]:
+    """The clocks of `ids`, locked in id order (batches lock in one order: no deadlock)."""
+    query = select(Deadline).where(Deadline.id.in_(ids)).order_by(Deadline.id).with_for_update()
+    return list((await session.execute(query)).scalars())
+
+
+async def tracked(session: AsyncSession, case_ids: Collection[uuid.UUID]) -> list[TrackedCase]:
+    query = select(TrackedCase).where(TrackedCase.case_id.in_(case_ids))
+    return list((await session.execute(query)).scalars())

@@ -18,7 +18,7 @@ from services.notification.metrics import NotifyMetrics
 from services.notification.notices import repository
 from services.notification.notices.models import DEAD, PENDING, SENT
 from services.notification.settings import DEV_WEBHOOK_SECRET, NotifySettings
-from services.notification.templates.render import Templates
+from services.notification.templates.service import Templates
 from shared.db import Database
 from shared.events import (
     NOTIFICATION_FAILED,

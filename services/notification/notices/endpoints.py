@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from services.notification.channels.addresses import address_problem
-from services.notification.deadlines.models import TrackedCase
+from services.notification.deadlines.repository import tracked_case
 from services.notification.notices import repository
 from services.notification.notices.delivery import scrub
 from services.notification.notices.models import UnitContact
@@ -41,7 +41,7 @@ async def delivery_log(
 ) -> NotificationPage:
     """The delivery log of a case's notices: channel, state, attempts, last error."""
     _staff(principal)
-    case = await session.get(TrackedCase, case_id)
+    case = await tracked_case(session, case_id)
     if principal.role is not Role.admin and (
         case is None or principal.unit_code not in (case.unit_code, case.province_code)
     ):
