@@ -88,4 +88,4 @@ async def steps_between(
         .order_by(TimelineEntry.at, TimelineEntry.event_id)
         .limit(limit)
     )
-    return [(entry, code) for entry, code in rows.tuples()]
+    return [(entry, code) for entry, code in rows]
