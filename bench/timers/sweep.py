@@ -26,10 +26,11 @@ from sqlalchemy import event, select
 from services.notification.calendar.working_days import WorkingDayCalendar
 from services.notification.database import messaging
 from services.notification.deadlines.service import Clocks
+from services.notification.policies.reference import Reference
 from services.notification.policies.rules import PolicyBook
-from services.notification.reference import Reference
 from services.notification.settings import NotifySettings
 from services.notification.timers.models import FIRED, Timer
+from services.notification.timers.schedule import reschedule
 from services.notification.timers.sweeper import TimerSweeper
 from shared.db import Database
 from shared.messaging.outbox import Outbox
@@ -70,7 +71,8 @@ async def run(url: str, due: int, now: datetime, batch: int, limit_s: float) -> 
         reference = Reference(PolicyBook.load(), WorkingDayCalendar())
         await reference.reload(database)
         clock = FixedClock(now)
-        clocks = Clocks(Outbox(messaging.outbox, "tiepdan.case-events"), reference, settings, clock)
+        outbox = Outbox(messaging.outbox, "tiepdan.case-events")
+        clocks = Clocks(outbox, reference, settings, clock, reschedule)
         sweeper = TimerSweeper(
             database, clocks, owner="bench", lease_seconds=settings.lease_seconds, batch_size=batch
         )

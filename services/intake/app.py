@@ -6,12 +6,15 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
+from starlette.applications import Starlette
+from starlette.types import ASGIApp
 
 from services.intake.actions import endpoints as actions
+from services.intake.actions import handlers as action_handlers
 from services.intake.attachments import endpoints as attachments
 from services.intake.attachments.storage import AttachmentSettings
 from services.intake.cases import endpoints as cases
-from services.intake.cases.handlers import HANDLERS
+from services.intake.cases import handlers as case_handlers
 from services.intake.categories import endpoints as categories
 from services.intake.context import IntakeContext, build_context
 from services.intake.database import Base, messaging
@@ -19,11 +22,14 @@ from services.intake.headers import NoSniff
 from services.intake.identity import endpoints as identity
 from services.intake.limits.middleware import AbuseLimits
 from services.intake.open311 import endpoints as open311
+from services.intake.open311.xml import render
 from services.intake.resolutions import endpoints as resolutions
+from services.intake.tracking import endpoints as tracking
 from services.intake.units import endpoints as units
 from shared import asyncapi
 from shared.app import ServiceDefinition, create_app
 from shared.bus.base import Bus
+from shared.context import part
 from shared.errors import PROBLEM_JSON
 from shared.settings import Environment, Settings, SettingsError, known_development_value
 
@@ -44,6 +50,15 @@ def _preflight(settings: Settings) -> None:
         )
 
 
+def _upload_limit(app: Starlette) -> int:
+    return part(app, AttachmentSettings).max_bytes
+
+
+def _abuse_limits(app: ASGIApp) -> ASGIApp:
+    """The limits (at the bottom of intake), given what they need of the features above."""
+    return AbuseLimits(app, upload_limit=_upload_limit, render_xml=render)
+
+
 DEFINITION = ServiceDefinition[IntakeContext](
     name="intake",
     title="tiepdan intake",
@@ -51,6 +66,7 @@ DEFINITION = ServiceDefinition[IntakeContext](
     routers=[
         asyncapi.router,
         cases.router,
+        tracking.router,
         actions.router,
         attachments.router,
         identity.router,
@@ -64,9 +80,10 @@ DEFINITION = ServiceDefinition[IntakeContext](
     messaging=messaging,
     migrations=Path(__file__).parent / "migrations",
     context=build_context,
-    consumers={"intake.read-model": lambda _: HANDLERS},
+    # The read model: the cases' steps and deadlines, the conversation's messages.
+    consumers={"intake.read-model": lambda _: case_handlers.HANDLERS | action_handlers.HANDLERS},
     # NoSniff around the limits: their own 413/429 answers carry it too.
-    middleware=[AbuseLimits, NoSniff],
+    middleware=[_abuse_limits, NoSniff],
     preflight=_preflight,
 )
 

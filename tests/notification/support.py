@@ -46,7 +46,13 @@ def step(kind: str, unit: str = "06427", province: str = "20", **extra: Any) -> 
 
 def clocks_for(app: Any, now: FakeClock) -> Clocks:
     context = context_of(app, NotificationContext)
-    return Clocks(context.kernel.outbox, context.reference, context.notify_settings, now)
+    return Clocks(
+        context.kernel.outbox,
+        context.reference,
+        context.notify_settings,
+        now,
+        context.clocks.replan,
+    )
 
 
 class Driver:

@@ -14,7 +14,7 @@ from services.notification.channels.email import SmtpChannel
 from services.notification.notices.delivery import Deliverer
 from services.notification.notices.models import Notification
 from services.notification.notices.service import queue
-from services.notification.templates.render import Templates
+from services.notification.templates.service import Templates
 from shared.auth import Role
 from tests.notification.support import FakeClock, clocks_for
 from tests.support.stack import kernel_of

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import yaml
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake import CITIZEN, SOURCE
@@ -279,13 +278,6 @@ def _set_status(
     session.add(
         TimelineEntry(event_id=event_id, case_id=case.id, at=at, status=status.value, step=step)
     )
-
-
-async def messages(session: AsyncSession, case_id: uuid.UUID) -> list[CaseMessage]:
-    result = await session.execute(
-        select(CaseMessage).where(CaseMessage.case_id == case_id).order_by(CaseMessage.at)
-    )
-    return list(result.scalars())
 
 
 AppealPoliciesDep = Annotated[AppealPolicies, provided(AppealPolicies)]

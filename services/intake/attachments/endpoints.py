@@ -8,15 +8,15 @@ from fastapi.responses import Response
 from starlette.datastructures import UploadFile
 
 from services.intake.actions.service import citizen_case
-from services.intake.attachments.models import Attachment
+from services.intake.attachments import repository
 from services.intake.attachments.service import (
-    PayloadTooLarge,
     UnsupportedMediaType,
     attach,
     may_attach,
 )
 from services.intake.attachments.storage import AttachmentConfig, storage_of
 from services.intake.cases.schemas import AttachmentRead
+from services.intake.limits.middleware import PayloadTooLarge
 from shared.db import DbSession
 from shared.errors import Conflict, Forbidden, NotFound, Unprocessable, problem_responses
 from shared.kernel import OutboxDep
@@ -97,7 +97,7 @@ async def download(
 ) -> Response:
     """The citizen's own attachment."""
     case = await citizen_case(session, tracking_code, token)
-    attachment = await session.get(Attachment, attachment_id)
+    attachment = await repository.get(session, attachment_id)
     if attachment is None or attachment.case_id != case.id:
         raise NotFound("no such attachment on this case")
     data = await storage_of(request.app).get(attachment.object_key)

@@ -7,14 +7,15 @@ import uuid
 from datetime import UTC, datetime
 from typing import BinaryIO
 
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake import CITIZEN, SOURCE
 from services.intake.actions.models import CaseMessage
+from services.intake.attachments import repository
 from services.intake.attachments.models import Attachment
 from services.intake.attachments.storage import AttachmentSettings, ObjectStorage
 from services.intake.cases.models import Case
+from services.intake.limits.middleware import PayloadTooLarge
 from shared.errors import AppError, Conflict, Unprocessable
 from shared.events import CaseMessageAdded, CaseStatus, new_event
 from shared.messaging.outbox import Outbox
@@ -33,10 +34,6 @@ EXTENSIONS = {
     "application/pdf": "pdf",
     "image/webp": "webp",
 }
-
-
-class PayloadTooLarge(AppError):
-    status, title, slug = 413, "Content Too Large", "too-large"
 
 
 class UnsupportedMediaType(AppError):
@@ -61,10 +58,7 @@ async def may_attach(session: AsyncSession, case: Case, config: AttachmentSettin
     """What refuses an upload before its body is read: a closed case, a full one."""
     if case.status in CLOSED:
         raise Conflict(f"the case is {case.status}: nothing more can be attached")
-    count = await session.scalar(
-        select(func.count()).select_from(Attachment).where(Attachment.case_id == case.id)
-    )
-    if (count or 0) >= config.max_per_case:
+    if await repository.count(session, case.id) >= config.max_per_case:
         raise Conflict(f"a case may have at most {config.max_per_case} attachments")
 
 

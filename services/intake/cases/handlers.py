@@ -5,13 +5,15 @@ serves them all without knowing each step's rules. Events may arrive twice (the 
 drops the second; the timeline's event-id key drops a replay under another delivery) or,
 across partitions and producers, out of order: a field is overwritten only by an event
 newer than the one that last set it.
+
+The messages' part of the view is the citizen actions' (services/intake/actions/handlers.py);
+the service's consumer takes both tables (app.py).
 """
 
 from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.intake.actions.models import CaseMessage
 from services.intake.cases import repository
 from services.intake.cases.models import CaseDeadline, TimelineEntry
 from shared.confidential import public_note
@@ -20,7 +22,6 @@ from shared.events import (
     EVENT_MODELS,
     CaseAssigned,
     CaseDecisionDelivered,
-    CaseMessageAdded,
     CaseReclassified,
     CaseResolved,
     CaseRouted,
@@ -85,25 +86,6 @@ async def on_unit_step(session: AsyncSession, event: Envelope) -> None:
         )
 
 
-async def on_message_added(session: AsyncSession, event: Envelope) -> None:
-    data = event.parse(CaseMessageAdded)
-    if data.visibility != "citizen" or not data.text:
-        return  # internal notes never reach intake's view
-    if await session.get(CaseMessage, data.message_id) is not None:
-        return  # ours (written when the citizen posted it), or a replay
-    if await repository.for_update(session, event.case_id) is None:
-        raise LookupError(f"case.message_added for unknown case {event.case_id}")
-    session.add(
-        CaseMessage(
-            id=data.message_id,
-            case_id=event.case_id,
-            author=data.author,
-            text=data.text,
-            at=event.time,
-        )
-    )
-
-
 async def on_deadline_set(session: AsyncSession, event: Envelope) -> None:
     data = event.parse(DeadlineSet)
     if data.kind in BOARD_CLOCKS:
@@ -132,6 +114,5 @@ async def on_deadline_set(session: AsyncSession, event: Envelope) -> None:
 
 HANDLERS: dict[str, Handler] = {
     **dict.fromkeys(STEP_TYPES, on_unit_step),
-    CaseMessageAdded.type: on_message_added,
     DeadlineSet.type: on_deadline_set,
 }

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from services.intake.cases.schemas import CaseCreate, CaseKind
+from services.intake.cases.schemas import CaseCreate
 from services.intake.categories.registry import Categories
+from services.intake.categories.schemas import CaseKind
 from shared.errors import Unprocessable
 from shared.geography import AdminMap
 

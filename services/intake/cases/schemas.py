@@ -15,16 +15,9 @@ from pydantic import (
     model_validator,
 )
 
+from services.intake.categories.schemas import CaseKind
 from shared.dates import IsoDate
 from shared.text import Text
-
-
-class CaseKind(StrEnum):
-    complaint = "complaint"
-    denunciation = "denunciation"
-    petition = "petition"
-    feedback = "feedback"
-    dialogue_request = "dialogue_request"
 
 
 class Channel(StrEnum):

@@ -1,21 +1,28 @@
-"""Filing a case: the law's filing rules, idempotency, and the `case.submitted` event."""
+"""Filing a case: the law's filing rules, idempotency, and the `case.submitted` event; and
+the resolution as the citizen, or (published) the public, reads it."""
 
 from __future__ import annotations
 
 import hashlib
 import random
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake import SOURCE
+from services.intake.cases import repository
 from services.intake.cases.models import Case, IdempotencyRecord, Submitter, TimelineEntry
 from services.intake.cases.rules import check_filing_rules
-from services.intake.cases.schemas import CaseCreate, CaseCreated, Language, NotifyBy
+from services.intake.cases.schemas import (
+    CaseCreate,
+    CaseCreated,
+    Language,
+    NotifyBy,
+    ResolutionRead,
+)
 from services.intake.cases.secrets import (
     IdentityCipher,
     hash_token,
@@ -191,8 +198,7 @@ async def _claim_key(
     """Insert the key first: a concurrent retry blocks on it, then finds the stored answer.
     An answer older than `ttl` is expired: deleted, and the key claimed afresh."""
     now = datetime.now(UTC)
-    expired = IdempotencyRecord.created_at < now - ttl
-    await session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.key == key, expired))
+    await repository.drop_expired_answer(session, key, now - ttl)
     try:
         async with session.begin_nested():
             session.add(IdempotencyRecord(key=key, request_hash=fingerprint, created_at=now))
@@ -200,18 +206,9 @@ async def _claim_key(
         pass
     else:
         if random.random() < SWEEP_CHANCE:  # a sampling, not a secret
-            stale = select(IdempotencyRecord.key).where(expired).limit(100).correlate(None)
-            await session.execute(
-                delete(IdempotencyRecord).where(IdempotencyRecord.key.in_(stale.scalar_subquery()))
-            )
+            await repository.sweep_expired_answers(session, now - ttl)
         return None
-    existing = (
-        await session.execute(
-            select(IdempotencyRecord)
-            .where(IdempotencyRecord.key == key)
-            .execution_options(populate_existing=True)
-        )
-    ).scalar_one()
+    existing = await repository.stored_answer(session, key)
     if existing.request_hash != fingerprint:
         raise Conflict("Idempotency-Key was already used with a different request body")
     if existing.status_code is None or existing.response is None:
@@ -220,3 +217,22 @@ async def _claim_key(
             headers={"Retry-After": "1"},
         )
     return existing.status_code, existing.response
+
+
+def published_resolution(case: Case) -> ResolutionRead | None:
+    """The resolution, where the unit published it and the citizen consented."""
+    if case.resolution and case.resolution.get("publish") and case.publish_consent:
+        return resolution_of(case)
+    return None
+
+
+def resolution_of(case: Case) -> ResolutionRead | None:
+    if not case.resolution or "summary" not in case.resolution:
+        return None
+    received = case.resolution.get("received_on")
+    return ResolutionRead(
+        summary=case.resolution["summary"],
+        decision_ref=case.resolution.get("decision_ref"),
+        resolved_on=date.fromisoformat(case.resolution["resolved_on"]),
+        received_on=date.fromisoformat(received) if received else None,
+    )

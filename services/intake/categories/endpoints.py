@@ -3,24 +3,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel
 
-from services.intake.cases.schemas import CaseKind
 from services.intake.categories.registry import CategoriesDep
+from services.intake.categories.schemas import CaseKind, CategoryList, CategoryRead
 
 router = APIRouter(prefix="/v1/categories", tags=["categories"])
-
-
-class CategoryRead(BaseModel):
-    code: str
-    name_vi: str
-    name_en: str
-    kinds: list[str]
-
-
-class CategoryList(BaseModel):
-    items: list[CategoryRead]
-    next_cursor: str | None = None
 
 
 @router.get("", response_model=CategoryList)

@@ -12,10 +12,8 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, func, select
-
-from services.intake.cases.models import IdempotencyRecord, Submitter
 from services.intake.cases.secrets import IdentityCipher
+from services.intake.identity import repository
 from shared.db import Database
 
 Progress = Callable[[str, int, int], None]
@@ -29,21 +27,14 @@ def _quiet(kind: str, done: int, total: int) -> None:
 async def purge_expired_answers(database: Database, ttl: timedelta) -> int:
     """Delete idempotent answers older than `ttl`: their keys are fresh again."""
     async with database.transaction() as session:
-        result = await session.execute(
-            delete(IdempotencyRecord).where(IdempotencyRecord.created_at < datetime.now(UTC) - ttl)
-        )
-        return int(getattr(result, "rowcount", 0) or 0)
+        return await repository.purge_answers(session, datetime.now(UTC) - ttl)
 
 
 async def count_sealed(database: Database) -> dict[str, int]:
     async with database.sessions() as session:
-        identities = await session.scalar(select(func.count()).select_from(Submitter))
-        answers = await session.scalar(
-            select(func.count())
-            .select_from(IdempotencyRecord)
-            .where(IdempotencyRecord.response.is_not(None))
-        )
-    return {IDENTITIES: int(identities or 0), ANSWERS: int(answers or 0)}
+        identities = await repository.count_identities(session)
+        answers = await repository.count_sealed_answers(session)
+    return {IDENTITIES: identities, ANSWERS: answers}
 
 
 async def rotate_answers(
@@ -58,14 +49,7 @@ async def rotate_answers(
     done, last = 0, ""
     while True:
         async with database.transaction() as session:
-            query = (
-                select(IdempotencyRecord)
-                .where(IdempotencyRecord.key > last, IdempotencyRecord.response.is_not(None))
-                .order_by(IdempotencyRecord.key)
-                .limit(batch_size)
-                .with_for_update()
-            )
-            rows = list((await session.execute(query)).scalars())
+            rows = await repository.sealed_answers_after(session, last, batch_size)
             for row in rows:
                 response = dict(row.response or {})
                 if "sealed" in response:
@@ -91,10 +75,7 @@ async def rotate_identities(
     last: uuid.UUID | None = None
     while True:
         async with database.transaction() as session:
-            query = select(Submitter).order_by(Submitter.case_id).limit(batch_size)
-            if last is not None:
-                query = query.where(Submitter.case_id > last)
-            rows = list((await session.execute(query.with_for_update())).scalars())
+            rows = await repository.submitters_after(session, last, batch_size)
             for row in rows:
                 row.ciphertext = cipher.rotate(row.ciphertext)
             done += len(rows)

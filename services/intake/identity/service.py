@@ -7,11 +7,11 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake.cases.models import Case, Submitter
 from services.intake.cases.secrets import IdentityCipher, hash_token
+from services.intake.identity import repository
 from services.intake.identity.models import SubmitterRead
 from services.intake.identity.rotation import rotate_identities
 from shared.auth import Principal, Role
@@ -58,11 +58,7 @@ async def resolve_contact(
 ) -> dict[str, str]:
     """The citizen's addresses by channel, for the notification service at delivery time.
     Logged like every other read of an identity."""
-    submitter = (
-        await session.execute(
-            select(Submitter).where(Submitter.contact_ref_hash == hash_token(ref))
-        )
-    ).scalar()
+    submitter = await repository.submitter_by_contact(session, hash_token(ref))
     if submitter is None:
         raise NotFound("unknown contact reference")
     session.add(

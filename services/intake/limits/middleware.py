@@ -1,25 +1,27 @@
 """Abuse limits at the door: request body size (413), and writes and reads per client (429).
 
 The client is who services/intake/limits/client.py says it is (never an address the client
-wrote itself); it is also put where deeper code can count against it (failed api_keys)."""
+wrote itself); it is also put where deeper code can count against it (failed api_keys).
+
+The limits are at the bottom of intake (cases and Open311 count against their buckets): what
+they need of the features above, the attachments' upload limit and Open311's XML, the service
+gives them where it adds the middleware (app.py)."""
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from services.intake.attachments.service import PayloadTooLarge
-from services.intake.attachments.storage import AttachmentSettings
 from services.intake.limits.buckets import LimitSettings, RateLimits
 from services.intake.limits.client import CURRENT, RequestClient, client_address
-from services.intake.open311.xml import render
 from shared.context import part
 from shared.db import Database
-from shared.errors import PROBLEM_JSON
+from shared.errors import PROBLEM_JSON, AppError
 
 ATTACHMENTS = re.compile(r"^/v1/cases/[^/]+/attachments/?$")
 # An Open311 report may carry its photo as a multipart `media` file (the `three` client does).
@@ -31,9 +33,22 @@ FORM_ROOM = 64 * 1024  # multipart headers and boundaries around an attachment
 WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
+# Open311's XML document of `value` under the root element `root` (open311/xml.py `render`).
+RenderXml = Callable[[str, Any], bytes]
+
+
+class PayloadTooLarge(AppError):
+    status, title, slug = 413, "Content Too Large", "too-large"
+
+
 class AbuseLimits:
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(
+        self, app: ASGIApp, *, upload_limit: Callable[[Starlette], int], render_xml: RenderXml
+    ) -> None:
         self.app = app
+        # The largest file an upload may carry (the attachments' settings, in the context).
+        self.upload_limit = upload_limit
+        self.render_xml = render_xml
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path: str = scope.get("path", "")
@@ -56,6 +71,7 @@ class AbuseLimits:
                     path,
                     429,
                     f"too many requests: try again in {seconds} s",
+                    self.render_xml,
                     {"retry-after": str(seconds)},
                 )
                 return
@@ -75,17 +91,25 @@ class AbuseLimits:
         if ATTACHMENTS.match(path) or (OPEN311_REPORT.match(path) and _multipart(scope)):
             # An upload is not read here: the endpoint checks the case token first, then
             # streams the body (spooled to disk past 1 MB), stopped at the cap below.
-            limit = part(app, AttachmentSettings).max_bytes + FORM_ROOM
+            limit = self.upload_limit(app) + FORM_ROOM
             declared = _content_length(scope)
             if declared is not None and declared > limit:
-                await _refuse(send, path, 413, f"the request body is limited to {limit} bytes")
+                await _refuse(
+                    send,
+                    path,
+                    413,
+                    f"the request body is limited to {limit} bytes",
+                    self.render_xml,
+                )
                 return
             await self.app(scope, _capped(receive, limit), send)
             return
         limit = settings.body_max_bytes
         declared = _content_length(scope)
         if declared is not None and declared > limit:
-            await _refuse(send, path, 413, f"the request body is limited to {limit} bytes")
+            await _refuse(
+                send, path, 413, f"the request body is limited to {limit} bytes", self.render_xml
+            )
             return
         # Read the body up to the limit before the app sees it: a chunked upload with no
         # Content-Length is stopped at the limit, not after it has filled the memory.
@@ -98,7 +122,13 @@ class AbuseLimits:
                 break
             size += len(message.get("body", b""))
             if size > limit:
-                await _refuse(send, path, 413, f"the request body is limited to {limit} bytes")
+                await _refuse(
+                    send,
+                    path,
+                    413,
+                    f"the request body is limited to {limit} bytes",
+                    self.render_xml,
+                )
                 return
             if not message.get("more_body", False):
                 break
@@ -150,13 +180,18 @@ def _content_length(scope: Scope) -> int | None:
 
 
 async def _refuse(
-    send: Send, path: str, status: int, detail: str, headers: dict[str, str] | None = None
+    send: Send,
+    path: str,
+    status: int,
+    detail: str,
+    render_xml: RenderXml,
+    headers: dict[str, str] | None = None,
 ) -> None:
     body: Any
     if path.startswith("/open311/"):
         body, media = [{"code": status, "description": detail}], "application/json"
         if path.endswith(".xml"):
-            raw = render("errors", body)
+            raw = render_xml("errors", body)
             return await _send(send, status, raw, "text/xml; charset=utf-8", headers)
     else:
         title = {413: "Content Too Large", 429: "Too Many Requests"}[status]

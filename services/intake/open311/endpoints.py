@@ -10,13 +10,11 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.routing import APIRoute
 from pydantic import ValidationError
-from sqlalchemy import update
 
-from services.intake.attachments.models import Attachment
+from services.intake.attachments import repository as attachments
 from services.intake.attachments.service import attach
 from services.intake.attachments.storage import AttachmentConfig, storage_of
 from services.intake.cases import repository
-from services.intake.cases.models import Case
 from services.intake.cases.schemas import CaseCreate
 from services.intake.cases.secrets import Cipher, hash_token
 from services.intake.cases.service import submit_case
@@ -181,8 +179,8 @@ async def one_request(
 @router.get("/v2/media/{attachment_id}", response_class=Response, responses=responses(404))
 async def media(attachment_id: uuid.UUID, request: Request, session: DbSession) -> Response:
     """A public report's photo (the `media_url` of a request)."""
-    attachment = await session.get(Attachment, attachment_id)
-    case = await session.get(Case, attachment.case_id) if attachment else None
+    attachment = await attachments.get(session, attachment_id)
+    case = await repository.get(session, attachment.case_id) if attachment else None
     if attachment is None or case is None or not o311.is_public(case):
         raise Open311Error(404, "no such media")
     if not attachment.content_type.startswith("image/"):
@@ -286,7 +284,7 @@ async def create_request(
         case = await repository.by_tracking_code(session, created["tracking_code"])
         assert case is not None
         if len(urls) > 1:  # every photo FixMyStreet sends; media_url answers the first
-            await session.execute(update(Case).where(Case.id == case.id).values(media_urls=urls))
+            await repository.set_media_urls(session, case.id, urls)
         if form.media is not None:
             await attach(
                 session,

@@ -6,11 +6,11 @@ import secrets
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake.cases.secrets import hash_token
 from services.intake.limits.client import count_failed_key
+from services.intake.open311 import repository
 from services.intake.open311.models import Open311Key
 
 
@@ -26,7 +26,7 @@ async def create_key(session: AsyncSession, name: str) -> str:
 
 
 async def revoke_key(session: AsyncSession, name: str) -> bool:
-    row = (await session.execute(select(Open311Key).where(Open311Key.name == name))).scalar()
+    row = await repository.key_named(session, name)
     if row is None or row.revoked_at is not None:
         return False
     row.revoked_at = datetime.now(UTC)
@@ -36,9 +36,7 @@ async def revoke_key(session: AsyncSession, name: str) -> bool:
 async def key_is_valid(session: AsyncSession, key: str) -> bool:
     """Whether `key` is a live api_key. A wrong one costs the client one of its few
     failed-key tokens; when they are spent, it is a 429 instead of a 403."""
-    row = (
-        await session.execute(select(Open311Key).where(Open311Key.key_hash == hash_token(key)))
-    ).scalar()
+    row = await repository.key_by_hash(session, hash_token(key))
     valid = row is not None and row.revoked_at is None
     if not valid:
         await count_failed_key()

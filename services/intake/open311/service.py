@@ -7,13 +7,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.intake.attachments.models import Attachment
-from services.intake.cases.models import Case, CaseDeadline, TimelineEntry
-from services.intake.cases.view import published_resolution
+from services.intake.cases.models import Case, CaseDeadline
+from services.intake.cases.service import published_resolution
 from services.intake.categories.registry import Categories, Category
+from services.intake.open311 import repository
 from services.intake.units.centroids import Centroids
 from shared.confidential import public_note
 from shared.events import CaseStatus
@@ -103,22 +102,18 @@ async def find_requests(
     end: datetime | None = None,
     statuses: set[str] | None = None,
 ) -> list[Case]:
-    query = select(Case).where(Case.kind.in_(LISTED_KINDS))
     if ids is not None:
-        query = query.where(Case.tracking_code.in_(ids))
-    else:
-        start, end = window(start, end)
-        query = query.where(Case.submitted_at >= start, Case.submitted_at <= end)
-        if service_codes:
-            query = query.where(Case.category.in_(service_codes))
-        # In SQL, before the row limit: filtered afterwards, `closed` answered [] as soon as
-        # 1,000 newer open requests existed.
-        if statuses == {"closed"}:
-            query = query.where(Case.status.in_(CLOSED))
-        elif statuses == {"open"}:
-            query = query.where(Case.status.not_in(CLOSED))
-    return list(
-        (await session.execute(query.order_by(Case.submitted_at.desc()).limit(MAX_ROWS))).scalars()
+        return await repository.listed(session, kinds=LISTED_KINDS, limit=MAX_ROWS, ids=ids)
+    # The status in SQL, before the row limit: filtered afterwards, `closed` answered [] as
+    # soon as 1,000 newer open requests existed.
+    return await repository.listed(
+        session,
+        kinds=LISTED_KINDS,
+        limit=MAX_ROWS,
+        between=window(start, end),
+        categories=service_codes,
+        status_in=CLOSED if statuses == {"closed"} else None,
+        status_not_in=CLOSED if statuses == {"open"} else None,
     )
 
 
@@ -159,19 +154,11 @@ async def represent(
     notes: dict[uuid.UUID, str] = {}
     media: dict[uuid.UUID, str] = {}
     if ids:
-        images = select(Attachment).where(
-            Attachment.case_id.in_(ids), Attachment.content_type.like("image/%")
-        )
-        for a in (await session.execute(images.order_by(Attachment.created_at.desc()))).scalars():
+        for a in await repository.images_newest_first(session, ids):
             media[a.case_id] = f"{media_base}{a.id}"  # the oldest image wins
-        for d in (
-            await session.execute(select(CaseDeadline).where(CaseDeadline.case_id.in_(ids)))
-        ).scalars():
+        for d in await repository.deadlines_of(session, ids):
             deadlines.setdefault(d.case_id, []).append(d)
-        timeline = select(TimelineEntry).where(
-            TimelineEntry.case_id.in_(ids), TimelineEntry.note.is_not(None)
-        )
-        for t in (await session.execute(timeline.order_by(TimelineEntry.at))).scalars():
+        for t in await repository.noted_steps(session, ids):
             notes[t.case_id] = public_note(t.step, t.note) or ""
         for c in cases:  # the resolution's summary: only as the citizen consented (item 5)
             if (published := published_resolution(c)) is not None:

@@ -6,12 +6,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake.actions.service import add_message
 from services.intake.cases import repository
-from services.intake.cases.models import Case, TimelineEntry
+from services.intake.open311 import repository as open311
 from services.intake.open311.service import (
     LISTED_KINDS,
     MAX_ROWS,
@@ -39,18 +38,7 @@ async def updates_between(
 ) -> list[dict[str, Any]]:
     """Each status step of a listed request in the window, oldest first."""
     start, end = window(start, end)
-    rows = await session.execute(
-        select(TimelineEntry, Case.tracking_code)
-        .join(Case, Case.id == TimelineEntry.case_id)
-        .where(
-            Case.kind.in_(LISTED_KINDS),
-            TimelineEntry.status.is_not(None),
-            TimelineEntry.at >= start,
-            TimelineEntry.at <= end,
-        )
-        .order_by(TimelineEntry.at, TimelineEntry.event_id)
-        .limit(MAX_ROWS)
-    )
+    rows = await open311.steps_between(session, LISTED_KINDS, start, end, MAX_ROWS)
     return [
         {
             "update_id": str(entry.event_id),
@@ -61,7 +49,7 @@ async def updates_between(
             "description": public_note(entry.step, entry.note) or STEPS.get(entry.step, entry.step),
             "media_url": None,
         }
-        for entry, code in rows.all()
+        for entry, code in rows
     ]
 
 

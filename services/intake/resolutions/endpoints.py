@@ -6,8 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from services.intake.cases.schemas import CaseKind, UnitRef
-from services.intake.cases.view import published_resolution
+from services.intake.cases.schemas import UnitRef
+from services.intake.cases.service import published_resolution
+from services.intake.categories.schemas import CaseKind
 from services.intake.open311.service import is_public
 from services.intake.resolutions.repository import published_about
 from services.intake.resolutions.schemas import PublishedResolution, PublishedResolutions

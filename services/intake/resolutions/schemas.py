@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from services.intake.cases.schemas import CaseKind, ResolutionRead, UnitRef
+from services.intake.cases.schemas import ResolutionRead, UnitRef
+from services.intake.categories.schemas import CaseKind
 
 
 class PublishedResolution(BaseModel):

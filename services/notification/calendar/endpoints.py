@@ -5,44 +5,38 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel, Field
-from sqlalchemy import select
 
+from services.notification.calendar import repository
 from services.notification.calendar.models import CalendarOverride
-from services.notification.calendar.working_days import Calendar, WorkingDayCalendar
-from services.notification.deadlines.recompute import recompute
-from services.notification.deadlines.schemas import DeadlineMoved
-from services.notification.deadlines.service import Clocks, DeadlineClocks
+from services.notification.calendar.schemas import (
+    Day,
+    DayList,
+    DeadlineMoved,
+    OverrideList,
+    OverrideRead,
+    OverrideWrite,
+)
+from services.notification.calendar.service import CalendarHooks, CalendarHooksDep
+from services.notification.calendar.working_days import Calendar
 from shared.auth import CurrentPrincipal, Principal, Role
 from shared.dates import IsoDate
 from shared.db import DbSession
 from shared.errors import Forbidden, NotFound, Unauthorized, Unprocessable, problem_responses
-from shared.kernel import KernelDep
 
 router = APIRouter(prefix="/v1/calendar", tags=["calendar"])
 
 
-async def _reload_after_commit(clocks: DeadlineClocks, kernel: KernelDep) -> AsyncIterator[None]:
+async def _reload_after_commit(hooks: CalendarHooksDep) -> AsyncIterator[None]:
     yield
     # Declared before DbSession, so this runs once the correction is committed and before the
     # answer leaves: the next request on this replica already counts with it. Other replicas
     # pick it up within TIEPDAN_NOTIFY_REFRESH_SECONDS.
-    await clocks.reference.reload(kernel.database)
+    await hooks.reload()
 
 
 ReloadAfterCommit = Annotated[None, Depends(_reload_after_commit, scope="function")]
 MAX_SPAN = timedelta(days=400)
 _ADMIN = problem_responses(Unauthorized, Forbidden, NotFound, Unprocessable)
-
-
-class Day(BaseModel):
-    date: date
-    working: bool
-    reason: str | None
-
-
-class DayList(BaseModel):
-    items: list[Day]
 
 
 @router.get("/working-days", response_model=DayList, responses=problem_responses(Unprocessable))
@@ -61,24 +55,6 @@ async def working_days(
             for d in days
         ]
     )
-
-
-class OverrideWrite(BaseModel):
-    working: bool
-    reason: str = Field(min_length=1, max_length=300)
-
-
-class OverrideRead(OverrideWrite):
-    date: date
-    changed_by: str
-    changed_at: datetime
-    # The running deadlines the correction moved (on a dry run: would move; nothing stored).
-    dry_run: bool = False
-    moved: list[DeadlineMoved] = Field(default_factory=list)
-
-
-class OverrideList(BaseModel):
-    items: list[OverrideRead]
 
 
 def _admin(principal: Principal) -> None:
@@ -100,38 +76,27 @@ def _override(o: CalendarOverride) -> OverrideRead:
 async def list_overrides(session: DbSession, principal: CurrentPrincipal) -> OverrideList:
     """The administrators' corrections of the calendar (the year's official schedule)."""
     _admin(principal)
-    rows = (
-        await session.execute(select(CalendarOverride).order_by(CalendarOverride.day))
-    ).scalars()
-    return OverrideList(items=[_override(o) for o in rows])
+    return OverrideList(items=[_override(o) for o in await repository.overrides(session)])
 
 
 async def _move_deadlines(
-    clocks: Clocks, session: DbSession, day: date, working: bool | None, reason: str, dry: bool
+    hooks: CalendarHooks,
+    session: DbSession,
+    day: date,
+    working: bool | None,
+    reason: str,
+    dry: bool,
 ) -> list[DeadlineMoved]:
     """The running deadlines the corrected day moves, on the calendar as it will be."""
-    reference = clocks.reference
-    days = dict(reference.calendar.overrides)
-    if working is None:
-        days.pop(day, None)
-    else:
-        days[day] = working
-    return await recompute(
-        session,
-        clocks,
-        calendar=WorkingDayCalendar(days),
-        book=reference.book,
-        reason=f"calendar corrected on {day.isoformat()}: {reason}",
-        dry_run=dry,
-        day=day,
-    )
+    why = f"calendar corrected on {day.isoformat()}: {reason}"
+    return await hooks.move_deadlines(session, day, working, why, dry)
 
 
 @router.put("/overrides/{day}", response_model=OverrideRead, responses=_ADMIN)
 async def put_override(
     day: IsoDate,
     body: OverrideWrite,
-    clocks: DeadlineClocks,
+    hooks: CalendarHooksDep,
     _: ReloadAfterCommit,
     session: DbSession,
     principal: CurrentPrincipal,
@@ -141,26 +106,22 @@ async def put_override(
     running deadlines it changes move (`dry_run=true`: list them, change nothing)."""
     _admin(principal)
     now = datetime.now(UTC)
-    moved = await _move_deadlines(clocks, session, day, body.working, body.reason, dry_run)
+    moved = await _move_deadlines(hooks, session, day, body.working, body.reason, dry_run)
     if dry_run:
         return OverrideRead(
             date=day, **body.model_dump(), changed_by=principal.sub, changed_at=now,
             dry_run=True, moved=moved,
         )  # fmt: skip
-    row = await session.get(CalendarOverride, day, with_for_update=True)
-    if row is None:
-        row = CalendarOverride(day=day)
-        session.add(row)
-    row.working, row.reason = body.working, body.reason
-    row.changed_by, row.changed_at = principal.sub, now
-    await session.flush()
+    row = await repository.save_override(
+        session, day, working=body.working, reason=body.reason, by=principal.sub, at=now
+    )
     return _override(row).model_copy(update={"moved": moved})
 
 
 @router.delete("/overrides/{day}", status_code=204, responses=_ADMIN)
 async def delete_override(
     day: IsoDate,
-    clocks: DeadlineClocks,
+    hooks: CalendarHooksDep,
     _: ReloadAfterCommit,
     session: DbSession,
     principal: CurrentPrincipal,
@@ -168,9 +129,8 @@ async def delete_override(
     """Remove a correction: the day follows the statutory calendar again, and the running
     deadlines it changes move back."""
     _admin(principal)
-    row = await session.get(CalendarOverride, day)
+    row = await repository.override(session, day)
     if row is None:
         raise NotFound(f"no override for {day}")
-    await _move_deadlines(clocks, session, day, None, f"correction removed ({row.reason})", False)
-    await session.delete(row)
-    await session.flush()
+    await _move_deadlines(hooks, session, day, None, f"correction removed ({row.reason})", False)
+    await repository.remove(session, row)

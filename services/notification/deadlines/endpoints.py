@@ -7,9 +7,9 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from sqlalchemy import and_, or_, select
 
-from services.notification.deadlines.models import PAUSED, Deadline, DeadlineChange, TrackedCase
+from services.notification.deadlines import repository
+from services.notification.deadlines.models import PAUSED, Deadline, DeadlineChange
 from services.notification.deadlines.schemas import (
     DeadlineChangeRead,
     DeadlineList,
@@ -55,29 +55,15 @@ async def case_deadlines(
     case_id: uuid.UUID, session: DbSession, principal: CurrentPrincipal
 ) -> DeadlineList:
     """Each deadline of a case: kind, legal basis, start, due, state, and its history."""
-    rows = list(
-        (
-            await session.execute(
-                select(Deadline)
-                .where(Deadline.case_id == case_id)
-                .order_by(Deadline.round, Deadline.due_at)
-            )
-        ).scalars()
-    )
+    rows = await repository.of_case(session, case_id)
     # A transferred case: either unit (or its province) may read its clocks.
     if rows and not any(_sees(principal, d) for d in rows):
         raise Forbidden(f"case {case_id} is not in unit {principal.unit_code}")
     history: dict[uuid.UUID, list[DeadlineChange]] = defaultdict(list)
-    for h in (
-        await session.execute(
-            select(DeadlineChange)
-            .where(DeadlineChange.case_id == case_id)
-            .order_by(DeadlineChange.at, DeadlineChange.id)
-        )
-    ).scalars():
+    for h in await repository.changes_of_case(session, case_id):
         history[h.deadline_id].append(h)
     items = [_read(d, history[d.id]) for d in rows]
-    tracked = await session.get(TrackedCase, case_id)
+    tracked = await repository.tracked_case(session, case_id)
     if withheld_from(principal, tracked.kind if tracked else None, *(d.case_kind for d in rows)):
         # Supervisors follow a denunciation's clocks, never why they moved (as in routing).
         hidden = {"reason": None, "decision_ref": None}
@@ -113,33 +99,21 @@ async def list_deadlines(
     cursor: str | None = None,
 ) -> DeadlineList:
     """What is due soon or breached, per unit, soonest first (keyset pagination)."""
-    query = select(Deadline)
+    seen_by = None
     if principal.role is not Role.admin:
         if principal.unit_code is None:
             raise Forbidden("a unit is required to list deadlines")
-        query = query.where(
-            or_(
-                Deadline.unit_code == principal.unit_code,
-                Deadline.province_code == principal.unit_code,
-            )
-        )
-    if unit_code:
-        query = query.where(Deadline.unit_code == unit_code)
-    if state:
-        query = query.where(Deadline.state == state)
-    if due_before is not None:
-        if due_before.tzinfo is None:
-            raise Unprocessable.field(["query", "due_before"], "needs a UTC offset")
-        query = query.where(Deadline.due_at < due_before)
-    if cursor:
-        due, ident = _parse_cursor(cursor)
-        query = query.where(
-            or_(Deadline.due_at > due, and_(Deadline.due_at == due, Deadline.id > ident))
-        )
-    rows = list(
-        (
-            await session.execute(query.order_by(Deadline.due_at, Deadline.id).limit(limit + 1))
-        ).scalars()
+        seen_by = principal.unit_code
+    if due_before is not None and due_before.tzinfo is None:
+        raise Unprocessable.field(["query", "due_before"], "needs a UTC offset")
+    rows = await repository.page(
+        session,
+        seen_by=seen_by,
+        unit_code=unit_code,
+        state=state,
+        due_before=due_before,
+        after=_parse_cursor(cursor) if cursor else None,
+        limit=limit + 1,
     )
     more = len(rows) > limit
     rows = rows[:limit]

@@ -8,15 +8,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notification.calendar.working_days import local_date
+from services.notification.deadlines import repository
 from services.notification.deadlines.models import RUNNING, Deadline, TrackedCase
-from services.notification.deadlines.repository import lock_tracked
 from services.notification.deadlines.service import EXPIRED, Cause, Clocks
 from services.notification.deadlines.suspensions import make_notice_handlers, start_notice
-from services.notification.notices.service import notice_channel
 from services.notification.policies.rules import Policy
 from shared.events import (
     CASE_ACCEPTED,
@@ -116,14 +114,9 @@ def make_handlers(clocks: Clocks) -> dict[str, Handler]:
         await start_stage(session, event, "delivered", delivered.received_on)
 
     async def citizen_windows(session: AsyncSession, event: Envelope) -> list[Deadline]:
-        rows = await session.execute(
-            select(Deadline).where(
-                Deadline.case_id == event.case_id,
-                Deadline.step.in_(WAITS_FOR_DELIVERY),
-                Deadline.state.in_((RUNNING, EXPIRED)),
-            )
+        return await repository.in_states(
+            session, event.case_id, WAITS_FOR_DELIVERY, (RUNNING, EXPIRED)
         )
-        return list(rows.scalars())
 
     async def on_closed(session: AsyncSession, event: Envelope) -> None:
         # Closing follows the unit's last duties (notice to parties, publication); the
@@ -142,7 +135,7 @@ def make_handlers(clocks: Clocks) -> dict[str, Handler]:
         await meet(session, event, ("appeal_window",))
         # The new case's own case.routed may be handled at the same time, on another
         # partition: insert if absent, then lock (the same race as lock_tracked's docstring).
-        new = await lock_tracked(
+        new = await repository.lock_tracked(
             session,
             appealed.new_case_id,
             tracking_code=appealed.new_tracking_code,
@@ -299,12 +292,23 @@ def make_handlers(clocks: Clocks) -> dict[str, Handler]:
     } | make_notice_handlers(clocks)
 
 
+# The channels a citizen can choose at intake (notify_by); "none" sends nothing.
+CITIZEN_CHANNELS = ("email", "sms")
+
+
+def notice_channel(submitted: CaseSubmitted) -> str:
+    """The channel of the citizen's notices: the one intake recorded; none without a contact."""
+    if not submitted.contact_ref or submitted.contact_channel not in CITIZEN_CHANNELS:
+        return "none"
+    return submitted.contact_channel
+
+
 async def track_submission(session: AsyncSession, event: Envelope, now: datetime) -> TrackedCase:
     """What case.submitted tells of a case: its code, kind, and the citizen's contact, channel
     and language. Both parts of the event record it (the same values): the notices part runs
     alone when the clocks part was done before (services/notification/handlers.py)."""
     submitted = event.parse(CaseSubmitted)
-    case = await lock_tracked(
+    case = await repository.lock_tracked(
         session,
         event.case_id,
         tracking_code=submitted.tracking_code,
@@ -333,7 +337,7 @@ async def track_routing(session: AsyncSession, event: Envelope, now: datetime) -
     appeal's routing too (the same values), so that the citizen's notice of it finds them
     when it runs alone."""
     routed = event.parse(CaseRouted)
-    case = await lock_tracked(
+    case = await repository.lock_tracked(
         session,
         event.case_id,
         tracking_code=routed.tracking_code,
@@ -366,22 +370,9 @@ async def received_here(session: AsyncSession, case: TrackedCase, round_: int) -
     start of the round's receipt clocks after a transfer."""
     if round_ == 0:
         return case.received_on
-    since = await session.scalar(
-        select(func.min(Deadline.starts_on)).where(
-            Deadline.case_id == case.case_id,
-            Deadline.round == round_,
-            Deadline.step.in_(RECEIPT_STEPS),
-        )
-    )
+    since = await repository.first_start(session, case.case_id, round_, RECEIPT_STEPS)
     return since or case.received_on
 
 
 async def current_round(session: AsyncSession, case: TrackedCase) -> int:
-    return int(
-        await session.scalar(
-            select(func.coalesce(func.max(Deadline.round), 0)).where(
-                Deadline.case_id == case.case_id
-            )
-        )
-        or 0
-    )
+    return await repository.last_round(session, case.case_id)

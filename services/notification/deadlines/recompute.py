@@ -4,21 +4,24 @@ An official Tết schedule entered in January must move the deadlines already ru
 a corrected period moves the clocks that run under it. Each move is in the deadline's history
 with the correction that caused it, and `deadline.set` is announced again so that routing's
 queues and the citizen's view follow. A dry run lists what would move and writes nothing.
+
+The calendar and the policies are below the deadlines: the service registers
+`calendar_corrected` and `policy_corrected` as what their corrections set off (context.py).
 """
 
 from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.notification.calendar.schemas import DeadlineMoved
 from services.notification.calendar.working_days import WorkingDayCalendar, end_of_local_day
-from services.notification.deadlines.models import RUNNING, Deadline, TrackedCase
-from services.notification.deadlines.schemas import DeadlineMoved
+from services.notification.deadlines import repository
+from services.notification.deadlines.models import Deadline, TrackedCase
 from services.notification.deadlines.service import Cause, Clocks
+from services.notification.policies.reference import Reference
 from services.notification.policies.rules import Policy, PolicyBook, Unit, add_days
-from services.notification.reference import Reference
 
 
 def _period(policy: Policy, d: Deadline, remote: bool) -> tuple[int, Unit]:
@@ -44,16 +47,10 @@ async def recompute(
 ) -> list[DeadlineMoved]:
     """Move the running deadlines a corrected `day` of the calendar, or a corrected policy,
     changes; returns them (before and after). Nothing is written on a dry run."""
-    query = select(Deadline).where(Deadline.state == RUNNING)
-    if day is not None:
-        query = query.where(Deadline.due_on >= day)  # a period ending before it is untouched
-    if policy_id is not None:
-        query = query.where(Deadline.policy_id == policy_id)
-    if not dry_run:
-        query = query.with_for_update()
-    rows = list((await session.execute(query.order_by(Deadline.due_at, Deadline.id))).scalars())
+    # A period ending before the corrected day is untouched.
+    rows = await repository.running(session, due_from=day, policy_id=policy_id, lock=not dry_run)
     reference = Reference(book, calendar)
-    clocks = Clocks(clocks.outbox, reference, clocks.settings, clocks.now)
+    clocks = clocks.under(reference)
     moved: list[DeadlineMoved] = []
     for d in rows:
         anchor = d.anchor_on or d.starts_on
@@ -89,3 +86,50 @@ async def recompute(
             d.basis = policy.basis
         await clocks.recomputed(session, d, Cause(None, reason))
     return moved
+
+
+async def calendar_corrected(
+    clocks: Clocks,
+    session: AsyncSession,
+    day: date,
+    working: bool | None,
+    reason: str,
+    dry_run: bool,
+) -> list[DeadlineMoved]:
+    """The running deadlines a corrected day moves (`working` None: the correction removed),
+    on the calendar as it will be."""
+    reference = clocks.reference
+    days = dict(reference.calendar.overrides)
+    if working is None:
+        days.pop(day, None)
+    else:
+        days[day] = working
+    return await recompute(
+        session,
+        clocks,
+        calendar=WorkingDayCalendar(days),
+        book=reference.book,
+        reason=reason,
+        dry_run=dry_run,
+        day=day,
+    )
+
+
+async def policy_corrected(
+    clocks: Clocks,
+    session: AsyncSession,
+    book: PolicyBook,
+    policy_id: str,
+    reason: str,
+    dry_run: bool,
+) -> list[DeadlineMoved]:
+    """The running deadlines under a corrected policy move, with `book` as it will be."""
+    return await recompute(
+        session,
+        clocks,
+        calendar=clocks.reference.calendar,
+        book=book,
+        reason=reason,
+        dry_run=dry_run,
+        policy_id=policy_id,
+    )

@@ -1,16 +1,25 @@
-"""Queries of the deadlines feature that more than one consumer shares."""
+"""The deadlines feature's queries."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.notification.deadlines.models import Deadline, TrackedCase
+from services.notification.deadlines.models import (
+    BREACHED,
+    OPEN_STATES,
+    RUNNING,
+    Deadline,
+    DeadlineChange,
+    TrackedCase,
+)
 
 
 async def lock_tracked(session: AsyncSession, case_id: uuid.UUID, **first: Any) -> TrackedCase:
@@ -33,6 +42,10 @@ async def lock_tracked(session: AsyncSession, case_id: uuid.UUID, **first: Any) 
     return case
 
 
+async def tracked_case(session: AsyncSession, case_id: uuid.UUID) -> TrackedCase | None:
+    return await session.get(TrackedCase, case_id)
+
+
 async def locked_clock(
     session: AsyncSession, case_id: uuid.UUID, step: str, round_: int
 ) -> Deadline | None:
@@ -42,3 +55,151 @@ async def locked_clock(
         .where(Deadline.case_id == case_id, Deadline.step == step, Deadline.round == round_)
         .with_for_update()
     )
+
+
+async def of_case(session: AsyncSession, case_id: uuid.UUID) -> list[Deadline]:
+    """A case's deadlines, round by round, soonest first."""
+    query = select(Deadline).where(Deadline.case_id == case_id)
+    return list((await session.scalars(query.order_by(Deadline.round, Deadline.due_at))).all())
+
+
+async def changes_of_case(session: AsyncSession, case_id: uuid.UUID) -> list[DeadlineChange]:
+    """The history of a case's deadlines, oldest first."""
+    query = select(DeadlineChange).where(DeadlineChange.case_id == case_id)
+    return list((await session.scalars(query.order_by(DeadlineChange.at, DeadlineChange.id))).all())
+
+
+async def page(
+    session: AsyncSession,
+    *,
+    seen_by: str | None,
+    unit_code: str | None,
+    state: str | None,
+    due_before: datetime | None,
+    after: tuple[datetime, uuid.UUID] | None,
+    limit: int,
+) -> list[Deadline]:
+    """Up to `limit` deadlines, soonest first, after the (due_at, id) `after`; `seen_by`: only
+    those of that unit or of a unit in that province (None: all)."""
+    query = select(Deadline)
+    if seen_by is not None:
+        query = query.where(or_(Deadline.unit_code == seen_by, Deadline.province_code == seen_by))
+    if unit_code:
+        query = query.where(Deadline.unit_code == unit_code)
+    if state:
+        query = query.where(Deadline.state == state)
+    if due_before is not None:
+        query = query.where(Deadline.due_at < due_before)
+    if after is not None:
+        due, ident = after
+        query = query.where(
+            or_(Deadline.due_at > due, and_(Deadline.due_at == due, Deadline.id > ident))
+        )
+    return list(
+        (await session.scalars(query.order_by(Deadline.due_at, Deadline.id).limit(limit))).all()
+    )
+
+
+async def open_of_case(
+    session: AsyncSession, case_id: uuid.UUID, steps: Collection[str] | None = None
+) -> list[Deadline]:
+    """A case's open clocks (of `steps`, or all), soonest first."""
+    query = select(Deadline).where(Deadline.case_id == case_id, Deadline.state.in_(OPEN_STATES))
+    if steps is not None:
+        query = query.where(Deadline.step.in_(steps))
+    return list((await session.execute(query.order_by(Deadline.due_at))).scalars())
+
+
+async def has_clock(session: AsyncSession, case_id: uuid.UUID, step: str, round_: int) -> bool:
+    """Whether the case has a clock for `step` in `round_`, whatever its state."""
+    found = await session.scalar(
+        select(Deadline.id).where(
+            Deadline.case_id == case_id, Deadline.step == step, Deadline.round == round_
+        )
+    )
+    return found is not None
+
+
+async def in_states(
+    session: AsyncSession, case_id: uuid.UUID, steps: Collection[str], states: Collection[str]
+) -> list[Deadline]:
+    """The case's clocks of `steps` that are in one of `states`."""
+    rows = await session.execute(
+        select(Deadline).where(
+            Deadline.case_id == case_id, Deadline.step.in_(steps), Deadline.state.in_(states)
+        )
+    )
+    return list(rows.scalars())
+
+
+async def locked_in_states(
+    session: AsyncSession, case_id: uuid.UUID, step: str, states: Collection[str]
+) -> list[Deadline]:
+    """The case's clocks of `step` in one of `states`, round by round, locked."""
+    rows = await session.scalars(
+        select(Deadline)
+        .where(Deadline.case_id == case_id, Deadline.step == step, Deadline.state.in_(states))
+        .order_by(Deadline.round)
+        .with_for_update()
+    )
+    return list(rows)
+
+
+async def running(
+    session: AsyncSession, *, due_from: date | None, policy_id: str | None, lock: bool
+) -> list[Deadline]:
+    """The running clocks (due on or after `due_from`, under `policy_id`), soonest first."""
+    query = select(Deadline).where(Deadline.state == RUNNING)
+    if due_from is not None:
+        query = query.where(Deadline.due_on >= due_from)
+    if policy_id is not None:
+        query = query.where(Deadline.policy_id == policy_id)
+    if lock:
+        query = query.with_for_update()
+    return list((await session.execute(query.order_by(Deadline.due_at, Deadline.id))).scalars())
+
+
+async def first_start(
+    session: AsyncSession, case_id: uuid.UUID, round_: int, steps: Collection[str]
+) -> date | None:
+    """The earliest start of the case's clocks of `steps` in `round_`."""
+    return await session.scalar(
+        select(func.min(Deadline.starts_on)).where(
+            Deadline.case_id == case_id, Deadline.round == round_, Deadline.step.in_(steps)
+        )
+    )
+
+
+async def last_round(session: AsyncSession, case_id: uuid.UUID) -> int:
+    found = await session.scalar(
+        select(func.coalesce(func.max(Deadline.round), 0)).where(Deadline.case_id == case_id)
+    )
+    return int(found or 0)
+
+
+async def urgent_counts(
+    session: AsyncSession, due_by: datetime
+) -> list[tuple[str | None, str, str, str, int]]:
+    """(province, case kind, step, "breached" or "due_soon", count): the breached clocks and
+    the running ones due by `due_by`."""
+    urgency = case((Deadline.state == BREACHED, "breached"), else_="due_soon")
+    query = (
+        select(Deadline.province_code, Deadline.case_kind, Deadline.step, urgency, func.count())
+        .where(
+            (Deadline.state == BREACHED)
+            | ((Deadline.state == RUNNING) & (Deadline.due_at <= due_by))
+        )
+        .group_by(Deadline.province_code, Deadline.case_kind, Deadline.step, urgency)
+    )
+    return [tuple(row) for row in (await session.execute(query)).all()]
+
+
+async def locked_by_id(session: AsyncSession, ids: Collection[uuid.UUID]) -> list[Deadline]:
+    """The clocks of `ids`, locked in id order (batches lock in one order: no deadlock)."""
+    query = select(Deadline).where(Deadline.id.in_(ids)).order_by(Deadline.id).with_for_update()
+    return list((await session.execute(query)).scalars())
+
+
+async def tracked(session: AsyncSession, case_ids: Collection[uuid.UUID]) -> list[TrackedCase]:
+    query = select(TrackedCase).where(TrackedCase.case_id.in_(case_ids))
+    return list((await session.execute(query)).scalars())

@@ -37,14 +37,3 @@ class DeadlineRead(BaseModel):
 class DeadlineList(BaseModel):
     items: list[DeadlineRead]
     next_cursor: str | None = None
-
-
-class DeadlineMoved(BaseModel):
-    """A running deadline a calendar or policy correction moves (or would, on a dry run)."""
-
-    deadline_id: uuid.UUID
-    case_id: uuid.UUID
-    step: str
-    policy_id: str
-    due_on_before: date
-    due_on_after: date

@@ -7,15 +7,16 @@ outbox in the caller's transaction, and re-plans the deadline's timers.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notification.calendar.working_days import WorkingDayCalendar, end_of_local_day
 from services.notification.clock import Clock
+from services.notification.deadlines import repository
 from services.notification.deadlines.models import (
     BREACHED,
     CANCELLED,
@@ -27,11 +28,9 @@ from services.notification.deadlines.models import (
     DeadlineChange,
     TrackedCase,
 )
-from services.notification.deadlines.repository import locked_clock
+from services.notification.policies.reference import Reference
 from services.notification.policies.rules import Policy, Unit, add_days, days_used
-from services.notification.reference import Reference
 from services.notification.settings import NotifySettings
-from services.notification.timers.schedule import reschedule
 from shared.context import provided
 from shared.events import DEADLINE_SET, DeadlineSet, Envelope, new_event
 from shared.messaging.outbox import Outbox
@@ -49,14 +48,32 @@ class Cause:
     decision_ref: str | None = None
 
 
+# Plans a deadline's timers again after each change (session, deadline, calendar, reminder
+# working days, reminder hour, now): timers/schedule.py's `reschedule`, given by the service
+# (context.py), since the timers are above the deadlines (their sweeper fires the clocks).
+Replan = Callable[
+    [AsyncSession, Deadline, WorkingDayCalendar, tuple[int, ...], int, datetime], Awaitable[None]
+]
+
+
 class Clocks:
     def __init__(
-        self, outbox: Outbox, reference: Reference, settings: NotifySettings, now: Clock
+        self,
+        outbox: Outbox,
+        reference: Reference,
+        settings: NotifySettings,
+        now: Clock,
+        replan: Replan,
     ) -> None:
         self.outbox = outbox
         self.reference = reference
         self.settings = settings
         self.now = now
+        self.replan = replan
+
+    def under(self, reference: Reference) -> Clocks:
+        """The same clocks counting with other reference data (a correction's)."""
+        return Clocks(self.outbox, reference, self.settings, self.now, self.replan)
 
     @property
     def calendar(self) -> WorkingDayCalendar:
@@ -65,10 +82,7 @@ class Clocks:
     async def open_deadlines(
         self, session: AsyncSession, case_id: uuid.UUID, steps: tuple[str, ...] | None = None
     ) -> list[Deadline]:
-        query = select(Deadline).where(Deadline.case_id == case_id, Deadline.state.in_(OPEN_STATES))
-        if steps is not None:
-            query = query.where(Deadline.step.in_(steps))
-        return list((await session.execute(query.order_by(Deadline.due_at))).scalars())
+        return await repository.open_of_case(session, case_id, steps)
 
     async def start(
         self,
@@ -84,14 +98,7 @@ class Clocks:
     ) -> Deadline | None:
         """A new clock, unless this case already has one for the step in this round;
         `period` instead of the policy's: a date the unit committed to (follow-up actions)."""
-        exists = await session.scalar(
-            select(Deadline.id).where(
-                Deadline.case_id == case.case_id,
-                Deadline.step == policy.step,
-                Deadline.round == round_,
-            )
-        )
-        if exists is not None:
+        if await repository.has_clock(session, case.case_id, policy.step, round_):
             return None
         duration, unit = period or policy.period(remote=case.remote, complexity=complexity)
         due_on = add_days(self.calendar, unit, start_on, duration)
@@ -157,7 +164,7 @@ class Clocks:
         period wins (a decision after the resolve deadline passed gives the citizen the full
         window from the decision, Khiếu nại Điều 33), even if the first has expired. A clock
         met (the citizen appealed) or cancelled stays as it is; nothing ever shortens."""
-        d = await locked_clock(session, case.case_id, policy.step, round_)
+        d = await repository.locked_clock(session, case.case_id, policy.step, round_)
         if d is None or d.state in (MET, CANCELLED):
             return False
         duration, unit = policy.period(remote=case.remote, complexity=d.complexity)
@@ -188,7 +195,7 @@ class Clocks:
         its own 5 working days, Tố cáo Điều 34): the step's clock in this round, once met or
         cancelled, runs again from `start_on`; its history keeps the earlier period. A clock
         still owed keeps its earlier, stricter due date; a replayed start changes nothing."""
-        d = await locked_clock(session, case.case_id, policy.step, round_)
+        d = await repository.locked_clock(session, case.case_id, policy.step, round_)
         if d is None or d.state not in (MET, CANCELLED) or start_on <= d.starts_on:
             return False
         duration, unit = policy.period(remote=case.remote, complexity=None)
@@ -340,7 +347,7 @@ class Clocks:
         now = self.now()
         d.updated_at = now
         await self._history(session, d, change, cause)
-        await reschedule(
+        await self.replan(
             session,
             d,
             self.calendar,

@@ -16,10 +16,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.notification.deadlines.models import BREACHED, PAUSED, RUNNING, Deadline, TrackedCase
+from services.notification.deadlines import repository
+from services.notification.deadlines.models import BREACHED, PAUSED, RUNNING, TrackedCase
 from services.notification.deadlines.service import Cause, Clocks
 from shared.events import (
     CASE_SUSPENSION_NOTICE_SENT,
@@ -58,15 +58,8 @@ async def start_notice(
 def make_notice_handlers(clocks: Clocks) -> dict[str, Handler]:
     async def on_sent(session: AsyncSession, event: Envelope) -> None:
         sent = event.parse(CaseSuspensionNoticeSent)
-        owed = await session.scalars(
-            select(Deadline)
-            .where(
-                Deadline.case_id == event.case_id,
-                Deadline.step == STEP,
-                Deadline.state.in_((RUNNING, PAUSED, BREACHED)),
-            )
-            .order_by(Deadline.round)
-            .with_for_update()
+        owed = await repository.locked_in_states(
+            session, event.case_id, STEP, (RUNNING, PAUSED, BREACHED)
         )
         how = f"sent on {sent.sent_on.isoformat()} ({sent.how})"
         for d in list(owed):

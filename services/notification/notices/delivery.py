@@ -10,16 +10,15 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import or_, select, update
-
 from services.notification.channels.base import Channel, PermanentFailure
 from services.notification.channels.email import MailFolderChannel, SmtpChannel
 from services.notification.channels.http import SmsChannel, WebhookChannel
 from services.notification.deadlines.service import Clocks
 from services.notification.metrics import NotifyMetrics
-from services.notification.notices.models import DEAD, PENDING, SENT, Notification
+from services.notification.notices import repository
+from services.notification.notices.models import DEAD, PENDING, SENT
 from services.notification.settings import DEV_WEBHOOK_SECRET, NotifySettings
-from services.notification.templates.render import Templates
+from services.notification.templates.service import Templates
 from shared.db import Database
 from shared.events import (
     NOTIFICATION_FAILED,
@@ -156,31 +155,13 @@ class Deliverer:
     async def claim(self) -> list[uuid.UUID]:
         now = self.clocks.now()
         async with self.database.transaction() as session:
-            ids = list(
-                (
-                    await session.execute(
-                        select(Notification.id)
-                        .where(
-                            Notification.state == PENDING,
-                            Notification.next_attempt_at <= now,
-                            or_(
-                                Notification.lease_until.is_(None),
-                                Notification.lease_until < now,
-                            ),
-                        )
-                        .order_by(Notification.next_attempt_at)
-                        .limit(self.batch_size)
-                        .with_for_update(skip_locked=True)
-                    )
-                ).scalars()
+            return await repository.claim_due(
+                session,
+                now=now,
+                owner=self.owner,
+                lease_until=now + self.lease,
+                limit=self.batch_size,
             )
-            if ids:
-                await session.execute(
-                    update(Notification)
-                    .where(Notification.id.in_(ids))
-                    .values(claimed_by=self.owner, lease_until=now + self.lease)
-                )
-        return ids
 
     async def deliver_once(self) -> int:
         done = 0
@@ -193,7 +174,7 @@ class Deliverer:
         # lease keeps other replicas off meanwhile. A crash between sending and recording can
         # send twice: delivery is at-least-once, as every mail system is.
         async with self.database.sessions() as session:
-            notice = await session.get(Notification, notice_id)
+            notice = await repository.get(session, notice_id)
         if notice is None or notice.state != PENDING or notice.claimed_by != self.owner:
             return False
         error: str | None = None
@@ -231,11 +212,7 @@ class Deliverer:
     ) -> None:
         now = self.clocks.now()
         async with self.database.transaction() as session:
-            notice = (
-                await session.execute(
-                    select(Notification).where(Notification.id == notice_id).with_for_update()
-                )
-            ).scalar_one()
+            notice = await repository.locked(session, notice_id)
             if notice.state != PENDING or notice.claimed_by != self.owner:
                 return
             notice.claimed_by, notice.lease_until = None, None

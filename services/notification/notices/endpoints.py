@@ -4,12 +4,12 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from sqlalchemy import delete, select
 
 from services.notification.channels.addresses import address_problem
-from services.notification.deadlines.models import TrackedCase
+from services.notification.deadlines.repository import tracked_case
+from services.notification.notices import repository
 from services.notification.notices.delivery import scrub
-from services.notification.notices.models import Notification, UnitContact
+from services.notification.notices.models import UnitContact
 from services.notification.notices.schemas import (
     NotificationPage,
     NotificationRead,
@@ -41,18 +41,14 @@ async def delivery_log(
 ) -> NotificationPage:
     """The delivery log of a case's notices: channel, state, attempts, last error."""
     _staff(principal)
-    case = await session.get(TrackedCase, case_id)
+    case = await tracked_case(session, case_id)
     if principal.role is not Role.admin and (
         case is None or principal.unit_code not in (case.unit_code, case.province_code)
     ):
         raise Forbidden(f"case {case_id} is not in unit {principal.unit_code}")
-    query = select(Notification).where(Notification.case_id == case_id)
-    if withheld_from(principal, case.kind if case else None):
-        # A denunciation's notices to the denouncer tell when and how they were reached.
-        query = query.where(Notification.audience != "citizen")
-    rows = (
-        await session.execute(query.order_by(Notification.created_at, Notification.id).limit(limit))
-    ).scalars()
+    # A denunciation's notices to the denouncer tell when and how they were reached.
+    citizen = not withheld_from(principal, case.kind if case else None)
+    rows = await repository.delivery_log(session, case_id, citizen=citizen, limit=limit)
     items = [NotificationRead.model_validate(r, from_attributes=True) for r in rows]
     for item in items:  # errors stored before delivery scrubbed them
         item.last_error = scrub(item.last_error) if item.last_error else item.last_error
@@ -70,9 +66,7 @@ async def unit_contacts(
 ) -> UnitContactList:
     """Where the unit's officials are notified."""
     _admin(principal)
-    rows = (
-        await session.execute(select(UnitContact).where(UnitContact.unit_code == unit_code))
-    ).scalars()
+    rows = await repository.unit_contacts(session, [unit_code])
     return UnitContactList(
         items=[
             UnitContactWrite(channel=r.channel, address=r.address, language=r.language)
@@ -105,11 +99,14 @@ async def set_unit_contacts(
         )
         if problem:
             raise Unprocessable.field(["items", index, "address"], f"webhook refused: {problem}")
-    await session.execute(delete(UnitContact).where(UnitContact.unit_code == unit_code))
-    for c in body.items:
-        session.add(
+    await repository.replace_unit_contacts(
+        session,
+        unit_code,
+        [
             UnitContact(
                 unit_code=unit_code, channel=c.channel, address=c.address, language=c.language
             )
-        )
+            for c in body.items
+        ],
+    )
     return body

@@ -7,12 +7,15 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.notification.deadlines.handlers import track_routing, track_submission
+from services.notification.deadlines.handlers import (
+    CITIZEN_CHANNELS,
+    notice_channel,
+    track_routing,
+    track_submission,
+)
 from services.notification.deadlines.models import TrackedCase
 from services.notification.deadlines.service import Clocks
 from services.notification.notices.service import (
-    CITIZEN_CHANNELS,
-    notice_channel,
     queue,
     queue_officials,
 )

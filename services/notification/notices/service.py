@@ -8,21 +8,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.notification.notices.models import PENDING, Notification, UnitContact
-from shared.events import CaseSubmitted
-
-# The channels a citizen can choose at intake (notify_by); "none" sends nothing.
-CITIZEN_CHANNELS = ("email", "sms")
-
-
-def notice_channel(submitted: CaseSubmitted) -> str:
-    """The channel of the citizen's notices: the one intake recorded; none without a contact."""
-    if not submitted.contact_ref or submitted.contact_channel not in CITIZEN_CHANNELS:
-        return "none"
-    return submitted.contact_channel
+from services.notification.notices import repository
+from services.notification.notices.models import PENDING, UnitContact
 
 
 @dataclass(frozen=True)
@@ -50,13 +39,7 @@ async def queue_all(session: AsyncSession, notices: Iterable[Notice], now: datet
         by_key.setdefault(notice.key, notice)
     if not by_key:
         return 0
-    queued = set(
-        (
-            await session.execute(
-                select(Notification.dedupe_key).where(Notification.dedupe_key.in_(list(by_key)))
-            )
-        ).scalars()
-    )
+    queued = await repository.queued_keys(session, by_key)
     rows = [
         {
             "id": uuid.uuid4(),
@@ -77,7 +60,7 @@ async def queue_all(session: AsyncSession, notices: Iterable[Notice], now: datet
         if key not in queued
     ]
     if rows:
-        await session.execute(insert(Notification), rows)
+        await repository.add_notices(session, rows)
     return len(rows)
 
 
@@ -97,14 +80,6 @@ async def queue(
     """Queue one notice unless the same cause already queued it for this recipient."""
     notice = Notice(case_id, audience, channel, recipient, template, language, context, cause)
     return await queue_all(session, [notice], now) == 1
-
-
-async def unit_contacts(session: AsyncSession, units: Iterable[str]) -> list[UnitContact]:
-    codes = [u for u in dict.fromkeys(units) if u]
-    if not codes:
-        return []
-    query = select(UnitContact).where(UnitContact.unit_code.in_(codes))
-    return list((await session.execute(query)).scalars())
 
 
 def official_notices(
@@ -146,7 +121,7 @@ async def queue_officials(
 ) -> int:
     """Tell each unit's officials through the contacts administrators registered for it."""
     units = list(units)
-    contacts = await unit_contacts(session, units)
+    contacts = await repository.unit_contacts(session, units)
     notices = official_notices(
         contacts, units=units, case_id=case_id, template=template, context=context, cause=cause
     )

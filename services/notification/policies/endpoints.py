@@ -1,48 +1,43 @@
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from typing import Annotated
 
-from fastapi import APIRouter
-from pydantic import BaseModel, Field
-from sqlalchemy import select
+from fastapi import APIRouter, Depends
 
-from services.notification.calendar.endpoints import ReloadAfterCommit
-from services.notification.deadlines.recompute import recompute
-from services.notification.deadlines.schemas import DeadlineMoved
-from services.notification.deadlines.service import DeadlineClocks
-from services.notification.policies.models import PolicyOverride
-from services.notification.policies.rules import Policy
+from services.notification.policies import repository
+from services.notification.policies.reference import References
+from services.notification.policies.schemas import (
+    PolicyCorrected,
+    PolicyCorrection,
+    PolicyList,
+    PolicyRead,
+)
+from services.notification.policies.service import PolicyHooksDep
 from shared.auth import CurrentPrincipal, Role
 from shared.db import DbSession
 from shared.errors import Forbidden, NotFound, Unauthorized, Unprocessable, problem_responses
+from shared.kernel import KernelDep
 
 router = APIRouter(prefix="/v1/policies", tags=["policies"])
 _ADMIN = problem_responses(Unauthorized, Forbidden, NotFound, Unprocessable)
 
 
-class PolicyRead(Policy):
-    overridden: bool = False
+async def _reload_after_commit(reference: References, kernel: KernelDep) -> AsyncIterator[None]:
+    yield
+    # Declared before DbSession, so this runs once the correction is committed and before the
+    # answer leaves: the next request on this replica already counts with it. Other replicas
+    # pick it up within TIEPDAN_NOTIFY_REFRESH_SECONDS.
+    await reference.reload(kernel.database)
 
 
-class PolicyCorrected(PolicyRead):
-    # The running deadlines the correction moved (on a dry run: would move; nothing stored).
-    dry_run: bool = False
-    moved: list[DeadlineMoved] = Field(default_factory=list)
-
-
-class PolicyList(BaseModel):
-    items: list[PolicyRead]
-
-
-class PolicyCorrection(BaseModel):
-    policy: Policy
-    reason: str = Field(min_length=1, max_length=500)
+ReloadAfterCommit = Annotated[None, Depends(_reload_after_commit, scope="function")]
 
 
 @router.get("", response_model=PolicyList)
-async def list_policies(clocks: DeadlineClocks) -> PolicyList:
+async def list_policies(reference: References) -> PolicyList:
     """The deadline rules (both before and from 2026-07-01), each with its legal basis."""
-    reference = clocks.reference
     return PolicyList(
         items=[
             PolicyRead(**p.model_dump(), overridden=reference.base_book.get(p.id) != p)
@@ -55,7 +50,8 @@ async def list_policies(clocks: DeadlineClocks) -> PolicyList:
 async def correct_policy(
     policy_id: str,
     body: PolicyCorrection,
-    clocks: DeadlineClocks,
+    reference: References,
+    hooks: PolicyHooksDep,
     _: ReloadAfterCommit,
     session: DbSession,
     principal: CurrentPrincipal,
@@ -67,32 +63,31 @@ async def correct_policy(
         raise Forbidden("administrators only")
     if body.policy.id != policy_id:
         raise Unprocessable.field(["body", "policy", "id"], "must equal the id in the path")
-    reference = clocks.reference
-    moved = await recompute(
+    moved = await hooks.move_deadlines(
         session,
-        clocks,
-        calendar=reference.calendar,
-        book=reference.book.with_overrides([body.policy]),
-        reason=f"policy {policy_id} corrected: {body.reason}",
-        dry_run=dry_run,
-        policy_id=policy_id,
+        reference.book.with_overrides([body.policy]),
+        policy_id,
+        f"policy {policy_id} corrected: {body.reason}",
+        dry_run,
     )
     if dry_run:
         return PolicyCorrected(**body.policy.model_dump(), dry_run=True, moved=moved)
-    row = await session.get(PolicyOverride, policy_id, with_for_update=True)
-    if row is None:
-        row = PolicyOverride(policy_id=policy_id)
-        session.add(row)
-    row.policy = body.policy.model_dump(mode="json")
-    row.reason, row.changed_by, row.changed_at = body.reason, principal.sub, datetime.now(UTC)
-    await session.flush()
+    await repository.save_override(
+        session,
+        policy_id,
+        body.policy.model_dump(mode="json"),
+        reason=body.reason,
+        by=principal.sub,
+        at=datetime.now(UTC),
+    )
     return PolicyCorrected(**body.policy.model_dump(), overridden=True, moved=moved)
 
 
 @router.delete("/{policy_id}", status_code=204, responses=_ADMIN)
 async def revert_policy(
     policy_id: str,
-    clocks: DeadlineClocks,
+    reference: References,
+    hooks: PolicyHooksDep,
     _: ReloadAfterCommit,
     session: DbSession,
     principal: CurrentPrincipal,
@@ -100,22 +95,16 @@ async def revert_policy(
     """Drop the correction: the shipped policy applies again."""
     if principal.role is not Role.admin:
         raise Forbidden("administrators only")
-    row = (
-        await session.execute(select(PolicyOverride).where(PolicyOverride.policy_id == policy_id))
-    ).scalar_one_or_none()
+    row = await repository.override(session, policy_id)
     if row is None:
         raise NotFound(f"no correction of {policy_id}")
-    reference = clocks.reference
     shipped = reference.base_book.get(policy_id)
     if shipped is not None:  # the running clocks under it return to the shipped period
-        await recompute(
+        await hooks.move_deadlines(
             session,
-            clocks,
-            calendar=reference.calendar,
-            book=reference.book.with_overrides([shipped]),
-            reason=f"policy {policy_id}: correction reverted ({row.reason})",
-            dry_run=False,
-            policy_id=policy_id,
+            reference.book.with_overrides([shipped]),
+            policy_id,
+            f"policy {policy_id}: correction reverted ({row.reason})",
+            False,
         )
-    await session.delete(row)
-    await session.flush()
+    await repository.remove(session, row)

@@ -15,19 +15,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notification.calendar.working_days import local_date
+from services.notification.deadlines import repository as clock_queries
 from services.notification.deadlines.models import BREACHED, RUNNING, Deadline, TrackedCase
 from services.notification.deadlines.service import Cause, Clocks
-from services.notification.notices.service import (
-    Notice,
-    official_notices,
-    queue_all,
-    unit_contacts,
-)
-from services.notification.timers.models import CANCELLED, FIRED, OBSOLETE, PENDING, Timer
+from services.notification.notices.repository import unit_contacts
+from services.notification.notices.service import Notice, official_notices, queue_all
+from services.notification.timers import repository
+from services.notification.timers.models import FIRED, OBSOLETE
 from services.notification.timers.schedule import BREACH
 from shared.events import (
     DEADLINE_BREACHED,
@@ -70,36 +67,14 @@ async def fire_claimed(
     session: AsyncSession, clocks: Clocks, owner: str, ids: Sequence[uuid.UUID]
 ) -> list[Outcome]:
     """Fire the timers among `ids` that are still pending and claimed by `owner`."""
-    timers = list(
-        (
-            await session.execute(
-                select(Timer)
-                .where(Timer.id.in_(ids), Timer.state == PENDING, Timer.claimed_by == owner)
-                .order_by(Timer.fire_at, Timer.id)
-                .with_for_update()
-            )
-        ).scalars()
-    )
+    timers = await repository.claimed(session, ids, owner)
     if not timers:
         return []
     deadlines = {
-        d.id: d
-        for d in (
-            await session.execute(
-                select(Deadline)
-                .where(Deadline.id.in_({t.deadline_id for t in timers}))
-                .order_by(Deadline.id)
-                .with_for_update()
-            )
-        ).scalars()
+        d.id: d for d in await clock_queries.locked_by_id(session, {t.deadline_id for t in timers})
     }
     cases = {
-        c.case_id: c
-        for c in (
-            await session.execute(
-                select(TrackedCase).where(TrackedCase.case_id.in_({t.case_id for t in timers}))
-            )
-        ).scalars()
+        c.case_id: c for c in await clock_queries.tracked(session, {t.case_id for t in timers})
     }
     contacts = await unit_contacts(
         session, {u for d in deadlines.values() for u in escalation(clocks, d)}
@@ -149,16 +124,7 @@ async def fire_claimed(
         )
     if ended:
         # What `reschedule` does for an ended deadline: its other pending timers will not fire.
-        await session.execute(
-            update(Timer)
-            .where(
-                Timer.deadline_id.in_(ended),
-                Timer.state == PENDING,
-                Timer.id.not_in([t.id for t in timers]),
-            )
-            .values(state=CANCELLED)
-            .execution_options(synchronize_session=False)
-        )
+        await repository.cancel_pending(session, ended, but=[t.id for t in timers])
     await clocks.outbox.add(session, *events)
     await queue_all(session, notices, now)
     for d in breached:  # after the breach's events: what the passed deadline starts

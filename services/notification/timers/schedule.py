@@ -5,11 +5,11 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notification.calendar.working_days import LOCAL_TZ, WorkingDayCalendar
 from services.notification.deadlines.models import RUNNING, Deadline
+from services.notification.timers import repository
 from services.notification.timers.models import CANCELLED, PENDING, Timer
 
 BREACH = "breach"
@@ -54,9 +54,7 @@ async def reschedule(
     """Cancel pending timers that no longer match the deadline; add the ones it now needs."""
     wanted = planned(d, calendar, reminder_days, hour, now) if d.state == RUNNING else []
     wanted_keys = {(kind, d.due_at) for kind, _ in wanted}
-    existing = (
-        (await session.execute(select(Timer).where(Timer.deadline_id == d.id))).scalars().all()
-    )
+    existing = await repository.of_deadline(session, d.id)
     by_key = {(t.kind, t.due_at): t for t in existing}
     for t in existing:
         if t.state == PENDING and (t.kind, t.due_at) not in wanted_keys:
@@ -86,11 +84,3 @@ async def reschedule(
             )
         # fired: it happened once for this due time and never again
     await session.flush()
-
-
-async def cancel_all(session: AsyncSession, deadline_id: uuid.UUID) -> None:
-    await session.execute(
-        update(Timer)
-        .where(Timer.deadline_id == deadline_id, Timer.state == PENDING)
-        .values(state=CANCELLED)
-    )

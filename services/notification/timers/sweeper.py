@@ -19,12 +19,11 @@ import uuid
 from collections.abc import Sequence
 from datetime import timedelta
 
-from sqlalchemy import or_, select, update
-
 from services.notification.deadlines.service import Clocks
 from services.notification.metrics import NotifyMetrics
+from services.notification.timers import repository
 from services.notification.timers.firing import Outcome, fire_claimed
-from services.notification.timers.models import FAILED, PENDING, Timer
+from services.notification.timers.models import FAILED, PENDING
 from shared.db import Database
 from shared.outages import is_conflict, is_outage
 
@@ -54,32 +53,13 @@ class TimerSweeper:
         """Take due timers that nobody holds, or whose holder's lease ran out."""
         now = self.clocks.now()
         async with self.database.transaction() as session:
-            ids = list(
-                (
-                    await session.execute(
-                        select(Timer.id)
-                        .where(
-                            Timer.state == PENDING,
-                            Timer.fire_at <= now,
-                            or_(Timer.lease_until.is_(None), Timer.lease_until < now),
-                        )
-                        .order_by(Timer.fire_at)
-                        .limit(self.batch_size)
-                        .with_for_update(skip_locked=True)
-                    )
-                ).scalars()
+            return await repository.claim_due(
+                session,
+                now=now,
+                owner=self.owner,
+                lease_until=now + self.lease,
+                limit=self.batch_size,
             )
-            if ids:
-                await session.execute(
-                    update(Timer)
-                    .where(Timer.id.in_(ids))
-                    .values(
-                        claimed_by=self.owner,
-                        lease_until=now + self.lease,
-                        attempts=Timer.attempts + 1,
-                    )
-                )
-        return ids
 
     async def fire(self, timer_id: uuid.UUID) -> bool:
         """Fire one claimed timer; False when another replica took it or it is obsolete."""
@@ -121,7 +101,7 @@ class TimerSweeper:
     async def _failed(self, timer_id: uuid.UUID, exc: Exception) -> None:
         # Left pending: the lease expiry retries it; after MAX_ATTEMPTS it is parked.
         async with self.database.transaction() as session:
-            timer = await session.get(Timer, timer_id, with_for_update=True)
+            timer = await repository.locked(session, timer_id)
             if timer is not None and timer.state == PENDING and timer.claimed_by == self.owner:
                 timer.last_error = f"{type(exc).__name__}: {exc}"[:2000]
                 if timer.attempts >= MAX_ATTEMPTS:

@@ -1,57 +1,39 @@
-"""The case as the public sees it, and as the citizen sees it with the case's token."""
+"""The case as the public sees it, and as the citizen sees it with the case's token: its
+status, timeline and deadlines, and for the citizen the conversation, attachments and the
+time to sue. Above the cases, the citizen's actions and the attachments it shows."""
 
 from __future__ import annotations
 
-from datetime import date
 from urllib.parse import urlencode
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.intake.actions.service import CourtWindow, messages
-from services.intake.attachments.models import Attachment
+from services.intake.actions.repository import messages
+from services.intake.actions.service import CourtWindow
+from services.intake.attachments import repository as attachments
 from services.intake.cases import repository
 from services.intake.cases.models import Case, Submitter
 from services.intake.cases.schemas import (
     AttachmentRead,
-    CaseKind,
     CasePublic,
     CourtWindowRead,
     DeadlineRead,
     MessageRead,
     RatingRead,
-    ResolutionRead,
     TimelineRead,
     UnitRef,
 )
 from services.intake.cases.secrets import IdentityCipher
+from services.intake.cases.service import published_resolution, resolution_of
+from services.intake.categories.schemas import CaseKind
 from shared.confidential import public_note
 from shared.dates import LOCAL_TZ
-
-
-def published_resolution(case: Case) -> ResolutionRead | None:
-    """The resolution, where the unit published it and the citizen consented."""
-    if case.resolution and case.resolution.get("publish") and case.publish_consent:
-        return _resolution(case)
-    return None
-
-
-def _resolution(case: Case) -> ResolutionRead | None:
-    if not case.resolution or "summary" not in case.resolution:
-        return None
-    received = case.resolution.get("received_on")
-    return ResolutionRead(
-        summary=case.resolution["summary"],
-        decision_ref=case.resolution.get("decision_ref"),
-        resolved_on=date.fromisoformat(case.resolution["resolved_on"]),
-        received_on=date.fromisoformat(received) if received else None,
-    )
 
 
 def court_window(case: Case, court: CourtWindow | None) -> CourtWindowRead | None:
     """A resolved complaint's time to sue (Tố tụng hành chính Điều 116): a limit on the
     citizen, shown with where to compute its end on the one calendar, never timed here."""
-    resolution = _resolution(case)
+    resolution = resolution_of(case)
     if court is None or case.kind != CaseKind.complaint or resolution is None:
         return None
     calculator = None
@@ -100,7 +82,7 @@ async def build_view(
         TimelineRead(status=t.status, step=t.step, at=t.at, note=public_note(t.step, t.note))
         for t in await repository.timeline(session, case.id)
     ]
-    view.resolution = _resolution(case) if full else published_resolution(case)
+    view.resolution = resolution_of(case) if full else published_resolution(case)
     if not full:
         return view
     view.title, view.description, view.dialogue = case.title, case.description, case.dialogue
@@ -111,12 +93,9 @@ async def build_view(
         MessageRead(id=m.id, author=m.author, text=m.text, at=m.at)
         for m in await messages(session, case.id)
     ]
-    files = await session.execute(
-        select(Attachment).where(Attachment.case_id == case.id).order_by(Attachment.created_at)
-    )
     view.attachments = [
         AttachmentRead(id=a.id, filename=a.filename, content_type=a.content_type, size=a.size)
-        for a in files.scalars()
+        for a in await attachments.of_case(session, case.id)
     ]
     view.court_window = court_window(case, court)
     if case.rating_score is not None:

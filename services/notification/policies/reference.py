@@ -6,12 +6,13 @@ change reloads at once.
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from typing import Annotated
 
-from services.notification.calendar.models import CalendarOverride
+from services.notification.calendar import repository as calendar_repository
 from services.notification.calendar.working_days import WorkingDayCalendar
-from services.notification.policies.models import PolicyOverride
+from services.notification.policies import repository
 from services.notification.policies.rules import Policy, PolicyBook
+from shared.context import provided
 from shared.db import Database
 
 
@@ -23,7 +24,11 @@ class Reference:
 
     async def reload(self, database: Database) -> None:
         async with database.sessions() as session:
-            days = (await session.execute(select(CalendarOverride))).scalars().all()
-            policies = (await session.execute(select(PolicyOverride))).scalars().all()
+            days = await calendar_repository.overrides(session)
+            policies = await repository.overrides(session)
         self.calendar.set_overrides({d.day: d.working for d in days})
         self.book = self.base_book.with_overrides(Policy.model_validate(p.policy) for p in policies)
+
+
+# The service's reference data, as a request's dependency.
+References = Annotated[Reference, provided(Reference)]
