@@ -287,7 +287,7 @@ class EventConsumer:
             )
         ]
         fresh: set[Any] = set()
-        for name, event_id in (await session.execute(self._record, rows)).tuples():
+        for name, event_id in await session.execute(self._record, rows):
             if name == self.config.name:
                 fresh.add(event_id)
             else:
