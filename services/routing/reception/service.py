@@ -9,8 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.routing.cases.models import RoutedCase
-from services.routing.reception.models import ReceptionSession
-from services.routing.workflow.models import Dialogue
+from services.routing.reception.models import Dialogue, ReceptionSession
 from shared.errors import Conflict, Unprocessable
 
 

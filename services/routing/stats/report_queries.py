@@ -16,9 +16,9 @@ from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.routing.cases.models import RoutedCase
+from services.routing.reception.models import Dialogue
 from services.routing.stats.models import DailyKindFigures
 from services.routing.stats.period import Period
-from services.routing.workflow.models import Dialogue
 
 CASE_FIGURES = ("received", "accepted", "rejected", "withdrawn", "resolved", "resolved_on_time")
 

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.routing.stats.rollup import local_day
+from services.routing import local_day
 from services.routing.supervision import schemas
 from services.routing.supervision.audit import audit
 from services.routing.supervision.models import Recommendation, Supervision, SupervisionEntry

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select
 
-from services.routing.stats.rollup import local_day
+from services.routing import local_day
 from services.routing.supervision import answers, repository, schemas, service, views
 from services.routing.supervision.models import Recommendation, Supervision
 from services.routing.supervision.policy import SupervisionPolicyDep

@@ -8,12 +8,14 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.routing.cases import machine
+from services.routing.cases.machine import Step
 from services.routing.cases.models import CaseStep, RoutedCase
+from services.routing.reception.models import Dialogue
 from services.routing.units.registry import UnitRegistry
-from services.routing.workflow import late_appeals, machine, schemas
+from services.routing.workflow import late_appeals, schemas
 from services.routing.workflow.law import LawBook
-from services.routing.workflow.machine import Step
-from services.routing.workflow.models import CaseMessage, Dialogue
+from services.routing.workflow.models import CaseMessage
 from services.routing.workflow.service import Applied, apply_step
 from shared import events as ev
 from shared.confidential import RESOLVED_NOTE, is_confidential

@@ -14,10 +14,11 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.routing.cases import machine
+from services.routing.cases.machine import Step
 from services.routing.cases.models import CaseStep, RoutedCase
 from services.routing.queues.models import CaseClock
-from services.routing.workflow import machine, schemas
-from services.routing.workflow.machine import Step
+from services.routing.workflow import schemas
 from services.routing.workflow.service import Applied, apply_step
 from shared import events as ev
 from shared.errors import Conflict

@@ -9,10 +9,11 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.routing.cases import machine
+from services.routing.cases.machine import Step
 from services.routing.cases.models import CaseStep, RoutedCase
-from services.routing.workflow import machine, schemas
+from services.routing.workflow import schemas
 from services.routing.workflow.appeals import LATE_APPEAL_FLAG
-from services.routing.workflow.machine import Step
 from services.routing.workflow.service import Applied, apply_step
 from shared.errors import Conflict
 from shared.messaging.outbox import Outbox

@@ -15,9 +15,10 @@ from datetime import UTC, date, datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.routing.cases import machine
+from services.routing.cases.machine import Step
 from services.routing.cases.models import CaseStep, RoutedCase
-from services.routing.workflow import machine, schemas
-from services.routing.workflow.machine import Step
+from services.routing.workflow import schemas
 from services.routing.workflow.service import Applied, apply_step
 from shared import events as ev
 from shared.dates import LOCAL_TZ
