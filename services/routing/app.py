@@ -14,10 +14,8 @@ from services.routing.queues import handlers as clocks
 from services.routing.reception import endpoints as reception
 from services.routing.rules import endpoints as rules
 from services.routing.stats import endpoints as stats
-from services.routing.stats import (
-    reports,
-    rollup,  # noqa: F401  (registers the roll-up on RoutedCase)
-)
+from services.routing.stats import report_endpoints as reports
+from services.routing.stats import rollup  # noqa: F401  (registers the roll-up on RoutedCase)
 from services.routing.supervision import case_endpoints as supervision_cases
 from services.routing.supervision import endpoints as supervision
 from services.routing.supervision import handlers as supervision_events
