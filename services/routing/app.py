@@ -7,7 +7,6 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from services.routing.cases import endpoints as cases
-from services.routing.cases.handlers import make_handlers
 from services.routing.context import RoutingContext, build_context
 from services.routing.database import Base, messaging
 from services.routing.queues import endpoints as queues
@@ -15,13 +14,14 @@ from services.routing.queues import handlers as clocks
 from services.routing.reception import endpoints as reception
 from services.routing.rules import endpoints as rules
 from services.routing.stats import endpoints as stats
-from services.routing.stats import reports
+from services.routing.stats import report_endpoints as reports
+from services.routing.stats import rollup  # noqa: F401  (registers the roll-up on RoutedCase)
 from services.routing.supervision import case_endpoints as supervision_cases
 from services.routing.supervision import endpoints as supervision
 from services.routing.supervision import handlers as supervision_events
 from services.routing.units import endpoints as units
 from services.routing.workflow import endpoints as workflow
-from services.routing.workflow.handlers import make_workflow_handlers
+from services.routing.workflow.handlers import make_routing_handlers, make_workflow_handlers
 from shared import asyncapi
 from shared.app import ServiceDefinition, create_app
 from shared.bus.base import Bus
@@ -32,12 +32,13 @@ from shared.settings import Settings
 def _handlers(context: RoutingContext) -> dict[str, Handler]:
     # One consumer group: a case's events are handled in their order (submitted first).
     outbox, units = context.kernel.outbox, context.units
-    workflow_handlers = make_workflow_handlers(outbox, units)
+    workflow_handlers = make_routing_handlers(
+        outbox, units, context.rules, context.routing_metrics
+    ) | make_workflow_handlers(outbox, units)
     return (
-        make_handlers(outbox, units, context.rules, context.routing_metrics)
-        | workflow_handlers
+        workflow_handlers
         | clocks.HANDLERS
-        # deadline.set and case.message_added: the board's, else the cases' own handlers
+        # deadline.set, case.submitted and case.message_added: the board's around the cases'
         | supervision_events.make_handlers(workflow_handlers)
     )
 

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from services.routing.workflow import machine
-from services.routing.workflow.machine import OFFICIAL_STEPS, TRANSITIONS, Step
+from services.routing.cases import machine
+from services.routing.cases.machine import OFFICIAL_STEPS, TRANSITIONS, Step
 from shared.dates import LOCAL_TZ
 from shared.events import CASE_APPEALED, CASE_WITHDRAWN, CaseAppealed, CaseStatus, CaseWithdrawn
 from tests.support.routing_workflow import (

@@ -4,12 +4,11 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
-from sqlalchemy import select
 
 from services.routing.access import require_read, sees_content
-from services.routing.cases.models import CaseStep, RoutedCase
+from services.routing.cases import machine, repository
+from services.routing.cases.models import RoutedCase
 from services.routing.cases.schemas import History, OfficialCaseRead, StepRead
-from services.routing.workflow import machine
 from shared.auth import CurrentPrincipal
 from shared.db import DbSession
 from shared.errors import Forbidden, NotFound, Unauthorized, problem_responses
@@ -49,10 +48,8 @@ async def official_view(case: CaseFromPath, principal: CurrentPrincipal) -> Offi
 @router.get("/{case_id}/history", response_model=History)
 async def history(case: CaseFromPath, session: DbSession, principal: CurrentPrincipal) -> History:
     """The audit trail: every step, who, when, why."""
-    rows = await session.execute(
-        select(CaseStep).where(CaseStep.case_id == case.id).order_by(CaseStep.id)
-    )
-    items = [StepRead.model_validate(s, from_attributes=True) for s in rows.scalars()]
+    steps = await repository.history(session, case.id)
+    items = [StepRead.model_validate(s, from_attributes=True) for s in steps]
     if not sees_content(principal, case):
         # Supervisors follow the steps and their timing, never a denunciation's reasons.
         items = [i.model_copy(update={"reason": None, "data": None}) for i in items]

@@ -8,7 +8,6 @@ from sqlalchemy import JSON, BigInteger, Boolean, Index, Integer, String, Text, 
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.routing.database import Base
-from services.routing.stats.rollup import track
 from shared.db import UtcDateTime
 from shared.events import CaseStatus
 
@@ -88,8 +87,8 @@ class RoutedCase(Base):
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
 
-# Every change of a case moves the public figures' roll-up, in the same flush.
-track(RoutedCase)
+# Every change of a case moves the public figures' roll-up, in the same flush: stats/rollup.py
+# registers its mapper events on this class (the app imports it).
 
 
 class CaseStep(Base):

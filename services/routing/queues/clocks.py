@@ -6,11 +6,10 @@ latest of each, then picks the one that matters for where the case is now.
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.routing.cases.models import RoutedCase
-from services.routing.queues.models import CaseClock
+from services.routing.queues import repository
 from shared.events import CaseStatus, DeadlineStep
 
 # Which deadline kinds (notification's policy steps, one vocabulary: DeadlineStep) run while a
@@ -49,14 +48,7 @@ async def refresh_due(session: AsyncSession, case: RoutedCase) -> None:
     kinds = CLOCKS_BY_STATUS.get(case.status, frozenset())
     due_at, due_kind = None, None
     if kinds:
-        rows = await session.execute(
-            select(CaseClock.kind, CaseClock.due_at).where(
-                CaseClock.case_id == case.id,
-                CaseClock.kind.in_(kinds),
-                CaseClock.state.in_(("running", "breached")),
-                CaseClock.due_at.is_not(None),
-            )
-        )
+        rows = await repository.running_clocks(session, case.id, kinds)
         running = sorted((at, kind) for kind, at in rows if at is not None)
         if running:
             due_at, due_kind = running[0]

@@ -6,11 +6,11 @@ from typing import Annotated, Literal, get_args
 
 from fastapi import APIRouter, Query
 
+from services.routing.cases import machine
 from services.routing.queues import repository
 from services.routing.queues.schemas import QueueItem, QueuePage
 from services.routing.rules.engine import FALLBACK_UNIT
 from services.routing.units.registry import Units
-from services.routing.workflow import machine
 from shared.auth import CurrentPrincipal, require_unit_access
 from shared.confidential import withheld_from
 from shared.dates import IsoDateTime

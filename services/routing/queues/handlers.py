@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.routing.cases.repository import lock_case
 from services.routing.queues.clocks import refresh_due
 from services.routing.queues.models import CaseClock
-from services.routing.workflow.service import lock_case
 from shared.events import DeadlineBreached, DeadlineSet, Envelope
 from shared.messaging.consumer import Handler
 

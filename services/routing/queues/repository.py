@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -14,6 +14,7 @@ from sqlalchemy import ColumnElement, func, literal, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.routing.cases.models import RoutedCase
+from services.routing.queues.models import CaseClock
 from shared.errors import Unprocessable
 
 
@@ -99,3 +100,18 @@ async def counts(session: AsyncSession, filters: QueueFilter) -> dict[str, Any]:
         .group_by(RoutedCase.status)
     )
     return {status: int(n) for status, n in rows}
+
+
+async def running_clocks(
+    session: AsyncSession, case_id: uuid.UUID, kinds: Iterable[str]
+) -> Sequence[tuple[str, datetime | None]]:
+    """The case's clocks of `kinds` still running (or breached), with a due time: (kind, due_at)."""
+    rows = await session.execute(
+        select(CaseClock.kind, CaseClock.due_at).where(
+            CaseClock.case_id == case_id,
+            CaseClock.kind.in_(tuple(kinds)),
+            CaseClock.state.in_(("running", "breached")),
+            CaseClock.due_at.is_not(None),
+        )
+    )
+    return [(kind, at) for kind, at in rows]

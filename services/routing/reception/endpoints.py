@@ -7,12 +7,11 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
-from sqlalchemy import select
 
 from services.routing.access import ActingPrincipal
+from services.routing.reception import repository
 from services.routing.reception.models import ReceptionSession
 from services.routing.reception.schemas import SessionCreate, SessionPage, SessionRead
-from services.routing.reception.service import booked
 from services.routing.units.registry import Unit, Units
 from shared.auth import require_unit_access
 from shared.dates import IsoAwareDateTime
@@ -23,7 +22,7 @@ router = APIRouter(prefix="/v1/units", tags=["reception calendar"])
 
 
 async def _read(session: DbSession, reception_session: ReceptionSession) -> SessionRead:
-    taken = await booked(session, reception_session.id)
+    taken = await repository.booked(session, reception_session.id)
     return SessionRead(
         id=reception_session.id,
         unit_code=reception_session.unit_code,
@@ -93,14 +92,7 @@ async def sessions(
     if units.get(unit_code) is None:
         raise NotFound(f"no unit {unit_code}")
     start = from_ or datetime.now(UTC)
-    query = select(ReceptionSession).where(
-        ReceptionSession.unit_code == unit_code, ReceptionSession.starts_at >= start
-    )
-    if to is not None:
-        query = query.where(ReceptionSession.starts_at < to)
-    rows = await session.execute(
-        query.order_by(ReceptionSession.starts_at, ReceptionSession.id).limit(limit)
-    )
+    found = await repository.upcoming(session, unit_code, start, to, limit)
     return SessionPage(
-        items=[await _read(session, reception_session) for reception_session in rows.scalars()]
+        items=[await _read(session, reception_session) for reception_session in found]
     )

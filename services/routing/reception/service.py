@@ -5,34 +5,17 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.routing.cases.models import RoutedCase
+from services.routing.reception import repository
 from services.routing.reception.models import ReceptionSession
-from services.routing.workflow.models import Dialogue
 from shared.errors import Conflict, Unprocessable
-
-
-async def booked(session: AsyncSession, session_id: uuid.UUID) -> int:
-    return int(
-        await session.scalar(
-            select(func.count()).where(Dialogue.reception_session_id == session_id)
-        )
-        or 0
-    )
 
 
 async def seat(session: AsyncSession, case: RoutedCase, session_id: uuid.UUID) -> ReceptionSession:
     """The session, locked, once it is checked that the case may take a seat in it."""
-    found = (
-        await session.execute(
-            select(ReceptionSession)
-            .where(ReceptionSession.id == session_id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
-    ).scalar_one_or_none()
+    found = await repository.locked(session, session_id)
     loc = ["reception_session_id"]
     if found is None:
         raise Unprocessable.field(loc, f"no reception session {session_id}")
@@ -40,13 +23,8 @@ async def seat(session: AsyncSession, case: RoutedCase, session_id: uuid.UUID) -
         raise Unprocessable.field(loc, f"the session is {found.unit_code}'s, not the case's unit")
     if found.starts_at <= datetime.now(UTC):
         raise Unprocessable.field(loc, "the session has already started")
-    taken = await session.scalar(
-        select(func.count()).where(
-            Dialogue.reception_session_id == session_id, Dialogue.case_id == case.id
-        )
-    )
-    if taken:
+    if await repository.booked_for(session, session_id, case.id):
         raise Conflict("the case is already booked into this session", allowed=[])
-    if await booked(session, session_id) >= found.capacity:
+    if await repository.booked(session, session_id) >= found.capacity:
         raise Conflict(f"the session is full ({found.capacity} seats)", allowed=[])
     return found

@@ -10,8 +10,8 @@ from fastapi import APIRouter, Query, Request
 from services.routing.stats import months as by_month
 from services.routing.stats import repository
 from services.routing.stats.period import Period, Scope
+from services.routing.stats.repository import satisfied_by_kind, satisfied_by_month
 from services.routing.stats.satisfaction import KindSatisfaction, satisfaction
-from services.routing.stats.satisfaction_queries import satisfied_by_kind, satisfied_by_month
 from services.routing.stats.schemas import (
     Figures,
     MonthFigures,

@@ -1,10 +1,20 @@
-"""The public figures of a unit, summed from the daily roll-up (stats/models.py).
+"""The stats' queries, all summed from the daily roll-up (stats/models.py) or counted live.
 
-A case counts where it is now (received, accepted, rejected, resolved...), except
-`transferred`, counted at the unit it was first routed to. A province's figures roll up its
-own cases, its communes' and its agencies' (their province_code); its `transferred` counts
-the cases first routed to one of them and now outside the province. `overdue` depends on the
-time: it is counted live among the open cases (a partial index).
+The public figures of a unit: a case counts where it is now (received, accepted, rejected,
+resolved...), except `transferred`, counted at the unit it was first routed to. A province's
+figures roll up its own cases, its communes' and its agencies' (their province_code); its
+`transferred` counts the cases first routed to one of them and now outside the province.
+`overdue` depends on the time: it is counted live among the open cases (a partial index).
+
+A unit's period report: the figures provinces publish on citizen reception and case
+handling (citizens received, dialogues held, cases received and resolved by kind and
+category). Cases are those received in the period, counted where they are now (as the public
+figures), summed from their daily roll-up by kind and category; sessions are those held in
+the period, at the unit that now has the case. A province's report covers its own cases,
+its communes' and its agencies'.
+
+The satisfaction index by kind and by month (daily_kind_figures, unit_daily_figures), and the
+board's recommendations beside it.
 """
 
 from __future__ import annotations
@@ -12,13 +22,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.routing.cases.models import IS_OPEN, RoutedCase
+from services.routing.reception.models import Dialogue
 from services.routing.stats.median import median_days
-from services.routing.stats.models import UnitDailyFigures
+from services.routing.stats.models import DailyKindFigures, UnitDailyFigures
 from services.routing.stats.period import COUNTERS, Period, Scope
+from services.routing.stats.satisfaction import KindSatisfaction, MonthSatisfaction, satisfaction
+from services.routing.stats.schemas import RecommendationFigures
+from services.routing.supervision.repository import figures as recommendation_figures
+from shared.dates import LOCAL_TZ
 
 
 def _mean(row: dict[str, Any]) -> float | None:
@@ -96,3 +111,146 @@ async def _transferred(session: AsyncSession, scope: Scope, period: Period) -> i
         )
     )
     return int(total or 0)
+
+
+# The period report
+
+CASE_FIGURES = ("received", "accepted", "rejected", "withdrawn", "resolved", "resolved_on_time")
+
+
+def _where(code: str, province: bool) -> ColumnElement[bool]:
+    return RoutedCase.province_code == code if province else RoutedCase.unit_code == code
+
+
+def _count(condition: ColumnElement[bool]) -> Any:
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+async def by_kind_and_category(
+    session: AsyncSession, code: str, province: bool, period: Period
+) -> list[dict[str, Any]]:
+    """Summed from the daily roll-up (models.DailyKindFigures), never from the cases."""
+    sums = [
+        func.coalesce(func.sum(DailyKindFigures.__table__.c[name]), 0).label(name)
+        for name in CASE_FIGURES
+    ]
+    rows = await session.execute(
+        select(DailyKindFigures.kind, DailyKindFigures.category, *sums)
+        .where(
+            DailyKindFigures.scope == ("province" if province else "unit"),
+            DailyKindFigures.code == code,
+            DailyKindFigures.day >= period.first,
+            DailyKindFigures.day <= period.last,
+        )
+        .group_by(DailyKindFigures.kind, DailyKindFigures.category)
+        .having(
+            func.sum(DailyKindFigures.received) > 0
+        )  # a reclassified kind's row may be back to zero
+        .order_by(DailyKindFigures.kind, DailyKindFigures.category)
+    )
+    return [dict(r._mapping) | {"category": r.category or None} for r in rows]
+
+
+async def sessions_held(
+    session: AsyncSession, code: str, province: bool, period: Period
+) -> dict[str, int]:
+    held = and_(
+        Dialogue.held_at.is_not(None),
+        Dialogue.held_at >= period.start,
+        Dialogue.held_at < period.end,
+    )
+    reception = Dialogue.session == "reception"
+    row = (
+        await session.execute(
+            select(
+                _count(reception).label("citizens_received"),
+                func.count(func.distinct(Dialogue.reception_session_id)).label(
+                    "reception_sessions_held"
+                ),
+                _count(Dialogue.session == "dialogue").label("dialogues_held"),
+            )
+            .select_from(Dialogue)
+            .join(RoutedCase, RoutedCase.id == Dialogue.case_id)
+            .where(_where(code, province), held)
+        )
+    ).one()
+    return {k: int(v or 0) for k, v in row._mapping.items()}
+
+
+# Satisfaction
+
+
+async def satisfied_by_kind(
+    session: AsyncSession, scope: Scope, period: Period
+) -> list[tuple[str, int, int]]:
+    """(kind, satisfied, ratings) for each kind with cases in the period, by kind."""
+    rows = await session.execute(
+        select(
+            DailyKindFigures.kind,
+            func.sum(DailyKindFigures.satisfied),
+            func.sum(DailyKindFigures.ratings),
+        )
+        .where(
+            DailyKindFigures.scope == ("province" if scope.province else "unit"),
+            DailyKindFigures.code == scope.code,
+            DailyKindFigures.day >= period.first,
+            DailyKindFigures.day <= period.last,
+        )
+        .group_by(DailyKindFigures.kind)
+        .order_by(DailyKindFigures.kind)
+    )
+    return [(kind, int(k or 0), int(n or 0)) for kind, k, n in rows]
+
+
+async def satisfied_by_month(
+    session: AsyncSession, scope: Scope, period: Period
+) -> list[MonthSatisfaction]:
+    """The index for each month of the period: the roll-up's days (at most 366 rows per
+    scope and year, summed over units and first units), added up by month here."""
+    where = (
+        UnitDailyFigures.province_code == scope.code
+        if scope.province
+        else UnitDailyFigures.unit_code == scope.code
+    )
+    rows = await session.execute(
+        select(
+            UnitDailyFigures.day,
+            func.sum(UnitDailyFigures.satisfied),
+            func.sum(UnitDailyFigures.ratings),
+        )
+        .where(where, UnitDailyFigures.day >= period.first, UnitDailyFigures.day <= period.last)
+        .group_by(UnitDailyFigures.day)
+    )
+    months: dict[str, list[int]] = {}
+    for day, k, n in rows:
+        counts = months.setdefault(day.strftime("%Y-%m"), [0, 0])
+        counts[0], counts[1] = counts[0] + int(k or 0), counts[1] + int(n or 0)
+    return [
+        MonthSatisfaction(month=month, **satisfaction(k, n).model_dump())
+        for month, (k, n) in sorted(months.items())
+        if n
+    ]
+
+
+async def board_and_satisfaction(
+    session: AsyncSession, scope: Scope, period: Period, now: datetime
+) -> dict[str, Any]:
+    """The period report's part of issue 17: the board's recommendations, the satisfaction
+    index and the index by kind (the totals are the sum over kinds: same cases, same day)."""
+    kinds = await satisfied_by_kind(session, scope, period)
+    counts = await recommendation_figures(
+        session,
+        scope.code,
+        province=scope.province,
+        start=period.start,
+        end=period.end,
+        today=now.astimezone(LOCAL_TZ).date(),
+    )
+    return {
+        "recommendations": RecommendationFigures(**counts),
+        "satisfaction": satisfaction(sum(k for _, k, _ in kinds), sum(n for _, _, n in kinds)),
+        "satisfaction_by_kind": [
+            KindSatisfaction(kind=kind, **satisfaction(k, n).model_dump()) for kind, k, n in kinds
+        ],
+        "satisfaction_by_month": await satisfied_by_month(session, scope, period),
+    }

@@ -27,8 +27,9 @@ from sqlalchemy import Insert, Table, event, inspect
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
+from services.routing import local_day
+from services.routing.cases.models import RoutedCase
 from services.routing.stats.models import DailyKindFigures, UnitDailyFigures, UnitDailyResolutions
-from shared.dates import LOCAL_TZ
 from shared.events import CaseStatus
 
 DAY = timedelta(days=1)
@@ -51,10 +52,6 @@ RESOLUTIONS: Table = UnitDailyResolutions.__table__  # type: ignore[assignment]
 KINDS: Table = DailyKindFigures.__table__  # type: ignore[assignment]
 FigureKey = tuple[str, date, str, str]  # unit_code, day, province_code, first_unit_code
 ResolutionKey = tuple[str, str, date, int]  # scope, code, day, days
-
-
-def local_day(at: datetime) -> date:
-    return at.astimezone(LOCAL_TZ).date()
 
 
 def resolved_days(received_at: datetime, resolved_at: datetime) -> int:
@@ -204,3 +201,7 @@ def track(case_class: type) -> None:
     @event.listens_for(case_class, "after_delete")
     def _deleted(_mapper: Any, connection: Connection, target: Any) -> None:
         _apply(connection, _before(target) or _current(target), None)
+
+
+# Registered on import, once per process: app.py imports this module with the stats feature.
+track(RoutedCase)

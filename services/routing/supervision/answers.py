@@ -7,11 +7,10 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, date, datetime
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.routing.stats.rollup import local_day
-from services.routing.supervision import schemas
+from services.routing import local_day
+from services.routing.supervision import repository, schemas
 from services.routing.supervision.audit import audit
 from services.routing.supervision.models import Recommendation, Supervision, SupervisionEntry
 from services.routing.supervision.service import require_head, require_unit_staff
@@ -38,9 +37,7 @@ async def answer_info(
     request = await session.get(SupervisionEntry, request_id)
     if request is None or request.supervision_id != sup.id or request.kind != "info_request":
         raise NotFound(f"no request for information {request_id} in this supervision")
-    answered = await session.scalar(
-        select(SupervisionEntry.id).where(SupervisionEntry.answers == request.id).limit(1)
-    )
+    answered = await repository.answer_to(session, request.id)
     now = datetime.now(UTC)
     on_time = request.due_on is None or local_day(now) <= request.due_on
     entry = SupervisionEntry(

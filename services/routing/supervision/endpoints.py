@@ -12,9 +12,8 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import select
 
-from services.routing.stats.rollup import local_day
+from services.routing import local_day
 from services.routing.supervision import answers, repository, schemas, service, views
 from services.routing.supervision.models import Recommendation, Supervision
 from services.routing.supervision.policy import SupervisionPolicyDep
@@ -44,10 +43,7 @@ def _service(outbox: OutboxDep, units: Units, policy: SupervisionPolicyDep) -> S
 
 
 async def _load(session: DbSession, supervision_id: uuid.UUID, *, lock: bool) -> Supervision:
-    stmt = select(Supervision).where(Supervision.id == supervision_id)
-    if lock:
-        stmt = stmt.with_for_update().execution_options(populate_existing=True)
-    sup = (await session.execute(stmt)).scalar_one_or_none()
+    sup = await repository.supervision(session, supervision_id, lock=lock)
     if sup is None:
         raise NotFound(f"no supervision {supervision_id}")
     return sup

@@ -1,4 +1,4 @@
-"""Events the board's work listens to: a recommendation's clock, residents' messages.
+"""Events the board's work listens to: a recommendation's clock, residents' feedback and messages.
 
 Notification's clock of a recommendation, kept on routing's recommendation:
 
@@ -12,15 +12,16 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.routing import local_day
 from services.routing.cases.models import RoutedCase
 from services.routing.queues.handlers import on_deadline_set as case_deadline_set
-from services.routing.stats.rollup import local_day
 from services.routing.supervision.models import BoardMessage, Recommendation, SupervisionEntry
 from shared.events import (
     FOLLOW_UP_CLOCK,
     INFORMATION_CLOCK,
     RECOMMENDATION_CLOCK,
     CaseMessageAdded,
+    CaseSubmitted,
     DeadlineSet,
     Envelope,
 )
@@ -48,9 +49,36 @@ async def on_deadline_set(session: AsyncSession, event: Envelope) -> None:
 
 
 def make_handlers(workflow: dict[str, Handler]) -> dict[str, Handler]:
-    """deadline.set, and case.message_added: a resident's message to the board goes to the
-    board's queue; every other message to the workflow's own handler."""
-    conversation = workflow[CaseMessageAdded.type]
+    """deadline.set; case.submitted: the workflow routes every case, and a feedback addressed
+    to the board also goes to the board's queue; case.message_added: a resident's message to
+    the board goes to the board's queue, every other message to the workflow's own handler."""
+    routing, conversation = workflow[CaseSubmitted.type], workflow[CaseMessageAdded.type]
+
+    async def on_case_submitted(session: AsyncSession, event: Envelope) -> None:
+        # A look at the raw fields: every case passes here, and the routing parses the event
+        if (event.data.get("addressed_to"), event.data.get("kind")) != ("board", "feedback"):
+            await routing(session, event)
+            return
+        submitted = event.parse(CaseSubmitted)
+        routed_before = await session.get(RoutedCase, event.case_id) is not None
+        await routing(session, event)
+        case = await session.get(RoutedCase, event.case_id)
+        if routed_before or case is None:
+            return  # a replay: the first one left the message
+        # As well as the unit's queue: the board has no power to resolve a feedback, the unit
+        # does (on its clock); the board reads it to supervise and recommend. Keyed by the
+        # case's id: one submission, one message, whatever the replays.
+        session.add(
+            BoardMessage(
+                id=event.case_id,
+                unit_code=case.unit_code,
+                case_id=event.case_id,
+                tracking_code=submitted.tracking_code,
+                case_kind=submitted.kind,
+                text=f"{submitted.title}\n\n{submitted.description}",
+                at=submitted.submitted_at,
+            )
+        )
 
     async def on_message_added(session: AsyncSession, event: Envelope) -> None:
         data = event.parse(CaseMessageAdded)
@@ -74,4 +102,8 @@ def make_handlers(workflow: dict[str, Handler]) -> dict[str, Handler]:
             )
         )
 
-    return {DeadlineSet.type: on_deadline_set, CaseMessageAdded.type: on_message_added}
+    return {
+        DeadlineSet.type: on_deadline_set,
+        CaseSubmitted.type: on_case_submitted,
+        CaseMessageAdded.type: on_message_added,
+    }

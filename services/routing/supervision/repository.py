@@ -225,3 +225,20 @@ async def count_recommendations(session: AsyncSession, supervision_id: uuid.UUID
         select(func.count()).where(Recommendation.supervision_id == supervision_id)
     )
     return int(count or 0)
+
+
+async def supervision(
+    session: AsyncSession, supervision_id: uuid.UUID, *, lock: bool
+) -> Supervision | None:
+    """A supervision; with `lock`, locked for this transaction and freshly read."""
+    stmt = select(Supervision).where(Supervision.id == supervision_id)
+    if lock:
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def answer_to(session: AsyncSession, request_id: uuid.UUID) -> uuid.UUID | None:
+    """An answer to a request for information, if one was given."""
+    return await session.scalar(
+        select(SupervisionEntry.id).where(SupervisionEntry.answers == request_id).limit(1)
+    )

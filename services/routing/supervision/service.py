@@ -18,8 +18,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.routing import local_day
 from services.routing.cases.models import RoutedCase
-from services.routing.stats.rollup import local_day
 from services.routing.supervision import repository, schemas
 from services.routing.supervision.audit import audit
 from services.routing.supervision.models import (

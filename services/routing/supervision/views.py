@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.routing.stats.rollup import local_day
+from services.routing import local_day
 from services.routing.supervision import repository, schemas
 from services.routing.supervision.models import Recommendation, Supervision, SupervisionEntry
 from shared.personal_data import scrub_public

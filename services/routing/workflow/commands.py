@@ -5,15 +5,15 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.routing.cases.models import CaseStep, RoutedCase
+from services.routing.cases import machine
+from services.routing.cases.machine import Step
+from services.routing.cases.models import RoutedCase
 from services.routing.units.registry import UnitRegistry
-from services.routing.workflow import late_appeals, machine, schemas
+from services.routing.workflow import late_appeals, repository, schemas
 from services.routing.workflow.law import LawBook
-from services.routing.workflow.machine import Step
-from services.routing.workflow.models import CaseMessage, Dialogue
+from services.routing.workflow.models import CaseMessage
 from services.routing.workflow.service import Applied, apply_step
 from shared import events as ev
 from shared.confidential import RESOLVED_NOTE, is_confidential
@@ -191,12 +191,8 @@ class Workflow:
             raise Unprocessable.field(
                 ["decision_ref"], f"each extension needs a written decision ({rule.basis})"
             )
-        done = await session.scalar(
-            select(func.count())
-            .select_from(CaseStep)
-            .where(CaseStep.case_id == case.id, CaseStep.step == Step.extend.value)
-        )
-        if (done or 0) >= rule.max:
+        done = await repository.times_taken(session, case.id, Step.extend.value)
+        if done >= rule.max:
             raise Conflict(
                 f"a {body.complexity} {case.kind} may be extended {rule.max} time(s); "
                 f"it was extended {done}",
@@ -240,19 +236,14 @@ class Workflow:
         required = case.kind == "denunciation" or (
             case.kind == "complaint" and case.appeal_of is not None
         )
-        if case.kind == "complaint" and case.appeal_of is not None:
-            held = await session.scalar(
-                select(func.count()).where(
-                    Dialogue.case_id == case.id, Dialogue.held_at.is_not(None)
-                )
+        second_time = case.kind == "complaint" and case.appeal_of is not None
+        if second_time and not await repository.dialogues_held(session, case.id):
+            raise Conflict(
+                "a second-time complaint is resolved after a dialogue with the parties; "
+                "record its minutes first",
+                rule="Luật Khiếu nại 2011, Điều 39",
+                allowed=machine.allowed(case.status),
             )
-            if not held:
-                raise Conflict(
-                    "a second-time complaint is resolved after a dialogue with the parties; "
-                    "record its minutes first",
-                    rule="Luật Khiếu nại 2011, Điều 39",
-                    allowed=machine.allowed(case.status),
-                )
         if body.publish and not (required or case.publish_consent):
             raise Unprocessable.field(["publish"], "the citizen did not consent to publication")
         publish = body.publish or required
@@ -291,11 +282,7 @@ class Workflow:
                 rule="Luật Khiếu nại 2011, Điều 33",
                 allowed=machine.allowed(case.status),
             )
-        done = await session.scalar(
-            select(CaseStep.data).where(
-                CaseStep.case_id == case.id, CaseStep.step == Step.record_delivery.value
-            )
-        )
+        done = await repository.step_data(session, case.id, Step.record_delivery.value)
         if done is not None:
             raise Conflict(
                 f"the decision's receipt is already recorded ({done.get('received_on')})",
@@ -307,11 +294,7 @@ class Workflow:
             raise Unprocessable.field(
                 ["received_on"], f"must be between the decision's date ({decided}) and today"
             )
-        decision_ref = await session.scalar(
-            select(CaseStep.data["decision_ref"].as_string()).where(
-                CaseStep.case_id == case.id, CaseStep.step == Step.resolve.value
-            )
-        )
+        decision_ref = await repository.decision_ref(session, case.id, Step.resolve.value)
         day = body.received_on.strftime("%d/%m/%Y")
         return await apply_step(
             session,

@@ -11,13 +11,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.routing.cases.models import CaseStep, RoutedCase
-from services.routing.queues.models import CaseClock
-from services.routing.workflow import machine, schemas
-from services.routing.workflow.machine import Step
+from services.routing.cases import machine
+from services.routing.cases.machine import Step
+from services.routing.cases.models import RoutedCase
+from services.routing.workflow import repository, schemas
 from services.routing.workflow.service import Applied, apply_step
 from shared import events as ev
 from shared.errors import Conflict
@@ -41,21 +40,11 @@ async def mark_several_places(
             rule=BASIS,
             allowed=machine.allowed(case.status),
         )
-    done = await session.scalar(
-        select(CaseStep.at).where(
-            CaseStep.case_id == case.id, CaseStep.step == Step.several_places.value
-        )
-    )
+    done = await repository.first_taken_at(session, case.id, Step.several_places.value)
     if done is not None:
         raise Conflict("already marked as checked in several places", rule=BASIS, allowed=[])
     # The unit's current classification clock (running, or breached once its days ran out).
-    due = await session.scalar(
-        select(func.max(CaseClock.due_at)).where(
-            CaseClock.case_id == case.id,
-            CaseClock.kind == "classify",
-            CaseClock.state.in_(("running", "breached")),
-        )
-    )
+    due = await repository.classification_due(session, case.id)
     now = datetime.now(UTC)
     if due is not None and due < now:
         raise Conflict(

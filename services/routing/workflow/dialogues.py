@@ -8,12 +8,13 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.routing.cases import machine
+from services.routing.cases.machine import Step
 from services.routing.cases.models import RoutedCase
 from services.routing.reception import service as reception
-from services.routing.workflow import machine, schemas
+from services.routing.reception.models import Dialogue
+from services.routing.workflow import schemas
 from services.routing.workflow.law import LawBook
-from services.routing.workflow.machine import Step
-from services.routing.workflow.models import Dialogue
 from services.routing.workflow.service import Applied, apply_step
 from shared import events as ev
 from shared.dates import LOCAL_TZ

@@ -6,18 +6,18 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
-from sqlalchemy import select
 
 from services.routing.access import require_act, require_read, sees_content
+from services.routing.cases import machine
 from services.routing.cases.models import RoutedCase
+from services.routing.cases.repository import lock_case
 from services.routing.units.registry import Units
-from services.routing.workflow import dialogues, machine, schemas, suspensions
+from services.routing.workflow import dialogues, repository, schemas, suspensions
 from services.routing.workflow.commands import Workflow
 from services.routing.workflow.denunciations import mark_several_places
 from services.routing.workflow.late_appeals import REFUSAL_GROUND, decide_late_appeal
 from services.routing.workflow.law import Law
-from services.routing.workflow.models import CaseMessage
-from services.routing.workflow.service import Applied, lock_case
+from services.routing.workflow.service import Applied
 from shared.auth import CurrentPrincipal
 from shared.db import DbSession
 from shared.errors import (
@@ -321,11 +321,9 @@ async def messages(
     require_read(principal, case)
     if not sees_content(principal, case):
         raise Forbidden("a denunciation's conversation is withheld from supervisors")
-    rows = await session.execute(
-        select(CaseMessage).where(CaseMessage.case_id == case.id).order_by(CaseMessage.at)
-    )
+    conversation = await repository.messages(session, case.id)
     return schemas.MessagePage(
-        items=[schemas.MessageRead.model_validate(m, from_attributes=True) for m in rows.scalars()]
+        items=[schemas.MessageRead.model_validate(m, from_attributes=True) for m in conversation]
     )
 
 

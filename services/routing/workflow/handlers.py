@@ -1,4 +1,4 @@
-"""The citizen's acts (from intake) and the clocks (from notification), applied to the case.
+"""Intake's events applied to the case: a submission routed, then the citizen's acts.
 
 Every handler reloads and locks the case and returns quietly when the work is done or the
 state no longer allows it: the consumer's processed-event record is the first guard, the
@@ -9,23 +9,104 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.routing import CITIZEN, SOURCE, SYSTEM_ACTOR
+from services.routing.cases import machine
+from services.routing.cases.machine import Step
 from services.routing.cases.models import RoutedCase
+from services.routing.cases.repository import lock_case
+from services.routing.rules import repository as rules
+from services.routing.rules.engine import decide
+from services.routing.rules.schemas import CaseDraft, DraftLocation, DraftTarget, RuleSetRead
 from services.routing.units.registry import UnitRegistry
-from services.routing.workflow import machine
 from services.routing.workflow.appeals import open_second_time
-from services.routing.workflow.machine import Step
 from services.routing.workflow.models import CaseMessage
-from services.routing.workflow.service import apply_step, lock_case
+from services.routing.workflow.service import apply_step, route
 from shared import events as ev
-from shared.events import CaseStatus, Envelope
+from shared.dates import LOCAL_TZ
+from shared.events import CaseStatus, CaseSubmitted, Envelope
 from shared.messaging.consumer import Handler
 from shared.messaging.outbox import Outbox
 
 log = logging.getLogger(__name__)
+
+
+def draft_of(submitted: CaseSubmitted) -> CaseDraft:
+    target = submitted.target
+    return CaseDraft(
+        kind=submitted.kind,  # intake validated it
+        category=submitted.category,
+        location=DraftLocation(unit_code=submitted.location.unit_code),
+        target=DraftTarget(
+            unit_code=target.unit_code, person=target.person, decision_ref=target.decision_ref
+        )
+        if target
+        else None,
+        received_on=submitted.submitted_at.astimezone(LOCAL_TZ).date(),
+    )
+
+
+def _remote(units: UnitRegistry, code: str) -> bool:
+    unit = units.get(code)
+    return bool(unit and unit.remote)
+
+
+def make_routing_handlers(
+    outbox: Outbox, units: UnitRegistry, default_rules: RuleSetRead, metrics: Any
+) -> dict[str, Handler]:
+    """case.submitted: the case goes to the unit the rules in force name (a feedback to the
+    board also reaches the board's queue: supervision.handlers wraps this one)."""
+
+    async def on_case_submitted(session: AsyncSession, event: Envelope) -> None:
+        if await session.get(RoutedCase, event.case_id) is not None:
+            return  # already routed (a replay under another event id)
+        submitted = event.parse(CaseSubmitted)
+        draft = draft_of(submitted)
+        assert draft.received_on is not None
+        in_force = await rules.in_force(session, draft.received_on, default_rules)
+        decision = decide(in_force, draft, units)
+        now = datetime.now(UTC)
+        to_board = submitted.addressed_to == "board" and submitted.kind == "feedback"
+        case = RoutedCase(
+            id=event.case_id,
+            tracking_code=submitted.tracking_code,
+            kind=submitted.kind,
+            title=submitted.title,
+            description=submitted.description,
+            category=submitted.category,
+            location_unit_code=submitted.location.unit_code,
+            unit_code=decision.unit_code,
+            first_unit_code=decision.unit_code,
+            province_code=decision.province_code,
+            status=CaseStatus.submitted.value,
+            received_at=submitted.submitted_at,
+            rule=decision.rule,
+            reason=decision.reason,
+            publish_consent=submitted.publish_consent,
+        )
+        await route(
+            session,
+            outbox,
+            case,
+            unit_name=decision.unit_name,
+            remote_area=_remote(units, decision.unit_code),
+            data={
+                "rule": decision.rule,
+                "unit_code": decision.unit_code,
+                "rules_version": decision.rules_version,
+                **({"addressed_to": "board"} if to_board else {}),
+            },
+            now=now,
+        )
+        if decision.fallback:
+            # Counted when committed would be exact; a retried event may count twice, which a
+            # rate of "cases nobody's rule fits" tolerates.
+            metrics.fallback.labels(submitted.kind).inc()
+
+    return {CaseSubmitted.type: on_case_submitted}
 
 
 def make_workflow_handlers(outbox: Outbox, units: UnitRegistry) -> dict[str, Handler]:

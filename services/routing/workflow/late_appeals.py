@@ -6,13 +6,13 @@ without a justified reason)."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.routing.cases.models import CaseStep, RoutedCase
-from services.routing.workflow import machine, schemas
+from services.routing.cases import machine
+from services.routing.cases.machine import Step
+from services.routing.cases.models import RoutedCase
+from services.routing.workflow import repository, schemas
 from services.routing.workflow.appeals import LATE_APPEAL_FLAG
-from services.routing.workflow.machine import Step
 from services.routing.workflow.service import Applied, apply_step
 from shared.errors import Conflict
 from shared.messaging.outbox import Outbox
@@ -23,15 +23,8 @@ REFUSAL_GROUND = "KN11.6"  # Điều 11 khoản 6: thời hiệu đã hết mà 
 
 async def pending_late_appeal(session: AsyncSession, case: RoutedCase) -> bool:
     """A late appeal's reason stated and not yet decided on."""
-    steps = set(
-        (
-            await session.execute(
-                select(CaseStep.step).where(
-                    CaseStep.case_id == case.id,
-                    CaseStep.step.in_((LATE_APPEAL_FLAG, Step.late_appeal.value)),
-                )
-            )
-        ).scalars()
+    steps = await repository.steps_taken(
+        session, case.id, (LATE_APPEAL_FLAG, Step.late_appeal.value)
     )
     return LATE_APPEAL_FLAG in steps and Step.late_appeal.value not in steps
 

@@ -13,29 +13,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
 from services.routing import SOURCE, SYSTEM_ACTOR
+from services.routing.cases import machine
+from services.routing.cases.machine import Step
 from services.routing.cases.models import CaseStep, RoutedCase
 from services.routing.queues.clocks import refresh_due
-from services.routing.workflow import machine
-from services.routing.workflow.machine import Step
 from shared.errors import Conflict
 from shared.events import CaseRouted, CaseStatus, EventData, new_event
 from shared.messaging.outbox import Outbox
-
-
-async def lock_case(session: AsyncSession, case_id: uuid.UUID) -> RoutedCase | None:
-    """The case, locked for this transaction and freshly read."""
-    result = await session.execute(
-        select(RoutedCase)
-        .where(RoutedCase.id == case_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    return result.scalar_one_or_none()
 
 
 def unit_step_fields(case: RoutedCase, actor: str, public_note: str | None) -> dict[str, Any]:
@@ -78,7 +66,7 @@ async def apply_step(
     """Move `case` by `step` (409 if the table forbids it), audit it, and queue its event, of
     the type the model `event` declares (None: a step announced by no event).
 
-    The case must have been locked by the caller (`lock_case`).
+    The case must have been locked by the caller (`cases.repository.lock_case`).
     """
     now = now or datetime.now(UTC)
     before = case.status

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.routing.cases import machine
+from services.routing.cases.machine import Step
 from services.routing.cases.models import CaseStep, RoutedCase
-from services.routing.workflow import machine, schemas
-from services.routing.workflow.machine import Step
+from services.routing.workflow import repository, schemas
 from services.routing.workflow.service import Applied, apply_step
 from shared import events as ev
 from shared.dates import LOCAL_TZ
@@ -37,14 +37,8 @@ async def record_suspension_notice(
 ) -> Applied:
     machine.target(case.status, Step.record_suspension_notice)
     # The case's latest suspension, and whether its sending is already recorded.
-    latest = await session.scalar(
-        select(CaseStep)
-        .where(
-            CaseStep.case_id == case.id,
-            CaseStep.step.in_((Step.suspend.value, Step.record_suspension_notice.value)),
-        )
-        .order_by(CaseStep.id.desc())
-        .limit(1)
+    latest = await repository.latest_of(
+        session, case.id, (Step.suspend.value, Step.record_suspension_notice.value)
     )
     if latest is None:
         raise Conflict(

@@ -10,9 +10,9 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
 
-from services.routing.stats import report_queries as queries
+from services.routing.stats import repository as queries
 from services.routing.stats.period import Period, Scope
-from services.routing.stats.satisfaction_queries import board_and_satisfaction
+from services.routing.stats.repository import board_and_satisfaction
 from services.routing.stats.schemas import KindCategoryFigures, PeriodReport
 from services.routing.units.registry import Units
 from shared.dates import IsoDate
