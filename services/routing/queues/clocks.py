@@ -6,6 +6,7 @@ latest of each, then picks the one that matters for where the case is now.
 
 from __future__ import annotations
 
+from sqlalchemy import inspect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.routing.cases.models import RoutedCase
@@ -47,7 +48,9 @@ async def refresh_due(session: AsyncSession, case: RoutedCase) -> None:
     """Set the case's due_at/due_kind from its clocks for its current status."""
     kinds = CLOCKS_BY_STATUS.get(case.status, frozenset())
     due_at, due_kind = None, None
-    if kinds:
+    # A case added in this transaction (routing's first step) has no clock yet: notification
+    # sets them after case.routed. Not asking saves a query on every case routed.
+    if kinds and not inspect(case).pending:
         rows = await repository.running_clocks(session, case.id, kinds)
         running = sorted((at, kind) for kind, at in rows if at is not None)
         if running:
