@@ -15,6 +15,7 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from fastapi import APIRouter, FastAPI, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic_settings import BaseSettings
 from sqlalchemy import MetaData
 from starlette.types import ASGIApp
 
@@ -71,6 +72,8 @@ class ServiceDefinition(Generic[C]):
     middleware: Sequence[Callable[[ASGIApp], ASGIApp]] = ()
     # What this service alone refuses to start with (raises SettingsError, one line).
     preflight: Callable[[Settings], None] | None = None
+    # Its feature settings, parts of its one Settings object (settings.part(LimitSettings)).
+    settings_parts: Sequence[type[BaseSettings]] = ()
 
 
 def build_bus(settings: Settings) -> Bus:
@@ -88,8 +91,11 @@ def build_bus(settings: Settings) -> Bus:
 def create_app(
     definition: ServiceDefinition[Any], settings: Settings, *, bus: Bus | None = None
 ) -> FastAPI:
-    # Refuse to start, before anything is built, with an unsafe configuration.
+    # Refuse to start, before anything is built, with an unsafe configuration. The feature
+    # settings are read here, once: a bad value fails the start, never a first request.
     settings.check_serving()
+    for kind in definition.settings_parts:
+        settings.part(kind)
     if definition.preflight is not None:
         definition.preflight(settings)
     metrics = ServiceMetrics(definition.name)

@@ -1,12 +1,18 @@
-"""Typed settings, one object per process, read from TIEPDAN_* variables and `.env`."""
+"""Typed settings, one object per process, read from TIEPDAN_* variables and `.env`.
+
+A service's feature settings (intake's `LimitSettings`, notification's `NotifySettings`...)
+are parts of that one object: the service definition names them, `create_app` reads each
+once before anything is built (a bad value refuses the start), and the service reaches them
+with `settings.part(LimitSettings)`. A test gives its own with `settings.with_parts(...)`
+instead of setting the environment."""
 
 from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from pydantic import Field, SecretStr, ValidationError, model_validator
+from pydantic import Field, PrivateAttr, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -47,10 +53,15 @@ def known_development_value(value: str) -> str | None:
     return next((known for known in KNOWN_DEVELOPMENT_VALUES if known in value), None)
 
 
+P = TypeVar("P", bound=BaseSettings)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="TIEPDAN_", env_file=".env", extra="ignore", frozen=True
     )
+    # The feature settings given or read so far, by class (see the module's docstring).
+    _parts: dict[type[BaseSettings], BaseSettings] = PrivateAttr(default_factory=dict)
 
     env: Environment = Environment.development
     service: str = "tiepdan"
@@ -196,6 +207,30 @@ class Settings(BaseSettings):
 
     def resolved_key_dir(self) -> Path:
         return self.jwt_key_dir or self.data_dir / "keys"
+
+    def with_parts(self, *parts: BaseSettings) -> Settings:
+        """A copy of these settings whose feature settings include `parts` (one per class)."""
+        copy = self.model_copy()
+        copy._parts = {**self._parts, **{type(given): given for given in parts}}
+        return copy
+
+    def has_part(self, kind: type[BaseSettings]) -> bool:
+        return kind in self._parts
+
+    def part(self, kind: type[P]) -> P:
+        """The feature settings of class `kind`: as given, or read from the environment the
+        first time (by `create_app`, for every part its service names) and kept."""
+        if kind not in self._parts:
+            try:
+                self._parts[kind] = kind()
+            except ValidationError as exc:
+                first = exc.errors()[0]
+                prefix = str(kind.model_config.get("env_prefix", ""))
+                name = prefix + "_".join(str(loc) for loc in first["loc"]).upper()
+                raise SettingsError(f"bad setting {name}: {first['msg']}") from None
+        found = self._parts[kind]
+        assert isinstance(found, kind)
+        return found
 
 
 def load_settings(**overrides: Any) -> Settings:

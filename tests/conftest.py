@@ -74,15 +74,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.xdist_group(group_of[path]))
 
 
-@pytest.fixture(autouse=True)
-def _reads_unlimited_unless_a_test_says(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every in-process client is 127.0.0.1, and tests poll cases by code (wait_until):
-    the per-client read limits would throttle the suite. Tests of those limits set their
-    own (tests/security/test_read_limits.py)."""
-    for name in ("READ_BURST", "LOOKUP_BURST"):
-        monkeypatch.setenv(f"TIEPDAN_LIMITS_{name}", "1000000")
-
-
 @pytest.fixture(params=["embedded", pytest.param("production", marks=pytest.mark.integration)])
 def mode(request: pytest.FixtureRequest) -> str:
     return str(request.param)
@@ -93,8 +84,12 @@ def stack_factory(mode: str, tmp_path: Path, request: pytest.FixtureRequest) -> 
     """Builds a running stack in the test's mode; call it as `async with stack_factory():`."""
 
     def factory(**overrides: Any) -> AbstractAsyncContextManager[Stack]:
+        """`services=` which to run; `parts=` feature settings (`room(ip_burst=3)`,
+        `AttachmentSettings(max_bytes=1000)`) given to every service's settings; the rest
+        are `Settings` fields."""
         services = overrides.pop("services", ("intake", "routing", "notification"))
-        return _stack(mode, tmp_path, request, services, overrides)
+        parts = overrides.pop("parts", ())
+        return _stack(mode, tmp_path, request, services, overrides, parts)
 
     return factory
 
@@ -106,7 +101,12 @@ async def stack(stack_factory: StackFactory) -> AsyncIterator[Stack]:
 
 
 def _stack(
-    mode: str, tmp_path: Path, request: pytest.FixtureRequest, services: Any, overrides: Any
+    mode: str,
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
+    services: Any,
+    overrides: Any,
+    parts: Any = (),
 ) -> AbstractAsyncContextManager[Stack]:
     from contextlib import asynccontextmanager
 
@@ -121,6 +121,7 @@ def _stack(
                 tmp_path,
                 **overrides,
             )
+        settings = {name: given.with_parts(*parts) for name, given in settings.items()}
         async with running_stack(mode, settings, services=services) as running:
             yield running
 

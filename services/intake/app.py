@@ -20,12 +20,14 @@ from services.intake.context import IntakeContext, build_context
 from services.intake.database import Base, messaging
 from services.intake.headers import NoSniff
 from services.intake.identity import endpoints as identity
+from services.intake.limits.buckets import LimitSettings
 from services.intake.limits.middleware import AbuseLimits
 from services.intake.open311 import endpoints as open311
 from services.intake.open311.xml import render
 from services.intake.resolutions import endpoints as resolutions
 from services.intake.tracking import endpoints as tracking
 from services.intake.units import endpoints as units
+from services.intake.units.boundaries import BoundarySettings
 from shared import asyncapi
 from shared.app import ServiceDefinition, create_app
 from shared.bus.base import Bus
@@ -43,7 +45,7 @@ def _preflight(settings: Settings) -> None:
             "TIEPDAN_IDENTITY_KEYS is required outside development (intake encrypts "
             "submitters' identities with it)"
         )
-    secret = AttachmentSettings().s3_secret_access_key or ""
+    secret = settings.part(AttachmentSettings).s3_secret_access_key or ""
     if known_development_value(secret):
         raise SettingsError(
             "TIEPDAN_ATTACHMENTS_S3_SECRET_ACCESS_KEY holds a published development value"
@@ -85,6 +87,7 @@ DEFINITION = ServiceDefinition[IntakeContext](
     # NoSniff around the limits: their own 413/429 answers carry it too.
     middleware=[_abuse_limits, NoSniff],
     preflight=_preflight,
+    settings_parts=(LimitSettings, AttachmentSettings, BoundarySettings),
 )
 
 

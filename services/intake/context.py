@@ -38,10 +38,10 @@ class IntakeContext(ServiceContext):
 
 async def build_context(kernel: Kernel) -> IntakeContext:
     settings = kernel.settings
-    attachment_settings = AttachmentSettings()
-    limit_settings = LimitSettings()
+    attachment_settings = settings.part(AttachmentSettings)
+    limit_settings = settings.part(LimitSettings)
     admin_map = AdminMap.load()
-    boundaries = load_boundaries(admin_map, BoundarySettings())
+    boundaries = load_boundaries(admin_map, settings.part(BoundarySettings))
     return IntakeContext(
         kernel=kernel,
         attachment_settings=attachment_settings,

@@ -30,7 +30,7 @@ def _handlers(context: NotificationContext) -> list[Part]:
 
 
 def _preflight(settings: Settings) -> None:
-    check_notify_settings(NotifySettings(), settings)
+    check_notify_settings(settings.part(NotifySettings), settings)
 
 
 DEFINITION = ServiceDefinition[NotificationContext](
@@ -54,6 +54,7 @@ DEFINITION = ServiceDefinition[NotificationContext](
     takes_over={GROUP: TAKES_OVER},
     workers=worker.workers,
     preflight=_preflight,
+    settings_parts=(NotifySettings,),
 )
 
 

@@ -41,7 +41,7 @@ class NotificationContext(ServiceContext):
 async def build_context(kernel: Kernel) -> NotificationContext:
     calendar = WorkingDayCalendar()
     reference = Reference(PolicyBook.load(), calendar)
-    notify_settings = NotifySettings()
+    notify_settings = kernel.settings.part(NotifySettings)
     # Administrators' corrections; when the database is not there yet, the refresh worker
     # (or the next correction served) loads them.
     with contextlib.suppress(Exception):

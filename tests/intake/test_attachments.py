@@ -12,6 +12,7 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
+from services.intake.attachments.storage import AttachmentSettings
 from services.intake.open311.keys import create_key
 from tests.conftest import StackFactory
 from tests.support.stack import Stack, wait_until
@@ -61,12 +62,9 @@ async def test_a_photo_is_stored_and_referenced_from_the_case(intake: Stack) -> 
     await _round_trip(intake)
 
 
-async def test_size_type_and_count_limits(
-    stack_factory: StackFactory, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("TIEPDAN_ATTACHMENTS_MAX_BYTES", "1000")
-    monkeypatch.setenv("TIEPDAN_ATTACHMENTS_MAX_PER_CASE", "2")
-    async with stack_factory(services=("intake",)) as stack:
+async def test_size_type_and_count_limits(stack_factory: StackFactory) -> None:
+    uploads = AttachmentSettings(max_bytes=1000, max_per_case=2)
+    async with stack_factory(services=("intake",), parts=[uploads]) as stack:
         created = await stack.submit()
         too_big = await _upload(stack, created, PNG + b"\x00" * 1000)
         assert too_big.status_code == 413
@@ -109,7 +107,7 @@ async def test_an_open311_reports_photo_is_its_media_url(intake: Stack) -> None:
 
 
 @pytest.fixture
-def s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, str]]:
+def s3() -> Iterator[tuple[str, str]]:
     # moto keeps its buckets per process: a bucket of its own per test.
     bucket = f"tiepdan-{uuid.uuid4().hex[:12]}"
     with socket.socket() as probe:
@@ -126,13 +124,6 @@ def s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, str]]:
             aws_access_key_id="test",
             aws_secret_access_key="test",
         ).create_bucket(Bucket=bucket)
-        for name, value in {
-            "S3_BUCKET": bucket,
-            "S3_ENDPOINT_URL": endpoint,
-            "S3_ACCESS_KEY_ID": "test",
-            "S3_SECRET_ACCESS_KEY": "test",
-        }.items():
-            monkeypatch.setenv(f"TIEPDAN_ATTACHMENTS_{name}", value)
         yield endpoint, bucket
     finally:
         server.stop()
@@ -142,7 +133,13 @@ async def test_attachments_in_an_s3_compatible_bucket(
     stack_factory: StackFactory, s3: tuple[str, str]
 ) -> None:
     endpoint, bucket = s3
-    async with stack_factory(services=("intake",)) as stack:
+    in_s3 = AttachmentSettings(
+        s3_bucket=bucket,
+        s3_endpoint_url=endpoint,
+        s3_access_key_id="test",
+        s3_secret_access_key="test",
+    )
+    async with stack_factory(services=("intake",), parts=[in_s3]) as stack:
         await _round_trip(stack)
     listed = boto3.client(
         "s3",

@@ -208,12 +208,10 @@ def test_settings_name_the_file_and_a_missing_file_stops_start_up(
 
 
 @pytest.fixture
-async def placed(
-    stack_factory: StackFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> AsyncIterator[Stack]:
-    """Intake with the boundaries file: set in the environment before the stack starts."""
-    monkeypatch.setenv("TIEPDAN_INTAKE_BOUNDARIES_FILE", str(write(tmp_path, COLLECTION)))
-    async with stack_factory(services=("intake",)) as running:
+async def placed(stack_factory: StackFactory, tmp_path: Path) -> AsyncIterator[Stack]:
+    """Intake with the boundaries file."""
+    boundaries = BoundarySettings(boundaries_file=write(tmp_path, COLLECTION))
+    async with stack_factory(services=("intake",), parts=[boundaries]) as running:
         yield running
 
 

@@ -17,7 +17,7 @@ from services.intake.limits.buckets import RateLimiter, contact_key
 from services.intake.limits.shared import SharedRateLimiter
 from services.intake.open311.keys import create_key
 from tests.conftest import StackFactory
-from tests.support.stack import Stack, production_settings, running_stack
+from tests.support.stack import Stack, production_settings, room, running_stack
 
 NAMED = {"full_name": "Đỗ Văn Em", "phone": "0912 000 111"}
 
@@ -39,12 +39,9 @@ def test_a_contact_is_one_key_however_it_is_written() -> None:
 
 
 @pytest.fixture
-async def tight(
-    stack_factory: StackFactory, monkeypatch: pytest.MonkeyPatch
-) -> AsyncIterator[Stack]:
-    for name, value in {"IP_BURST": "6", "CONTACT_BURST": "2", "BODY_MAX_BYTES": "2048"}.items():
-        monkeypatch.setenv(f"TIEPDAN_LIMITS_{name}", value)
-    async with stack_factory(services=("intake",)) as stack:
+async def tight(stack_factory: StackFactory) -> AsyncIterator[Stack]:
+    limits = room(ip_burst=6, contact_burst=2, body_max_bytes=2048)
+    async with stack_factory(services=("intake",), parts=[limits]) as stack:
         yield stack
 
 

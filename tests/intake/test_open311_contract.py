@@ -20,6 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from services.catalog import SERVICES
 from shared.auth import Role, ensure_dev_keys, issue_dev_token
 from shared.migrations import upgrade
+from tests.support.open311 import WIDE_OPEN
 from tests.support.stack import embedded_settings
 
 BUDGET = 5  # examples per operation: the whole run stays well under a minute
@@ -30,34 +31,31 @@ def served(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Any
     """The service on a local port (embedded mode), in a thread with its own event loop; its
     loaded document and the headers of an official of Cai Kinh."""
     service = str(request.param)
-    with pytest.MonkeyPatch.context() as env:
-        for name in ("IP_BURST", "OPEN311_KEY_BURST", "CONTACT_BURST"):
-            env.setenv(f"TIEPDAN_LIMITS_{name}", "100000")
-        config = embedded_settings(tmp_path)[service]
-        key_dir = config.resolved_key_dir()
-        ensure_dev_keys(key_dir)
-        token = issue_dev_token(
-            key_dir, role=Role.unit_head, unit_code="06427", sub="an", settings=config
-        )
-        definition = SERVICES[service].definition
-        asyncio.run(upgrade(config.database_url_for(service), definition.migrations))
-        app = SERVICES[service].app(config)
-        sock = socket.socket()
-        sock.bind(("127.0.0.1", 0))
-        server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 30
-        while not server.started:  # start-up, not synchronisation between test steps
-            assert time.monotonic() < deadline, f"{service} did not start"
-            time.sleep(0.05)
-        port = sock.getsockname()[1]
-        try:
-            document = schemathesis.openapi.from_url(f"http://127.0.0.1:{port}/openapi.json")
-            yield document, {"Authorization": f"Bearer {token}"}
-        finally:
-            server.should_exit = True
-            thread.join(30)
+    config = embedded_settings(tmp_path)[service].with_parts(WIDE_OPEN)
+    key_dir = config.resolved_key_dir()
+    ensure_dev_keys(key_dir)
+    token = issue_dev_token(
+        key_dir, role=Role.unit_head, unit_code="06427", sub="an", settings=config
+    )
+    definition = SERVICES[service].definition
+    asyncio.run(upgrade(config.database_url_for(service), definition.migrations))
+    app = SERVICES[service].app(config)
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:  # start-up, not synchronisation between test steps
+        assert time.monotonic() < deadline, f"{service} did not start"
+        time.sleep(0.05)
+    port = sock.getsockname()[1]
+    try:
+        document = schemathesis.openapi.from_url(f"http://127.0.0.1:{port}/openapi.json")
+        yield document, {"Authorization": f"Bearer {token}"}
+    finally:
+        server.should_exit = True
+        thread.join(30)
 
 
 def test_each_service_answers_as_its_document_says(served: tuple[Any, dict[str, str]]) -> None:

@@ -12,7 +12,7 @@ import pytest
 from services.intake.limits.buckets import LimitSettings
 from services.intake.limits.client import client_address
 from tests.conftest import StackFactory
-from tests.support.stack import Stack
+from tests.support.stack import Stack, room
 
 INGRESS_POD = ("10.42.3.17", 40312)  # every request's peer behind the ingress
 WRITE = "/v1/cases/ABCDE-FGHJK/withdraw"  # a 404 that costs a write token
@@ -28,12 +28,9 @@ async def _statuses(client: httpx.AsyncClient, n: int, headers: dict[str, str]) 
 
 
 @pytest.fixture
-async def behind_ingress(
-    stack_factory: StackFactory, monkeypatch: pytest.MonkeyPatch
-) -> AsyncIterator[Stack]:
-    monkeypatch.setenv("TIEPDAN_LIMITS_IP_BURST", "3")
-    monkeypatch.setenv("TIEPDAN_LIMITS_CLIENT_IP_HEADER", "X-Real-IP")  # as deploy/k8s sets
-    async with stack_factory(services=("intake",)) as stack:
+async def behind_ingress(stack_factory: StackFactory) -> AsyncIterator[Stack]:
+    limits = room(ip_burst=3, client_ip_header="X-Real-IP")  # the header deploy/k8s sets
+    async with stack_factory(services=("intake",), parts=[limits]) as stack:
         yield stack
 
 
@@ -46,12 +43,9 @@ async def test_one_client_cannot_spend_another_clients_budget(behind_ingress: St
 
 
 @pytest.fixture
-async def behind_two_proxies(
-    stack_factory: StackFactory, monkeypatch: pytest.MonkeyPatch
-) -> AsyncIterator[Stack]:
-    monkeypatch.setenv("TIEPDAN_LIMITS_IP_BURST", "3")
-    monkeypatch.setenv("TIEPDAN_LIMITS_TRUSTED_HOPS", "2")  # a load balancer, then nginx
-    async with stack_factory(services=("intake",)) as stack:
+async def behind_two_proxies(stack_factory: StackFactory) -> AsyncIterator[Stack]:
+    limits = room(ip_burst=3, trusted_hops=2)  # a load balancer, then nginx
+    async with stack_factory(services=("intake",), parts=[limits]) as stack:
         yield stack
 
 

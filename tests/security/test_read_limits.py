@@ -10,23 +10,14 @@ import httpx
 import pytest
 
 from tests.conftest import StackFactory
-from tests.support.stack import Stack
+from tests.support.stack import Stack, room
 
-LIMITS = {
-    "LOOKUP_BURST": "4",
-    "READ_BURST": "8",
-    "IP_BURST": "3",
-    "OPEN311_BAD_KEY_BURST": "2",
-}
+LIMITS = room(lookup_burst=4, read_burst=8, ip_burst=3, open311_bad_key_burst=2)
 
 
 @pytest.fixture
-async def limited(
-    stack_factory: StackFactory, monkeypatch: pytest.MonkeyPatch
-) -> AsyncIterator[Stack]:
-    for name, value in LIMITS.items():
-        monkeypatch.setenv(f"TIEPDAN_LIMITS_{name}", value)
-    async with stack_factory(services=("intake",)) as stack:
+async def limited(stack_factory: StackFactory) -> AsyncIterator[Stack]:
+    async with stack_factory(services=("intake",), parts=[LIMITS]) as stack:
         yield stack
 
 
@@ -64,11 +55,9 @@ async def test_open311_posts_count_the_per_client_limit(limited: Stack) -> None:
         assert statuses == [403, 403, 403, 429]
 
 
-async def test_wrong_api_keys_are_counted(
-    stack_factory: StackFactory, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("TIEPDAN_LIMITS_OPEN311_BAD_KEY_BURST", "2")
-    async with stack_factory(services=("intake",)) as stack:
+async def test_wrong_api_keys_are_counted(stack_factory: StackFactory) -> None:
+    limits = room(open311_bad_key_burst=2)
+    async with stack_factory(services=("intake",), parts=[limits]) as stack:
         form = {"api_key": "guess", "service_code": "environment", "description": "x"}
         async with _from(stack, "203.0.113.9") as guesser:
             statuses = [

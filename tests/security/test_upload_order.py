@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
+from services.intake.attachments.storage import AttachmentSettings
 from tests.conftest import StackFactory
-from tests.support.stack import Stack
+from tests.support.stack import Stack, room
 
 BOUNDARY = "tiepdan-test-boundary"
 CHUNK = 64 * 1024
@@ -43,11 +44,9 @@ def _post(stack: Stack, code: str, body: Body, token: str | None) -> Any:
 
 
 @pytest.fixture
-async def intake(
-    stack_factory: StackFactory, monkeypatch: pytest.MonkeyPatch
-) -> AsyncIterator[Stack]:
-    monkeypatch.setenv("TIEPDAN_ATTACHMENTS_MAX_BYTES", str(2 * 1024 * 1024))
-    async with stack_factory(services=("intake",)) as stack:
+async def intake(stack_factory: StackFactory) -> AsyncIterator[Stack]:
+    uploads = AttachmentSettings(max_bytes=2 * 1024 * 1024)
+    async with stack_factory(services=("intake",), parts=[uploads]) as stack:
         yield stack
 
 
@@ -62,11 +61,8 @@ async def test_a_wrong_token_is_refused_before_the_body_is_read(intake: Stack) -
     assert unknown.pulled <= 1
 
 
-async def test_the_rate_limit_comes_before_the_body(
-    stack_factory: StackFactory, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("TIEPDAN_LIMITS_IP_BURST", "2")
-    async with stack_factory(services=("intake",)) as stack:
+async def test_the_rate_limit_comes_before_the_body(stack_factory: StackFactory) -> None:
+    async with stack_factory(services=("intake",), parts=[room(ip_burst=2)]) as stack:
         created = await stack.submit()  # one write token
         assert (await _post(stack, created["tracking_code"], Body(1), "x")).status_code == 403
         body = Body(chunks=30)

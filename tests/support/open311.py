@@ -15,7 +15,10 @@ from referencing.jsonschema import DRAFT7
 
 from services.intake.open311.keys import create_key
 from tests.conftest import StackFactory
-from tests.support.stack import Stack
+from tests.support.stack import Stack, room
+
+# Intake's limits out of the way, for tests of something else that send many requests.
+WIDE_OPEN = room(ip_burst=100_000, open311_key_burst=100_000, contact_burst=100_000)
 
 BASE = "/open311/v2"
 # ../shared beside the checkout, as the deploy tests find the CRDs and the Compose schema.
@@ -62,12 +65,8 @@ async def api_key(stack: Stack, name: str = "fixmystreet") -> str:
 
 
 @pytest.fixture(name="intake")
-async def intake_with_room(
-    stack_factory: StackFactory, monkeypatch: pytest.MonkeyPatch
-) -> AsyncIterator[Stack]:
+async def intake_with_room(stack_factory: StackFactory) -> AsyncIterator[Stack]:
     """Intake alone, with rate limits out of the way: these tests send many requests from
     one client, and what they test is not the limits (tests/intake/test_limits.py is)."""
-    for name in ("IP_BURST", "OPEN311_KEY_BURST", "CONTACT_BURST"):
-        monkeypatch.setenv(f"TIEPDAN_LIMITS_{name}", "100000")
-    async with stack_factory(services=("intake",)) as running:
+    async with stack_factory(services=("intake",), parts=[WIDE_OPEN]) as running:
         yield running

@@ -17,6 +17,7 @@ from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 
 from services.catalog import SERVICES
+from services.intake.limits.buckets import LimitSettings
 from shared.auth import Role, ensure_dev_keys, issue_dev_token
 from shared.bus.base import Bus
 from shared.bus.embedded import EmbeddedBus
@@ -123,6 +124,16 @@ class Stack:
             return await session.scalar(text(sql), params)
 
 
+UNLIMITED = 1_000_000
+
+
+def room(**values: Any) -> LimitSettings:
+    """Intake's limits for a test: every in-process client is 127.0.0.1, and tests poll cases
+    by code (wait_until), so reads are unlimited unless the test says otherwise (the tests
+    of those limits do: tests/security/test_read_limits.py)."""
+    return LimitSettings(**{"read_burst": UNLIMITED, "lookup_burst": UNLIMITED, **values})
+
+
 def embedded_settings(data_dir: Path, **overrides: Any) -> dict[str, Settings]:
     return {
         name: Settings(
@@ -132,7 +143,7 @@ def embedded_settings(data_dir: Path, **overrides: Any) -> dict[str, Settings]:
             bus=BusKind.embedded,
             relay_poll_seconds=0.2,
             **overrides,
-        )  # type: ignore[call-arg]
+        ).with_parts(room())  # type: ignore[call-arg]
         for name in ALL
     }
 
@@ -222,7 +233,9 @@ async def production_settings(
         **overrides,
     }
     return {
-        name: Settings(_env_file=None, service=name, database_url=urls[name], **common)  # type: ignore[call-arg]
+        name: Settings(_env_file=None, service=name, database_url=urls[name], **common).with_parts(
+            room()
+        )  # type: ignore[call-arg]
         for name in ALL
     }
 
