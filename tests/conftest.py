@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from services.notification.settings import NotifySettings
 from tests.support.stack import (
     Stack,
     embedded_settings,
@@ -92,6 +93,17 @@ def stack_factory(mode: str, tmp_path: Path, request: pytest.FixtureRequest) -> 
         return _stack(mode, tmp_path, request, services, overrides, parts)
 
     return factory
+
+
+def without_notification_workers(factory: StackFactory) -> StackFactory:
+    """`factory` with notification's background workers off: the test drives the sweeper and
+    the deliverer itself, with a clock it controls."""
+
+    def quiet(**overrides: Any) -> AbstractAsyncContextManager[Stack]:
+        parts = [NotifySettings(workers=False), *overrides.pop("parts", ())]
+        return factory(parts=parts, **overrides)
+
+    return quiet
 
 
 @pytest.fixture

@@ -2,10 +2,11 @@ from __future__ import annotations
 
 import pytest
 
+from tests.conftest import StackFactory, without_notification_workers
 from tests.support.http_server import http_server  # noqa: F401  (a fixture)
 
 
-@pytest.fixture(autouse=True)
-def _no_background_workers(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Tests drive the sweeper and the deliverer themselves, with a clock they control.
-    monkeypatch.setenv("TIEPDAN_NOTIFY_WORKERS", "false")
+@pytest.fixture
+def stack_factory(stack_factory: StackFactory) -> StackFactory:
+    """Tests here drive the sweeper and the deliverer themselves, with a clock they control."""
+    return without_notification_workers(stack_factory)

@@ -31,6 +31,7 @@ from services.notification import handlers as one_table
 from services.notification.app import DEFINITION
 from services.notification.context import NotificationContext
 from services.notification.handlers import CLOCKS, GROUP, NOTICES
+from services.notification.settings import NotifySettings
 from shared.app import ServiceDefinition, create_app
 from shared.bus.base import Bus, OutgoingRecord
 from shared.bus.embedded import EmbeddedBus
@@ -54,6 +55,7 @@ Runs = Counter[tuple[str, uuid.UUID]]
 # tests.support.stack's topics have three partitions: the cases of each step of a test cover
 # them all, so that on each the old groups' offsets differ where events are in flight.
 PARTITIONS = [0, 1, 2]
+QUIET = NotifySettings(workers=False)  # the consumer alone: no sweeper, no deliverer
 PARTITIONER = DefaultPartitioner()
 
 
@@ -201,7 +203,7 @@ def _utc(value: Any) -> datetime:
 @asynccontextmanager
 async def world(mode: str, tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[World]:
     if mode == "embedded":
-        settings = embedded_settings(tmp_path)["notification"]
+        settings = embedded_settings(tmp_path)["notification"].with_parts(QUIET)
         bus: Bus = EmbeddedBus(settings.resolved_event_log_url())
     else:
         settings = (
@@ -210,7 +212,7 @@ async def world(mode: str, tmp_path: Path, request: pytest.FixtureRequest) -> As
                 request.getfixturevalue("kafka_bootstrap"),
                 tmp_path,
             )
-        )["notification"]
+        )["notification"].with_parts(QUIET)
         bus = KafkaBus(settings.kafka_bootstrap_servers)
     await upgrade(settings.database_url_for("notification"), DEFINITION.migrations)
     await bus.start()

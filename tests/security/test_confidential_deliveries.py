@@ -24,6 +24,7 @@ from services.notification.channels.email import SmtpChannel
 from services.notification.notices.delivery import ContactResolver, Deliverer, scrub
 from services.notification.notices.models import Notification
 from shared.auth import Role
+from tests.conftest import StackFactory, without_notification_workers
 from tests.notification.support import FakeClock, clocks_for
 from tests.support.stack import Stack, kernel_of, wait_until
 
@@ -42,10 +43,10 @@ DENUNCIATION = {
 }
 
 
-@pytest.fixture(autouse=True)
-def _no_background_workers(monkeypatch: pytest.MonkeyPatch) -> None:
-    # The test delivers itself, to its own SMTP server.
-    monkeypatch.setenv("TIEPDAN_NOTIFY_WORKERS", "false")
+@pytest.fixture
+def stack_factory(stack_factory: StackFactory) -> StackFactory:
+    """The test delivers itself, to its own SMTP server."""
+    return without_notification_workers(stack_factory)
 
 
 class Refusing:
