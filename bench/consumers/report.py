@@ -56,7 +56,7 @@ def print_report(result: dict[str, Any]) -> None:
         # Events per CPU second against the bare loop's (process + its PostgreSQL): what the
         # ratio would be with the cores to itself, less sensitive to a shared machine's load.
         cpu = f["process_cpu_ms"] + f["postgres_cpu_ms"]
-        per_cpu = ratio(bare_cpu, cpu) if name != "bare" and cpu else None
+        per_cpu = ratio(bare_cpu, cpu) if name != "bare" and cpu and bare_cpu else None
         if name == "bare":
             marks = f"- / - / {run['seconds']:.1f}"
         else:
