@@ -1,0 +1,1 @@
+"""Consumers against a bare consume-insert-commit loop (issue 14)."""

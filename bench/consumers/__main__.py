@@ -1,0 +1,3 @@
+from bench.consumers.run import main
+
+main()
