@@ -173,7 +173,7 @@ class KafkaBus:
             await admin.close()
 
 
-class _TakeOver(ConsumerRebalanceListener):
+class _TakeOver(ConsumerRebalanceListener):  # type: ignore[misc]  # aiokafka has no types
     """A partition handed to `group` that it has never committed starts where the slowest of
     the groups it replaces stopped: nothing one of them had not yet handled is skipped."""
 

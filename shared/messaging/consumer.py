@@ -390,7 +390,6 @@ class EventConsumer:
             self._claimed.pop(envelope.id, None)  # rolled back: claimed again on the retry
 
     async def _dead_letter(self, record: IncomingRecord, error: str) -> None:
-        self.metrics.dead_lettered.labels(self.config.name).inc()
         headers = (
             *record.headers,
             ("error", error[-4000:].encode()),
@@ -400,6 +399,8 @@ class EventConsumer:
         await self.bus.publish(
             [OutgoingRecord(self.config.dead_letter_topic, record.key or "", record.value, headers)]
         )
+        # Counted once parked: the alert and an operator reading it find it in the topic.
+        self.metrics.dead_lettered.labels(self.config.name).inc()
 
 
 def _record_statement(processed: Table, dialect: str) -> Insert:

@@ -32,7 +32,8 @@ def _vietnam() -> HolidayBase:
     # (a tenth of a second or more of each start, before the service is ready; issue 15).
     import holidays
 
-    return holidays.VN(expand=True, language="vi")
+    vietnam: HolidayBase = holidays.country_holidays("VN", expand=True, language="vi")
+    return vietnam
 
 
 @lru_cache(maxsize=8192)

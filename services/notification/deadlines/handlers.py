@@ -15,7 +15,7 @@ from services.notification.deadlines import repository
 from services.notification.deadlines.models import RUNNING, Deadline, TrackedCase
 from services.notification.deadlines.service import EXPIRED, Cause, Clocks
 from services.notification.deadlines.suspensions import make_notice_handlers, start_notice
-from services.notification.policies.rules import Policy
+from services.notification.policies.rules import Policy, PolicyBook
 from shared.events import (
     CASE_ACCEPTED,
     CASE_APPEALED,
@@ -54,7 +54,8 @@ SUSPENDED_STEPS = ("resolve",)  # a suspension stops the resolution period only
 
 
 def make_handlers(clocks: Clocks) -> dict[str, Handler]:
-    book = lambda: clocks.reference.book  # noqa: E731  (reloaded by administrators' changes)
+    def book() -> PolicyBook:
+        return clocks.reference.book  # reloaded by administrators' changes
 
     async def tracked(session: AsyncSession, event: Envelope) -> TrackedCase | None:
         return await session.get(TrackedCase, event.case_id, with_for_update=True)

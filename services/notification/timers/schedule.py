@@ -7,10 +7,11 @@ from datetime import datetime, time, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.notification.calendar.working_days import LOCAL_TZ, WorkingDayCalendar
+from services.notification.calendar.working_days import WorkingDayCalendar
 from services.notification.deadlines.models import RUNNING, Deadline
 from services.notification.timers import repository
 from services.notification.timers.models import CANCELLED, PENDING, Timer
+from shared.dates import LOCAL_TZ
 
 BREACH = "breach"
 

@@ -124,7 +124,9 @@ def kinds_of(case: Mapping[str, Any]) -> dict[tuple[str, str, date, str, str], C
     }
 
 
-def _difference(old: dict[Any, Counter[str]], new: dict[Any, Counter[str]]) -> dict[Any, dict]:
+def _difference(
+    old: dict[Any, Counter[str]], new: dict[Any, Counter[str]]
+) -> dict[Any, dict[str, int]]:
     out: dict[Any, dict[str, int]] = {}
     for key in sorted(old.keys() | new.keys()):
         change = Counter(new.get(key, {}))
