@@ -37,7 +37,7 @@ lint: install
 	$(RUN) lint-imports
 
 typecheck: install
-	$(RUN) mypy services shared
+	$(RUN) mypy services shared bench
 
 test: lint typecheck
 	@scripts/tools.sh ensure

@@ -15,8 +15,6 @@ Each contender has its own database and topic, removed when it is done (also on 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import json
 import os
 import shutil
 import time
@@ -33,8 +31,8 @@ from rich.progress import (
 )
 
 from bench.common.machine import machine, versions
-from bench.common.output import RESULTS, console, say
-from bench.common.stack import REPO, Infra
+from bench.common.output import console, run_and_keep, say
+from bench.common.stack import Infra
 from bench.consumers.bare import bare_loop
 from bench.consumers.events import cases, publish
 from bench.consumers.report import print_report
@@ -136,16 +134,7 @@ def main() -> None:
         parser.error("--events 1..1M, --timeout 10..3600")
     if not 0 <= args.bare_events <= 10_000_000:
         parser.error("--bare-events 0..10M (0: 10 x --events)")
-    try:
-        result = asyncio.run(run(args))
-    except KeyboardInterrupt:
-        say("interrupted: what this run created has been removed")
-        raise SystemExit(130) from None
-    RESULTS.mkdir(exist_ok=True)
-    path = RESULTS / f"consumers-{time.strftime('%Y%m%d-%H%M%S')}.json"
-    path.write_text(json.dumps(result, indent=2, ensure_ascii=False, default=str))
-    print_report(result)
-    say(f"result written to {path.relative_to(REPO)}")
+    run_and_keep("consumers", run(args), print_report)
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ import asyncpg  # type: ignore[import-untyped]
 
 from bench.common.cpu import CpuSample, cpu_between, machine_busy, sample_cpu
 from bench.common.machine import machine, versions
-from bench.common.output import RESULTS, console, say
+from bench.common.output import console, run_and_keep, say
 from bench.common.stack import (
     REPO,
     SERVICE_NAMES,
@@ -300,16 +300,7 @@ def main() -> None:
         parser.error("--rate 0..5000 (0: closed loop)")
     if not 0 <= args.open311_share <= 1:
         parser.error("--open311-share 0..1")
-    try:
-        result = asyncio.run(run(args))
-    except KeyboardInterrupt:
-        say("interrupted: what this run created has been removed")
-        raise SystemExit(130) from None
-    RESULTS.mkdir(exist_ok=True)
-    path = RESULTS / f"intake-{time.strftime('%Y%m%d-%H%M%S')}.json"
-    path.write_text(json.dumps(result, indent=2, ensure_ascii=False))
-    print_report(result)
-    say(f"result written to {path.relative_to(REPO)}")
+    run_and_keep("intake", run(args), print_report)
 
 
 if __name__ == "__main__":

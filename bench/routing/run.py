@@ -16,12 +16,10 @@ run created is removed at the end, also on failure or Ctrl-C. See docs/benchmark
 from __future__ import annotations
 
 import argparse
-import asyncio
-import json
 import os
 import shutil
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -29,8 +27,8 @@ import asyncpg  # type: ignore[import-untyped]
 import httpx
 
 from bench.common.machine import machine, versions
-from bench.common.output import RESULTS, say
-from bench.common.stack import REPO, Infra, Service, start_service, stop_services, wait_ready
+from bench.common.output import run_and_keep, say
+from bench.common.stack import Infra, Service, start_service, stop_services, wait_ready
 from bench.routing.data import PROVINCE, QUEUE_UNIT, load_queue, load_stats, province_units
 from bench.routing.flow import envelopes, floor_consumer, publish, watch_routing
 from bench.routing.queue import run_queue
@@ -163,11 +161,12 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     admin = AdminMap.load()
     try:
         result["versions"] = await versions(infra)
-        for name, phase in (
+        phases_to_run: tuple[tuple[str, Callable[[], Awaitable[dict[str, Any]]]], ...] = (
             ("queue", lambda: queue_phase(infra, admin, args)),
             ("stats", lambda: stats_phase(infra, admin, args)),
             ("flow", lambda: flow_phase(infra, args)),
-        ):
+        )
+        for name, phase in phases_to_run:
             if name in args.skip:
                 continue
             mark = time.monotonic()
@@ -208,16 +207,7 @@ def main() -> None:
         parser.error("--queue-rows 1000..5M, --stats-rows 1000..20M")
     if not (1 <= args.events <= 1_000_000 and 10 <= args.flow_timeout <= 3600):
         parser.error("--events 1..1M, --flow-timeout 10..3600")
-    try:
-        result = asyncio.run(run(args))
-    except KeyboardInterrupt:
-        say("interrupted: what this run created has been removed")
-        raise SystemExit(130) from None
-    RESULTS.mkdir(exist_ok=True)
-    path = RESULTS / f"routing-{time.strftime('%Y%m%d-%H%M%S')}.json"
-    path.write_text(json.dumps(result, indent=2, ensure_ascii=False, default=str))
-    print_report(result)
-    say(f"result written to {path.relative_to(REPO)}")
+    run_and_keep("routing", run(args), print_report)
 
 
 if __name__ == "__main__":

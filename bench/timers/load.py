@@ -76,7 +76,7 @@ FROM (
 
 
 def today_midnight(today: date) -> datetime:
-    from services.notification.calendar.working_days import LOCAL_TZ
+    from shared.dates import LOCAL_TZ
 
     return datetime.combine(today, datetime.min.time(), tzinfo=LOCAL_TZ)
 

@@ -31,11 +31,11 @@ from rich.console import Console
 from rich.table import Table
 
 from bench.common.machine import machine
-from bench.common.output import RESULTS, console, say
+from bench.common.output import console, run_and_keep, say
 from bench.common.stack import REPO, Infra
 from bench.timers.load import census, claim_plan, load, outcome
-from services.notification.calendar.working_days import LOCAL_TZ
 from services.notification.settings import NotifySettings
+from shared.dates import LOCAL_TZ
 
 TODAY = date(2026, 12, 8)  # a Tuesday; the clock stands at 09:00 local
 NOW = datetime.combine(TODAY, dtime(9), tzinfo=LOCAL_TZ)
@@ -193,16 +193,7 @@ def main() -> None:
     parser.add_argument("--time-limit", type=float, default=900.0, help="seconds per sweep run")
     parser.add_argument("--no-baseline", action="store_true", help="skip the all-due baseline")
     args = parser.parse_args()
-    try:
-        result = asyncio.run(main_async(args))
-    except KeyboardInterrupt:
-        console.print("[bold red]interrupted[/]: databases dropped")
-        raise SystemExit(130) from None
-    RESULTS.mkdir(exist_ok=True)
-    path = RESULTS / f"timers-{datetime.now().strftime('%Y%m%d-%H%M%S')}.json"
-    path.write_text(json.dumps(result, indent=2, default=str))
-    print_report(result)
-    say(f"wrote {path.relative_to(REPO)}")
+    run_and_keep("timers", main_async(args), print_report)
 
 
 if __name__ == "__main__":
