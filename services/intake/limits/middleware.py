@@ -50,6 +50,10 @@ class AbuseLimits:
         self.upload_limit = upload_limit
         self.render_xml = render_xml
 
+    async def _too_large(self, send: Send, path: str, limit: int) -> None:
+        detail = f"the request body is limited to {limit} bytes"
+        await _refuse(send, path, 413, detail, self.render_xml)
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path: str = scope.get("path", "")
         if scope["type"] != "http" or path in UNLIMITED or path.startswith("/internal/"):
@@ -94,22 +98,14 @@ class AbuseLimits:
             limit = self.upload_limit(app) + FORM_ROOM
             declared = _content_length(scope)
             if declared is not None and declared > limit:
-                await _refuse(
-                    send,
-                    path,
-                    413,
-                    f"the request body is limited to {limit} bytes",
-                    self.render_xml,
-                )
+                await self._too_large(send, path, limit)
                 return
             await self.app(scope, _capped(receive, limit), send)
             return
         limit = settings.body_max_bytes
         declared = _content_length(scope)
         if declared is not None and declared > limit:
-            await _refuse(
-                send, path, 413, f"the request body is limited to {limit} bytes", self.render_xml
-            )
+            await self._too_large(send, path, limit)
             return
         # Read the body up to the limit before the app sees it: a chunked upload with no
         # Content-Length is stopped at the limit, not after it has filled the memory.
@@ -122,13 +118,7 @@ class AbuseLimits:
                 break
             size += len(message.get("body", b""))
             if size > limit:
-                await _refuse(
-                    send,
-                    path,
-                    413,
-                    f"the request body is limited to {limit} bytes",
-                    self.render_xml,
-                )
+                await self._too_large(send, path, limit)
                 return
             if not message.get("more_body", False):
                 break

@@ -21,6 +21,7 @@ from services.routing.cases.models import IS_OPEN, RoutedCase
 from services.routing.stats.median import histogram_by_day, median_of
 from services.routing.stats.models import UnitDailyFigures
 from services.routing.stats.period import COUNTERS, Period, Scope
+from services.routing.stats.repository import rollup_in
 from shared.dates import LOCAL_TZ
 from shared.errors import Unprocessable
 
@@ -69,11 +70,7 @@ async def by_month(
     whole = _period(months[0], _next(months[-1]) - timedelta(days=1), now)
     keys = [m.strftime("%Y-%m") for m in months]
     sums: dict[str, dict[str, int]] = {k: dict.fromkeys(COUNTERS, 0) for k in keys}
-    rollup: ColumnElement[bool] = (
-        UnitDailyFigures.province_code == scope.code
-        if scope.province
-        else UnitDailyFigures.unit_code == scope.code
-    )
+    rollup = rollup_in(scope)
     rows = await session.execute(
         select(
             UnitDailyFigures.day,

@@ -40,15 +40,18 @@ def _mean(row: dict[str, Any]) -> float | None:
     return row["rating_sum"] / row["ratings"] if row["ratings"] else None
 
 
+def rollup_in(scope: Scope) -> ColumnElement[bool]:
+    """The roll-up's rows of a scope: a province's units, or the one unit."""
+    if scope.province:
+        return UnitDailyFigures.province_code == scope.code
+    return UnitDailyFigures.unit_code == scope.code
+
+
 async def by_unit(
     session: AsyncSession, scope: Scope, period: Period, now: datetime
 ) -> list[dict[str, Any]]:
     """Each unit's own figures in the scope (a unit's scope: itself), by unit code."""
-    rollup: ColumnElement[bool] = (
-        UnitDailyFigures.province_code == scope.code
-        if scope.province
-        else UnitDailyFigures.unit_code == scope.code
-    )
+    rollup = rollup_in(scope)
     rows = await session.execute(
         select(
             UnitDailyFigures.unit_code,
@@ -207,11 +210,7 @@ async def satisfied_by_month(
 ) -> list[MonthSatisfaction]:
     """The index for each month of the period: the roll-up's days (at most 366 rows per
     scope and year, summed over units and first units), added up by month here."""
-    where = (
-        UnitDailyFigures.province_code == scope.code
-        if scope.province
-        else UnitDailyFigures.unit_code == scope.code
-    )
+    where = rollup_in(scope)
     rows = await session.execute(
         select(
             UnitDailyFigures.day,
