@@ -55,6 +55,20 @@ def test_webhooks_signed_with_the_development_secret_refuse_to_start(
         SERVICES["notification"].app(production(service="notification"))
 
 
+@pytest.mark.parametrize(
+    ("service", "variable"),
+    [("intake", "TIEPDAN_LIMITS_READ_BURST"), ("notification", "TIEPDAN_NOTIFY_BATCH_SIZE")],
+)
+def test_a_bad_feature_setting_refuses_to_start_naming_it(
+    monkeypatch: pytest.MonkeyPatch, service: str, variable: str
+) -> None:
+    """A feature's settings are parts of the service's one settings object, read before
+    anything is built: a bad value stops the start in one line, not a first request."""
+    monkeypatch.setenv(variable, "many")
+    with pytest.raises(SettingsError, match=f"^bad setting {variable}: "):
+        SERVICES[service].app(production(service=service))
+
+
 def test_http_jwks_is_refused_in_production() -> None:
     """Item 12: signing keys fetched in clear text can be swapped on the way."""
     with pytest.raises(SettingsError, match="TIEPDAN_JWT_JWKS_URL"):
