@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,6 +19,7 @@ from services.routing.cases.models import RoutedCase
 from services.routing.cases.repository import lock_case
 from services.routing.rules import repository as rules
 from services.routing.rules.engine import decide
+from services.routing.rules.metrics import RoutingMetrics
 from services.routing.rules.schemas import CaseDraft, DraftLocation, DraftTarget, RuleSetRead
 from services.routing.units.registry import UnitRegistry
 from services.routing.workflow.appeals import open_second_time
@@ -55,7 +55,7 @@ def _remote(units: UnitRegistry, code: str) -> bool:
 
 
 def make_routing_handlers(
-    outbox: Outbox, units: UnitRegistry, default_rules: RuleSetRead, metrics: Any
+    outbox: Outbox, units: UnitRegistry, default_rules: RuleSetRead, metrics: RoutingMetrics
 ) -> dict[str, Handler]:
     """case.submitted: the case goes to the unit the rules in force name (a feedback to the
     board also reaches the board's queue: supervision.handlers wraps this one)."""
