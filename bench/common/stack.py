@@ -26,6 +26,8 @@ from aiokafka.admin import AIOKafkaAdminClient
 
 from services.catalog import SERVICES
 from shared.auth import ensure_dev_keys
+from shared.bus.base import OutgoingRecord
+from shared.bus.kafka import KafkaBus
 from shared.migrations import upgrade
 from shared.settings import Settings
 from tests.support.production import (
@@ -255,3 +257,16 @@ def kafka_broker_pid() -> int | None:
     except (OSError, ValueError):
         return None
     return pid if b"kafka" in cmdline else None
+
+
+async def publish(bootstrap: str, records: list[OutgoingRecord], *, client_id: str) -> float:
+    """Publish a benchmark's backlog through the services' own producer (idempotent,
+    acks=all), a thousand records at a time; return the seconds it took."""
+    bus = KafkaBus(bootstrap, client_id=client_id)
+    began = time.monotonic()
+    try:
+        for i in range(0, len(records), 1000):
+            await bus.publish(records[i : i + 1000])
+    finally:
+        await bus.close()
+    return time.monotonic() - began

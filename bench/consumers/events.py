@@ -4,13 +4,12 @@
 from __future__ import annotations
 
 import random
-import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
 from bench.common.payloads import SENTENCES, TITLES
+from bench.common.stack import publish as publish_backlog
 from shared.bus.base import OutgoingRecord
-from shared.bus.kafka import KafkaBus
 from shared.events import CASE_ROUTED, CASE_SUBMITTED, CaseRouted, CaseSubmitted, new_event
 from shared.events.cases import Location
 from shared.geography import AdminMap, AdminUnit, Level
@@ -89,12 +88,4 @@ def cases(count: int, topic: str, *, routed: bool) -> list[OutgoingRecord]:
 
 
 async def publish(bootstrap: str, records: list[OutgoingRecord]) -> float:
-    """Publish through the services' own producer (idempotent, acks=all); seconds taken."""
-    bus = KafkaBus(bootstrap, client_id="bench-consumers")
-    began = time.monotonic()
-    try:
-        for i in range(0, len(records), 1000):
-            await bus.publish(records[i : i + 1000])
-    finally:
-        await bus.close()
-    return time.monotonic() - began
+    return await publish_backlog(bootstrap, records, client_id="bench-consumers")

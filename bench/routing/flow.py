@@ -16,8 +16,8 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from bench.common.cpu import cpu_seconds
 from bench.common.payloads import SENTENCES, TITLES
+from bench.common.stack import publish as publish_backlog
 from shared.bus.base import OutgoingRecord
-from shared.bus.kafka import KafkaBus
 from shared.events import CASE_SUBMITTED, CaseSubmitted, new_event
 from shared.events.cases import Location
 from shared.geography import AdminMap, Level
@@ -66,14 +66,7 @@ def envelopes(count: int, topic: str) -> list[OutgoingRecord]:
 
 
 async def publish(bootstrap: str, records: list[OutgoingRecord]) -> float:
-    bus = KafkaBus(bootstrap, client_id="bench-routing")
-    began = time.monotonic()
-    try:
-        for i in range(0, len(records), 1000):
-            await bus.publish(records[i : i + 1000])
-    finally:
-        await bus.close()
-    return time.monotonic() - began
+    return await publish_backlog(bootstrap, records, client_id="bench-routing")
 
 
 FLOOR_INSERT = """
