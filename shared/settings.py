@@ -214,9 +214,6 @@ class Settings(BaseSettings):
         copy._parts = {**self._parts, **{type(given): given for given in parts}}
         return copy
 
-    def has_part(self, kind: type[BaseSettings]) -> bool:
-        return kind in self._parts
-
     def part(self, kind: type[P]) -> P:
         """The feature settings of class `kind`: as given, or read from the environment the
         first time (by `create_app`, for every part its service names) and kept."""
@@ -224,10 +221,7 @@ class Settings(BaseSettings):
             try:
                 self._parts[kind] = kind()
             except ValidationError as exc:
-                first = exc.errors()[0]
-                prefix = str(kind.model_config.get("env_prefix", ""))
-                name = prefix + "_".join(str(loc) for loc in first["loc"]).upper()
-                raise SettingsError(f"bad setting {name}: {first['msg']}") from None
+                raise _one_line(exc, str(kind.model_config.get("env_prefix", ""))) from None
         found = self._parts[kind]
         assert isinstance(found, kind)
         return found
@@ -238,8 +232,12 @@ def load_settings(**overrides: Any) -> Settings:
     try:
         return Settings(**overrides)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        if first["loc"]:
-            name = "TIEPDAN_" + str(first["loc"][0]).upper()
-            raise SettingsError(f"bad setting {name}: {first['msg']}") from None
-        raise SettingsError(f"bad settings: {first['msg'].removeprefix('Value error, ')}") from None
+        raise _one_line(exc, "TIEPDAN_") from None
+
+
+def _one_line(exc: ValidationError, prefix: str) -> SettingsError:
+    """A settings class's validation failure as one line naming its first variable."""
+    first = exc.errors()[0]
+    if first["loc"]:
+        return SettingsError(f"bad setting {prefix}{str(first['loc'][0]).upper()}: {first['msg']}")
+    return SettingsError(f"bad settings: {first['msg'].removeprefix('Value error, ')}")

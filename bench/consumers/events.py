@@ -8,7 +8,6 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from bench.common.payloads import SENTENCES, TITLES
-from bench.common.stack import publish as publish_backlog
 from shared.bus.base import OutgoingRecord
 from shared.events import CASE_ROUTED, CASE_SUBMITTED, CaseRouted, CaseSubmitted, new_event
 from shared.events.cases import Location
@@ -85,7 +84,3 @@ def cases(count: int, topic: str, *, routed: bool) -> list[OutgoingRecord]:
             )
             steps.append(_record(topic, case_id, CASE_ROUTED, step.to_bytes()))
     return submitted + steps
-
-
-async def publish(bootstrap: str, records: list[OutgoingRecord]) -> float:
-    return await publish_backlog(bootstrap, records, client_id="bench-consumers")

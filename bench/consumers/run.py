@@ -32,9 +32,9 @@ from rich.progress import (
 
 from bench.common.machine import machine, versions
 from bench.common.output import console, run_and_keep, say
-from bench.common.stack import Infra
+from bench.common.stack import Infra, publish
 from bench.consumers.bare import bare_loop
-from bench.consumers.events import cases, publish
+from bench.consumers.events import cases
 from bench.consumers.report import print_report
 from bench.consumers.service import drain
 
@@ -48,7 +48,7 @@ async def bare_phase(
     await infra.create_databases(("bare",))
     await infra.create_topics()
     records = cases(args.bare_events or 10 * args.events, infra.topic, routed=False)
-    published = await publish(infra.bootstrap, records)
+    published = await publish(infra.bootstrap, records, client_id="bench-consumers")
     found = await bare_loop(
         infra.bootstrap, infra.topic, f"{infra.run_id}.bare",
         infra.url("bare", driver="postgresql"), len(records),
@@ -64,7 +64,7 @@ async def service_phase(
     await infra.migrate(service, service)
     await infra.create_topics()
     records = cases(args.events, infra.topic, routed=service == "notification")
-    published = await publish(infra.bootstrap, records)
+    published = await publish(infra.bootstrap, records, client_id="bench-consumers")
     # Notification's workers (timer sweeps, deliveries, the gauges' refresh) are not its
     # consumer; without intake each delivery would fail and be retried, so they are off.
     extra = {"TIEPDAN_NOTIFY_WORKERS": "false"} if service == "notification" else {}

@@ -16,7 +16,6 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from bench.common.cpu import cpu_seconds
 from bench.common.payloads import SENTENCES, TITLES
-from bench.common.stack import publish as publish_backlog
 from shared.bus.base import OutgoingRecord
 from shared.events import CASE_SUBMITTED, CaseSubmitted, new_event
 from shared.events.cases import Location
@@ -63,10 +62,6 @@ def envelopes(count: int, topic: str) -> list[OutgoingRecord]:
             OutgoingRecord(topic, str(case_id), event.to_bytes(), (("type", b"case.submitted"),))
         )
     return records
-
-
-async def publish(bootstrap: str, records: list[OutgoingRecord]) -> float:
-    return await publish_backlog(bootstrap, records, client_id="bench-routing")
 
 
 FLOOR_INSERT = """

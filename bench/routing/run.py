@@ -28,9 +28,9 @@ import httpx
 
 from bench.common.machine import machine, versions
 from bench.common.output import run_and_keep, say
-from bench.common.stack import Infra, Service, start_service, stop_services, wait_ready
+from bench.common.stack import Infra, Service, publish, start_service, stop_services, wait_ready
 from bench.routing.data import PROVINCE, QUEUE_UNIT, load_queue, load_stats, province_units
-from bench.routing.flow import envelopes, floor_consumer, publish, watch_routing
+from bench.routing.flow import envelopes, floor_consumer, watch_routing
 from bench.routing.queue import run_queue
 from bench.routing.report import print_report
 from bench.routing.stats import run_stats
@@ -123,7 +123,7 @@ async def flow_phase(infra: Infra, args: argparse.Namespace) -> dict[str, Any]:
     await infra.create_topics()
     say(f"flow: publishing {args.events:,} case.submitted to {infra.topic}")
     records = envelopes(args.events, infra.topic)
-    published_s = await publish(infra.bootstrap, records)
+    published_s = await publish(infra.bootstrap, records, client_id="bench-routing")
     sizes = sorted(len(r.value) for r in records)
     say(f"flow: floor consumer (aiokafka + one INSERT per record) on {args.events:,} records")
     floor = await floor_consumer(
