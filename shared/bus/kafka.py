@@ -31,6 +31,11 @@ CLOSE_TIMEOUT = 10.0  # closing never waits longer for a broker that is gone
 # is gone; the relay must fail (and count it, and back off) rather than wait on it for ever.
 START_TIMEOUT = 10.0
 TAKEOVER_ATTEMPTS = 5  # reading the replaced groups' offsets, with back-off (about 8 s in all)
+# How old the client's view of the topics may get. Right after a broker restart a topic can
+# be answered "leader not available"; aiokafka then drops it from its metadata, the group is
+# assigned none of its partitions, and nothing asks again until this age: by default five
+# minutes of cases not routed. One small metadata request every 5 s per client is the price.
+METADATA_MAX_AGE_MS = 5_000
 
 
 class KafkaBus:
@@ -56,6 +61,7 @@ class KafkaBus:
             acks="all",
             linger_ms=2,
             request_timeout_ms=15000,
+            metadata_max_age_ms=METADATA_MAX_AGE_MS,
             **self.options,
         )
 
@@ -123,6 +129,7 @@ class KafkaBus:
             # (the broker's minimum by default) rather than aiokafka's 10 s.
             session_timeout_ms=6_000,
             heartbeat_interval_ms=2_000,
+            metadata_max_age_ms=METADATA_MAX_AGE_MS,
             **self.options,
         )
         await consumer.start()
