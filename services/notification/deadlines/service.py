@@ -65,6 +65,8 @@ class Clocks:
         now: Clock,
         replan: Replan,
     ) -> None:
+        # The clocks' own events only: deadline.set here, the timers' warnings and breaches
+        # (timers/firing.py). Notices reach the outbox through their own dependencies.
         self.outbox = outbox
         self.reference = reference
         self.settings = settings
