@@ -62,7 +62,8 @@ class ServiceDefinition(Generic[C]):
     migrations: Path
     # builds the service's context around the kernel, in the lifespan (reference data...)
     context: Callable[[Kernel], Awaitable[C]]
-    # consumer group name -> builds {event type -> handler} from the service's context
+    # consumer group name -> its table of handlers bound to their dependencies, built from the
+    # service's context (`bind(HANDLERS, deps)`, shared/messaging/consumer.py), or its parts
     consumers: Mapping[str, Callable[[C], Handlers]] = field(default_factory=dict)
     # consumer group name -> the groups it replaced, whose unread events it starts from
     takes_over: Mapping[str, Sequence[str]] = field(default_factory=dict)

@@ -33,6 +33,7 @@ from shared.app import ServiceDefinition, create_app
 from shared.bus.base import Bus
 from shared.context import part
 from shared.errors import PROBLEM_JSON
+from shared.messaging.consumer import DepsHandler, bind
 from shared.settings import Environment, Settings, SettingsError, known_development_value
 
 
@@ -61,6 +62,10 @@ def _abuse_limits(app: ASGIApp) -> ASGIApp:
     return AbuseLimits(app, upload_limit=_upload_limit, render_xml=render)
 
 
+# The read model's one table: the cases' steps and deadlines, the conversation's messages. Its
+# handlers need nothing but the consumer's session (`deps: object`).
+HANDLERS: dict[str, DepsHandler[object]] = case_handlers.HANDLERS | action_handlers.HANDLERS
+
 DEFINITION = ServiceDefinition[IntakeContext](
     name="intake",
     title="tiepdan intake",
@@ -82,8 +87,7 @@ DEFINITION = ServiceDefinition[IntakeContext](
     messaging=messaging,
     migrations=Path(__file__).parent / "migrations",
     context=build_context,
-    # The read model: the cases' steps and deadlines, the conversation's messages.
-    consumers={"intake.read-model": lambda _: case_handlers.HANDLERS | action_handlers.HANDLERS},
+    consumers={"intake.read-model": lambda context: bind(HANDLERS, context)},
     # NoSniff around the limits: their own 413/429 answers carry it too.
     middleware=[_abuse_limits, NoSniff],
     preflight=_preflight,

@@ -28,23 +28,34 @@ of an event are the same two as before the switch, plus the group's.
 
 from __future__ import annotations
 
-from services.notification.deadlines.handlers import make_handlers as make_clock_handlers
-from services.notification.deadlines.recommendations import make_recommendation_handlers
-from services.notification.deadlines.service import Clocks
-from services.notification.notices.handlers import make_notice_handlers
-from shared.messaging.consumer import Part
+from services.notification.context import NotificationContext
+from services.notification.deadlines import handlers as clocks
+from services.notification.deadlines import recommendations
+from services.notification.deadlines.service import NotificationDeps
+from services.notification.notices import handlers as notices
+from shared.messaging.consumer import DepsHandler, Part, bind
 
 GROUP = "notification.cases"
 CLOCKS, NOTICES = "notification.deadlines", "notification.notices"
 TAKES_OVER = (CLOCKS, NOTICES)  # the groups GROUP replaced, each now the record of one part
 
+# The two parts' tables, in the order they run: a case's clocks (and a board's), its notices.
+CLOCK_HANDLERS: dict[str, DepsHandler[NotificationDeps]] = (
+    clocks.HANDLERS | recommendations.HANDLERS
+)
+NOTICE_HANDLERS: dict[str, DepsHandler[NotificationDeps]] = notices.HANDLERS
 
-def make_parts(clocks: Clocks, *, prefix: str = "") -> list[Part]:
+
+def deps_of(context: NotificationContext) -> NotificationDeps:
+    return NotificationDeps(context.clocks, context.clocks.now)
+
+
+def parts(deps: NotificationDeps, *, prefix: str = "") -> list[Part]:
     """Each event's clocks, then its notices, each unless already recorded.
 
     `prefix` is the deployment's group prefix (settings.kafka_group_prefix): the old groups'
     records carry it, as the groups did."""
     return [
-        Part(prefix + CLOCKS, make_clock_handlers(clocks) | make_recommendation_handlers(clocks)),
-        Part(prefix + NOTICES, make_notice_handlers(clocks)),
+        Part(prefix + CLOCKS, bind(CLOCK_HANDLERS, deps)),
+        Part(prefix + NOTICES, bind(NOTICE_HANDLERS, deps)),
     ]

@@ -65,7 +65,9 @@ def workers(context: NotificationContext) -> Sequence[Worker]:
         batch_size=settings.batch_size,
         metrics=metrics,
     )
-    deliverer = Deliverer.from_settings(database, settings, kernel.settings, clocks, metrics)
+    deliverer = Deliverer.from_settings(
+        database, settings, kernel.settings, kernel.outbox, clocks.now, metrics
+    )
     if not settings.workers:
         return ()
 

@@ -10,7 +10,7 @@ from services.routing.cases import endpoints as cases
 from services.routing.context import RoutingContext, build_context
 from services.routing.database import Base, messaging
 from services.routing.queues import endpoints as queues
-from services.routing.queues import handlers as clocks
+from services.routing.queues import handlers as queue_events
 from services.routing.reception import endpoints as reception
 from services.routing.rules import endpoints as rules
 from services.routing.stats import endpoints as stats
@@ -21,26 +21,27 @@ from services.routing.supervision import endpoints as supervision
 from services.routing.supervision import handlers as supervision_events
 from services.routing.units import endpoints as units
 from services.routing.workflow import endpoints as workflow
-from services.routing.workflow.handlers import make_routing_handlers, make_workflow_handlers
+from services.routing.workflow import handlers as workflow_events
+from services.routing.workflow.handlers import RoutingDeps
 from shared import asyncapi
 from shared.app import ServiceDefinition, create_app
 from shared.bus.base import Bus
-from shared.messaging.consumer import Handler
+from shared.messaging.consumer import DepsHandler, bind
 from shared.settings import Settings
 
 
-def _handlers(context: RoutingContext) -> dict[str, Handler]:
-    # One consumer group: a case's events are handled in their order (submitted first).
-    outbox, units = context.kernel.outbox, context.units
-    workflow_handlers = make_routing_handlers(
-        outbox, units, context.rules, context.routing_metrics
-    ) | make_workflow_handlers(outbox, units)
-    return (
-        workflow_handlers
-        | clocks.HANDLERS
-        # deadline.set, case.submitted and case.message_added: the board's around the cases'
-        | supervision_events.make_handlers(workflow_handlers)
-    )
+def _deps(context: RoutingContext) -> RoutingDeps:
+    return RoutingDeps(context.kernel.outbox, context.units, context.rules, context.routing_metrics)
+
+
+# One consumer group: a case's events are handled in their order (submitted first). The board's
+# handlers of deadline.set, case.submitted and case.message_added call the queues' and the
+# workflow's own for a case's events (supervision/handlers.py): they take their place here.
+HANDLERS: dict[str, DepsHandler[RoutingDeps]] = {
+    **workflow_events.HANDLERS,
+    **queue_events.HANDLERS,
+    **supervision_events.HANDLERS,
+}
 
 
 DEFINITION = ServiceDefinition[RoutingContext](
@@ -68,7 +69,7 @@ DEFINITION = ServiceDefinition[RoutingContext](
     messaging=messaging,
     migrations=Path(__file__).parent / "migrations",
     context=build_context,
-    consumers={"routing.cases": _handlers},
+    consumers={"routing.cases": lambda context: bind(HANDLERS, _deps(context))},
 )
 
 

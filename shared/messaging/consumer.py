@@ -13,6 +13,11 @@ A consumer that replaced several groups does its work in `Part`s, each recorded 
 name of the group that did it before (notification: its clocks, then its notices). The
 parts' records go into the same multi-row statement as the consumer's own, and a part
 already recorded (by an old group, or an old replica beside this one) is skipped.
+
+A service writes its handlers in one style: module-level `async def on_<event>(session, event,
+deps)`, `deps` the typed dependencies they share (routing's outbox, units and rules...), in a
+table per feature, joined into one table per consumer; `bind` gives the consumer that table
+with the dependencies filled in (shared/app.py's `ServiceDefinition.consumers`).
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from pydantic import ValidationError
 from sqlalchemy import Insert, Table
@@ -50,6 +55,27 @@ OUTAGE_HOLD_SECONDS = 20.0
 
 Handler = Callable[[AsyncSession, Envelope], Awaitable[None]]
 Work = tuple[IncomingRecord, Envelope, Handler]
+D = TypeVar("D")
+# A service's handler: the event, in the consumer's transaction, with the service's typed
+# dependencies. One that needs none takes `deps: object` (it fits any service's table).
+DepsHandler = Callable[[AsyncSession, Envelope, D], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Bound(Generic[D]):
+    """A handler with its dependencies: what the consumer calls (`Handler`)."""
+
+    handler: DepsHandler[D]
+    deps: D
+
+    async def __call__(self, session: AsyncSession, event: Envelope) -> None:
+        await self.handler(session, event, self.deps)
+
+
+def bind(table: Mapping[str, DepsHandler[D]], deps: D) -> dict[str, Handler]:
+    """{event type -> handler} for a consumer: each of `table`'s handlers given `deps`. The
+    one place where a service's handlers meet their dependencies."""
+    return {event_type: Bound(handler, deps) for event_type, handler in table.items()}
 
 
 @dataclass(frozen=True)

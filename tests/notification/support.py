@@ -9,11 +9,12 @@ from typing import Any
 
 from services.notification.calendar.working_days import LOCAL_TZ
 from services.notification.context import NotificationContext
-from services.notification.deadlines.handlers import make_handlers
+from services.notification.deadlines.handlers import HANDLERS
 from services.notification.deadlines.models import Deadline
-from services.notification.deadlines.service import Clocks
+from services.notification.deadlines.service import Clocks, NotificationDeps
 from shared.context import context_of
 from shared.events import Envelope, EventData, new_event
+from shared.messaging.consumer import bind
 from tests.support.stack import kernel_of
 
 
@@ -62,7 +63,7 @@ class Driver:
         self.app = app
         self.clock = clock
         self.clocks = clocks_for(app, clock)
-        self.handlers = make_handlers(self.clocks)
+        self.handlers = bind(HANDLERS, NotificationDeps(self.clocks, clock))
         self.case_id = uuid.uuid4()
 
     async def send(self, type_: str, data: EventData, *, on: date) -> Envelope:

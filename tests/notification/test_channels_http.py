@@ -20,7 +20,7 @@ from services.notification.channels.http import SIGNATURE_HEADER, SmsChannel, We
 from services.notification.notices.delivery import Deliverer
 from services.notification.notices.models import Notification
 from services.notification.notices.service import queue
-from tests.notification.support import FakeClock, clocks_for
+from tests.notification.support import FakeClock
 from tests.support.http_server import Request
 from tests.support.stack import kernel_of
 
@@ -56,7 +56,8 @@ async def test_a_denouncers_sms_carries_no_content_of_the_case(stack_factory, ht
         deliverer = Deliverer(
             kernel_of(app).database,
             {"sms": SmsChannel(f"{http_server.url}/sms")},
-            clocks_for(app, clock),
+            kernel_of(app).outbox,
+            clock,
         )
         case_id = await queue_notice(
             app,
@@ -119,7 +120,8 @@ async def test_a_failing_gateway_is_retried_with_back_off_then_dead(
         deliverer = Deliverer(
             kernel_of(app).database,
             {"sms": SmsChannel(f"{http_server.url}/sms")},
-            clocks_for(app, clock),
+            kernel_of(app).outbox,
+            clock,
             max_attempts=3,
             backoff_seconds=60,
         )
@@ -175,7 +177,8 @@ async def test_a_refusal_is_final_but_throttling_is_retried(
             kernel_of(app).database,
             # The test server is plain http on loopback: allowed explicitly.
             {"webhook": WebhookChannel(SECRET, allow_private=True, https_only=False)},
-            clocks_for(app, clock),
+            kernel_of(app).outbox,
+            clock,
             max_attempts=5,
         )
         case_id = await queue_notice(

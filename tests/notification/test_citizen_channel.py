@@ -19,7 +19,7 @@ from sqlalchemy import select
 from services.notification.channels.http import SmsChannel
 from services.notification.notices.delivery import ContactResolver, Deliverer
 from services.notification.notices.models import Notification
-from tests.notification.support import FakeClock, clocks_for
+from tests.notification.support import FakeClock
 from tests.routing.test_workflow_machine import COMPLAINT
 from tests.support.http_server import HttpServer
 from tests.support.routing_workflow import outbox_events, step
@@ -50,7 +50,8 @@ def deliverer(stack: Stack, gateway: HttpServer) -> Deliverer:
     return Deliverer(
         kernel_of(app).database,
         {"sms": SmsChannel(f"{gateway.url}/sms")},
-        clocks_for(app, FakeClock(datetime.now(UTC) + timedelta(minutes=1))),
+        kernel_of(app).outbox,
+        FakeClock(datetime.now(UTC) + timedelta(minutes=1)),
         resolver=ContactResolver(
             "http://intake/internal/v1/contacts", token, client=stack["intake"]
         ),

@@ -16,7 +16,7 @@ from services.notification.notices.models import Notification
 from services.notification.notices.service import queue
 from services.notification.templates.service import Templates
 from shared.auth import Role
-from tests.notification.support import FakeClock, clocks_for
+from tests.notification.support import FakeClock
 from tests.support.stack import kernel_of
 
 ONLY = {"services": ("notification",)}
@@ -89,7 +89,8 @@ async def test_sent_over_smtp(stack_factory, smtp) -> None:
         deliverer = Deliverer(
             kernel_of(app).database,
             {"email": SmtpChannel("127.0.0.1", controller.port, "tiepdan@test")},
-            clocks_for(app, clock),
+            kernel_of(app).outbox,
+            clock,
         )
         case_id = await queue_one(app, clock)
         assert await deliverer.deliver_once() == 1
@@ -116,7 +117,8 @@ async def test_retried_with_back_off_then_dead_lettered(stack_factory, smtp) -> 
         down = Deliverer(
             kernel_of(app).database,
             {"email": SmtpChannel("127.0.0.1", closed, "tiepdan@test", timeout=2)},
-            clocks_for(app, clock),
+            kernel_of(app).outbox,
+            clock,
             max_attempts=3,
             backoff_seconds=60,
         )

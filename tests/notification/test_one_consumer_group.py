@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.notification import handlers as one_table
 from services.notification.app import DEFINITION
 from services.notification.context import NotificationContext
+from services.notification.deadlines.service import NotificationDeps
 from services.notification.handlers import CLOCKS, GROUP, NOTICES
 from services.notification.settings import NotifySettings
 from shared.app import ServiceDefinition, create_app
@@ -38,18 +39,16 @@ from shared.bus.embedded import EmbeddedBus
 from shared.bus.kafka import KafkaBus
 from shared.db import Database
 from shared.events import Envelope
-from shared.messaging.consumer import Handler
+from shared.messaging.consumer import DepsHandler, Handler, bind
 from shared.migrations import upgrade
 from shared.settings import Settings
 from tests.support.stack import embedded_settings, production_settings, wait_until
 
-# The previous release's consumers, as its app.py declared them (through the names the new
-# table uses, which `counting` wraps).
+# The previous release's consumers, as its app.py declared them: each group one part's table
+# (through the names the new parts use, which `counting` wraps).
 OLD_CONSUMERS: dict[str, Callable[[NotificationContext], Mapping[str, Handler]]] = {
-    CLOCKS: lambda c: (
-        one_table.make_clock_handlers(c.clocks) | one_table.make_recommendation_handlers(c.clocks)
-    ),
-    NOTICES: lambda c: one_table.make_notice_handlers(c.clocks),
+    CLOCKS: lambda c: bind(one_table.CLOCK_HANDLERS, one_table.deps_of(c)),
+    NOTICES: lambda c: bind(one_table.NOTICE_HANDLERS, one_table.deps_of(c)),
 }
 Runs = Counter[tuple[str, uuid.UUID]]
 # tests.support.stack's topics have three partitions: the cases of each step of a test cover
@@ -65,10 +64,12 @@ def counting(monkeypatch: pytest.MonkeyPatch) -> Runs:
     themselves run unchanged."""
     runs: Runs = Counter()
 
-    def counted(part: str, table: Mapping[str, Handler]) -> dict[str, Handler]:
-        def wrap(handler: Handler) -> Handler:
-            async def run(session: AsyncSession, event: Envelope) -> None:
-                await handler(session, event)
+    def counted(
+        part: str, table: Mapping[str, DepsHandler[NotificationDeps]]
+    ) -> dict[str, DepsHandler[NotificationDeps]]:
+        def wrap(handler: DepsHandler[NotificationDeps]) -> DepsHandler[NotificationDeps]:
+            async def run(session: AsyncSession, event: Envelope, deps: NotificationDeps) -> None:
+                await handler(session, event, deps)
                 sync = session.sync_session
                 if "runs" not in sync.info:
                     sync.info["runs"] = []
@@ -79,15 +80,8 @@ def counting(monkeypatch: pytest.MonkeyPatch) -> Runs:
 
         return {event_type: wrap(handler) for event_type, handler in table.items()}
 
-    for name, part in (
-        ("make_clock_handlers", CLOCKS),
-        ("make_recommendation_handlers", CLOCKS),
-        ("make_notice_handlers", NOTICES),
-    ):
-        make = getattr(one_table, name)
-        monkeypatch.setattr(
-            one_table, name, lambda clocks, make=make, part=part: counted(part, make(clocks))
-        )
+    for name, part in (("CLOCK_HANDLERS", CLOCKS), ("NOTICE_HANDLERS", NOTICES)):
+        monkeypatch.setattr(one_table, name, counted(part, getattr(one_table, name)))
     return runs
 
 

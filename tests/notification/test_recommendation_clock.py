@@ -18,7 +18,8 @@ from prometheus_client import CollectorRegistry
 from sqlalchemy import select
 
 from services.notification.deadlines.models import Deadline
-from services.notification.deadlines.recommendations import make_recommendation_handlers
+from services.notification.deadlines.recommendations import HANDLERS
+from services.notification.deadlines.service import NotificationDeps
 from services.notification.metrics import NotifyMetrics
 from services.notification.notices.gauges import refresh_gauges
 from services.notification.timers.models import Timer
@@ -31,6 +32,7 @@ from shared.events import (
     SupervisionRecommended,
     new_event,
 )
+from shared.messaging.consumer import bind
 from tests.notification.support import FakeClock, clocks_for, local
 from tests.support.stack import kernel_of
 
@@ -44,7 +46,7 @@ class Board:
     def __init__(self, app: Any, clock: FakeClock) -> None:
         self.app, self.clock = app, clock
         self.clocks = clocks_for(app, clock)
-        self.handlers = make_recommendation_handlers(self.clocks)
+        self.handlers = bind(HANDLERS, NotificationDeps(self.clocks, clock))
         self.supervision_id = uuid.uuid4()
 
     async def send(self, type_: str, data: EventData, on: date) -> None:

@@ -25,7 +25,7 @@ from services.notification.notices.delivery import ContactResolver, Deliverer, s
 from services.notification.notices.models import Notification
 from shared.auth import Role
 from tests.conftest import StackFactory, without_notification_workers
-from tests.notification.support import FakeClock, clocks_for
+from tests.notification.support import FakeClock
 from tests.support.stack import Stack, kernel_of, wait_until
 
 PETITION = {
@@ -78,7 +78,8 @@ def deliverer(stack: Stack, relay: Controller) -> Deliverer:
     return Deliverer(
         kernel_of(app).database,
         {"email": SmtpChannel("127.0.0.1", relay.port, "tiepdan@test", timeout=5)},
-        clocks_for(app, FakeClock(datetime.now(UTC) + timedelta(minutes=1))),
+        kernel_of(app).outbox,
+        FakeClock(datetime.now(UTC) + timedelta(minutes=1)),
         resolver=ContactResolver(
             "http://intake/internal/v1/contacts", token, client=stack["intake"]
         ),

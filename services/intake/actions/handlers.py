@@ -7,10 +7,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.intake.actions.models import CaseMessage
 from services.intake.cases import repository
 from shared.events import CaseMessageAdded, Envelope
-from shared.messaging.consumer import Handler
+from shared.messaging.consumer import DepsHandler
 
 
-async def on_message_added(session: AsyncSession, event: Envelope) -> None:
+async def on_message_added(session: AsyncSession, event: Envelope, deps: object) -> None:
     data = event.parse(CaseMessageAdded)
     if data.visibility != "citizen" or not data.text:
         return  # internal notes never reach intake's view
@@ -29,4 +29,4 @@ async def on_message_added(session: AsyncSession, event: Envelope) -> None:
     )
 
 
-HANDLERS: dict[str, Handler] = {CaseMessageAdded.type: on_message_added}
+HANDLERS: dict[str, DepsHandler[object]] = {CaseMessageAdded.type: on_message_added}

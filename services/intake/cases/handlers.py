@@ -29,7 +29,7 @@ from shared.events import (
     Envelope,
     UnitStep,
 )
-from shared.messaging.consumer import Handler
+from shared.messaging.consumer import DepsHandler
 
 # Every event of a unit's step (UnitStep), as the models declare them.
 STEP_TYPES = tuple(type_ for type_, model in EVENT_MODELS.items() if issubclass(model, UnitStep))
@@ -37,7 +37,7 @@ STEP_TYPES = tuple(type_ for type_, model in EVENT_MODELS.items() if issubclass(
 INTERNAL_STEPS = frozenset({CaseAssigned.type})
 
 
-async def on_unit_step(session: AsyncSession, event: Envelope) -> None:
+async def on_unit_step(session: AsyncSession, event: Envelope, deps: object) -> None:
     step = event.parse(UnitStep)
     case = await repository.for_update(session, event.case_id)
     if case is None:
@@ -86,7 +86,7 @@ async def on_unit_step(session: AsyncSession, event: Envelope) -> None:
         )
 
 
-async def on_deadline_set(session: AsyncSession, event: Envelope) -> None:
+async def on_deadline_set(session: AsyncSession, event: Envelope, deps: object) -> None:
     data = event.parse(DeadlineSet)
     if data.kind in BOARD_CLOCKS:
         return  # a people's inspection board's recommendation or request, not a citizen's case
@@ -112,7 +112,7 @@ async def on_deadline_set(session: AsyncSession, event: Envelope) -> None:
         deadline.updated_by_event_at = event.time
 
 
-HANDLERS: dict[str, Handler] = {
+HANDLERS: dict[str, DepsHandler[object]] = {
     **dict.fromkeys(STEP_TYPES, on_unit_step),
     DeadlineSet.type: on_deadline_set,
 }

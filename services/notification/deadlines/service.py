@@ -65,6 +65,8 @@ class Clocks:
         now: Clock,
         replan: Replan,
     ) -> None:
+        # The clocks' own events only: deadline.set here, the timers' warnings and breaches
+        # (timers/firing.py). Notices reach the outbox through their own dependencies.
         self.outbox = outbox
         self.reference = reference
         self.settings = settings
@@ -360,6 +362,18 @@ class Clocks:
 
 # The service's clocks (its outbox, reference data and settings), as a request's dependency.
 DeadlineClocks = Annotated[Clocks, provided(Clocks)]
+
+
+@dataclass(frozen=True)
+class NotificationDeps:
+    """What notification's event handlers use, built once from the service's context
+    (services/notification/handlers.py): the clocks, which announce their own changes
+    (deadline.set) through the outbox they were built with, and the time, by the same clock,
+    that notices and tracked cases are stamped with. The notices' handlers use the time only:
+    the notices they queue are sent, and announced, by the deliverer."""
+
+    clocks: Clocks
+    now: Clock
 
 
 def _run_from(d: Deadline, policy: Policy, unit: Unit, duration: int, start_on: date) -> None:

@@ -20,14 +20,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notification.deadlines import repository
 from services.notification.deadlines.models import BREACHED, PAUSED, RUNNING, TrackedCase
-from services.notification.deadlines.service import Cause, Clocks
+from services.notification.deadlines.service import Cause, Clocks, NotificationDeps
 from shared.events import (
     CASE_SUSPENSION_NOTICE_SENT,
     CaseSuspensionNoticeSent,
     DeadlineStep,
     Envelope,
 )
-from shared.messaging.consumer import Handler
+from shared.messaging.consumer import DepsHandler
 
 STARTS, STEP = "suspended", DeadlineStep.suspension_notice.value
 
@@ -55,21 +55,21 @@ async def start_notice(
             await clocks.rearm(session, case, policy, decided_on, cause, round_=round_)
 
 
-def make_notice_handlers(clocks: Clocks) -> dict[str, Handler]:
-    async def on_sent(session: AsyncSession, event: Envelope) -> None:
-        sent = event.parse(CaseSuspensionNoticeSent)
-        owed = await repository.locked_in_states(
-            session, event.case_id, STEP, (RUNNING, PAUSED, BREACHED)
-        )
-        how = f"sent on {sent.sent_on.isoformat()} ({sent.how})"
-        for d in list(owed):
-            if sent.sent_on > d.due_on:
-                if d.breached_at is None:  # late by its date, before the sweeper saw it
-                    await clocks.breach(session, d, Cause(event.id, f"{how}: late"))
-            elif d.breached_at is not None:
-                # Sent in time, recorded after the due day (the breach was announced then): the
-                # date as entered decides, the step was done on time.
-                d.breached_at = None
-            await clocks.meet(session, d, Cause(event.id, how, sent.decision_ref))
+async def on_sent(session: AsyncSession, event: Envelope, deps: NotificationDeps) -> None:
+    sent = event.parse(CaseSuspensionNoticeSent)
+    owed = await repository.locked_in_states(
+        session, event.case_id, STEP, (RUNNING, PAUSED, BREACHED)
+    )
+    how = f"sent on {sent.sent_on.isoformat()} ({sent.how})"
+    for d in list(owed):
+        if sent.sent_on > d.due_on:
+            if d.breached_at is None:  # late by its date, before the sweeper saw it
+                await deps.clocks.breach(session, d, Cause(event.id, f"{how}: late"))
+        elif d.breached_at is not None:
+            # Sent in time, recorded after the due day (the breach was announced then): the
+            # date as entered decides, the step was done on time.
+            d.breached_at = None
+        await deps.clocks.meet(session, d, Cause(event.id, how, sent.decision_ref))
 
-    return {CASE_SUSPENSION_NOTICE_SENT: on_sent}
+
+HANDLERS: dict[str, DepsHandler[NotificationDeps]] = {CASE_SUSPENSION_NOTICE_SENT: on_sent}

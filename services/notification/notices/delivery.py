@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from services.notification.channels.base import Channel, PermanentFailure
 from services.notification.channels.email import MailFolderChannel, SmtpChannel
 from services.notification.channels.http import SmsChannel, WebhookChannel
-from services.notification.deadlines.service import Clocks
+from services.notification.clock import Clock
 from services.notification.metrics import NotifyMetrics
 from services.notification.notices import repository
 from services.notification.notices.models import DEAD, PENDING, SENT
@@ -26,6 +26,7 @@ from shared.events import (
     NotificationDelivered,
     new_event,
 )
+from shared.messaging.outbox import Outbox
 from shared.personal_data import ADDRESS_WITHHELD, redact_addresses
 from shared.settings import Environment, Settings
 
@@ -84,7 +85,8 @@ class Deliverer:
         self,
         database: Database,
         channels: Mapping[str, Channel],
-        clocks: Clocks,
+        outbox: Outbox,
+        now: Clock,
         *,
         max_attempts: int = 6,
         backoff_seconds: float = 30.0,
@@ -96,7 +98,8 @@ class Deliverer:
     ) -> None:
         self.database = database
         self.channels = dict(channels)
-        self.clocks = clocks
+        self.outbox = outbox  # notification.sent / notification.failed
+        self.now = now
         self.max_attempts = max_attempts
         self.backoff = backoff_seconds
         self.lease = timedelta(seconds=lease_seconds)
@@ -112,7 +115,8 @@ class Deliverer:
         database: Database,
         notify: NotifySettings,
         settings: Settings,
-        clocks: Clocks,
+        outbox: Outbox,
+        now: Clock,
         metrics: NotifyMetrics | None,
     ) -> Deliverer:
         email: Channel = (
@@ -142,7 +146,8 @@ class Deliverer:
                     https_only=settings.env is not Environment.development,
                 ),
             },
-            clocks,
+            outbox,
+            now,
             max_attempts=notify.delivery_max_attempts,
             backoff_seconds=notify.delivery_backoff_seconds,
             lease_seconds=notify.lease_seconds,
@@ -153,7 +158,7 @@ class Deliverer:
         )
 
     async def claim(self) -> list[uuid.UUID]:
-        now = self.clocks.now()
+        now = self.now()
         async with self.database.transaction() as session:
             return await repository.claim_due(
                 session,
@@ -210,7 +215,7 @@ class Deliverer:
     async def _record(
         self, notice_id: uuid.UUID, error: str | None, permanent: bool, *, counted: bool = True
     ) -> None:
-        now = self.clocks.now()
+        now = self.now()
         async with self.database.transaction() as session:
             notice = await repository.locked(session, notice_id)
             if notice.state != PENDING or notice.claimed_by != self.owner:
@@ -238,7 +243,7 @@ class Deliverer:
             if self.metrics is not None:
                 self.metrics.deliveries.labels(notice.channel, result).inc()
             if event_type:
-                await self.clocks.outbox.add(
+                await self.outbox.add(
                     session,
                     new_event(
                         event_type,

@@ -7,14 +7,14 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.notification.deadlines.handlers import (
+from services.notification.deadlines.models import TrackedCase
+from services.notification.deadlines.service import NotificationDeps
+from services.notification.deadlines.tracking import (
     CITIZEN_CHANNELS,
     notice_channel,
     track_routing,
     track_submission,
 )
-from services.notification.deadlines.models import TrackedCase
-from services.notification.deadlines.service import Clocks
 from services.notification.notices.service import (
     queue,
     queue_officials,
@@ -32,7 +32,7 @@ from shared.events import (
     CaseSubmitted,
     Envelope,
 )
-from shared.messaging.consumer import Handler
+from shared.messaging.consumer import DepsHandler
 
 PUBLIC_STEPS = (
     CASE_ROUTED,
@@ -46,77 +46,79 @@ PUBLIC_STEPS = (
 )
 
 
-def make_notice_handlers(clocks: Clocks) -> dict[str, Handler]:
-    async def on_step(session: AsyncSession, event: Envelope) -> None:
-        data = event.data
-        now = clocks.now()
-        if event.type == CASE_ROUTED and data.get("appeal_of"):
-            # A second-time complaint has no case.submitted: it learns its citizen here.
-            case: TrackedCase | None = await track_routing(session, event, now)
-        else:
-            case = await session.get(TrackedCase, event.case_id)
-        kind = str(data.get("kind", case.kind if case else ""))
-        tracking = str(data.get("tracking_code", case.tracking_code if case else ""))
-        confidential = kind == "denunciation"
-        if event.type in (CASE_ROUTED, CASE_TRANSFERRED):
-            await queue_officials(
-                session,
-                units=[str(data.get("unit_code", ""))],
-                case_id=event.case_id,
-                template="case_queued",
-                context={
-                    "tracking_code": tracking,
-                    "case_kind": kind,
-                    "note": "" if confidential else str(data.get("public_note") or ""),
-                },
-                cause=f"queued:{event.id}",
-                now=now,
-            )
-        if case is not None and case.contact_ref and case.contact_channel in CITIZEN_CHANNELS:
-            await queue(
-                session,
-                case_id=event.case_id,
-                audience="citizen",
-                channel=case.contact_channel,
-                recipient=f"contact:{case.contact_ref}",
-                template="case_status",
-                language=case.language,
-                context={
-                    "tracking_code": tracking,
-                    "status": str(data.get("status", event.type)),
-                    "note": str(data.get("public_note") or ""),
-                    "confidential": confidential,
-                },
-                cause=f"status:{event.id}",
-                now=now,
-            )
-
-    async def on_submitted(session: AsyncSession, event: Envelope) -> None:
-        # "Received": the receipt, with the tracking code, on the citizen's own channel. The
-        # contact reference travels in this event; later steps find it on the tracked case.
-        submitted = event.parse(CaseSubmitted)
-        await track_submission(session, event, clocks.now())
-        channel = notice_channel(submitted)
-        if channel == "none":
-            return
+async def on_step(session: AsyncSession, event: Envelope, deps: NotificationDeps) -> None:
+    data = event.data
+    now = deps.now()
+    if event.type == CASE_ROUTED and data.get("appeal_of"):
+        # A second-time complaint has no case.submitted: it learns its citizen here.
+        case: TrackedCase | None = await track_routing(session, event, now)
+    else:
+        case = await session.get(TrackedCase, event.case_id)
+    kind = str(data.get("kind", case.kind if case else ""))
+    tracking = str(data.get("tracking_code", case.tracking_code if case else ""))
+    confidential = kind == "denunciation"
+    if event.type in (CASE_ROUTED, CASE_TRANSFERRED):
+        await queue_officials(
+            session,
+            units=[str(data.get("unit_code", ""))],
+            case_id=event.case_id,
+            template="case_queued",
+            context={
+                "tracking_code": tracking,
+                "case_kind": kind,
+                "note": "" if confidential else str(data.get("public_note") or ""),
+            },
+            cause=f"queued:{event.id}",
+            now=now,
+        )
+    if case is not None and case.contact_ref and case.contact_channel in CITIZEN_CHANNELS:
         await queue(
             session,
             case_id=event.case_id,
             audience="citizen",
-            channel=channel,
-            recipient=f"contact:{submitted.contact_ref}",
+            channel=case.contact_channel,
+            recipient=f"contact:{case.contact_ref}",
             template="case_status",
-            language=submitted.language,
+            language=case.language,
             context={
-                "tracking_code": submitted.tracking_code,
-                "status": "submitted",
-                "note": "",
-                "confidential": submitted.kind == "denunciation",
+                "tracking_code": tracking,
+                "status": str(data.get("status", event.type)),
+                "note": str(data.get("public_note") or ""),
+                "confidential": confidential,
             },
             cause=f"status:{event.id}",
-            now=clocks.now(),
+            now=now,
         )
 
-    handlers: dict[str, Handler] = {t: on_step for t in PUBLIC_STEPS}
-    handlers[CASE_SUBMITTED] = on_submitted
-    return handlers
+
+async def on_submitted(session: AsyncSession, event: Envelope, deps: NotificationDeps) -> None:
+    # "Received": the receipt, with the tracking code, on the citizen's own channel. The
+    # contact reference travels in this event; later steps find it on the tracked case.
+    submitted = event.parse(CaseSubmitted)
+    await track_submission(session, event, deps.now())
+    channel = notice_channel(submitted)
+    if channel == "none":
+        return
+    await queue(
+        session,
+        case_id=event.case_id,
+        audience="citizen",
+        channel=channel,
+        recipient=f"contact:{submitted.contact_ref}",
+        template="case_status",
+        language=submitted.language,
+        context={
+            "tracking_code": submitted.tracking_code,
+            "status": "submitted",
+            "note": "",
+            "confidential": submitted.kind == "denunciation",
+        },
+        cause=f"status:{event.id}",
+        now=deps.now(),
+    )
+
+
+HANDLERS: dict[str, DepsHandler[NotificationDeps]] = {
+    **dict.fromkeys(PUBLIC_STEPS, on_step),
+    CASE_SUBMITTED: on_submitted,
+}

@@ -8,10 +8,10 @@ from services.routing.cases.repository import lock_case
 from services.routing.queues.clocks import refresh_due
 from services.routing.queues.models import CaseClock
 from shared.events import DeadlineBreached, DeadlineSet, Envelope
-from shared.messaging.consumer import Handler
+from shared.messaging.consumer import DepsHandler
 
 
-async def on_deadline_set(session: AsyncSession, event: Envelope) -> None:
+async def on_deadline_set(session: AsyncSession, event: Envelope, deps: object) -> None:
     data = event.parse(DeadlineSet)
     case = await lock_case(session, event.case_id)
     if case is None:
@@ -34,7 +34,7 @@ async def on_deadline_set(session: AsyncSession, event: Envelope) -> None:
     await refresh_due(session, case)
 
 
-async def on_deadline_breached(session: AsyncSession, event: Envelope) -> None:
+async def on_deadline_breached(session: AsyncSession, event: Envelope, deps: object) -> None:
     data = event.parse(DeadlineBreached)
     case = await lock_case(session, event.case_id)
     if case is None:
@@ -44,7 +44,7 @@ async def on_deadline_breached(session: AsyncSession, event: Envelope) -> None:
         case.escalated_to = sorted(escalated)
 
 
-HANDLERS: dict[str, Handler] = {
+HANDLERS: dict[str, DepsHandler[object]] = {
     DeadlineSet.type: on_deadline_set,
     DeadlineBreached.type: on_deadline_breached,
 }

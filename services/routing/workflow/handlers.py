@@ -8,6 +8,7 @@ state the second.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,10 +29,20 @@ from services.routing.workflow.service import apply_step, route
 from shared import events as ev
 from shared.dates import LOCAL_TZ
 from shared.events import CaseStatus, CaseSubmitted, Envelope
-from shared.messaging.consumer import Handler
+from shared.messaging.consumer import DepsHandler
 from shared.messaging.outbox import Outbox
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RoutingDeps:
+    """What routing's event handlers use, built once from the service's context (app.py)."""
+
+    outbox: Outbox
+    units: UnitRegistry
+    rules: RuleSetRead  # the built-in rules, in force until an administrator publishes others
+    metrics: RoutingMetrics
 
 
 def draft_of(submitted: CaseSubmitted) -> CaseDraft:
@@ -54,170 +65,168 @@ def _remote(units: UnitRegistry, code: str) -> bool:
     return bool(unit and unit.remote)
 
 
-def make_routing_handlers(
-    outbox: Outbox, units: UnitRegistry, default_rules: RuleSetRead, metrics: RoutingMetrics
-) -> dict[str, Handler]:
-    """case.submitted: the case goes to the unit the rules in force name (a feedback to the
-    board also reaches the board's queue: supervision.handlers wraps this one)."""
+async def on_case_submitted(session: AsyncSession, event: Envelope, deps: RoutingDeps) -> None:
+    """The case goes to the unit the rules in force name (a feedback to the board also reaches
+    the board's queue: supervision/handlers.py's on_case_submitted calls this one first)."""
+    if await session.get(RoutedCase, event.case_id) is not None:
+        return  # already routed (a replay under another event id)
+    submitted = event.parse(CaseSubmitted)
+    draft = draft_of(submitted)
+    assert draft.received_on is not None
+    in_force = await rules.in_force(session, draft.received_on, deps.rules)
+    decision = decide(in_force, draft, deps.units)
+    now = datetime.now(UTC)
+    to_board = submitted.addressed_to == "board" and submitted.kind == "feedback"
+    case = RoutedCase(
+        id=event.case_id,
+        tracking_code=submitted.tracking_code,
+        kind=submitted.kind,
+        title=submitted.title,
+        description=submitted.description,
+        category=submitted.category,
+        location_unit_code=submitted.location.unit_code,
+        unit_code=decision.unit_code,
+        first_unit_code=decision.unit_code,
+        province_code=decision.province_code,
+        status=CaseStatus.submitted.value,
+        received_at=submitted.submitted_at,
+        rule=decision.rule,
+        reason=decision.reason,
+        publish_consent=submitted.publish_consent,
+    )
+    await route(
+        session,
+        deps.outbox,
+        case,
+        unit_name=decision.unit_name,
+        remote_area=_remote(deps.units, decision.unit_code),
+        data={
+            "rule": decision.rule,
+            "unit_code": decision.unit_code,
+            "rules_version": decision.rules_version,
+            **({"addressed_to": "board"} if to_board else {}),
+        },
+        now=now,
+    )
+    if decision.fallback:
+        # Counted when committed would be exact; a retried event may count twice, which a
+        # rate of "cases nobody's rule fits" tolerates.
+        deps.metrics.fallback.labels(submitted.kind).inc()
 
-    async def on_case_submitted(session: AsyncSession, event: Envelope) -> None:
-        if await session.get(RoutedCase, event.case_id) is not None:
-            return  # already routed (a replay under another event id)
-        submitted = event.parse(CaseSubmitted)
-        draft = draft_of(submitted)
-        assert draft.received_on is not None
-        in_force = await rules.in_force(session, draft.received_on, default_rules)
-        decision = decide(in_force, draft, units)
-        now = datetime.now(UTC)
-        to_board = submitted.addressed_to == "board" and submitted.kind == "feedback"
-        case = RoutedCase(
-            id=event.case_id,
-            tracking_code=submitted.tracking_code,
-            kind=submitted.kind,
-            title=submitted.title,
-            description=submitted.description,
-            category=submitted.category,
-            location_unit_code=submitted.location.unit_code,
-            unit_code=decision.unit_code,
-            first_unit_code=decision.unit_code,
-            province_code=decision.province_code,
-            status=CaseStatus.submitted.value,
-            received_at=submitted.submitted_at,
-            rule=decision.rule,
-            reason=decision.reason,
-            publish_consent=submitted.publish_consent,
+
+async def on_withdrawn(session: AsyncSession, event: Envelope, deps: RoutingDeps) -> None:
+    case = await lock_case(session, event.case_id)
+    if case is None or not machine.can(case.status, Step.withdraw):
+        return
+    data = event.parse(ev.CaseWithdrawn)
+    # Intake already announced it (case.withdrawn); routing records it, emits nothing.
+    await apply_step(
+        session,
+        deps.outbox,
+        case,
+        Step.withdraw,
+        actor=CITIZEN,
+        reason=data.reason,
+        now=event.time,
+        data={"event_id": str(event.id)},
+    )
+
+
+async def on_rated(session: AsyncSession, event: Envelope, deps: RoutingDeps) -> None:
+    case = await lock_case(session, event.case_id)
+    if case is None or not machine.can(case.status, Step.rate) or case.rating_score:
+        return
+    data = event.parse(ev.CaseRated)
+    case.rating_score, case.rating_comment = data.score, data.comment
+    await apply_step(
+        session,
+        deps.outbox,
+        case,
+        Step.rate,
+        actor=CITIZEN,
+        reason=data.comment,
+        now=event.time,
+        data={"score": data.score},
+    )
+
+
+async def on_message_added(session: AsyncSession, event: Envelope, deps: RoutingDeps) -> None:
+    data = event.parse(ev.CaseMessageAdded)
+    if event.source == SOURCE or data.author != CITIZEN:
+        return  # our own officials' messages, already in the conversation
+    case = await lock_case(session, event.case_id)
+    if case is None or await session.get(CaseMessage, data.message_id) is not None:
+        return
+    session.add(
+        CaseMessage(
+            id=data.message_id,
+            case_id=case.id,
+            author=CITIZEN,
+            visibility=data.visibility,
+            text=data.text,
+            actor=CITIZEN,
+            at=event.time,
         )
-        await route(
-            session,
-            outbox,
-            case,
-            unit_name=decision.unit_name,
-            remote_area=_remote(units, decision.unit_code),
-            data={
-                "rule": decision.rule,
-                "unit_code": decision.unit_code,
-                "rules_version": decision.rules_version,
-                **({"addressed_to": "board"} if to_board else {}),
-            },
-            now=now,
-        )
-        if decision.fallback:
-            # Counted when committed would be exact; a retried event may count twice, which a
-            # rate of "cases nobody's rule fits" tolerates.
-            metrics.fallback.labels(submitted.kind).inc()
-
-    return {CaseSubmitted.type: on_case_submitted}
-
-
-def make_workflow_handlers(outbox: Outbox, units: UnitRegistry) -> dict[str, Handler]:
-    async def on_withdrawn(session: AsyncSession, event: Envelope) -> None:
-        case = await lock_case(session, event.case_id)
-        if case is None or not machine.can(case.status, Step.withdraw):
-            return
-        data = event.parse(ev.CaseWithdrawn)
-        # Intake already announced it (case.withdrawn); routing records it, emits nothing.
+    )
+    if case.status == CaseStatus.info_requested:
+        # The citizen answered what was asked: the handling continues where it was.
         await apply_step(
             session,
-            outbox,
+            deps.outbox,
             case,
-            Step.withdraw,
-            actor=CITIZEN,
-            reason=data.reason,
-            now=event.time,
-            data={"event_id": str(event.id)},
+            Step.resume,
+            actor=SYSTEM_ACTOR,
+            event=ev.CaseResumed,
+            public_note="Đã nhận thông tin bổ sung; tiếp tục giải quyết",
+            reason="the citizen answered the request for information",
+            data={"message_id": str(data.message_id)},
         )
 
-    async def on_rated(session: AsyncSession, event: Envelope) -> None:
-        case = await lock_case(session, event.case_id)
-        if case is None or not machine.can(case.status, Step.rate) or case.rating_score:
-            return
-        data = event.parse(ev.CaseRated)
-        case.rating_score, case.rating_comment = data.score, data.comment
+
+async def on_appealed(session: AsyncSession, event: Envelope, deps: RoutingDeps) -> None:
+    data = event.parse(ev.CaseAppealed)
+    first = await lock_case(session, event.case_id)
+    if first is None:
+        raise LookupError(f"case.appealed for unknown case {event.case_id}")
+    if machine.can(first.status, Step.appeal):
         await apply_step(
             session,
-            outbox,
-            case,
-            Step.rate,
-            actor=CITIZEN,
-            reason=data.comment,
-            now=event.time,
-            data={"score": data.score},
-        )
-
-    async def on_message_added(session: AsyncSession, event: Envelope) -> None:
-        data = event.parse(ev.CaseMessageAdded)
-        if event.source == SOURCE or data.author != CITIZEN:
-            return  # our own officials' messages, already in the conversation
-        case = await lock_case(session, event.case_id)
-        if case is None or await session.get(CaseMessage, data.message_id) is not None:
-            return
-        session.add(
-            CaseMessage(
-                id=data.message_id,
-                case_id=case.id,
-                author=CITIZEN,
-                visibility=data.visibility,
-                text=data.text,
-                actor=CITIZEN,
-                at=event.time,
-            )
-        )
-        if case.status == CaseStatus.info_requested:
-            # The citizen answered what was asked: the handling continues where it was.
-            await apply_step(
-                session,
-                outbox,
-                case,
-                Step.resume,
-                actor=SYSTEM_ACTOR,
-                event=ev.CaseResumed,
-                public_note="Đã nhận thông tin bổ sung; tiếp tục giải quyết",
-                reason="the citizen answered the request for information",
-                data={"message_id": str(data.message_id)},
-            )
-
-    async def on_appealed(session: AsyncSession, event: Envelope) -> None:
-        data = event.parse(ev.CaseAppealed)
-        first = await lock_case(session, event.case_id)
-        if first is None:
-            raise LookupError(f"case.appealed for unknown case {event.case_id}")
-        if machine.can(first.status, Step.appeal):
-            await apply_step(
-                session,
-                outbox,
-                first,
-                Step.appeal,
-                actor=CITIZEN,
-                reason=data.reason,
-                now=event.time,
-                data={
-                    "new_case_id": str(data.new_case_id),
-                    "new_tracking_code": data.new_tracking_code,
-                },
-            )
-        elif first.status != CaseStatus.appealed:
-            log.warning("appeal of a case that is %s: recorded, not reopened", first.status)
-            return
-        if first.kind != "complaint" or first.appeal_of is not None:
-            return  # only a first-time complaint becomes a second-time one
-        if await session.get(RoutedCase, data.new_case_id) is not None:
-            return
-        await open_second_time(
-            session,
-            outbox,
-            units,
+            deps.outbox,
             first,
-            new_case_id=data.new_case_id,
-            new_tracking_code=data.new_tracking_code,
+            Step.appeal,
+            actor=CITIZEN,
             reason=data.reason,
-            received_at=event.time,
-            at=datetime.now(UTC),
-            late_reason=data.late_reason,
+            now=event.time,
+            data={
+                "new_case_id": str(data.new_case_id),
+                "new_tracking_code": data.new_tracking_code,
+            },
         )
+    elif first.status != CaseStatus.appealed:
+        log.warning("appeal of a case that is %s: recorded, not reopened", first.status)
+        return
+    if first.kind != "complaint" or first.appeal_of is not None:
+        return  # only a first-time complaint becomes a second-time one
+    if await session.get(RoutedCase, data.new_case_id) is not None:
+        return
+    await open_second_time(
+        session,
+        deps.outbox,
+        deps.units,
+        first,
+        new_case_id=data.new_case_id,
+        new_tracking_code=data.new_tracking_code,
+        reason=data.reason,
+        received_at=event.time,
+        at=datetime.now(UTC),
+        late_reason=data.late_reason,
+    )
 
-    return {
-        ev.CaseWithdrawn.type: on_withdrawn,
-        ev.CaseRated.type: on_rated,
-        ev.CaseMessageAdded.type: on_message_added,
-        ev.CaseAppealed.type: on_appealed,
-    }
+
+HANDLERS: dict[str, DepsHandler[RoutingDeps]] = {
+    CaseSubmitted.type: on_case_submitted,
+    ev.CaseWithdrawn.type: on_withdrawn,
+    ev.CaseRated.type: on_rated,
+    ev.CaseMessageAdded.type: on_message_added,
+    ev.CaseAppealed.type: on_appealed,
+}
