@@ -17,6 +17,7 @@ import pytest
 
 from shared.auth import Role
 from tests.routing.test_workflow_roles import PRINCIPALS as WORKFLOW_PRINCIPALS
+from tests.support.modes import embedded_all_production_some
 from tests.support.routing_workflow import routed_case
 from tests.support.stack import Stack
 from tests.support.supervision import UNIT, board, head, open_supervision, recommend
@@ -55,7 +56,19 @@ def expected(who: str, endpoint: str) -> int:
     return 422 if (role, unit) == (Role.unit_head, UNIT) else 403
 
 
-@pytest.mark.parametrize("who", list(PRINCIPALS))
+# In production mode the board, the unit's head, a read-only supervisor and one refused.
+@pytest.mark.parametrize(
+    ("mode", "who"),
+    embedded_all_production_some(
+        PRINCIPALS,
+        production={
+            "supervisor of the commune",
+            "head of the unit",
+            "supervisor of the province",
+            "board of another commune",
+        },
+    ),
+)
 async def test_every_role_on_every_supervision_endpoint(stack: Stack, who: str) -> None:
     role, unit, _ = PRINCIPALS[who]
     headers = stack.auth(role=role, unit=unit, sub="someone") if role else {}

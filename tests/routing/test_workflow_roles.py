@@ -16,6 +16,7 @@ import pytest
 from shared.auth import Role
 from shared.events import DEADLINE_BREACHED, DeadlineBreached, new_event
 from tests.routing.test_workflow_machine import COMPLAINT
+from tests.support.modes import embedded_all_production_some
 from tests.support.routing_workflow import publish, routed_case
 from tests.support.stack import Stack, wait_until
 
@@ -70,7 +71,19 @@ def expected(access: str, endpoint: str, role: Role | None) -> int:
     return 422 if name in WRITES_422 else 409 if name in WRITES_409 else 200
 
 
-@pytest.mark.parametrize("who", list(PRINCIPALS))
+# In production mode one principal of each answer: may act, read-only, refused, anonymous.
+@pytest.mark.parametrize(
+    ("mode", "who"),
+    embedded_all_production_some(
+        PRINCIPALS,
+        production={
+            "official of the unit",
+            "supervisor of the commune",
+            "official of another commune",
+            "nobody",
+        },
+    ),
+)
 async def test_every_role_on_every_endpoint(stack: Stack, who: str) -> None:
     role, unit, access = PRINCIPALS[who]
     headers = stack.auth(role=role, unit=unit, sub="someone") if role else {}
