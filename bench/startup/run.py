@@ -88,8 +88,7 @@ async def run(rounds: int, *, bytecode: bool = True) -> dict[str, dict[str, list
         log_dir.mkdir(parents=True)
         env = infra.service_env()
         if bytecode:
-            env.pop("PYTHONDONTWRITEBYTECODE", None)
-            env["PYTHONPYCACHEPREFIX"] = str(infra.work_dir / "pycache")
+            env = infra.with_bytecode(env)
             for name in SERVICE_NAMES:  # writes the bytecode; not measured
                 await _ready_seconds(infra, name, env, log_dir)
         for round_ in range(1, rounds + 1):
