@@ -85,6 +85,7 @@ def build_bus(settings: Settings) -> Bus:
             settings.kafka_bootstrap_servers,
             client_id=f"tiepdan-{settings.service}",
             options=settings.kafka_client_options(),
+            group_instance_id=settings.kafka_group_instance_id,
         )
     return EmbeddedBus(settings.resolved_event_log_url())
 

@@ -90,6 +90,10 @@ class Settings(BaseSettings):
     kafka_ssl_cafile: str = ""
     # Prefixed to consumer group names, so that several stacks can share one broker.
     kafka_group_prefix: str = ""
+    # This replica's stable name in its consumer groups (static membership, KIP-345): one per
+    # replica (Kubernetes: the pod's name). A replica restarted within the session timeout
+    # takes back its partitions and the others go on without a rebalance. Empty: dynamic.
+    kafka_group_instance_id: str = Field(default="", max_length=200)
     kafka_partitions: int = Field(default=6, ge=1, le=1000)
     kafka_replication_factor: int = Field(default=1, ge=1, le=5)
 

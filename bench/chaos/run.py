@@ -130,7 +130,8 @@ class Fleet:
         old = self.procs.get((name, i))
         self.procs[(name, i)] = start_service(
             name,
-            self.env,
+            # A replica's stable name in its groups, as a pod's name is (static membership).
+            {**self.env, "TIEPDAN_KAFKA_GROUP_INSTANCE_ID": f"{name}-{i}"},
             self.infra.url(name),
             self.infra.work_dir,
             port=old.port if old else None,

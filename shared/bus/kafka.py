@@ -45,9 +45,14 @@ class KafkaBus:
         *,
         client_id: str = "tiepdan",
         options: Mapping[str, Any] | None = None,
+        group_instance_id: str | None = None,
     ) -> None:
         self.bootstrap_servers = bootstrap_servers
         self.client_id = client_id
+        # This replica's stable name in its consumer groups (static membership, KIP-345): a
+        # replica restarted within the session timeout takes back its own partitions, and
+        # the other members go on without a rebalance. None: dynamic membership.
+        self.group_instance_id = group_instance_id or None
         # security_protocol, ssl_context, sasl_*: passed to every client alike
         self.options = dict(options or {})
         self._producer: AIOKafkaProducer | None = None
@@ -130,6 +135,7 @@ class KafkaBus:
             session_timeout_ms=6_000,
             heartbeat_interval_ms=2_000,
             metadata_max_age_ms=METADATA_MAX_AGE_MS,
+            group_instance_id=self.group_instance_id,
             **self.options,
         )
         await consumer.start()

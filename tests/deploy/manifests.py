@@ -53,7 +53,7 @@ def selects(selector: dict[str, Any] | None, labels: dict[str, str]) -> bool:
 
 def container_env(document: Manifest, config: dict[str, str]) -> dict[str, str]:
     """The container's environment as the kubelet builds it: envFrom ConfigMaps, then
-    env with $(VAR) expanded; secrets stand in as placeholders."""
+    env with $(VAR) expanded; secrets and the pod's fields stand in as placeholders."""
     spec = container(document)
     env: dict[str, str] = {}
     for source in spec.get("envFrom", []):
@@ -64,6 +64,10 @@ def container_env(document: Manifest, config: dict[str, str]) -> dict[str, str]:
             env[variable["name"]] = re.sub(
                 r"\$\((\w+)\)", lambda m: env.get(m.group(1), m.group(0)), variable["value"]
             )
+        elif "fieldRef" in variable["valueFrom"]:
+            # the pod's own fields (its name): a stand-in, as the kubelet's is per pod
+            path = variable["valueFrom"]["fieldRef"]["fieldPath"]
+            env[variable["name"]] = f"pod-{path.replace('.', '-')}"
         else:
             ref = variable["valueFrom"]["secretKeyRef"]
             env[variable["name"]] = f"secret-{ref['name']}-{ref['key']}"

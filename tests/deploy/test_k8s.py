@@ -459,6 +459,8 @@ def test_settings_are_accepted_by_the_services(
                 assert settings.kafka_security_protocol == "SASL_SSL", name
                 assert settings.kafka_sasl_password.get_secret_value(), name
                 assert settings.internal_token.get_secret_value(), name
+                # Static membership: each replica is its pod, whose name a container restart keeps.
+                assert settings.kafka_group_instance_id == "pod-metadata-name", name
 
 
 def _portal_settings_are_accepted(
