@@ -42,8 +42,11 @@ async def test_a_restarted_replica_takes_back_its_partitions_without_a_rebalance
     try:
 
         async def split() -> tuple[set[int], set[int]] | None:
+            """The group settled: both members in the same generation, owning the four
+            partitions between them (mid-rebalance one can still hold its old share)."""
             got_a, got_b = await _assigned(a), await _assigned(b)
-            if got_a and got_b and len(got_a | got_b) == 4:
+            settled = a.consumer._coordinator.generation == b.consumer._coordinator.generation
+            if settled and got_a and got_b and got_a.isdisjoint(got_b) and len(got_a | got_b) == 4:
                 return got_a, got_b
             return None
 
