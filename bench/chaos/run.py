@@ -269,7 +269,6 @@ async def run_chaos(config: Config) -> dict[str, Any]:
         # Restarted replicas read the bytecode the first start wrote, as a restarted pod reads
         # its image's: a restart is timed as it happens in production.
         env = infra.with_bytecode(infra.service_env())
-        env["TIEPDAN_LOG_LEVEL"] = "WARNING"
         fleet = Fleet(infra, env, config.replicas)
         for name in SERVICE_NAMES:
             for i in range(config.replicas):

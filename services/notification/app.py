@@ -12,7 +12,8 @@ from services.notification.calendar import models as _calendar_models  # noqa: F
 from services.notification.context import NotificationContext, build_context
 from services.notification.database import Base, messaging
 from services.notification.deadlines import endpoints as deadlines
-from services.notification.handlers import GROUP, TAKES_OVER, deps_of, parts
+from services.notification.deadlines.service import NotificationDeps
+from services.notification.handlers import GROUP, TAKES_OVER, parts
 from services.notification.notices import endpoints as notices
 from services.notification.policies import endpoints as policies
 from services.notification.preview import endpoints as preview
@@ -26,7 +27,9 @@ from shared.settings import Settings
 
 
 def _handlers(context: NotificationContext) -> list[Part]:
-    return parts(deps_of(context), prefix=context.kernel.settings.kafka_group_prefix)
+    return parts(
+        NotificationDeps(context.clocks), prefix=context.kernel.settings.kafka_group_prefix
+    )
 
 
 def _preflight(settings: Settings) -> None:

@@ -28,7 +28,6 @@ of an event are the same two as before the switch, plus the group's.
 
 from __future__ import annotations
 
-from services.notification.context import NotificationContext
 from services.notification.deadlines import handlers as clocks
 from services.notification.deadlines import recommendations
 from services.notification.deadlines.service import NotificationDeps
@@ -44,10 +43,6 @@ CLOCK_HANDLERS: dict[str, DepsHandler[NotificationDeps]] = (
     clocks.HANDLERS | recommendations.HANDLERS
 )
 NOTICE_HANDLERS: dict[str, DepsHandler[NotificationDeps]] = notices.HANDLERS
-
-
-def deps_of(context: NotificationContext) -> NotificationDeps:
-    return NotificationDeps(context.clocks, context.clocks.now)
 
 
 def parts(deps: NotificationDeps, *, prefix: str = "") -> list[Part]:

@@ -63,7 +63,7 @@ class Driver:
         self.app = app
         self.clock = clock
         self.clocks = clocks_for(app, clock)
-        self.handlers = bind(HANDLERS, NotificationDeps(self.clocks, clock))
+        self.handlers = bind(HANDLERS, NotificationDeps(self.clocks))
         self.case_id = uuid.uuid4()
 
     async def send(self, type_: str, data: EventData, *, on: date) -> Envelope:

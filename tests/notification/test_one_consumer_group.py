@@ -47,8 +47,8 @@ from tests.support.stack import embedded_settings, production_settings, wait_unt
 # The previous release's consumers, as its app.py declared them: each group one part's table
 # (through the names the new parts use, which `counting` wraps).
 OLD_CONSUMERS: dict[str, Callable[[NotificationContext], Mapping[str, Handler]]] = {
-    CLOCKS: lambda c: bind(one_table.CLOCK_HANDLERS, one_table.deps_of(c)),
-    NOTICES: lambda c: bind(one_table.NOTICE_HANDLERS, one_table.deps_of(c)),
+    CLOCKS: lambda c: bind(one_table.CLOCK_HANDLERS, NotificationDeps(c.clocks)),
+    NOTICES: lambda c: bind(one_table.NOTICE_HANDLERS, NotificationDeps(c.clocks)),
 }
 Runs = Counter[tuple[str, uuid.UUID]]
 # tests.support.stack's topics have three partitions: the cases of each step of a test cover

@@ -46,7 +46,7 @@ class Board:
     def __init__(self, app: Any, clock: FakeClock) -> None:
         self.app, self.clock = app, clock
         self.clocks = clocks_for(app, clock)
-        self.handlers = bind(HANDLERS, NotificationDeps(self.clocks, clock))
+        self.handlers = bind(HANDLERS, NotificationDeps(self.clocks))
         self.supervision_id = uuid.uuid4()
 
     async def send(self, type_: str, data: EventData, on: date) -> None:

@@ -368,12 +368,15 @@ DeadlineClocks = Annotated[Clocks, provided(Clocks)]
 class NotificationDeps:
     """What notification's event handlers use, built once from the service's context
     (services/notification/handlers.py): the clocks, which announce their own changes
-    (deadline.set) through the outbox they were built with, and the time, by the same clock,
-    that notices and tracked cases are stamped with. The notices' handlers use the time only:
-    the notices they queue are sent, and announced, by the deliverer."""
+    (deadline.set) through the outbox they were built with. The notices' handlers use their
+    time only: the notices they queue are sent, and announced, by the deliverer."""
 
     clocks: Clocks
-    now: Clock
+
+    @property
+    def now(self) -> Clock:
+        """The clocks' own time, which notices and tracked cases are stamped with."""
+        return self.clocks.now
 
 
 def _run_from(d: Deadline, policy: Policy, unit: Unit, duration: int, start_on: date) -> None:
