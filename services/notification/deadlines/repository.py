@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from datetime import date, datetime
 from typing import Any
 
@@ -39,6 +39,39 @@ async def lock_tracked(session: AsyncSession, case_id: uuid.UUID, **first: Any) 
     )
     case = await session.get(TrackedCase, case_id, with_for_update=True, populate_existing=True)
     assert case is not None  # inserted above, or already there; rows are never deleted
+    return case
+
+
+# What a case's event tells of it, merged into its row in one statement (below): the event's
+# values, except that a second-time complaint stays one, and an empty contact keeps the one
+# known (the notices part and the clocks part both record the same event).
+_KEEPS: dict[str, Callable[[Any, Any], Any]] = {
+    "second_time": lambda row, new: row.second_time | new.second_time,
+    "contact_ref": lambda row, new: func.coalesce(new.contact_ref, row.contact_ref),
+}
+
+
+async def merge_tracked(
+    session: AsyncSession, case_id: uuid.UUID, first: dict[str, Any], *, updates: Collection[str]
+) -> TrackedCase:
+    """The tracked case's row, locked: inserted with `first` if absent, else its `updates`
+    columns set from `first` (`second_time` and `contact_ref` as _KEEPS says). One round trip,
+    where lock_tracked and a flush of the changes take three."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = insert(TrackedCase).values(case_id=case_id, **first)
+    row, new = TrackedCase.__table__.c, statement.excluded
+    changes = {
+        name: _KEEPS[name](row, new) if name in _KEEPS else getattr(new, name) for name in updates
+    }
+    # An update that changes nothing still locks the row, as lock_tracked's read did.
+    upsert = statement.on_conflict_do_update(
+        index_elements=["case_id"], set_=changes or {"case_id": new.case_id}
+    ).returning(TrackedCase)
+    case: TrackedCase | None = await session.scalar(
+        select(TrackedCase).from_statement(upsert),
+        execution_options={"populate_existing": True},
+    )
+    assert case is not None  # inserted or updated, and returned
     return case
 
 

@@ -7,10 +7,9 @@ outbox in the caller's transaction, and re-plans the deadline's timers.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -48,12 +47,23 @@ class Cause:
     decision_ref: str | None = None
 
 
-# Plans a deadline's timers again after each change (session, deadline, calendar, reminder
-# working days, reminder hour, now): timers/schedule.py's `reschedule`, given by the service
-# (context.py), since the timers are above the deadlines (their sweeper fires the clocks).
-Replan = Callable[
-    [AsyncSession, Deadline, WorkingDayCalendar, tuple[int, ...], int, datetime], Awaitable[None]
-]
+class Replan(Protocol):
+    """Plans a deadline's timers again after each change: timers/schedule.py's `reschedule`,
+    given by the service (context.py), since the timers are above the deadlines (their
+    sweeper fires the clocks). `new`: the deadline was added in this transaction, so it has
+    no timers yet to look up."""
+
+    async def __call__(
+        self,
+        session: AsyncSession,
+        d: Deadline,
+        calendar: WorkingDayCalendar,
+        reminder_days: tuple[int, ...],
+        hour: int,
+        now: datetime,
+        *,
+        new: bool = False,
+    ) -> None: ...
 
 
 class Clocks:
@@ -128,9 +138,10 @@ class Clocks:
             complexity=complexity,
             updated_at=now,
         )
+        # One flush, at the end of the timers' planning, writes the clock, its history row and
+        # its timers together (the unit of work orders them by their foreign keys).
         session.add(deadline)
-        await session.flush()
-        await self._changed(session, deadline, "set", cause)
+        await self._changed(session, deadline, "set", cause, now=now, new=True)
         return deadline
 
     async def start_after_passing(
@@ -345,8 +356,20 @@ class Clocks:
             ),
         )
 
-    async def _changed(self, session: AsyncSession, d: Deadline, change: str, cause: Cause) -> None:
-        now = self.now()
+    async def _changed(
+        self,
+        session: AsyncSession,
+        d: Deadline,
+        change: str,
+        cause: Cause,
+        *,
+        now: datetime | None = None,
+        new: bool = False,
+    ) -> None:
+        """Record, re-plan and announce a change; `now`: the change's time if the caller took
+        it already (a new clock is stamped once); `new`: the clock was added in this
+        transaction."""
+        now = now if now is not None else self.now()
         d.updated_at = now
         await self._history(session, d, change, cause)
         await self.replan(
@@ -356,6 +379,7 @@ class Clocks:
             self.settings.reminder_working_days,
             self.settings.reminder_hour,
             now,
+            new=new,
         )
         await self.outbox.add(session, self._set_event(d, now))
 

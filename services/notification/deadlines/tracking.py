@@ -15,6 +15,11 @@ from shared.events import CaseRouted, CaseSubmitted, Envelope
 
 # The channels a citizen can choose at intake (notify_by); "none" sends nothing.
 CITIZEN_CHANNELS = ("email", "sms")
+# What case.routed changes of a case already tracked (its contact stays the citizen's).
+ROUTED_UPDATES = (
+    *("tracking_code", "kind", "unit_code", "province_code", "received_on"),
+    *("second_time", "remote", "updated_at"),
+)
 
 
 def notice_channel(submitted: CaseSubmitted) -> str:
@@ -29,26 +34,24 @@ async def track_submission(session: AsyncSession, event: Envelope, now: datetime
     and language. Both parts of the event record it (the same values): the notices part runs
     alone when the clocks part was done before (services/notification/handlers.py)."""
     submitted = event.parse(CaseSubmitted)
-    case = await repository.lock_tracked(
+    return await repository.merge_tracked(
         session,
         event.case_id,
-        tracking_code=submitted.tracking_code,
-        kind=submitted.kind,
-        unit_code="",
-        province_code="",
-        received_on=local_date(submitted.submitted_at),
-        second_time=False,
-        remote=False,
-        contact_channel="none",
-        language="vi",
-        updated_at=now,
+        {
+            "tracking_code": submitted.tracking_code,
+            "kind": submitted.kind,
+            "unit_code": "",
+            "province_code": "",
+            "received_on": local_date(submitted.submitted_at),
+            "second_time": submitted.appeal_of is not None,
+            "remote": False,
+            "contact_ref": submitted.contact_ref or None,
+            "contact_channel": notice_channel(submitted),
+            "language": submitted.language if submitted.language in ("vi", "en") else "vi",
+            "updated_at": now,
+        },
+        updates=("second_time", "contact_ref", "contact_channel", "language"),
     )
-    case.second_time = case.second_time or submitted.appeal_of is not None
-    case.contact_ref = submitted.contact_ref or case.contact_ref
-    case.contact_channel = notice_channel(submitted)
-    case.language = submitted.language if submitted.language in ("vi", "en") else "vi"
-    await session.flush()
-    return case
 
 
 async def track_routing(session: AsyncSession, event: Envelope, now: datetime) -> TrackedCase:
@@ -58,29 +61,26 @@ async def track_routing(session: AsyncSession, event: Envelope, now: datetime) -
     appeal's routing too (the same values), so that the citizen's notice of it finds them
     when it runs alone."""
     routed = event.parse(CaseRouted)
-    case = await repository.lock_tracked(
+    case = await repository.merge_tracked(
         session,
         event.case_id,
-        tracking_code=routed.tracking_code,
-        kind=routed.kind,
-        unit_code=routed.unit_code,
-        province_code=routed.province_code,
-        received_on=local_date(routed.received_at),
-        second_time=False,
-        remote=False,
-        contact_channel="email",
-        language="vi",
-        updated_at=now,
+        {
+            "tracking_code": routed.tracking_code,
+            "kind": routed.kind,
+            "unit_code": routed.unit_code,
+            "province_code": routed.province_code,
+            "received_on": local_date(routed.received_at),
+            "second_time": bool(routed.second_time),
+            "remote": routed.remote_area,
+            "contact_channel": "email",
+            "language": "vi",
+            "updated_at": now,
+        },
+        updates=ROUTED_UPDATES,
     )
-    case.tracking_code, case.kind = routed.tracking_code, routed.kind
-    case.unit_code, case.province_code = routed.unit_code, routed.province_code
-    case.received_on = local_date(routed.received_at)
-    case.remote = routed.remote_area
-    case.second_time = bool(case.second_time or routed.second_time)
-    case.updated_at = now
     first = await session.get(TrackedCase, routed.appeal_of) if routed.appeal_of else None
     if first is not None and first.contact_ref and not case.contact_ref:
         case.contact_ref, case.contact_channel = first.contact_ref, first.contact_channel
         case.language = first.language
-    await session.flush()
+        await session.flush()
     return case

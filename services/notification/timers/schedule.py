@@ -51,11 +51,14 @@ async def reschedule(
     reminder_days: tuple[int, ...],
     hour: int,
     now: datetime,
+    *,
+    new: bool = False,
 ) -> None:
-    """Cancel pending timers that no longer match the deadline; add the ones it now needs."""
+    """Cancel pending timers that no longer match the deadline; add the ones it now needs.
+    `new`: the deadline was added in this transaction, and has no timers to look up."""
     wanted = planned(d, calendar, reminder_days, hour, now) if d.state == RUNNING else []
     wanted_keys = {(kind, d.due_at) for kind, _ in wanted}
-    existing = await repository.of_deadline(session, d.id)
+    existing = [] if new else await repository.of_deadline(session, d.id)
     by_key = {(t.kind, t.due_at): t for t in existing}
     for t in existing:
         if t.state == PENDING and (t.kind, t.due_at) not in wanted_keys:
