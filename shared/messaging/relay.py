@@ -14,9 +14,11 @@ import contextlib
 import logging
 import time
 import zlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, func, select, text, update
+from sqlalchemy import Executable, delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import Session
 
@@ -72,12 +74,12 @@ class OutboxRelay:
         while not self._stopping.is_set():
             try:
                 async with self._leadership() as leader:
-                    while leader and not self._stopping.is_set():
-                        await self.publish_pending()
-                        await self._cleanup()
+                    while leader.elected and not self._stopping.is_set():
+                        await self.publish_pending(leader.connection)
+                        await self._cleanup(leader.connection)
                         backoff = self.poll_seconds
                         await self._sleep(self.poll_seconds)
-                    if not leader:
+                    if not leader.elected:
                         await self._sleep(self.poll_seconds * 4)
             except asyncio.CancelledError:
                 raise
@@ -98,41 +100,42 @@ class OutboxRelay:
         self._wake.clear()
 
     @contextlib.asynccontextmanager
-    async def _leadership(self):  # type: ignore[no-untyped-def]
+    async def _leadership(self) -> AsyncIterator[Leadership]:
         if self.database.dialect != "postgresql":
-            yield True  # SQLite: one process owns the file
+            yield Leadership(True, None)  # SQLite: one process owns the file
             return
         lock_id = zlib.crc32(f"tiepdan.outbox.{self.service}".encode())
         async with self.database.engine.connect() as conn:
+            # The connection that holds the lock does the relay's work too, each statement
+            # its own transaction: a batch costs its read and its mark, with no pool checkout,
+            # BEGIN, COMMIT or ROLLBACK around them.
+            conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
             leader = await _try_lock(conn, lock_id)
             try:
-                yield leader
+                yield Leadership(leader, conn if leader else None)
             finally:
                 if leader:
                     await conn.execute(text("SELECT pg_advisory_unlock(:id)"), {"id": lock_id})
-                    await conn.commit()
 
-    async def publish_pending(self) -> int:
-        """Publish every unpublished row, batch by batch; return how many were published."""
+    async def publish_pending(self, conn: AsyncConnection | None = None) -> int:
+        """Publish every unpublished row, batch by batch; return how many were published.
+        `conn`: an autocommit connection to do it on (the leader's), else pooled sessions."""
         table = self.outbox.table
         total = 0
-        await self._measure_backlog()  # before publishing: it must rise while the bus is down
+        await self._measure_backlog(conn)  # before publishing: it must rise while the bus is down
+        columns = (table.c.position, table.c.event_type, table.c.topic, table.c.key)
+        pending = (
+            select(*columns, table.c.payload)
+            .where(table.c.published_at.is_(None))
+            .order_by(table.c.position)
+            .limit(self.batch_size)
+        )
         while True:
-            async with self.database.sessions() as session:
-                rows = (
-                    await session.execute(
-                        select(
-                            table.c.position,
-                            table.c.event_type,
-                            table.c.topic,
-                            table.c.key,
-                            table.c.payload,
-                        )
-                        .where(table.c.published_at.is_(None))
-                        .order_by(table.c.position)
-                        .limit(self.batch_size)
-                    )
-                ).all()
+            if conn is not None:
+                rows = (await conn.execute(pending)).all()
+            else:
+                async with self.database.sessions() as session:
+                    rows = (await session.execute(pending)).all()
             if not rows:
                 self.metrics.outbox_backlog.set(0)
                 return total
@@ -151,42 +154,59 @@ class OutboxRelay:
             self.metrics.dependency_up.labels("bus").set(1)
             # Marked only after the broker acknowledged; a crash here republishes (consumers
             # are idempotent), it never loses.
-            async with self.database.transaction() as session:
-                await session.execute(
-                    update(table)
-                    .where(table.c.position.in_([r.position for r in rows]))
-                    .values(published_at=datetime.now(UTC))
-                )
+            await self._execute(
+                conn,
+                update(table)
+                .where(table.c.position.in_([r.position for r in rows]))
+                .values(published_at=datetime.now(UTC)),
+            )
             for r in rows:
                 self.metrics.events_published.labels(type_label(r.event_type)).inc()
             total += len(rows)
             if len(rows) < self.batch_size:
                 return total
 
-    async def _measure_backlog(self) -> None:
+    async def _measure_backlog(self, conn: AsyncConnection | None) -> None:
         # A count over the unpublished rows is cheap but not free: at most every few seconds.
         now = time.monotonic()
         if now - self._backlog_measured < BACKLOG_EVERY_SECONDS:
             return
         self._backlog_measured = now
         table = self.outbox.table
-        async with self.database.sessions() as session:
-            count = await session.scalar(
-                select(func.count()).select_from(table).where(table.c.published_at.is_(None))
-            )
-        self.metrics.outbox_backlog.set(count or 0)
+        count = select(func.count()).select_from(table).where(table.c.published_at.is_(None))
+        if conn is not None:
+            backlog = await conn.scalar(count)
+        else:
+            async with self.database.sessions() as session:
+                backlog = await session.scalar(count)
+        self.metrics.outbox_backlog.set(backlog or 0)
 
-    async def _cleanup(self) -> None:
+    async def _cleanup(self, conn: AsyncConnection | None = None) -> None:
         now = datetime.now(UTC)
         if now - self._last_cleanup < timedelta(minutes=10):
             return
         self._last_cleanup = now
         table = self.outbox.table
+        await self._execute(conn, delete(table).where(table.c.published_at < now - RETENTION))
+
+    async def _execute(self, conn: AsyncConnection | None, statement: Executable) -> None:
+        """A write, on the leader's autocommit connection or in a transaction of its own."""
+        if conn is not None:
+            await conn.execute(statement)
+            return
         async with self.database.transaction() as session:
-            await session.execute(delete(table).where(table.c.published_at < now - RETENTION))
+            await session.execute(statement)
+
+
+@dataclass(frozen=True)
+class Leadership:
+    """Whether this replica's relay is the one publishing, and the connection it holds the
+    leadership on (PostgreSQL, in autocommit); None on SQLite, where sessions are used."""
+
+    elected: bool
+    connection: AsyncConnection | None
 
 
 async def _try_lock(conn: AsyncConnection, lock_id: int) -> bool:
     got = await conn.scalar(text("SELECT pg_try_advisory_lock(:id)"), {"id": lock_id})
-    await conn.commit()
     return bool(got)

@@ -5,20 +5,23 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notification.notices.models import PENDING, Notification, UnitContact
 
 
-async def queued_keys(session: AsyncSession, keys: Iterable[str]) -> set[str]:
-    """Those of the dedupe `keys` a notice was already queued under."""
-    query = select(Notification.dedupe_key).where(Notification.dedupe_key.in_(list(keys)))
-    return set((await session.execute(query)).scalars())
-
-
-async def add_notices(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
-    await session.execute(insert(Notification), rows)
+async def add_new_notices(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> int:
+    """Insert the notices whose dedupe key none has yet, in one statement; how many were."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = (
+        insert(Notification)
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(Notification.id)
+    )
+    return len((await session.execute(statement, rows)).all())
 
 
 async def delivery_log(

@@ -33,13 +33,13 @@ class Notice:
 
 
 async def queue_all(session: AsyncSession, notices: Iterable[Notice], now: datetime) -> int:
-    """Queue notices in two statements, leaving out those a cause already queued."""
+    """Queue notices in one statement, leaving out those a cause already queued; how many
+    were queued."""
     by_key: dict[str, Notice] = {}
     for notice in notices:
         by_key.setdefault(notice.key, notice)
     if not by_key:
         return 0
-    queued = await repository.queued_keys(session, by_key)
     rows = [
         {
             "id": uuid.uuid4(),
@@ -57,11 +57,8 @@ async def queue_all(session: AsyncSession, notices: Iterable[Notice], now: datet
             "created_at": now,
         }
         for key, n in by_key.items()
-        if key not in queued
     ]
-    if rows:
-        await repository.add_notices(session, rows)
-    return len(rows)
+    return await repository.add_new_notices(session, rows)
 
 
 async def queue(

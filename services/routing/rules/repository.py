@@ -27,14 +27,34 @@ def today() -> date:
     return datetime.now(UTC).astimezone(LOCAL_TZ).date()
 
 
+# Published versions never change (`save` adds one), so each is read and validated once per
+# process, not once per routed case: keyed by its number and publication time, which tells
+# apart the versions of two databases one process may serve (the tests' stacks).
+_PARSED: dict[tuple[int, datetime], RuleSetRead] = {}
+_PARSED_KEPT = 16
+
+
 async def in_force(session: AsyncSession, on: date, default: RuleSetRead) -> RuleSetRead:
-    row = await session.scalar(
-        select(RuleSetVersion)
-        .where(RuleSetVersion.effective_from <= on)
-        .order_by(RuleSetVersion.effective_from.desc(), RuleSetVersion.version.desc())
-        .limit(1)
-    )
-    return _read(row) if row is not None else default
+    latest = (
+        await session.execute(
+            select(RuleSetVersion.version, RuleSetVersion.created_at)
+            .where(RuleSetVersion.effective_from <= on)
+            .order_by(RuleSetVersion.effective_from.desc(), RuleSetVersion.version.desc())
+            .limit(1)
+        )
+    ).first()
+    if latest is None:
+        return default
+    key = (latest.version, latest.created_at)
+    parsed = _PARSED.get(key)
+    if parsed is None:
+        row = await session.get(RuleSetVersion, latest.version)
+        assert row is not None  # versions are never deleted
+        parsed = _read(row)
+        if len(_PARSED) >= _PARSED_KEPT:
+            _PARSED.pop(next(iter(_PARSED)))
+        _PARSED[key] = parsed
+    return parsed
 
 
 async def save(session: AsyncSession, rules: RuleSetWrite, *, by: str) -> RuleSetRead:
