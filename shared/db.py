@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy import DateTime, event, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -171,6 +172,14 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+def upsert_into(session: AsyncSession, entity: Any) -> postgresql.Insert | sqlite.Insert:
+    """An `INSERT` into `entity` (a model or a table) that takes ON CONFLICT clauses, in the
+    session's dialect: one statement where a look-up and an insert (or a write) take two."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(entity)
+    return sqlite.insert(entity)
 
 
 async def plan_for_these_values(session: AsyncSession) -> None:

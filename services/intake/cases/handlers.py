@@ -15,7 +15,6 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake.cases import repository
-from services.intake.cases.models import CaseDeadline, TimelineEntry
 from shared.confidential import public_note
 from shared.events import (
     BOARD_CLOCKS,
@@ -73,17 +72,15 @@ async def on_unit_step(session: AsyncSession, event: Envelope, deps: object) -> 
         note = f"{event.data.get('unit_name')}: {event.data.get('reason')}"
     if event.type in INTERNAL_STEPS and note is None:
         return
-    if await session.get(TimelineEntry, event.id) is None:
-        session.add(
-            TimelineEntry(
-                event_id=event.id,
-                case_id=case.id,
-                at=event.time,
-                status=step.status,
-                step=event.type.removeprefix("case."),
-                note=note,
-            )
-        )
+    await repository.add_timeline_entry(
+        session,
+        event_id=event.id,
+        case_id=case.id,
+        at=event.time,
+        status=step.status,
+        step=event.type.removeprefix("case."),
+        note=note,
+    )
 
 
 async def on_deadline_set(session: AsyncSession, event: Envelope, deps: object) -> None:
@@ -93,23 +90,16 @@ async def on_deadline_set(session: AsyncSession, event: Envelope, deps: object) 
     # Lock the case: two deadline events for one case never race to insert the same row.
     if await repository.for_update(session, event.case_id) is None:
         raise LookupError(f"deadline.set for unknown case {event.case_id}")
-    deadline = await session.get(CaseDeadline, data.deadline_id)
-    if deadline is None:
-        session.add(
-            CaseDeadline(
-                id=data.deadline_id,
-                case_id=event.case_id,
-                kind=data.kind,
-                due_at=data.due_at,
-                state=data.state,
-                basis=data.basis,
-                updated_by_event_at=event.time,
-            )
-        )
-    elif event.time >= deadline.updated_by_event_at:
-        deadline.due_at, deadline.state = data.due_at, data.state
-        deadline.basis = data.basis
-        deadline.updated_by_event_at = event.time
+    await repository.merge_deadline(
+        session,
+        id=data.deadline_id,
+        case_id=event.case_id,
+        kind=data.kind,
+        due_at=data.due_at,
+        state=data.state,
+        basis=data.basis,
+        updated_by_event_at=event.time,
+    )
 
 
 HANDLERS: dict[str, DepsHandler[object]] = {

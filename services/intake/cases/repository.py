@@ -2,11 +2,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake.cases.models import Case, CaseDeadline, IdempotencyRecord, TimelineEntry
+from shared.db import upsert_into
 
 
 async def get(session: AsyncSession, case_id: uuid.UUID) -> Case | None:
@@ -21,6 +23,35 @@ async def by_tracking_code(session: AsyncSession, code: str) -> Case | None:
 async def for_update(session: AsyncSession, case_id: uuid.UUID) -> Case | None:
     result = await session.execute(select(Case).where(Case.id == case_id).with_for_update())
     return result.scalar_one_or_none()
+
+
+async def add_timeline_entry(session: AsyncSession, **entry: Any) -> None:
+    """The timeline's row for an event, unless a replay under another delivery wrote it:
+    one statement, where a look-up and an insert took two."""
+    await session.execute(
+        upsert_into(session, TimelineEntry)
+        .values(**entry)
+        .on_conflict_do_nothing(index_elements=["event_id"])
+    )
+
+
+async def merge_deadline(session: AsyncSession, **deadline: Any) -> None:
+    """A deadline of the case's view, added, or updated by an event newer than the one that
+    last set it (events may arrive out of order), in one statement."""
+    statement = upsert_into(session, CaseDeadline).values(**deadline)
+    new = statement.excluded
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["id"],
+            set_={
+                "due_at": new.due_at,
+                "state": new.state,
+                "basis": new.basis,
+                "updated_by_event_at": new.updated_by_event_at,
+            },
+            where=CaseDeadline.updated_by_event_at <= new.updated_by_event_at,
+        )
+    )
 
 
 async def deadlines(session: AsyncSession, case_id: uuid.UUID) -> list[CaseDeadline]:

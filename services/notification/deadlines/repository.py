@@ -8,8 +8,6 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import and_, case, func, or_, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notification.deadlines.models import (
@@ -20,6 +18,7 @@ from services.notification.deadlines.models import (
     DeadlineChange,
     TrackedCase,
 )
+from shared.db import upsert_into
 
 
 async def lock_tracked(session: AsyncSession, case_id: uuid.UUID, **first: Any) -> TrackedCase:
@@ -31,9 +30,8 @@ async def lock_tracked(session: AsyncSession, case_id: uuid.UUID, **first: Any) 
     the primary key and spend one of its attempts on a retry; an insert that does nothing
     on conflict, then a locking read, makes whichever runs second simply find and update
     the row."""
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     await session.execute(
-        insert(TrackedCase)
+        upsert_into(session, TrackedCase)
         .values(case_id=case_id, **first)
         .on_conflict_do_nothing(index_elements=["case_id"])
     )
@@ -57,8 +55,7 @@ async def merge_tracked(
     """The tracked case's row, locked: inserted with `first` if absent, else its `updates`
     columns set from `first` (`second_time` and `contact_ref` as _KEEPS says). One round trip,
     where lock_tracked and a flush of the changes take three."""
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = insert(TrackedCase).values(case_id=case_id, **first)
+    statement = upsert_into(session, TrackedCase).values(case_id=case_id, **first)
     row, new = TrackedCase.__table__.c, statement.excluded
     changes = {
         name: _KEEPS[name](row, new) if name in _KEEPS else getattr(new, name) for name in updates

@@ -6,18 +6,16 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notification.notices.models import PENDING, Notification, UnitContact
+from shared.db import upsert_into
 
 
 async def add_new_notices(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> int:
     """Insert the notices whose dedupe key none has yet, in one statement; how many were."""
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     statement = (
-        insert(Notification)
+        upsert_into(session, Notification)
         .on_conflict_do_nothing(index_elements=["dedupe_key"])
         .returning(Notification.id)
     )

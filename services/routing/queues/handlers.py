@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.routing.cases.repository import lock_case
+from services.routing.queues import repository
 from services.routing.queues.clocks import refresh_due
-from services.routing.queues.models import CaseClock
 from shared.events import DeadlineBreached, DeadlineSet, Envelope
 from shared.messaging.consumer import DepsHandler
 
@@ -16,21 +16,15 @@ async def on_deadline_set(session: AsyncSession, event: Envelope, deps: object) 
     case = await lock_case(session, event.case_id)
     if case is None:
         return  # a case routing never held (or not yet): nothing to sort
-    clock = await session.get(CaseClock, data.deadline_id)
-    if clock is None:
-        session.add(
-            CaseClock(
-                deadline_id=data.deadline_id,
-                case_id=case.id,
-                kind=data.kind,
-                due_at=data.due_at,
-                state=data.state,
-                announced_at=event.time,
-            )
-        )
-    elif event.time >= clock.announced_at:  # an older announcement never wins
-        clock.due_at, clock.state, clock.announced_at = data.due_at, data.state, event.time
-    await session.flush()
+    await repository.merge_clock(
+        session,
+        deadline_id=data.deadline_id,
+        case_id=case.id,
+        kind=data.kind,
+        due_at=data.due_at,
+        state=data.state,
+        announced_at=event.time,
+    )
     await refresh_due(session, case)
 
 

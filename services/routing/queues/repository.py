@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.routing.cases.models import RoutedCase
 from services.routing.queues.models import CaseClock
+from shared.db import upsert_into
 from shared.errors import Unprocessable
 
 
@@ -115,3 +116,17 @@ async def running_clocks(
         )
     )
     return [(kind, at) for kind, at in rows]
+
+
+async def merge_clock(session: AsyncSession, **clock: Any) -> None:
+    """A clock as notification announced it: added, or updated by an announcement newer
+    than the one that last set it (an older one never wins), in one statement."""
+    statement = upsert_into(session, CaseClock).values(**clock)
+    new = statement.excluded
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["deadline_id"],
+            set_={"due_at": new.due_at, "state": new.state, "announced_at": new.announced_at},
+            where=CaseClock.announced_at <= new.announced_at,
+        )
+    )
