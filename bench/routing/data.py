@@ -15,7 +15,7 @@ from typing import Any
 import asyncpg  # type: ignore[import-untyped]
 
 from bench.common.payloads import SENTENCES, TITLES
-from services.routing.stats.rebuild import backfill, backfill_satisfaction
+from services.routing.stats.repository.rebuild import backfill, backfill_satisfaction
 from shared.geography import AdminMap, Level
 
 QUEUE_UNIT = "06427"  # Xã Cai Kinh, Lạng Sơn

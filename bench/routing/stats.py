@@ -10,7 +10,7 @@ import httpx
 
 from bench.common.timing import explain, time_http, time_sql
 from bench.routing.data import PROVINCE, QUEUE_UNIT
-from services.routing.stats.rebuild import RESOLVED_DAYS
+from services.routing.stats.repository.rebuild import RESOLVED_DAYS
 from shared.dates import LOCAL_TZ
 
 SLOW_S = 2.0  # the brief's line: slower than this, explain the plan and suggest a fix
@@ -25,8 +25,8 @@ OPEN = "status IN ('routed', 'info_requested', 'accepted')"
 
 
 def statements(province: bool) -> dict[str, str]:
-    """The SQL the endpoint issues (stats/repository.py, median.py), written out; $1 the unit
-    code, $2 and $3 the period (dates for the roll-up, instants for the cases)."""
+    """The SQL the endpoint issues (stats/repository/: figures.py, median.py), written out;
+    $1 the unit code, $2 and $3 the period (dates for the roll-up, instants for the cases)."""
     scope = "province_code = $1" if province else "unit_code = $1"
     out = {
         "by unit (roll-up)": f"SELECT unit_code, {SUMS} FROM unit_daily_figures "

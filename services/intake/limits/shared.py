@@ -2,9 +2,10 @@
 
 A bucket is a row (scope, key, tokens, at). Taking tokens is one atomic UPSERT that refills
 the bucket for the time since `at`, caps it at the burst and takes them, only when that many
-are there; no row back means refused. Keys are hashes (a contact key already is; client
-IPs and api_keys are hashed here): the table holds no address. Full buckets are deleted now
-and then, so the table holds only the keys active in the last burst/rate seconds.
+are there; no row back means refused (the statements: limits/repository.py). Keys are
+hashes (a contact key already is; client IPs and api_keys are hashed here): the table holds
+no address. Full buckets are deleted now and then, so the table holds only the keys active
+in the last burst/rate seconds.
 
 At the door (`take_apart`), a replica takes a client's tokens in blocks of about a tenth of
 the burst and spends them from memory, so that one busy address does not make every request
@@ -18,38 +19,14 @@ from __future__ import annotations
 import hashlib
 import time
 
-from sqlalchemy import (
-    Column,
-    ColumnElement,
-    Float,
-    String,
-    Table,
-    delete,
-    func,
-    literal,
-    select,
-    text,
-)
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.intake.database import Base
+from services.intake.limits import repository
 from services.intake.limits.buckets import LimitSettings, RateLimiter, RateLimits
 from shared.db import Database
 
 SWEEP_EVERY = 1000  # takes between two deletions of full buckets
 LEASE_SECONDS = 2.0
-
-
-# Seconds since the epoch in `at`: every replica's clock (kept in step by NTP).
-rate_buckets = Table(
-    "rate_buckets",
-    Base.metadata,
-    Column("scope", String(16), primary_key=True),
-    Column("key", String(64), primary_key=True),
-    Column("tokens", Float, nullable=False),
-    Column("at", Float, nullable=False),
-)
 
 
 class SharedRateLimiter(RateLimiter):
@@ -71,7 +48,7 @@ class SharedRateLimiter(RateLimiter):
             return None
         # A lost update on a crash only forgets a few requests: no need to wait for the disk.
         async with database.transaction() as session:
-            await session.execute(text("SET LOCAL synchronous_commit = off"))
+            await repository.without_waiting_for_the_disk(session)
             got = await self._take(session, key, self.block) if self.block > 1 else 0
             if not got:
                 return await self.take(key, session)
@@ -85,44 +62,25 @@ class SharedRateLimiter(RateLimiter):
             raise TypeError("a shared limiter counts in a database session")
         if await self._take(session, key, 1):
             return None
-        digest = hashlib.sha256(key.encode()).hexdigest()
-        left = await session.scalar(
-            select(func.least(self._refilled(), self.burst)).where(
-                rate_buckets.c.scope == self.scope, rate_buckets.c.key == digest
-            )
+        left = await repository.tokens_left(
+            session, self.scope, _hashed(key), burst=self.burst, rate=self.rate, now=self.clock()
         )
-        return (1 - float(left or 0.0)) / self.rate
-
-    def _refilled(self) -> ColumnElement[float]:
-        return rate_buckets.c.tokens + (literal(self.clock()) - rate_buckets.c.at) * self.rate
+        return (1 - left) / self.rate
 
     async def _take(self, session: AsyncSession, key: str, n: int) -> int:
         """Take `n` tokens if the bucket holds that many: n, else 0 (nothing taken)."""
-        now = self.clock()
-        digest = hashlib.sha256(key.encode()).hexdigest()
-        bucket = rate_buckets
-        refilled = self._refilled()
-        taken = await session.scalar(
-            insert(bucket)
-            .values(scope=self.scope, key=digest, tokens=self.burst - n, at=now)
-            .on_conflict_do_update(
-                index_elements=[bucket.c.scope, bucket.c.key],
-                set_={"tokens": func.least(refilled, self.burst) - n, "at": now},
-                where=refilled >= n,
-            )
-            .returning(bucket.c.tokens)
+        now, burst, rate = self.clock(), self.burst, self.rate
+        taken = await repository.take(
+            session, self.scope, _hashed(key), n, burst=burst, rate=rate, now=now
         )
         self._takes += 1
         if self._takes % SWEEP_EVERY == 0:
-            full = (
-                select(bucket.c.key)
-                .where(bucket.c.scope == self.scope, refilled >= self.burst)
-                .with_for_update(skip_locked=True)  # never wait for a request in flight
-            )
-            await session.execute(
-                delete(bucket).where(bucket.c.scope == self.scope, bucket.c.key.in_(full))
-            )
-        return n if taken is not None else 0
+            await repository.delete_full(session, self.scope, burst=burst, rate=rate, now=now)
+        return n if taken else 0
+
+
+def _hashed(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
 
 
 def limiters(settings: LimitSettings, *, shared: bool) -> RateLimits:

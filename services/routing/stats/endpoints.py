@@ -8,9 +8,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 
 from services.routing.stats import months as by_month
-from services.routing.stats import repository
+from services.routing.stats import repository, service
 from services.routing.stats.period import Period, Scope
-from services.routing.stats.repository import satisfied_by_kind, satisfied_by_month
 from services.routing.stats.satisfaction import KindSatisfaction, satisfaction
 from services.routing.stats.schemas import (
     Figures,
@@ -121,7 +120,7 @@ async def unit_stats(
     now = datetime.now(UTC)
     period = Period.local(from_, to, now)
     await plan_for_these_values(session)  # overdue: a province's open cases, or a commune's
-    totals, rows = await repository.figures(session, scope, period, now)
+    totals, rows = await service.figures(session, scope, period, now)
     return UnitStats(
         unit_code=unit.code,
         unit_name=unit.display,
@@ -152,7 +151,7 @@ async def unit_stats(
         satisfaction=satisfaction(totals["satisfied"], totals["ratings"]),
         satisfaction_by_kind=[
             KindSatisfaction(kind=kind, **satisfaction(k, n).model_dump())
-            for kind, k, n in await satisfied_by_kind(session, scope, period)
+            for kind, k, n in await repository.satisfied_by_kind(session, scope, period)
         ],
-        satisfaction_by_month=await satisfied_by_month(session, scope, period),
+        satisfaction_by_month=await service.satisfied_by_month(session, scope, period),
     )

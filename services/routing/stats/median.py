@@ -5,66 +5,45 @@ resolved and which day-bucket holds the middle rank(s); only that bucket's resol
 are then read from the cases, in order (on PostgreSQL through ix_cases_resolved_*, an index
 on the bucket's very expression). The value is what percentile_cont(0.5) gives over every
 case's `(resolved_at - received_at)` in days: the middle one, or halfway between the two.
+The reads are repository/median.py's; the arithmetic here is pure (`middle_ranks`,
+`halfway`).
 """
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Any
-
-from sqlalchemy import func, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.routing.cases.models import RoutedCase
-from services.routing.stats.models import UnitDailyResolutions
+from services.routing.stats import repository
 from services.routing.stats.period import Period, Scope
-from services.routing.stats.rebuild import RESOLVED_DAYS
 
 
-def _days(dialect: str) -> tuple[Any, Any]:
-    """The value in days, and what to sort by (on PostgreSQL the interval: the same order,
-    without computing a numeric division for each of the bucket's rows)."""
-    if dialect == "postgresql":
-        interval = RoutedCase.resolved_at - RoutedCase.received_at
-        return func.extract("epoch", interval) / 86400.0, interval
-    days = func.julianday(RoutedCase.resolved_at) - func.julianday(RoutedCase.received_at)
-    return days, days
+def middle_ranks(counts: list[tuple[int, int]]) -> dict[int, list[int]]:
+    """Where the middle rank(s) of a histogram are: bucket -> the ranks' offsets inside it
+    (in order). `counts` is (days, cases) by days; one rank for an odd total, the two
+    around the half for an even one; nothing for no case."""
+    resolved = sum(n for _, n in counts)
+    if resolved == 0:
+        return {}
+    middle = sorted({(resolved - 1) // 2, resolved // 2})
+    wanted: dict[int, list[int]] = {}
+    below = 0
+    for days, n in counts:
+        for rank in middle:
+            if below <= rank < below + n:
+                wanted.setdefault(days, []).append(rank - below)
+        below += n
+    return wanted
+
+
+def halfway(values: list[float]) -> float:
+    """The median of the middle value(s), in order: the one, or halfway between the two."""
+    low, high = values[0], values[-1]
+    return round(low + (high - low) * 0.5, 2)
 
 
 async def median_days(session: AsyncSession, scope: Scope, period: Period) -> float | None:
-    histogram = await session.execute(
-        select(UnitDailyResolutions.days, func.sum(UnitDailyResolutions.cases))
-        .where(
-            UnitDailyResolutions.scope == ("province" if scope.province else "unit"),
-            UnitDailyResolutions.code == scope.code,
-        )
-        .where(UnitDailyResolutions.day >= period.first, UnitDailyResolutions.day <= period.last)
-        .group_by(UnitDailyResolutions.days)
-        .order_by(UnitDailyResolutions.days)
-    )
-    counts = [(int(days), int(n)) for days, n in histogram if n]
+    counts = await repository.histogram(session, scope, period)
     return await median_of(session, scope, period, counts)
-
-
-async def histogram_by_day(
-    session: AsyncSession, scope: Scope, period: Period
-) -> list[tuple[date, int, int]]:
-    """(received day, whole days to resolve, cases): the histogram of each day, so that a
-    caller can add up the buckets of several periods (months) from one query."""
-    rows = await session.execute(
-        select(
-            UnitDailyResolutions.day,
-            UnitDailyResolutions.days,
-            func.sum(UnitDailyResolutions.cases),
-        )
-        .where(
-            UnitDailyResolutions.scope == ("province" if scope.province else "unit"),
-            UnitDailyResolutions.code == scope.code,
-        )
-        .where(UnitDailyResolutions.day >= period.first, UnitDailyResolutions.day <= period.last)
-        .group_by(UnitDailyResolutions.day, UnitDailyResolutions.days)
-    )
-    return [(day, int(days), int(n)) for day, days, n in rows if n]
 
 
 async def median_of(
@@ -72,44 +51,10 @@ async def median_of(
 ) -> float | None:
     """The median from the period's histogram, (days, cases) by days: only the bucket(s)
     holding the middle rank(s) are read from the cases."""
-    resolved = sum(n for _, n in counts)
-    if resolved == 0:
+    wanted = middle_ranks(counts)
+    if not wanted:
         return None
-    middle = sorted({(resolved - 1) // 2, resolved // 2})  # one rank, or the two around 1/2
-    wanted: dict[int, list[int]] = {}  # bucket -> the ranks' offsets inside it
-    below = 0
-    for days, n in counts:
-        for rank in middle:
-            if below <= rank < below + n:
-                wanted.setdefault(days, []).append(rank - below)
-        below += n
     values: list[float] = []
     for days, offsets in wanted.items():
-        values += await _bucket(session, scope, period, days, offsets[0], len(offsets))
-    low, high = values[0], values[-1]
-    return round(low + (high - low) * 0.5, 2)
-
-
-async def _bucket(
-    session: AsyncSession, scope: Scope, period: Period, days: int, offset: int, limit: int
-) -> list[float]:
-    dialect = session.get_bind().dialect.name
-    where = (
-        RoutedCase.province_code == scope.code
-        if scope.province
-        else RoutedCase.unit_code == scope.code
-    )
-    duration, order = _days(dialect)
-    rows = await session.execute(
-        select(duration)
-        .where(
-            where,
-            literal_column(RESOLVED_DAYS[dialect]) == days,
-            RoutedCase.resolved_at.is_not(None),
-        )
-        .where(RoutedCase.received_at >= period.start, RoutedCase.received_at < period.end)
-        .order_by(order)
-        .offset(offset)
-        .limit(limit)
-    )
-    return [float(v) for v in rows.scalars()]
+        values += await repository.bucket(session, scope, period, days, offsets[0], len(offsets))
+    return halfway(values)

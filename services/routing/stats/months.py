@@ -10,18 +10,16 @@ construction those of `GET /v1/stats/units/{code}?from=<first day>&to=<last day>
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.routing.cases.models import IS_OPEN, RoutedCase
-from services.routing.stats.median import histogram_by_day, median_of
-from services.routing.stats.models import UnitDailyFigures
+from services.routing.stats import repository
+from services.routing.stats.median import median_of
 from services.routing.stats.period import COUNTERS, Period, Scope
-from services.routing.stats.repository import rollup_in
 from shared.dates import LOCAL_TZ
 from shared.errors import Unprocessable
 
@@ -63,92 +61,44 @@ def _period(first: date, last: date, now: datetime) -> Period:
     return Period.local(first, last, now)
 
 
+def month_of(day: date) -> str:
+    return day.strftime("%Y-%m")
+
+
+def add_up(rows: Iterable[tuple[date, dict[str, int]]], keys: list[str]) -> dict[str, Counter[str]]:
+    """Each month's counters (months `keys`, YYYY-MM): the days' rows added up by month, a
+    month without rows at zero."""
+    sums = {k: Counter(dict.fromkeys(COUNTERS, 0)) for k in keys}
+    for day, counters in rows:
+        sums[month_of(day)].update(counters)
+    return sums
+
+
 async def by_month(
     session: AsyncSession, scope: Scope, months: list[date], now: datetime
 ) -> list[dict[str, Any]]:
     """The figures of each month (first days given), in the order given."""
     whole = _period(months[0], _next(months[-1]) - timedelta(days=1), now)
-    keys = [m.strftime("%Y-%m") for m in months]
-    sums: dict[str, dict[str, int]] = {k: dict.fromkeys(COUNTERS, 0) for k in keys}
-    rollup = rollup_in(scope)
-    rows = await session.execute(
-        select(
-            UnitDailyFigures.day,
-            *(func.sum(getattr(UnitDailyFigures, c)).label(c) for c in COUNTERS),
-        )
-        .where(rollup, UnitDailyFigures.day >= whole.first, UnitDailyFigures.day <= whole.last)
-        .group_by(UnitDailyFigures.day)
+    keys = [month_of(m) for m in months]
+    sums = add_up(await repository.sums_by_day(session, scope, whole), keys)
+    bounds = [_period(m, _next(m) - timedelta(days=1), now) for m in months]
+    overdue = dict(
+        zip(keys, await repository.overdue_in(session, scope, bounds, whole, now), strict=True)
     )
-    for row in rows:
-        month = sums[row.day.strftime("%Y-%m")]
-        for c in COUNTERS:
-            month[c] += int(row._mapping[c] or 0)
-    overdue = await _overdue(session, scope, months, whole, now)
-    transferred = await _transferred(session, scope, whole)
-    histograms: dict[str, dict[int, int]] = {k: defaultdict(int) for k in keys}
-    for day, days, n in await histogram_by_day(session, scope, whole):
-        histograms[day.strftime("%Y-%m")][days] += n
+    transferred: Counter[str] = Counter()
+    for day, n in await repository.transferred_by_day(session, scope, whole):
+        transferred[month_of(day)] += n
+    histograms: dict[str, Counter[int]] = {k: Counter() for k in keys}
+    for day, days, n in await repository.histogram_by_day(session, scope, whole):
+        histograms[month_of(day)][days] += n
     out = []
-    for first, key in zip(months, keys, strict=True):
-        figures = sums[key]
-        period = _period(first, _next(first) - timedelta(days=1), now)
+    for period, key in zip(bounds, keys, strict=True):
+        figures = dict(sums[key])
         median = await median_of(session, scope, period, sorted(histograms[key].items()))
         mean = figures["rating_sum"] / figures["ratings"] if figures["ratings"] else None
         out.append(
             {"month": key, **figures, "overdue": overdue[key]}
-            | {"transferred": transferred.get(key, 0), "median_days_to_resolve": median}
+            | {"transferred": transferred[key], "median_days_to_resolve": median}
             | {"mean_rating": mean}
         )
-    return out
-
-
-async def _overdue(
-    session: AsyncSession, scope: Scope, months: list[date], whole: Period, now: datetime
-) -> dict[str, int]:
-    """Open cases past their due time, by local month of receipt: one pass over the scope's
-    open cases of the range (the partial index), a sum per month."""
-    cases: ColumnElement[bool] = (
-        RoutedCase.province_code == scope.code
-        if scope.province
-        else RoutedCase.unit_code == scope.code
-    )
-    bounds = [_period(m, _next(m) - timedelta(days=1), now) for m in months]
-    columns = [
-        func.sum(
-            case(
-                ((RoutedCase.received_at >= p.start) & (RoutedCase.received_at < p.end), 1), else_=0
-            )
-        )
-        for p in bounds
-    ]
-    row = (
-        await session.execute(
-            select(*columns)
-            .where(cases, IS_OPEN, RoutedCase.due_at < now)
-            .where(RoutedCase.received_at >= whole.start, RoutedCase.received_at < whole.end)
-        )
-    ).one()
-    return {m.strftime("%Y-%m"): int(n or 0) for m, n in zip(months, row, strict=True)}
-
-
-async def _transferred(session: AsyncSession, scope: Scope, whole: Period) -> dict[str, int]:
-    """As repository._transferred, by local day, added up by month."""
-    if scope.province:
-        elsewhere = or_(
-            UnitDailyFigures.province_code < scope.code, UnitDailyFigures.province_code > scope.code
-        )
-        where = [UnitDailyFigures.first_unit_code.in_(scope.members), elsewhere]
-    else:
-        where = [
-            UnitDailyFigures.first_unit_code == scope.code,
-            UnitDailyFigures.unit_code != scope.code,
-        ]
-    rows = await session.execute(
-        select(UnitDailyFigures.day, func.sum(UnitDailyFigures.received))
-        .where(*where, UnitDailyFigures.day >= whole.first, UnitDailyFigures.day <= whole.last)
-        .group_by(UnitDailyFigures.day)
-    )
-    out: dict[str, int] = defaultdict(int)
-    for day, n in rows:
-        out[day.strftime("%Y-%m")] += int(n or 0)
     return out

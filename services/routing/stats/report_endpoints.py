@@ -12,8 +12,8 @@ from fastapi import APIRouter, Query, Response
 
 from services.routing.stats import repository as queries
 from services.routing.stats.period import Period, Scope
-from services.routing.stats.repository import board_and_satisfaction
 from services.routing.stats.schemas import KindCategoryFigures, PeriodReport
+from services.routing.stats.service import board_and_satisfaction
 from services.routing.units.registry import Units
 from shared.dates import IsoDate
 from shared.db import DbSession

@@ -11,25 +11,25 @@ cases of one unit and day both land, the second waiting for the first's row lock
 sorted order, figures before resolutions, so that two transactions never wait crosswise.
 
 Every change must go through the ORM: a bulk `update(RoutedCase)` would bypass these events
-(rebuild.py recomputes the tables when that is ever needed). rebuild.py writes the same
-definitions in SQL; tests check that both give the same rows.
+(rebuild.py recomputes the tables when that is ever needed). repository/rebuild.py writes
+the same definitions in SQL; tests check that both give the same rows. The UPSERT itself is
+repository/rollup.py's.
 """
 
 from __future__ import annotations
 
-import functools
 from collections import Counter
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Insert, Table, event, inspect
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Table, event, inspect
 from sqlalchemy.engine import Connection
 
 from services.routing import local_day
 from services.routing.cases.models import RoutedCase
 from services.routing.stats.models import DailyKindFigures, UnitDailyFigures, UnitDailyResolutions
+from services.routing.stats.repository.rollup import increment
 from shared.events import CaseStatus
 
 DAY = timedelta(days=1)
@@ -62,12 +62,12 @@ def resolved_days(received_at: datetime, resolved_at: datetime) -> int:
 def on_time(resolved: datetime | None, due: datetime | None) -> bool:
     """Resolved with no deadline missed: by the due time running when it was resolved, or
     with none running (a petition's answer deadline is met at acceptance; nothing else runs
-    until its resolution). rebuild.ON_TIME says the same in SQL."""
+    until its resolution). repository/rebuild.ON_TIME says the same in SQL."""
     return resolved is not None and (due is None or resolved <= due)
 
 
 def satisfied(score: int | None) -> bool:
-    """Rated 4 or 5 of 5: the satisfaction index's numerator (rebuild.SATISFIED in SQL)."""
+    """Rated 4 or 5 of 5: the satisfaction index's numerator (repository/rebuild.SATISFIED)."""
     return score is not None and score >= 4
 
 
@@ -160,31 +160,7 @@ def _apply(connection: Connection, old: dict[str, Any] | None, new: dict[str, An
     for table, of in ((FIGURES, figures_of), (RESOLUTIONS, resolutions_of), (KINDS, kinds_of)):
         change = _difference(of(old) if old else none, of(new) if new else none)
         if change:
-            _increment(connection, table, change)
-
-
-def _increment(connection: Connection, table: Table, change: dict[Any, dict[str, int]]) -> None:
-    keys = [c.name for c in table.primary_key.columns]
-    counters = sorted({name for values in change.values() for name in values})
-    rows = [
-        dict(zip(keys, key, strict=True)) | dict.fromkeys(counters, 0) | values
-        for key, values in change.items()
-    ]
-    stmt = _upsert(table, connection.dialect.name, tuple(counters))
-    for row in rows:  # one statement per key, in key order (a multi-row VALUES need not be)
-        connection.execute(stmt, row)
-
-
-@functools.lru_cache(maxsize=512)
-def _upsert(table: Table, dialect: str, counters: tuple[str, ...]) -> Insert:
-    """Built once per table and set of counters: `excluded` builds a new alias, with a proxy
-    of every column, each time it is asked for (a fifth of routing's CPU per event)."""
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    keys = [c.name for c in table.primary_key.columns]
-    stmt = insert(table)
-    return stmt.on_conflict_do_update(
-        index_elements=keys, set_={c: table.c[c] + stmt.excluded[c] for c in counters}
-    )
+            increment(connection, table, change)
 
 
 def track(case_class: type) -> None:

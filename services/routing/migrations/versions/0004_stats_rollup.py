@@ -19,7 +19,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from services.routing.stats.rebuild import RESOLVED_DAYS, backfill
+from services.routing.stats.repository.rebuild import RESOLVED_DAYS, backfill
 
 revision: str = "0004"
 down_revision: str | None = "0003"

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from services.routing.stats.rebuild import backfill_satisfaction
+from services.routing.stats.repository.rebuild import backfill_satisfaction
 
 revision: str = "0006"
 down_revision: str | None = "0005"

@@ -1,4 +1,4 @@
-"""The stats' queries, all summed from the daily roll-up (stats/models.py) or counted live.
+"""The public figures', the period report's and the satisfaction index's reads.
 
 The public figures of a unit: a case counts where it is now (received, accepted, rejected,
 resolved...), except `transferred`, counted at the unit it was first routed to. A province's
@@ -13,13 +13,12 @@ figures), summed from their daily roll-up by kind and category; sessions are tho
 the period, at the unit that now has the case. A province's report covers its own cases,
 its communes' and its agencies'.
 
-The satisfaction index by kind and by month (daily_kind_figures, unit_daily_figures), and the
-board's recommendations beside it.
+The satisfaction index by kind and by day (daily_kind_figures, unit_daily_figures).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, func, or_, select
@@ -27,17 +26,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.routing.cases.models import IS_OPEN, RoutedCase
 from services.routing.reception.models import Dialogue
-from services.routing.stats.median import median_days
 from services.routing.stats.models import DailyKindFigures, UnitDailyFigures
 from services.routing.stats.period import COUNTERS, Period, Scope
-from services.routing.stats.satisfaction import KindSatisfaction, MonthSatisfaction, satisfaction
-from services.routing.stats.schemas import RecommendationFigures
-from services.routing.supervision.repository import figures as recommendation_figures
-from shared.dates import LOCAL_TZ
 
-
-def _mean(row: dict[str, Any]) -> float | None:
-    return row["rating_sum"] / row["ratings"] if row["ratings"] else None
+CASE_FIGURES = ("received", "accepted", "rejected", "withdrawn", "resolved", "resolved_on_time")
 
 
 def rollup_in(scope: Scope) -> ColumnElement[bool]:
@@ -47,82 +39,72 @@ def rollup_in(scope: Scope) -> ColumnElement[bool]:
     return UnitDailyFigures.unit_code == scope.code
 
 
-async def by_unit(
-    session: AsyncSession, scope: Scope, period: Period, now: datetime
-) -> list[dict[str, Any]]:
-    """Each unit's own figures in the scope (a unit's scope: itself), by unit code."""
-    rollup = rollup_in(scope)
-    rows = await session.execute(
-        select(
-            UnitDailyFigures.unit_code,
-            *(func.sum(getattr(UnitDailyFigures, c)).label(c) for c in COUNTERS),
-        )
-        .where(rollup, UnitDailyFigures.day >= period.first, UnitDailyFigures.day <= period.last)
-        .group_by(UnitDailyFigures.unit_code)
-    )
-    cases: ColumnElement[bool] = (
-        RoutedCase.province_code == scope.code
-        if scope.province
-        else RoutedCase.unit_code == scope.code
-    )
-    late = await session.execute(
-        select(RoutedCase.unit_code, func.count())
-        .where(cases, IS_OPEN, RoutedCase.due_at < now)
-        .where(RoutedCase.received_at >= period.start, RoutedCase.received_at < period.end)
-        .group_by(RoutedCase.unit_code)
-    )
-    overdue = {unit: int(n) for unit, n in late}
-    out = []
-    for row in rows:
-        figures = {c: int(row._mapping[c] or 0) for c in COUNTERS}
-        if figures["received"]:  # a unit all of whose cases left has a row of zeros
-            out.append(
-                {"unit_code": row.unit_code, **figures}
-                | {"overdue": int(overdue.get(row.unit_code, 0)), "mean_rating": _mean(figures)}
-                | {"transferred": 0, "median_days_to_resolve": None}
-            )
-    return sorted(out, key=lambda row: str(row["unit_code"]))
+def cases_in(scope: Scope) -> ColumnElement[bool]:
+    """The cases of a scope, where they are now: a province's units', or the one unit's."""
+    if scope.province:
+        return RoutedCase.province_code == scope.code
+    return RoutedCase.unit_code == scope.code
 
 
-async def figures(
-    session: AsyncSession, scope: Scope, period: Period, now: datetime
-) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """The scope's figures, and each unit's (a province's communes and agencies)."""
-    units = await by_unit(session, scope, period, now)
-    totals: dict[str, Any] = {c: sum(int(u[c]) for u in units) for c in (*COUNTERS, "overdue")}
-    totals["mean_rating"] = _mean(totals)
-    totals["transferred"] = await _transferred(session, scope, period)
-    totals["median_days_to_resolve"] = await median_days(session, scope, period)
-    return totals, units
-
-
-async def _transferred(session: AsyncSession, scope: Scope, period: Period) -> int:
+def transferred_out(scope: Scope) -> list[ColumnElement[bool]]:
+    """The roll-up's rows of the cases first routed into the scope and now outside it."""
     if scope.province:  # left a unit of the province for a unit outside it
         # Two ranges instead of `!=`, so that the index bounds them: few rows leave.
         elsewhere = or_(
             UnitDailyFigures.province_code < scope.code, UnitDailyFigures.province_code > scope.code
         )
-        where = [UnitDailyFigures.first_unit_code.in_(scope.members), elsewhere]
-    else:
-        where = [
-            UnitDailyFigures.first_unit_code == scope.code,
-            UnitDailyFigures.unit_code != scope.code,
-        ]
+        return [UnitDailyFigures.first_unit_code.in_(scope.members), elsewhere]
+    return [
+        UnitDailyFigures.first_unit_code == scope.code,
+        UnitDailyFigures.unit_code != scope.code,
+    ]
+
+
+async def sums_by_unit(
+    session: AsyncSession, scope: Scope, period: Period
+) -> list[tuple[str, dict[str, int]]]:
+    """(unit code, the roll-up's COUNTERS summed over the period) of each unit of the scope
+    with a row in the period (a unit all of whose cases left has a row of zeros)."""
+    rows = await session.execute(
+        select(
+            UnitDailyFigures.unit_code,
+            *(func.sum(getattr(UnitDailyFigures, c)).label(c) for c in COUNTERS),
+        )
+        .where(
+            rollup_in(scope),
+            UnitDailyFigures.day >= period.first,
+            UnitDailyFigures.day <= period.last,
+        )
+        .group_by(UnitDailyFigures.unit_code)
+    )
+    return [(row.unit_code, {c: int(row._mapping[c] or 0) for c in COUNTERS}) for row in rows]
+
+
+async def overdue_by_unit(
+    session: AsyncSession, scope: Scope, period: Period, now: datetime
+) -> dict[str, int]:
+    """Open cases received in the period and past their due time at `now`, by unit."""
+    late = await session.execute(
+        select(RoutedCase.unit_code, func.count())
+        .where(cases_in(scope), IS_OPEN, RoutedCase.due_at < now)
+        .where(RoutedCase.received_at >= period.start, RoutedCase.received_at < period.end)
+        .group_by(RoutedCase.unit_code)
+    )
+    return {unit: int(n) for unit, n in late}
+
+
+async def transferred(session: AsyncSession, scope: Scope, period: Period) -> int:
     total = await session.scalar(
         select(func.sum(UnitDailyFigures.received)).where(
-            *where, UnitDailyFigures.day >= period.first, UnitDailyFigures.day <= period.last
+            *transferred_out(scope),
+            UnitDailyFigures.day >= period.first,
+            UnitDailyFigures.day <= period.last,
         )
     )
     return int(total or 0)
 
 
 # The period report
-
-CASE_FIGURES = ("received", "accepted", "rejected", "withdrawn", "resolved", "resolved_on_time")
-
-
-def _where(code: str, province: bool) -> ColumnElement[bool]:
-    return RoutedCase.province_code == code if province else RoutedCase.unit_code == code
 
 
 def _count(condition: ColumnElement[bool]) -> Any:
@@ -174,7 +156,7 @@ async def sessions_held(
             )
             .select_from(Dialogue)
             .join(RoutedCase, RoutedCase.id == Dialogue.case_id)
-            .where(_where(code, province), held)
+            .where(cases_in(Scope(code, province=province)), held)
         )
     ).one()
     return {k: int(v or 0) for k, v in row._mapping.items()}
@@ -205,51 +187,22 @@ async def satisfied_by_kind(
     return [(kind, int(k or 0), int(n or 0)) for kind, k, n in rows]
 
 
-async def satisfied_by_month(
+async def satisfied_by_day(
     session: AsyncSession, scope: Scope, period: Period
-) -> list[MonthSatisfaction]:
-    """The index for each month of the period: the roll-up's days (at most 366 rows per
-    scope and year, summed over units and first units), added up by month here."""
-    where = rollup_in(scope)
+) -> list[tuple[date, int, int]]:
+    """(local day, satisfied, ratings) of each day of the period with roll-up rows: at most
+    366 rows per scope and year, summed over units and first units."""
     rows = await session.execute(
         select(
             UnitDailyFigures.day,
             func.sum(UnitDailyFigures.satisfied),
             func.sum(UnitDailyFigures.ratings),
         )
-        .where(where, UnitDailyFigures.day >= period.first, UnitDailyFigures.day <= period.last)
+        .where(
+            rollup_in(scope),
+            UnitDailyFigures.day >= period.first,
+            UnitDailyFigures.day <= period.last,
+        )
         .group_by(UnitDailyFigures.day)
     )
-    months: dict[str, list[int]] = {}
-    for day, k, n in rows:
-        counts = months.setdefault(day.strftime("%Y-%m"), [0, 0])
-        counts[0], counts[1] = counts[0] + int(k or 0), counts[1] + int(n or 0)
-    return [
-        MonthSatisfaction(month=month, **satisfaction(k, n).model_dump())
-        for month, (k, n) in sorted(months.items())
-        if n
-    ]
-
-
-async def board_and_satisfaction(
-    session: AsyncSession, scope: Scope, period: Period, now: datetime
-) -> dict[str, Any]:
-    """The period report's part of issue 17: the board's recommendations, the satisfaction
-    index and the index by kind (the totals are the sum over kinds: same cases, same day)."""
-    kinds = await satisfied_by_kind(session, scope, period)
-    counts = await recommendation_figures(
-        session,
-        scope.code,
-        province=scope.province,
-        start=period.start,
-        end=period.end,
-        today=now.astimezone(LOCAL_TZ).date(),
-    )
-    return {
-        "recommendations": RecommendationFigures(**counts),
-        "satisfaction": satisfaction(sum(k for _, k, _ in kinds), sum(n for _, _, n in kinds)),
-        "satisfaction_by_kind": [
-            KindSatisfaction(kind=kind, **satisfaction(k, n).model_dump()) for kind, k, n in kinds
-        ],
-        "satisfaction_by_month": await satisfied_by_month(session, scope, period),
-    }
+    return [(day, int(k or 0), int(n or 0)) for day, k, n in rows]
