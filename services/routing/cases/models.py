@@ -81,7 +81,7 @@ class RoutedCase(Base):
             sqlite_where=IS_OPEN,
         ),
         # Migration 0004 also adds, on PostgreSQL, ix_cases_resolved_{province,unit}: the
-        # median's resolution times by whole days (an expression, stats/rebuild.py).
+        # median's resolution times by whole days (an expression, stats/repository/rebuild.py).
     )
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
