@@ -140,14 +140,17 @@ async def open_of_case(
     return list((await session.execute(query.order_by(Deadline.due_at))).scalars())
 
 
-async def has_clock(session: AsyncSession, case_id: uuid.UUID, step: str, round_: int) -> bool:
-    """Whether the case has a clock for `step` in `round_`, whatever its state."""
-    found = await session.scalar(
-        select(Deadline.id).where(
-            Deadline.case_id == case_id, Deadline.step == step, Deadline.round == round_
-        )
+async def add_clock(session: AsyncSession, **clock: Any) -> Deadline | None:
+    """A new clock, unless the case has one for its step in its round already, whatever its
+    state (None then): one statement, where a look-up and an insert took two."""
+    statement = (
+        upsert_into(session, Deadline)
+        .values(**clock)
+        .on_conflict_do_nothing(index_elements=["case_id", "step", "round"])
+        .returning(Deadline)
     )
-    return found is not None
+    added: Deadline | None = await session.scalar(select(Deadline).from_statement(statement))
+    return added
 
 
 async def in_states(

@@ -110,12 +110,11 @@ class Clocks:
     ) -> Deadline | None:
         """A new clock, unless this case already has one for the step in this round;
         `period` instead of the policy's: a date the unit committed to (follow-up actions)."""
-        if await repository.has_clock(session, case.case_id, policy.step, round_):
-            return None
         duration, unit = period or policy.period(remote=case.remote, complexity=complexity)
         due_on = add_days(self.calendar, unit, start_on, duration)
         now = self.now()
-        deadline = Deadline(
+        deadline = await repository.add_clock(
+            session,
             id=uuid.uuid4(),
             case_id=case.case_id,
             case_kind=case.kind,
@@ -138,9 +137,8 @@ class Clocks:
             complexity=complexity,
             updated_at=now,
         )
-        # One flush, at the end of the timers' planning, writes the clock, its history row and
-        # its timers together (the unit of work orders them by their foreign keys).
-        session.add(deadline)
+        if deadline is None:
+            return None  # the case has this step's clock in this round already
         await self._changed(session, deadline, "set", cause, now=now, new=True)
         return deadline
 

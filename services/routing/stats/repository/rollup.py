@@ -20,8 +20,9 @@ def increment(connection: Connection, table: Table, change: dict[Any, dict[str, 
         for key, values in change.items()
     ]
     stmt = _upsert(table, connection.dialect.name, tuple(counters))
-    for row in rows:  # one statement per key, in key order (a multi-row VALUES need not be)
-        connection.execute(stmt, row)
+    # One statement per key, in key order (a multi-row VALUES need not be), sent together:
+    # an executemany, which asyncpg pipelines in one round trip.
+    connection.execute(stmt, rows)
 
 
 @functools.lru_cache(maxsize=512)
