@@ -88,7 +88,7 @@ async def on_deadline_set(session: AsyncSession, event: Envelope, deps: object) 
     if data.kind in BOARD_CLOCKS:
         return  # a people's inspection board's recommendation or request, not a citizen's case
     # Lock the case: two deadline events for one case never race to insert the same row.
-    if await repository.for_update(session, event.case_id) is None:
+    if not await repository.lock_row(session, event.case_id):
         raise LookupError(f"deadline.set for unknown case {event.case_id}")
     await repository.merge_deadline(
         session,

@@ -1,14 +1,15 @@
 from __future__ import annotations
 
+import functools
 import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Insert, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake.cases.models import Case, CaseDeadline, IdempotencyRecord, TimelineEntry
-from shared.db import upsert_into
+from shared.db import dialect_of, upsert_into
 
 
 async def get(session: AsyncSession, case_id: uuid.UUID) -> Case | None:
@@ -25,32 +26,43 @@ async def for_update(session: AsyncSession, case_id: uuid.UUID) -> Case | None:
     return result.scalar_one_or_none()
 
 
+async def lock_row(session: AsyncSession, case_id: uuid.UUID) -> bool:
+    """Lock the case's row without loading it; False if there is no such case."""
+    query = select(Case.id).where(Case.id == case_id).with_for_update()
+    return (await session.scalar(query)) is not None
+
+
 async def add_timeline_entry(session: AsyncSession, **entry: Any) -> None:
     """The timeline's row for an event, unless a replay under another delivery wrote it:
     one statement, where a look-up and an insert took two."""
-    await session.execute(
-        upsert_into(session, TimelineEntry)
-        .values(**entry)
-        .on_conflict_do_nothing(index_elements=["event_id"])
-    )
+    await session.execute(_add_timeline_entry(dialect_of(session)), entry)
+
+
+@functools.cache
+def _add_timeline_entry(dialect: str) -> Insert:
+    statement = upsert_into(dialect, TimelineEntry)
+    return statement.on_conflict_do_nothing(index_elements=["event_id"])
 
 
 async def merge_deadline(session: AsyncSession, **deadline: Any) -> None:
     """A deadline of the case's view, added, or updated by an event newer than the one that
     last set it (events may arrive out of order), in one statement."""
-    statement = upsert_into(session, CaseDeadline).values(**deadline)
+    await session.execute(_merge_deadline(dialect_of(session)), deadline)
+
+
+@functools.cache
+def _merge_deadline(dialect: str) -> Insert:
+    statement = upsert_into(dialect, CaseDeadline)
     new = statement.excluded
-    await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=["id"],
-            set_={
-                "due_at": new.due_at,
-                "state": new.state,
-                "basis": new.basis,
-                "updated_by_event_at": new.updated_by_event_at,
-            },
-            where=CaseDeadline.updated_by_event_at <= new.updated_by_event_at,
-        )
+    return statement.on_conflict_do_update(
+        index_elements=["id"],
+        set_={
+            "due_at": new.due_at,
+            "state": new.state,
+            "basis": new.basis,
+            "updated_by_event_at": new.updated_by_event_at,
+        },
+        where=CaseDeadline.updated_by_event_at <= new.updated_by_event_at,
     )
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Callable, Collection
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import Executable, and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notification.deadlines.models import (
@@ -18,7 +19,7 @@ from services.notification.deadlines.models import (
     DeadlineChange,
     TrackedCase,
 )
-from shared.db import upsert_into
+from shared.db import dialect_of, upsert_into
 
 
 async def lock_tracked(session: AsyncSession, case_id: uuid.UUID, **first: Any) -> TrackedCase:
@@ -31,7 +32,7 @@ async def lock_tracked(session: AsyncSession, case_id: uuid.UUID, **first: Any) 
     on conflict, then a locking read, makes whichever runs second simply find and update
     the row."""
     await session.execute(
-        upsert_into(session, TrackedCase)
+        upsert_into(dialect_of(session), TrackedCase)
         .values(case_id=case_id, **first)
         .on_conflict_do_nothing(index_elements=["case_id"])
     )
@@ -50,12 +51,23 @@ _KEEPS: dict[str, Callable[[Any, Any], Any]] = {
 
 
 async def merge_tracked(
-    session: AsyncSession, case_id: uuid.UUID, first: dict[str, Any], *, updates: Collection[str]
+    session: AsyncSession, case_id: uuid.UUID, first: dict[str, Any], *, updates: tuple[str, ...]
 ) -> TrackedCase:
     """The tracked case's row, locked: inserted with `first` if absent, else its `updates`
     columns set from `first` (`second_time` and `contact_ref` as _KEEPS says). One round trip,
     where lock_tracked and a flush of the changes take three."""
-    statement = upsert_into(session, TrackedCase).values(case_id=case_id, **first)
+    case: TrackedCase | None = await session.scalar(
+        _merge_tracked(dialect_of(session), updates),
+        {"case_id": case_id, **first},
+        execution_options={"populate_existing": True},
+    )
+    assert case is not None  # inserted or updated, and returned
+    return case
+
+
+@functools.cache
+def _merge_tracked(dialect: str, updates: tuple[str, ...]) -> Executable:
+    statement = upsert_into(dialect, TrackedCase)
     row, new = TrackedCase.__table__.c, statement.excluded
     changes = {
         name: _KEEPS[name](row, new) if name in _KEEPS else getattr(new, name) for name in updates
@@ -64,12 +76,7 @@ async def merge_tracked(
     upsert = statement.on_conflict_do_update(
         index_elements=["case_id"], set_=changes or {"case_id": new.case_id}
     ).returning(TrackedCase)
-    case: TrackedCase | None = await session.scalar(
-        select(TrackedCase).from_statement(upsert),
-        execution_options={"populate_existing": True},
-    )
-    assert case is not None  # inserted or updated, and returned
-    return case
+    return select(TrackedCase).from_statement(upsert)
 
 
 async def tracked_case(session: AsyncSession, case_id: uuid.UUID) -> TrackedCase | None:
@@ -143,14 +150,18 @@ async def open_of_case(
 async def add_clock(session: AsyncSession, **clock: Any) -> Deadline | None:
     """A new clock, unless the case has one for its step in its round already, whatever its
     state (None then): one statement, where a look-up and an insert took two."""
+    added: Deadline | None = await session.scalar(_add_clock(dialect_of(session)), clock)
+    return added
+
+
+@functools.cache
+def _add_clock(dialect: str) -> Executable:
     statement = (
-        upsert_into(session, Deadline)
-        .values(**clock)
+        upsert_into(dialect, Deadline)
         .on_conflict_do_nothing(index_elements=["case_id", "step", "round"])
         .returning(Deadline)
     )
-    added: Deadline | None = await session.scalar(select(Deadline).from_statement(statement))
-    return added
+    return select(Deadline).from_statement(statement)
 
 
 async def in_states(

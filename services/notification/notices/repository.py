@@ -1,25 +1,30 @@
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import Executable, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notification.notices.models import PENDING, Notification, UnitContact
-from shared.db import upsert_into
+from shared.db import dialect_of, upsert_into
 
 
 async def add_new_notices(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> int:
     """Insert the notices whose dedupe key none has yet, in one statement; how many were."""
-    statement = (
-        upsert_into(session, Notification)
+    return len((await session.execute(_add_new_notices(dialect_of(session)), rows)).all())
+
+
+@functools.cache
+def _add_new_notices(dialect: str) -> Executable:
+    return (
+        upsert_into(dialect, Notification)
         .on_conflict_do_nothing(index_elements=["dedupe_key"])
         .returning(Notification.id)
     )
-    return len((await session.execute(statement, rows)).all())
 
 
 async def delivery_log(

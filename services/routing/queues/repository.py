@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import uuid
 from collections.abc import Iterable, Sequence
@@ -10,12 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, literal, select, tuple_
+from sqlalchemy import ColumnElement, Insert, func, literal, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.routing.cases.models import RoutedCase
 from services.routing.queues.models import CaseClock
-from shared.db import upsert_into
+from shared.db import dialect_of, upsert_into
 from shared.errors import Unprocessable
 
 
@@ -121,12 +122,15 @@ async def running_clocks(
 async def merge_clock(session: AsyncSession, **clock: Any) -> None:
     """A clock as notification announced it: added, or updated by an announcement newer
     than the one that last set it (an older one never wins), in one statement."""
-    statement = upsert_into(session, CaseClock).values(**clock)
+    await session.execute(_merge_clock(dialect_of(session)), clock)
+
+
+@functools.cache
+def _merge_clock(dialect: str) -> Insert:
+    statement = upsert_into(dialect, CaseClock)
     new = statement.excluded
-    await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=["deadline_id"],
-            set_={"due_at": new.due_at, "state": new.state, "announced_at": new.announced_at},
-            where=CaseClock.announced_at <= new.announced_at,
-        )
+    return statement.on_conflict_do_update(
+        index_elements=["deadline_id"],
+        set_={"due_at": new.due_at, "state": new.state, "announced_at": new.announced_at},
+        where=CaseClock.announced_at <= new.announced_at,
     )
