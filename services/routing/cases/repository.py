@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.routing.cases.models import CaseStep, RoutedCase
@@ -20,6 +20,15 @@ async def lock_case(session: AsyncSession, case_id: uuid.UUID) -> RoutedCase | N
         .execution_options(populate_existing=True)
     )
     return result.scalar_one_or_none()
+
+
+_CASES = RoutedCase.__table__.c
+_HELD = select(_CASES.id).where(_CASES.id == bindparam("case_id"))  # built once: asked per case
+
+
+async def is_held(session: AsyncSession, case_id: uuid.UUID) -> bool:
+    """Whether routing holds the case already (Core: no ORM object loaded to find out)."""
+    return (await session.scalar(_HELD, {"case_id": case_id})) is not None
 
 
 async def history(session: AsyncSession, case_id: uuid.UUID) -> Sequence[CaseStep]:

@@ -17,7 +17,7 @@ from services.routing import CITIZEN, SOURCE, SYSTEM_ACTOR
 from services.routing.cases import machine
 from services.routing.cases.machine import Step
 from services.routing.cases.models import RoutedCase
-from services.routing.cases.repository import lock_case
+from services.routing.cases.repository import is_held, lock_case
 from services.routing.rules import repository as rules
 from services.routing.rules.engine import decide
 from services.routing.rules.metrics import RoutingMetrics
@@ -68,7 +68,7 @@ def _remote(units: UnitRegistry, code: str) -> bool:
 async def on_case_submitted(session: AsyncSession, event: Envelope, deps: RoutingDeps) -> None:
     """The case goes to the unit the rules in force name (a feedback to the board also reaches
     the board's queue: supervision/handlers.py's on_case_submitted calls this one first)."""
-    if await session.get(RoutedCase, event.case_id) is not None:
+    if await is_held(session, event.case_id):
         return  # already routed (a replay under another event id)
     submitted = event.parse(CaseSubmitted)
     draft = draft_of(submitted)
