@@ -3,11 +3,21 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection, Sequence
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Table, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notification.timers.models import CANCELLED, PENDING, Timer
+
+# Core, built once: a deadline's timers go in one executemany.
+_ADD = insert(cast(Table, Timer.__table__))
+
+
+async def add_timers(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """New timers (every column given), inserted together."""
+    if rows:
+        await session.execute(_ADD, rows)
 
 
 async def claim_due(

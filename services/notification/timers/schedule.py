@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notification.calendar.working_days import WorkingDayCalendar
 from services.notification.deadlines.models import RUNNING, Deadline
 from services.notification.timers import repository
-from services.notification.timers.models import CANCELLED, PENDING, Timer
+from services.notification.timers.models import CANCELLED, PENDING
 from shared.dates import LOCAL_TZ
 
 BREACH = "breach"
@@ -63,20 +64,21 @@ async def reschedule(
     for t in existing:
         if t.state == PENDING and (t.kind, t.due_at) not in wanted_keys:
             t.state = CANCELLED
+    added: list[dict[str, Any]] = []
     for kind, fire_at in wanted:
         timer = by_key.get((kind, d.due_at))
         if timer is None:
-            session.add(
-                Timer(
-                    id=uuid.uuid4(),
-                    deadline_id=d.id,
-                    case_id=d.case_id,
-                    kind=kind,
-                    due_at=d.due_at,
-                    fire_at=fire_at,
-                    state=PENDING,
-                    attempts=0,
-                )
+            added.append(
+                {
+                    "id": uuid.uuid4(),
+                    "deadline_id": d.id,
+                    "case_id": d.case_id,
+                    "kind": kind,
+                    "due_at": d.due_at,
+                    "fire_at": fire_at,
+                    "state": PENDING,
+                    "attempts": 0,
+                }
             )
         elif timer.state == CANCELLED:
             # Paused and resumed to the same due time: the same reminder, pending again.
@@ -88,3 +90,4 @@ async def reschedule(
             )
         # fired: it happened once for this due time and never again
     await session.flush()
+    await repository.add_timers(session, added)
