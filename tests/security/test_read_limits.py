@@ -12,7 +12,19 @@ import pytest
 from tests.conftest import StackFactory
 from tests.support.stack import Stack, room
 
-LIMITS = room(lookup_burst=4, read_burst=8, ip_burst=3, open311_bad_key_burst=2)
+# Buckets that do not refill within a test, however slow the machine: a token back after 0.5 s
+# (the default read rate) turned the ninth read into a 200 on a loaded machine (load average 10).
+SLOW = 0.001  # a token per 1,000 minutes
+LIMITS = room(
+    lookup_burst=4,
+    lookup_per_minute=SLOW,
+    read_burst=8,
+    read_per_minute=SLOW,
+    ip_burst=3,
+    ip_per_minute=SLOW,
+    open311_bad_key_burst=2,
+    open311_bad_key_per_minute=SLOW,
+)
 
 
 @pytest.fixture
@@ -56,7 +68,7 @@ async def test_open311_posts_count_the_per_client_limit(limited: Stack) -> None:
 
 
 async def test_wrong_api_keys_are_counted(stack_factory: StackFactory) -> None:
-    limits = room(open311_bad_key_burst=2)
+    limits = room(open311_bad_key_burst=2, open311_bad_key_per_minute=SLOW)
     async with stack_factory(services=("intake",), parts=[limits]) as stack:
         form = {"api_key": "guess", "service_code": "environment", "description": "x"}
         async with _from(stack, "203.0.113.9") as guesser:
