@@ -8,7 +8,7 @@ take and how many.
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, delete, func, literal, select, text
+from sqlalchemy import ColumnElement, Float, Integer, bindparam, delete, func, literal, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,23 +25,29 @@ async def without_waiting_for_the_disk(session: AsyncSession) -> None:
     await session.execute(text("SET LOCAL synchronous_commit = off"))
 
 
+# The take, built once (taken on every request that files a case): its values are bound.
+_NOW, _RATE = bindparam("now", type_=Float), bindparam("rate", type_=Float)
+_BURST, _N = bindparam("burst", type_=Float), bindparam("n", type_=Integer)
+_REFILLED = rate_buckets.c.tokens + (_NOW - rate_buckets.c.at) * _RATE
+_TAKE = (
+    insert(rate_buckets)
+    .values(scope=bindparam("scope"), key=bindparam("key"), tokens=_BURST - _N, at=_NOW)
+    .on_conflict_do_update(
+        index_elements=[rate_buckets.c.scope, rate_buckets.c.key],
+        set_={"tokens": func.least(_REFILLED, _BURST) - _N, "at": _NOW},
+        where=_REFILLED >= _N,
+    )
+    .returning(rate_buckets.c.tokens)
+)
+
+
 async def take(
     session: AsyncSession, scope: str, key: str, n: int, *, burst: float, rate: float, now: float
 ) -> bool:
     """Take `n` tokens from the bucket if it holds that many (a new bucket is full): one
     atomic UPSERT, no row back when refused."""
-    refilled = _refilled(rate, now)
-    taken = await session.scalar(
-        insert(rate_buckets)
-        .values(scope=scope, key=key, tokens=burst - n, at=now)
-        .on_conflict_do_update(
-            index_elements=[rate_buckets.c.scope, rate_buckets.c.key],
-            set_={"tokens": func.least(refilled, burst) - n, "at": now},
-            where=refilled >= n,
-        )
-        .returning(rate_buckets.c.tokens)
-    )
-    return taken is not None
+    values = {"scope": scope, "key": key, "n": n, "burst": burst, "rate": rate, "now": now}
+    return (await session.scalar(_TAKE, values)) is not None
 
 
 async def tokens_left(
