@@ -3,12 +3,18 @@ from __future__ import annotations
 import functools
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Insert, delete, select, update
+from sqlalchemy import Insert, Table, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.intake.cases.models import Case, CaseDeadline, IdempotencyRecord, TimelineEntry
+from services.intake.cases.models import (
+    Case,
+    CaseDeadline,
+    IdempotencyRecord,
+    Submitter,
+    TimelineEntry,
+)
 from shared.db import dialect_of, upsert_into
 
 
@@ -24,6 +30,25 @@ async def by_tracking_code(session: AsyncSession, code: str) -> Case | None:
 async def for_update(session: AsyncSession, case_id: uuid.UUID) -> Case | None:
     result = await session.execute(select(Case).where(Case.id == case_id).with_for_update())
     return result.scalar_one_or_none()
+
+
+# A new case's rows, built once (every filed case): Core inserts, no ORM unit of work.
+_ADD_CASE = insert(cast(Table, Case.__table__))
+_ADD_SUBMITTER = insert(cast(Table, Submitter.__table__))
+_ADD_TIMELINE = insert(cast(Table, TimelineEntry.__table__))
+
+
+async def add_case(
+    session: AsyncSession,
+    case: dict[str, Any],
+    submitter: dict[str, Any] | None,
+    first_entry: dict[str, Any],
+) -> None:
+    """A filed case: its row, its submitter's (None: anonymous) and its timeline's first."""
+    await session.execute(_ADD_CASE, case)
+    if submitter is not None:
+        await session.execute(_ADD_SUBMITTER, submitter)
+    await session.execute(_ADD_TIMELINE, first_entry)
 
 
 async def lock_row(session: AsyncSession, case_id: uuid.UUID) -> bool:

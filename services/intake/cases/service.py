@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake import SOURCE
 from services.intake.cases import repository
-from services.intake.cases.models import Case, IdempotencyRecord, Submitter, TimelineEntry
+from services.intake.cases.models import Case, IdempotencyRecord
 from services.intake.cases.rules import check_filing_rules
 from services.intake.cases.schemas import (
     CaseCreate,
@@ -86,28 +86,28 @@ async def submit_case(
 
     now = datetime.now(UTC)
     token = new_access_token()
-    case = Case(
-        id=uuid.uuid4(),
-        tracking_code=new_tracking_code(),
-        access_token_hash=hash_token(token),
-        kind=body.kind.value,
-        title=body.title,
-        description=body.description,
-        category=body.category,
-        location_unit_code=body.location.unit_code,
-        address=body.location.address,
-        lat=body.location.lat,
-        lon=body.location.lon,
-        target=body.target.model_dump(exclude_none=True) if body.target else None,
-        publish_consent=body.publish_consent,
-        channel=body.channel.value,
-        submitted_at=now,
-        status=CaseStatus.submitted.value,
-        status_at=now,
-        dialogue=body.dialogue.model_dump(mode="json") if body.dialogue else None,
-        media_url=media_url,
-    )
-    session.add(case)
+    case = {
+        "id": uuid.uuid4(),
+        "tracking_code": new_tracking_code(),
+        "access_token_hash": hash_token(token),
+        "kind": body.kind.value,
+        "title": body.title,
+        "description": body.description,
+        "category": body.category,
+        "location_unit_code": body.location.unit_code,
+        "address": body.location.address,
+        "lat": body.location.lat,
+        "lon": body.location.lon,
+        "target": body.target.model_dump(exclude_none=True) if body.target else None,
+        "publish_consent": body.publish_consent,
+        "channel": body.channel.value,
+        "submitted_at": now,
+        "status": CaseStatus.submitted.value,
+        "status_at": now,
+        "dialogue": body.dialogue.model_dump(mode="json") if body.dialogue else None,
+        "media_url": media_url,
+    }
+    submitter: dict[str, Any] | None = None
     contact_ref: str | None = None
     contact_channel, language = NotifyBy.none, Language.vi
     if body.submitter is not None:
@@ -115,33 +115,31 @@ async def submit_case(
         # No reference when the citizen wants no notices: notification then has nobody to tell.
         if contact_channel is not NotifyBy.none:
             contact_ref = new_access_token()
-        session.add(
-            Submitter(
-                case_id=case.id,
-                # What the citizen gave: notify_by and language only when chosen, not defaults.
-                ciphertext=cipher.encrypt(
-                    body.submitter.model_dump(mode="json", exclude_none=True, exclude_unset=True)
-                ),
-                contact_ref_hash=hash_token(contact_ref) if contact_ref else None,
-            )
-        )
+        submitter = {
+            "case_id": case["id"],
+            # What the citizen gave: notify_by and language only when chosen, not defaults.
+            "ciphertext": cipher.encrypt(
+                body.submitter.model_dump(mode="json", exclude_none=True, exclude_unset=True)
+            ),
+            "contact_ref_hash": hash_token(contact_ref) if contact_ref else None,
+        }
     event = new_event(
         CaseSubmitted.type,
         source=SOURCE,
-        case_id=case.id,
+        case_id=case["id"],
         at=now,
         data=CaseSubmitted(
-            tracking_code=case.tracking_code,
-            kind=case.kind,
-            title=case.title,
-            description=case.description,
-            category=case.category,
+            tracking_code=case["tracking_code"],
+            kind=body.kind.value,
+            title=body.title,
+            description=body.description,
+            category=body.category,
             location=Location(**body.location.model_dump()),
             target=Target(**body.target.model_dump()) if body.target else None,
-            channel=case.channel,
+            channel=body.channel.value,
             submitted_at=now,
             anonymous=body.submitter is None,
-            publish_consent=case.publish_consent,
+            publish_consent=body.publish_consent,
             dialogue=DialoguePreference(**body.dialogue.model_dump()) if body.dialogue else None,
             contact_ref=contact_ref,
             contact_channel=contact_channel.value,
@@ -149,22 +147,27 @@ async def submit_case(
             addressed_to=body.addressed_to,
         ),
     )
-    session.add(
-        TimelineEntry(
-            event_id=event.id,
-            case_id=case.id,
-            at=now,
-            status=CaseStatus.submitted.value,
-            step="received",
-        )
+    # The case, its submitter and its first timeline row: Core inserts, no unit of work.
+    await repository.add_case(
+        session,
+        case,
+        submitter,
+        {
+            "event_id": event.id,
+            "case_id": case["id"],
+            "at": now,
+            "status": CaseStatus.submitted.value,
+            "step": "received",
+            "note": None,
+        },
     )
     await outbox.add(session, event)
 
     created = CaseCreated(
-        id=case.id,
-        tracking_code=case.tracking_code,
+        id=case["id"],
+        tracking_code=case["tracking_code"],
         access_token=token,
-        status=case.status,
+        status=CaseStatus.submitted.value,
         submitted_at=now,
     ).model_dump(mode="json")
     if idempotency_key is not None:
