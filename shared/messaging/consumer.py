@@ -4,10 +4,13 @@ What one fetch returns for a partition is handled in one transaction, in order: 
 are recorded first with one multi-row `INSERT … ON CONFLICT DO NOTHING RETURNING`, and only
 the ids it returns (not seen before) are handled. At-least-once delivery plus that record
 gives one effect per event. Offsets are committed (offset + 1 per partition) only after the
-transaction. A batch that fails is rolled back and its events handled one at a time, so a
-poison event is still isolated: retried with back-off, then parked in the dead-letter topic
-with its error. An infrastructure failure (database down) is retried until it heals, never
-dead-lettered.
+transaction, and at most every COMMIT_EVERY_SECONDS while records keep coming (at once when a
+fetch comes back empty, and before a stop): under a trickle of events most fetches bring one or
+two, and a commit per fetch was a broker round trip per event. A crash or a rebalance before
+the commit only redelivers what the processed-event records then skip. A batch that fails is
+rolled back and its events handled one at a time, so a poison event is still isolated:
+retried with back-off, then parked in the dead-letter topic with its error. An
+infrastructure failure (database down) is retried until it heals, never dead-lettered.
 
 A consumer that replaced several groups does its work in `Part`s, each recorded under the
 name of the group that did it before (notification: its clocks, then its notices). The
@@ -47,6 +50,8 @@ from shared.metrics import ServiceMetrics
 from shared.outages import is_outage
 
 log = logging.getLogger(__name__)
+# Offsets done are committed this often at most while records keep coming (module docstring).
+COMMIT_EVERY_SECONDS = 0.25
 # While a dependency is down the event in hand is retried with back-off up to this; then the
 # partition is rewound and fetched again, so that the consumer keeps polling (its group
 # membership) and stops promptly, and it goes on like that for as long as the outage lasts.
@@ -172,6 +177,8 @@ class EventConsumer:
             await asyncio.wait_for(self._stopping.wait(), seconds)
 
     async def _consume(self, subscription: Subscription) -> None:
+        uncommitted: dict[tuple[str, int], int] = {}
+        committed_at = time.monotonic()
         while not self._stopping.is_set():
             records = await self._fetch_unless_stopped(subscription)
             by_partition: dict[tuple[str, int], list[IncomingRecord]] = {}
@@ -190,10 +197,22 @@ class EventConsumer:
             for (topic, partition), offset in unfinished.items():
                 # The database went away mid-batch: read these again once it is back.
                 await subscription.rewind(topic, partition, offset)
-            if not await subscription.commit(done):
-                self.metrics.commit_failures.labels(self.config.name).inc()
+            uncommitted |= done
+            now = time.monotonic()
+            if uncommitted and (
+                not records or unfinished or now - committed_at >= COMMIT_EVERY_SECONDS
+            ):
+                await self._commit(subscription, uncommitted)
+                uncommitted, committed_at = {}, now
             if unfinished:
                 await self._pause(1.0)
+        await self._commit(subscription, uncommitted)  # stopping: what is done is committed
+
+    async def _commit(
+        self, subscription: Subscription, offsets: Mapping[tuple[str, int], int]
+    ) -> None:
+        if not await subscription.commit(offsets):
+            self.metrics.commit_failures.labels(self.config.name).inc()
 
     async def _fetch_unless_stopped(self, subscription: Subscription) -> list[IncomingRecord]:
         """The next records, or none once `stop()` is called: a stop does not wait out an
