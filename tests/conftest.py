@@ -80,6 +80,24 @@ STARTS_FIRST = (
 )
 
 
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """`--dist loadgroup` that keeps each of SERIAL_GROUPS on one worker. pytest-xdist 3.8
+    groups tests by a suffix it appends to `item._nodeid`, which pytest 9.2 no longer reads
+    (a node's id is `item._id`): every test was scheduled alone and the tests of a group ran
+    side by side. The group of a test is here taken from its file, the rest as xdist does."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadGroupScheduling
+
+    group_of = {path: group for group, paths in SERIAL_GROUPS.items() for path in paths}
+
+    class SerialGroups(LoadGroupScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return group_of.get(nodeid.split("::", 1)[0]) or super()._split_scope(nodeid)
+
+    return SerialGroups(config, log)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     group_of = {path: group for group, paths in SERIAL_GROUPS.items() for path in paths}
     named = [*group_of, *STARTS_FIRST]
