@@ -74,7 +74,9 @@ async def test_a_dead_lettered_case_is_routed_once_replayed(stack_factory: Stack
                 dry_run=dry_run,
                 seen=lambda _: None,
                 group=settings.kafka_group_prefix + "replay",
-                idle_seconds=3,
+                # Ends on a condition (read to the end of its partitions), this only the last
+                # empty fetch before it asks: short, so the test does not wait out an idle.
+                idle_seconds=0.5,
             )
 
         listed = await run(dry_run=True)
@@ -128,7 +130,9 @@ def _cli(settings: Settings, *args: str) -> str:
         COLUMNS="200",
     )
     result = subprocess.run(
-        [TIEPDAN, "dlq", "replay", "--idle-seconds", "5", *args],
+        # The command stops once it has read its partitions to their end; --idle-seconds is
+        # only the empty fetch before it checks, waited out once per run (three runs here).
+        [TIEPDAN, "dlq", "replay", "--idle-seconds", "0.5", *args],
         env=env,
         capture_output=True,
         text=True,
