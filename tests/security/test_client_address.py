@@ -29,7 +29,8 @@ async def _statuses(client: httpx.AsyncClient, n: int, headers: dict[str, str]) 
 
 @pytest.fixture
 async def behind_ingress(stack_factory: StackFactory) -> AsyncIterator[Stack]:
-    limits = room(ip_burst=3, client_ip_header="X-Real-IP")  # the header deploy/k8s sets
+    # the header deploy/k8s sets; a bucket that cannot refill during the test, however slow
+    limits = room(ip_burst=3, ip_per_minute=0.001, client_ip_header="X-Real-IP")
     async with stack_factory(services=("intake",), parts=[limits]) as stack:
         yield stack
 
@@ -44,7 +45,7 @@ async def test_one_client_cannot_spend_another_clients_budget(behind_ingress: St
 
 @pytest.fixture
 async def behind_two_proxies(stack_factory: StackFactory) -> AsyncIterator[Stack]:
-    limits = room(ip_burst=3, trusted_hops=2)  # a load balancer, then nginx
+    limits = room(ip_burst=3, ip_per_minute=0.001, trusted_hops=2)  # a load balancer, then nginx
     async with stack_factory(services=("intake",), parts=[limits]) as stack:
         yield stack
 
