@@ -192,6 +192,22 @@ def upsert_into(dialect: str, entity: Any) -> postgresql.Insert | sqlite.Insert:
     return sqlite.insert(entity)
 
 
+def newer_wins(
+    dialect: str, entity: Any, *, key: str, stamp: str, columns: tuple[str, ...]
+) -> postgresql.Insert | sqlite.Insert:
+    """An insert of a row that a later event may restate (a read model's copy): on conflict on
+    `key`, its `columns` and `stamp` are set from the row given, unless the row stored has a
+    later `stamp` (events arrive out of order; an older one never overwrites). Built once per
+    dialect, like upsert_into."""
+    statement = upsert_into(dialect, entity)
+    new = statement.excluded
+    return statement.on_conflict_do_update(
+        index_elements=[key],
+        set_={name: new[name] for name in (*columns, stamp)},
+        where=getattr(entity, stamp) <= new[stamp],
+    )
+
+
 async def plan_for_these_values(session: AsyncSession) -> None:
     """For the rest of the transaction, let PostgreSQL plan each prepared statement for the
     values it is given. asyncpg prepares every statement; after five runs PostgreSQL may

@@ -15,7 +15,7 @@ from services.intake.cases.models import (
     Submitter,
     TimelineEntry,
 )
-from shared.db import dialect_of, upsert_into
+from shared.db import dialect_of, newer_wins, upsert_into
 
 
 async def get(session: AsyncSession, case_id: uuid.UUID) -> Case | None:
@@ -77,17 +77,12 @@ async def merge_deadline(session: AsyncSession, **deadline: Any) -> None:
 
 @functools.cache
 def _merge_deadline(dialect: str) -> Insert:
-    statement = upsert_into(dialect, CaseDeadline)
-    new = statement.excluded
-    return statement.on_conflict_do_update(
-        index_elements=["id"],
-        set_={
-            "due_at": new.due_at,
-            "state": new.state,
-            "basis": new.basis,
-            "updated_by_event_at": new.updated_by_event_at,
-        },
-        where=CaseDeadline.updated_by_event_at <= new.updated_by_event_at,
+    return newer_wins(
+        dialect,
+        CaseDeadline,
+        key="id",
+        stamp="updated_by_event_at",
+        columns=("due_at", "state", "basis"),
     )
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.routing.cases.models import RoutedCase
 from services.routing.queues.models import CaseClock
-from shared.db import dialect_of, upsert_into
+from shared.db import dialect_of, newer_wins
 from shared.errors import Unprocessable
 
 
@@ -127,10 +127,6 @@ async def merge_clock(session: AsyncSession, **clock: Any) -> None:
 
 @functools.cache
 def _merge_clock(dialect: str) -> Insert:
-    statement = upsert_into(dialect, CaseClock)
-    new = statement.excluded
-    return statement.on_conflict_do_update(
-        index_elements=["deadline_id"],
-        set_={"due_at": new.due_at, "state": new.state, "announced_at": new.announced_at},
-        where=CaseClock.announced_at <= new.announced_at,
+    return newer_wins(
+        dialect, CaseClock, key="deadline_id", stamp="announced_at", columns=("due_at", "state")
     )

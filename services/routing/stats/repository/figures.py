@@ -65,19 +65,24 @@ async def sums_by_unit(
 ) -> list[tuple[str, dict[str, int]]]:
     """(unit code, the roll-up's COUNTERS summed over the period) of each unit of the scope
     with a row in the period (a unit all of whose cases left has a row of zeros)."""
+    return await sums_by(session, UnitDailyFigures.unit_code, scope, period)
+
+
+async def sums_by(
+    session: AsyncSession, key: Any, scope: Scope, period: Period
+) -> list[tuple[Any, dict[str, int]]]:
+    """(`key`'s value, the roll-up's COUNTERS summed over the scope's rows of the period
+    that share it), for `key` a column of the units' daily figures (the unit, the day)."""
     rows = await session.execute(
-        select(
-            UnitDailyFigures.unit_code,
-            *(func.sum(getattr(UnitDailyFigures, c)).label(c) for c in COUNTERS),
-        )
+        select(key, *(func.sum(getattr(UnitDailyFigures, c)).label(c) for c in COUNTERS))
         .where(
             rollup_in(scope),
             UnitDailyFigures.day >= period.first,
             UnitDailyFigures.day <= period.last,
         )
-        .group_by(UnitDailyFigures.unit_code)
+        .group_by(key)
     )
-    return [(row.unit_code, {c: int(row._mapping[c] or 0) for c in COUNTERS}) for row in rows]
+    return [(row[0], {c: int(row._mapping[c] or 0) for c in COUNTERS}) for row in rows]
 
 
 async def overdue_by_unit(

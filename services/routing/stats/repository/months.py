@@ -10,8 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.routing.cases.models import IS_OPEN, RoutedCase
 from services.routing.stats.models import UnitDailyFigures
-from services.routing.stats.period import COUNTERS, Period, Scope
-from services.routing.stats.repository.figures import cases_in, rollup_in, transferred_out
+from services.routing.stats.period import Period, Scope
+from services.routing.stats.repository.figures import cases_in, sums_by, transferred_out
 
 
 async def sums_by_day(
@@ -19,19 +19,7 @@ async def sums_by_day(
 ) -> list[tuple[date, dict[str, int]]]:
     """(local day, the roll-up's COUNTERS summed over the scope's units) of each day with
     rows: at most one row per unit and day."""
-    rows = await session.execute(
-        select(
-            UnitDailyFigures.day,
-            *(func.sum(getattr(UnitDailyFigures, c)).label(c) for c in COUNTERS),
-        )
-        .where(
-            rollup_in(scope),
-            UnitDailyFigures.day >= whole.first,
-            UnitDailyFigures.day <= whole.last,
-        )
-        .group_by(UnitDailyFigures.day)
-    )
-    return [(row.day, {c: int(row._mapping[c] or 0) for c in COUNTERS}) for row in rows]
+    return await sums_by(session, UnitDailyFigures.day, scope, whole)
 
 
 async def overdue_in(
