@@ -6,9 +6,9 @@ import functools
 import uuid
 from collections.abc import Callable, Collection
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Executable, and_, case, func, or_, select
+from sqlalchemy import Executable, Table, and_, case, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notification.deadlines.models import (
@@ -77,6 +77,14 @@ def _merge_tracked(dialect: str, updates: tuple[str, ...]) -> Executable:
         index_elements=["case_id"], set_=changes or {"case_id": new.case_id}
     ).returning(TrackedCase)
     return select(TrackedCase).from_statement(upsert)
+
+
+# A deadline's history row, written on every change: Core, built once, no unit of work.
+_ADD_CHANGE = insert(cast(Table, DeadlineChange.__table__))
+
+
+async def add_change(session: AsyncSession, change: dict[str, Any]) -> None:
+    await session.execute(_ADD_CHANGE, change)
 
 
 async def tracked_case(session: AsyncSession, case_id: uuid.UUID) -> TrackedCase | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Annotated, Protocol
+from typing import Annotated, Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -321,21 +321,24 @@ class Clocks:
         d.due_at = end_of_local_day(d.due_on)
 
     def _change_row(self, d: Deadline, change: str, cause: Cause) -> DeadlineChange:
-        return DeadlineChange(
-            id=uuid.uuid4(),
-            deadline_id=d.id,
-            case_id=d.case_id,
-            change=change,
-            at=self.now(),
-            state=d.state,
-            due_at=None if d.state == PAUSED else d.due_at,
-            reason=cause.reason,
-            decision_ref=cause.decision_ref,
-            event_id=cause.event_id,
-        )
+        return DeadlineChange(**self._change(d, change, cause))
+
+    def _change(self, d: Deadline, change: str, cause: Cause) -> dict[str, Any]:
+        return {
+            "id": uuid.uuid4(),
+            "deadline_id": d.id,
+            "case_id": d.case_id,
+            "change": change,
+            "at": self.now(),
+            "state": d.state,
+            "due_at": None if d.state == PAUSED else d.due_at,
+            "reason": cause.reason,
+            "decision_ref": cause.decision_ref,
+            "event_id": cause.event_id,
+        }
 
     async def _history(self, session: AsyncSession, d: Deadline, change: str, cause: Cause) -> None:
-        session.add(self._change_row(d, change, cause))
+        await repository.add_change(session, self._change(d, change, cause))
 
     def _set_event(self, d: Deadline, now: datetime) -> Envelope:
         return new_event(

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Executable, delete, or_, select, update
+from sqlalchemy import Executable, bindparam, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notification.notices.models import PENDING, Notification, UnitContact
@@ -38,12 +38,15 @@ async def delivery_log(
     return list((await session.execute(query)).scalars())
 
 
+# Asked on every case routed or transferred: built once, the codes bound as one list.
+_CONTACTS = select(UnitContact).where(UnitContact.unit_code.in_(bindparam("codes", expanding=True)))
+
+
 async def unit_contacts(session: AsyncSession, units: Iterable[str]) -> list[UnitContact]:
     codes = [u for u in dict.fromkeys(units) if u]
     if not codes:
         return []
-    query = select(UnitContact).where(UnitContact.unit_code.in_(codes))
-    return list((await session.execute(query)).scalars())
+    return list((await session.execute(_CONTACTS, {"codes": codes})).scalars())
 
 
 async def replace_unit_contacts(
