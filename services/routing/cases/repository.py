@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from typing import Any, cast
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Table, bindparam, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.routing.cases.models import CaseStep, RoutedCase
@@ -29,6 +30,14 @@ _HELD = select(_CASES.id).where(_CASES.id == bindparam("case_id"))  # built once
 async def is_held(session: AsyncSession, case_id: uuid.UUID) -> bool:
     """Whether routing holds the case already (Core: no ORM object loaded to find out)."""
     return (await session.scalar(_HELD, {"case_id": case_id})) is not None
+
+
+# Every step's audit row: Core, built once (the step's own flush writes the case).
+_ADD_STEP = insert(cast(Table, CaseStep.__table__))
+
+
+async def add_step(session: AsyncSession, step: dict[str, Any]) -> None:
+    await session.execute(_ADD_STEP, step)
 
 
 async def history(session: AsyncSession, case_id: uuid.UUID) -> Sequence[CaseStep]:

@@ -19,7 +19,8 @@ from sqlalchemy.orm.exc import StaleDataError
 from services.routing import SOURCE, SYSTEM_ACTOR
 from services.routing.cases import machine
 from services.routing.cases.machine import Step
-from services.routing.cases.models import CaseStep, RoutedCase
+from services.routing.cases.models import RoutedCase
+from services.routing.cases.repository import add_step
 from services.routing.queues.clocks import refresh_due
 from shared.errors import Conflict
 from shared.events import CaseRouted, CaseStatus, EventData, new_event
@@ -86,19 +87,6 @@ async def apply_step(
             at=now,
             data=event.model_validate(payload),
         )
-    session.add(
-        CaseStep(
-            case_id=case.id,
-            step=step.value,
-            actor=actor,
-            at=now,
-            from_status=before,
-            to_status=after.value,
-            reason=reason,
-            data=data,
-            event_id=envelope.id if envelope else None,
-        )
-    )
     try:
         if before != after.value:
             await refresh_due(session, case)  # the clock that matters changes with the status
@@ -108,6 +96,21 @@ async def apply_step(
             "the case changed while this step was being taken; reload it and try again",
             allowed=[],
         ) from exc
+    # The audit row, after the case's own row (a new case is inserted by the flush above).
+    await add_step(
+        session,
+        {
+            "case_id": case.id,
+            "step": step.value,
+            "actor": actor,
+            "at": now,
+            "from_status": before,
+            "to_status": after.value,
+            "reason": reason,
+            "data": data,
+            "event_id": envelope.id if envelope else None,
+        },
+    )
     if envelope is not None:
         await outbox.add(session, envelope)
     return Applied(step=step, event_id=envelope.id if envelope else None)
