@@ -46,24 +46,19 @@ StackFactory = Callable[..., AbstractAsyncContextManager[Stack]]
 # servers or service processes of their own, kill or stop them, and wait for them with
 # deadlines: each group runs on one worker, one test after another, so that no two of them
 # load the machine at once. The chaos test (five minutes) is a group of its own, so that the
-# rest of them run beside it rather than after it. They are two groups, servers of their own
-# and `tiepdan` processes killed or stopped: as one group they added up to 5-8 minutes on one
-# worker, as long as the chaos test. So at most two of them run at once.
+# rest of them (about four) run beside it rather than after it.
 SERIAL_GROUPS = {
     "chaos": ("tests/integration/test_chaos.py",),
-    "own-servers": (
-        # a PostgreSQL or Kafka of their own stopped or killed, a broker that hangs, and the
-        # operator's dead-letter command against a consumer's parked events
+    "own-processes": (
+        # a PostgreSQL or Kafka of their own, stopped and killed
         "tests/integration/test_database_outage.py",
         "tests/integration/test_outbox_outage.py",
-        "tests/integration/test_ready_while_broker_hangs.py",
-        "tests/shared/test_dead_letter_replay.py",
-    ),
-    "own-processes": (
         # `tiepdan` processes, killed or stopped
         "tests/test_crash_recovery.py",
         "tests/test_dev_mode.py",
         "tests/integration/test_graceful_stop.py",
+        "tests/integration/test_ready_while_broker_hangs.py",
+        "tests/shared/test_dead_letter_replay.py",
         "tests/shared/test_settings.py",
         "tests/security/test_fail_closed_startup.py",
     ),
