@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -192,13 +193,14 @@ def upsert_into(dialect: str, entity: Any) -> postgresql.Insert | sqlite.Insert:
     return sqlite.insert(entity)
 
 
+@functools.cache
 def newer_wins(
     dialect: str, entity: Any, *, key: str, stamp: str, columns: tuple[str, ...]
 ) -> postgresql.Insert | sqlite.Insert:
     """An insert of a row that a later event may restate (a read model's copy): on conflict on
     `key`, its `columns` and `stamp` are set from the row given, unless the row stored has a
     later `stamp` (events arrive out of order; an older one never overwrites). Built once per
-    dialect, like upsert_into."""
+    dialect and entity (cached): call it for each row."""
     statement = upsert_into(dialect, entity)
     new = statement.excluded
     return statement.on_conflict_do_update(

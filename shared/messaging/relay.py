@@ -14,11 +14,12 @@ import contextlib
 import logging
 import time
 import zlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Executable, delete, func, select, text, update
+from sqlalchemy import Executable, Row, Select, delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import Session
 
@@ -131,11 +132,7 @@ class OutboxRelay:
             .limit(self.batch_size)
         )
         while True:
-            if conn is not None:
-                rows = (await conn.execute(pending)).all()
-            else:
-                async with self.database.sessions() as session:
-                    rows = (await session.execute(pending)).all()
+            rows = await self._rows(conn, pending)
             if not rows:
                 self.metrics.outbox_backlog.set(0)
                 return total
@@ -174,11 +171,7 @@ class OutboxRelay:
         self._backlog_measured = now
         table = self.outbox.table
         count = select(func.count()).select_from(table).where(table.c.published_at.is_(None))
-        if conn is not None:
-            backlog = await conn.scalar(count)
-        else:
-            async with self.database.sessions() as session:
-                backlog = await session.scalar(count)
+        ((backlog,),) = await self._rows(conn, count)
         self.metrics.outbox_backlog.set(backlog or 0)
 
     async def _cleanup(self, conn: AsyncConnection | None = None) -> None:
@@ -188,6 +181,16 @@ class OutboxRelay:
         self._last_cleanup = now
         table = self.outbox.table
         await self._execute(conn, delete(table).where(table.c.published_at < now - RETENTION))
+
+    async def _rows(self, conn: AsyncConnection | None, query: Select[Any]) -> Sequence[Row[Any]]:
+        """A read, on the leader's autocommit connection or in a session of its own."""
+        rows: Sequence[Row[Any]]
+        if conn is not None:
+            rows = (await conn.execute(query)).all()
+        else:
+            async with self.database.sessions() as session:
+                rows = (await session.execute(query)).all()
+        return rows
 
     async def _execute(self, conn: AsyncConnection | None, statement: Executable) -> None:
         """A write, on the leader's autocommit connection or in a transaction of its own."""

@@ -72,18 +72,14 @@ def _add_timeline_entry(dialect: str) -> Insert:
 async def merge_deadline(session: AsyncSession, **deadline: Any) -> None:
     """A deadline of the case's view, added, or updated by an event newer than the one that
     last set it (events may arrive out of order), in one statement."""
-    await session.execute(_merge_deadline(dialect_of(session)), deadline)
-
-
-@functools.cache
-def _merge_deadline(dialect: str) -> Insert:
-    return newer_wins(
-        dialect,
+    statement = newer_wins(
+        dialect_of(session),
         CaseDeadline,
         key="id",
         stamp="updated_by_event_at",
         columns=("due_at", "state", "basis"),
     )
+    await session.execute(statement, deadline)
 
 
 async def deadlines(session: AsyncSession, case_id: uuid.UUID) -> list[CaseDeadline]:

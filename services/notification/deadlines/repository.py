@@ -28,17 +28,10 @@ async def lock_tracked(session: AsyncSession, case_id: uuid.UUID, **first: Any) 
     Two transactions can record the same case at once: an appeal's new case from the
     appeal's event and from its own case.routed (two partitions), or an old and a new
     replica during the switch to one consumer group. A read-then-add lets the second hit
-    the primary key and spend one of its attempts on a retry; an insert that does nothing
-    on conflict, then a locking read, makes whichever runs second simply find and update
-    the row."""
-    await session.execute(
-        upsert_into(dialect_of(session), TrackedCase)
-        .values(case_id=case_id, **first)
-        .on_conflict_do_nothing(index_elements=["case_id"])
-    )
-    case = await session.get(TrackedCase, case_id, with_for_update=True, populate_existing=True)
-    assert case is not None  # inserted above, or already there; rows are never deleted
-    return case
+    the primary key and spend one of its attempts on a retry; an insert whose conflict
+    locks the row (merge_tracked, with nothing to update) makes whichever runs second simply
+    find and update it."""
+    return await merge_tracked(session, case_id, first, updates=())
 
 
 # What a case's event tells of it, merged into its row in one statement (below): the event's
@@ -55,7 +48,7 @@ async def merge_tracked(
 ) -> TrackedCase:
     """The tracked case's row, locked: inserted with `first` if absent, else its `updates`
     columns set from `first` (`second_time` and `contact_ref` as _KEEPS says). One round trip,
-    where lock_tracked and a flush of the changes take three."""
+    where an insert, a locking read and a flush of the changes took three."""
     case: TrackedCase | None = await session.scalar(
         _merge_tracked(dialect_of(session), updates),
         {"case_id": case_id, **first},
@@ -72,7 +65,7 @@ def _merge_tracked(dialect: str, updates: tuple[str, ...]) -> Executable:
     changes = {
         name: _KEEPS[name](row, new) if name in _KEEPS else getattr(new, name) for name in updates
     }
-    # An update that changes nothing still locks the row, as lock_tracked's read did.
+    # With no `updates`, an update that changes nothing: it locks the row all the same.
     upsert = statement.on_conflict_do_update(
         index_elements=["case_id"], set_=changes or {"case_id": new.case_id}
     ).returning(TrackedCase)

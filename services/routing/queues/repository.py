@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import functools
 import json
 import uuid
 from collections.abc import Iterable, Sequence
@@ -11,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Insert, func, literal, select, tuple_
+from sqlalchemy import ColumnElement, func, literal, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.routing.cases.models import RoutedCase
@@ -122,11 +121,11 @@ async def running_clocks(
 async def merge_clock(session: AsyncSession, **clock: Any) -> None:
     """A clock as notification announced it: added, or updated by an announcement newer
     than the one that last set it (an older one never wins), in one statement."""
-    await session.execute(_merge_clock(dialect_of(session)), clock)
-
-
-@functools.cache
-def _merge_clock(dialect: str) -> Insert:
-    return newer_wins(
-        dialect, CaseClock, key="deadline_id", stamp="announced_at", columns=("due_at", "state")
+    statement = newer_wins(
+        dialect_of(session),
+        CaseClock,
+        key="deadline_id",
+        stamp="announced_at",
+        columns=("due_at", "state"),
     )
+    await session.execute(statement, clock)
