@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import sqlite3
 import tempfile
 import time
@@ -171,6 +172,22 @@ async def _migrated_templates(admin_url: str) -> dict[str, str]:
     return _templates[admin_url]
 
 
+# Per test process: a development key pair generated once (2048-bit RSA is 0.05-0.1 s of
+# CPU), copied into each test's own key folder.
+_key_template: list[Path] = []
+
+
+def dev_keys(key_dir: Path) -> None:
+    """`ensure_dev_keys` for a test: the folder gets this test process's key pair."""
+    if not _key_template:
+        template = Path(tempfile.mkdtemp(prefix="tiepdan-keys-"))
+        ensure_dev_keys(template)
+        _key_template.append(template)
+    if not (key_dir / "dev-private.pem").exists():
+        shutil.copytree(_key_template[0], key_dir, dirs_exist_ok=True)
+    ensure_dev_keys(key_dir)
+
+
 # Per test process: service -> a SQLite file migrated once, that each embedded-mode test's
 # database is copied from (what `_templates` is for PostgreSQL).
 _sqlite_templates: dict[str, Path] = {}
@@ -262,7 +279,7 @@ async def production_settings(
     urls = await create_databases(admin_url, prefix, templates=templates)
     _migrated.update(urls.values())
     key_dir = work_dir / "keys"
-    ensure_dev_keys(key_dir)
+    dev_keys(key_dir)
     topic = await _fresh_topic(bootstrap)
     common: dict[str, Any] = {
         **production_values(
@@ -294,7 +311,7 @@ async def running_stack(
 ) -> AsyncIterator[Stack]:
     any_settings = next(iter(settings.values()))
     stack = Stack(mode=mode, settings=settings, key_dir=any_settings.resolved_key_dir())
-    ensure_dev_keys(stack.key_dir)
+    dev_keys(stack.key_dir)
     async with AsyncExitStack() as exit_stack:
         shared_bus: Bus | None = None
         if mode == "embedded":

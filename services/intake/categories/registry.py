@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
@@ -31,6 +32,11 @@ class Categories:
 
     @classmethod
     def load(cls, path: Path = DEFAULT_FILE) -> Categories:
+        """The categories of a file, read once per process: never changed in place."""
+        return _read_categories(path)
+
+    @classmethod
+    def _read(cls, path: Path) -> Categories:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
         return cls(
             [
@@ -53,3 +59,8 @@ class Categories:
 
 
 CategoriesDep = Annotated[Categories, provided(Categories)]
+
+
+@functools.cache
+def _read_categories(path: Path) -> Categories:
+    return Categories._read(path)

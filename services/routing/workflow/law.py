@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -56,6 +57,11 @@ class LawBook:
 
     @classmethod
     def load(cls, folder: Path = HERE) -> LawBook:
+        """The book of a folder, read once per process: it is never changed in place."""
+        return _read_book(folder)
+
+    @classmethod
+    def _read(cls, folder: Path) -> LawBook:
         grounds = yaml.safe_load((folder / "grounds.yaml").read_text(encoding="utf-8"))
         extensions = yaml.safe_load((folder / "extensions.yaml").read_text(encoding="utf-8"))
         notices = yaml.safe_load((folder / "dialogue.yaml").read_text(encoding="utf-8"))
@@ -87,3 +93,8 @@ class LawBook:
 
 
 Law = Annotated[LawBook, provided(LawBook)]
+
+
+@functools.cache
+def _read_book(folder: Path) -> LawBook:
+    return LawBook._read(folder)
