@@ -16,6 +16,8 @@
 #   TIEPDAN_KAFKA_STATE_DIR          default <repo>/.tiepdan/kafka
 #   TIEPDAN_KAFKA_START_TIMEOUT      seconds to wait for readiness, default 120
 #   TIEPDAN_KAFKA_HEAP_OPTS          default "-Xms256m -Xmx512m"
+#   TIEPDAN_KAFKA_JVM_OPTS           the collector and compiler flags, default G1 with
+#                                    short pauses; `make test` gives a quick-start set
 #   TIEPDAN_PYTHON                   default <repo>/.venv/bin/python (needs aiokafka)
 #   XDG_CACHE_HOME                   jars are cached in $XDG_CACHE_HOME/tiepdan/kafka-<version>
 #
@@ -44,6 +46,7 @@ PROPS_FILE="$STATE_DIR/server.properties"
 LOG4J_FILE="$STATE_DIR/log4j2.properties"
 START_TIMEOUT="${TIEPDAN_KAFKA_START_TIMEOUT:-120}"
 HEAP_OPTS="${TIEPDAN_KAFKA_HEAP_OPTS:--Xms256m -Xmx512m}"
+JVM_OPTS="${TIEPDAN_KAFKA_JVM_OPTS:--XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35 -XX:+ExplicitGCInvokesConcurrent}"
 PYTHON="${TIEPDAN_PYTHON:-$REPO/.venv/bin/python}"
 PRESET="${TIEPDAN_KAFKA_BOOTSTRAP_SERVERS:-}"
 
@@ -308,10 +311,9 @@ cmd_start() {
     # setsid: the broker outlives this script and ignores the caller's Ctrl-C.
     # The inner shell records its own pid and then becomes java (exec). The lock
     # fds are closed so that the broker does not hold our lock for its lifetime.
-    # shellcheck disable=SC2086,SC2016  # HEAP_OPTS: several JVM flags; $$/$0: the inner shell's
+    # shellcheck disable=SC2086,SC2016  # *_OPTS: several JVM flags; $$/$0: the inner shell's
     setsid bash -c 'echo $$ >"$0"; exec "$@"' "$PID_FILE" \
-        java $HEAP_OPTS -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35 \
-        -XX:+ExplicitGCInvokesConcurrent -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true \
+        java $HEAP_OPTS $JVM_OPTS -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true \
         "$logopt" -cp "$classpath" kafka.Kafka "$PROPS_FILE" \
         </dev/null >>"$LOG_FILE" 2>&1 8>&- 9>&- &
     # Wait for the pid file written by the child.
