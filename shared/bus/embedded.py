@@ -122,6 +122,9 @@ class EmbeddedSubscription:
         self.topics = topics
         self.takes_over = takes_over
         self._next: dict[str, int] = {}
+        # The bus's append count when a read last came back empty (None: read first): an
+        # idle fetch then waits at once rather than reading the same nothing again.
+        self._empty_at: int | None = None
 
     async def load_offsets(self) -> None:
         groups = [self.group, *self.takes_over]
@@ -133,6 +136,7 @@ class EmbeddedSubscription:
             )
             stored = {(group, topic): int(position) for group, topic, position in rows}
         self._next = {}
+        self._empty_at = None
         for topic in self.topics:
             if (self.group, topic) in stored:
                 self._next[topic] = stored[self.group, topic]
@@ -146,11 +150,15 @@ class EmbeddedSubscription:
         seen = self.bus._version
         # Shielded: a consumer that stops cancels an idle fetch, and a read cut off inside
         # SQLite's transaction could leave the log's write lock taken; the wait is safe to cut.
-        records = await asyncio.shield(self._read(max_records))
-        if records:
-            return records
+        if self._empty_at != seen:
+            records = await asyncio.shield(self._read(max_records))
+            if records:
+                return records
         await self.bus.wait_for_append(seen, min(timeout, POLL_SECONDS))
-        return await asyncio.shield(self._read(max_records))
+        seen = self.bus._version
+        records = await asyncio.shield(self._read(max_records))
+        self._empty_at = None if records else seen
+        return records
 
     async def _read(self, max_records: int) -> list[IncomingRecord]:
         out: list[IncomingRecord] = []
@@ -191,6 +199,7 @@ class EmbeddedSubscription:
 
     async def rewind(self, topic: str, partition: int, offset: int) -> None:
         self._next[topic] = offset
+        self._empty_at = None
 
     async def close(self) -> None:
         return None

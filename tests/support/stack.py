@@ -146,7 +146,6 @@ def embedded_settings(data_dir: Path, **overrides: Any) -> dict[str, Settings]:
             service=name,
             data_dir=data_dir,
             bus=BusKind.embedded,
-            relay_poll_seconds=0.2,
             **overrides,
         ).with_parts(room())  # type: ignore[call-arg]
         for name in ALL
@@ -290,7 +289,6 @@ async def production_settings(
             data_dir=work_dir,
             internal_token="internal-" + prefix,
         ),
-        "relay_poll_seconds": 0.2,
         **overrides,
     }
     return {
