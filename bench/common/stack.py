@@ -101,11 +101,12 @@ class Infra:
     def with_bytecode(self, env: dict[str, str]) -> dict[str, str]:
         """`env` for processes that read compiled bytecode, as the image's do (the Dockerfile
         ships .pyc files), whatever this machine's PYTHONDONTWRITEBYTECODE says: the first
-        start writes it under the run's directory, every later one reads it. Without it each
+        start writes it under the run's directory (or the PYTHONPYCACHEPREFIX given, which
+        `make test` sets for the whole suite), every later one reads it. Without it each
         start compiles every module from source, about half of its CPU."""
         return {
             **{k: v for k, v in env.items() if k != "PYTHONDONTWRITEBYTECODE"},
-            "PYTHONPYCACHEPREFIX": str(self.work_dir / "pycache"),
+            "PYTHONPYCACHEPREFIX": env.get("PYTHONPYCACHEPREFIX") or str(self.work_dir / "pycache"),
         }
 
     def service_env(self) -> dict[str, str]:
