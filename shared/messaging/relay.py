@@ -60,6 +60,19 @@ class OutboxRelay:
         self._stopping = asyncio.Event()
         self._last_cleanup = datetime.min.replace(tzinfo=UTC)
         self._backlog_measured = 0.0
+        # Built once: the relay asks them twice a second while idle, for the life of a replica.
+        table = outbox.table
+        self._pending = (
+            select(
+                table.c.position, table.c.event_type, table.c.topic, table.c.key, table.c.payload
+            )
+            .where(table.c.published_at.is_(None))
+            .order_by(table.c.position)
+            .limit(batch_size)
+        )
+        self._backlog = (
+            select(func.count()).select_from(table).where(table.c.published_at.is_(None))
+        )
         database.after_commit.append(self._on_commit)
 
     def _on_commit(self, session: Session) -> None:
@@ -124,15 +137,8 @@ class OutboxRelay:
         table = self.outbox.table
         total = 0
         await self._measure_backlog(conn)  # before publishing: it must rise while the bus is down
-        columns = (table.c.position, table.c.event_type, table.c.topic, table.c.key)
-        pending = (
-            select(*columns, table.c.payload)
-            .where(table.c.published_at.is_(None))
-            .order_by(table.c.position)
-            .limit(self.batch_size)
-        )
         while True:
-            rows = await self._rows(conn, pending)
+            rows = await self._rows(conn, self._pending)
             if not rows:
                 self.metrics.outbox_backlog.set(0)
                 return total
@@ -169,9 +175,7 @@ class OutboxRelay:
         if now - self._backlog_measured < BACKLOG_EVERY_SECONDS:
             return
         self._backlog_measured = now
-        table = self.outbox.table
-        count = select(func.count()).select_from(table).where(table.c.published_at.is_(None))
-        ((backlog,),) = await self._rows(conn, count)
+        ((backlog,),) = await self._rows(conn, self._backlog)
         self.metrics.outbox_backlog.set(backlog or 0)
 
     async def _cleanup(self, conn: AsyncConnection | None = None) -> None:
