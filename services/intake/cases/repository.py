@@ -5,7 +5,7 @@ import uuid
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Insert, Table, delete, insert, select, update
+from sqlalchemy import Insert, Table, bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake.cases.models import (
@@ -102,10 +102,48 @@ async def set_media_urls(session: AsyncSession, case_id: uuid.UUID, urls: list[s
     await session.execute(update(Case).where(Case.id == case_id).values(media_urls=urls))
 
 
-async def drop_expired_answer(session: AsyncSession, key: str, older_than: datetime) -> None:
-    """The stored answer under `key`, if older than `older_than`."""
-    expired = IdempotencyRecord.created_at < older_than
-    await session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.key == key, expired))
+_ANSWERS = cast(Table, IdempotencyRecord.__table__)
+
+
+@functools.cache
+def _claim(dialect: str) -> Any:
+    statement = upsert_into(dialect, _ANSWERS)
+    new = statement.excluded
+    return statement.on_conflict_do_update(
+        index_elements=[_ANSWERS.c.key],
+        set_={
+            "request_hash": new.request_hash,
+            "created_at": new.created_at,
+            "status_code": None,
+            "response": None,
+        },
+        where=_ANSWERS.c.created_at < bindparam("older_than"),
+    ).returning(_ANSWERS.c.key)
+
+
+async def claim_key(
+    session: AsyncSession, key: str, request_hash: str, now: datetime, older_than: datetime
+) -> bool:
+    """Claim `key` for this request, in one statement: True when no answer was stored under
+    it, or only one older than `older_than` (then replaced). A claim of the same key by a
+    transaction still open makes this one wait for it to end, then find its answer."""
+    claimed = await session.execute(
+        _claim(dialect_of(session)),
+        {"key": key, "request_hash": request_hash, "created_at": now, "older_than": older_than},
+    )
+    return claimed.first() is not None
+
+
+_STORE_ANSWER = update(_ANSWERS).where(_ANSWERS.c.key == bindparam("answer_key"))
+
+
+async def store_answer(
+    session: AsyncSession, key: str, status_code: int, response: dict[str, Any]
+) -> None:
+    """The answer to give a retry of the request that claimed `key`."""
+    await session.execute(
+        _STORE_ANSWER, {"answer_key": key, "status_code": status_code, "response": response}
+    )
 
 
 async def sweep_expired_answers(session: AsyncSession, older_than: datetime) -> None:

@@ -9,12 +9,11 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake import SOURCE
 from services.intake.cases import repository
-from services.intake.cases.models import Case, IdempotencyRecord
+from services.intake.cases.models import Case
 from services.intake.cases.rules import check_filing_rules
 from services.intake.cases.schemas import (
     CaseCreate,
@@ -171,11 +170,9 @@ async def submit_case(
         submitted_at=now,
     ).model_dump(mode="json")
     if idempotency_key is not None:
-        record = await session.get(IdempotencyRecord, idempotency_key)
-        assert record is not None
-        record.status_code = 201
         # The answer holds the access token, which is never stored in clear: seal it.
-        record.response = {"sealed": cipher.encrypt(created).decode()}
+        sealed = {"sealed": cipher.encrypt(created).decode()}
+        await repository.store_answer(session, idempotency_key, 201, sealed)
     await session.flush()
     return 201, created
 
@@ -199,15 +196,9 @@ async def _claim_key(
     session: AsyncSession, key: str, fingerprint: str, ttl: timedelta = ANSWER_TTL
 ) -> tuple[int, dict[str, Any]] | None:
     """Insert the key first: a concurrent retry blocks on it, then finds the stored answer.
-    An answer older than `ttl` is expired: deleted, and the key claimed afresh."""
+    An answer older than `ttl` is expired: replaced, the key claimed afresh (one statement)."""
     now = datetime.now(UTC)
-    await repository.drop_expired_answer(session, key, now - ttl)
-    try:
-        async with session.begin_nested():
-            session.add(IdempotencyRecord(key=key, request_hash=fingerprint, created_at=now))
-    except IntegrityError:
-        pass
-    else:
+    if await repository.claim_key(session, key, fingerprint, now, now - ttl):
         if random.random() < SWEEP_CHANCE:  # a sampling, not a secret
             await repository.sweep_expired_answers(session, now - ttl)
         return None
