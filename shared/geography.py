@@ -72,34 +72,6 @@ class AdminMap:
         process runs."""
         return _package_map()
 
-    @classmethod
-    def _from_package(cls) -> AdminMap:
-        units = [
-            AdminUnit(
-                code=f"{p.code.value:02d}",
-                name=p.name,
-                level=Level.province,
-                division_type=p.division_type.value,
-                parent_code=None,
-                search_key=fold(p.name),
-            )
-            for p in Province.iter_all()
-        ]
-        names = {u.code: u.name for u in units}
-        for w in Ward.iter_all():
-            province = f"{w.province_code.value:02d}"
-            units.append(
-                AdminUnit(
-                    code=f"{w.code.value:05d}",
-                    name=w.name,
-                    level=Level.commune,
-                    division_type=w.division_type.value,
-                    parent_code=province,
-                    search_key=fold(f"{w.name} {names[province]}"),
-                )
-            )
-        return cls(units)
-
     def get(self, code: str) -> AdminUnit | None:
         return self.units.get(code)
 
@@ -157,7 +129,31 @@ class AdminMap:
 
 @functools.cache
 def _package_map() -> AdminMap:
-    return AdminMap._from_package()
+    units = [
+        AdminUnit(
+            code=f"{p.code.value:02d}",
+            name=p.name,
+            level=Level.province,
+            division_type=p.division_type.value,
+            parent_code=None,
+            search_key=fold(p.name),
+        )
+        for p in Province.iter_all()
+    ]
+    names = {u.code: u.name for u in units}
+    for w in Ward.iter_all():
+        province = f"{w.province_code.value:02d}"
+        units.append(
+            AdminUnit(
+                code=f"{w.code.value:05d}",
+                name=w.name,
+                level=Level.commune,
+                division_type=w.division_type.value,
+                parent_code=province,
+                search_key=fold(f"{w.name} {names[province]}"),
+            )
+        )
+    return AdminMap(units)
 
 
 AdminMapDep = Annotated[AdminMap, provided(AdminMap)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import shutil
 import sqlite3
@@ -171,19 +172,19 @@ async def _migrated_templates(admin_url: str) -> dict[str, str]:
     return _templates[admin_url]
 
 
-# Per test process: a development key pair generated once (2048-bit RSA is 0.05-0.1 s of
-# CPU), copied into each test's own key folder.
-_key_template: list[Path] = []
+@functools.cache
+def _process_keys() -> Path:
+    """This test process's development key pair, generated once (2048-bit RSA is 0.05-0.1 s
+    of CPU)."""
+    folder = Path(tempfile.mkdtemp(prefix="tiepdan-keys-"))
+    ensure_dev_keys(folder)
+    return folder
 
 
 def dev_keys(key_dir: Path) -> None:
     """`ensure_dev_keys` for a test: the folder gets this test process's key pair."""
-    if not _key_template:
-        template = Path(tempfile.mkdtemp(prefix="tiepdan-keys-"))
-        ensure_dev_keys(template)
-        _key_template.append(template)
     if not (key_dir / "dev-private.pem").exists():
-        shutil.copytree(_key_template[0], key_dir, dirs_exist_ok=True)
+        shutil.copytree(_process_keys(), key_dir, dirs_exist_ok=True)
     ensure_dev_keys(key_dir)
 
 

@@ -5,7 +5,7 @@ import uuid
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Insert, Table, bindparam, delete, insert, select, update
+from sqlalchemy import Executable, Insert, Table, bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake.cases.models import (
@@ -106,7 +106,7 @@ _ANSWERS = cast(Table, IdempotencyRecord.__table__)
 
 
 @functools.cache
-def _claim(dialect: str) -> Any:
+def _claim(dialect: str) -> Executable:
     statement = upsert_into(dialect, _ANSWERS)
     new = statement.excluded
     return statement.on_conflict_do_update(

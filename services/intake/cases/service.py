@@ -173,7 +173,6 @@ async def submit_case(
         # The answer holds the access token, which is never stored in clear: seal it.
         sealed = {"sealed": cipher.encrypt(created).decode()}
         await repository.store_answer(session, idempotency_key, 201, sealed)
-    await session.flush()
     return 201, created
 
 

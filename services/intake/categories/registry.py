@@ -35,22 +35,6 @@ class Categories:
         """The categories of a file, read once per process: never changed in place."""
         return _read_categories(path)
 
-    @classmethod
-    def _read(cls, path: Path) -> Categories:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-        return cls(
-            [
-                Category(
-                    code=str(c["code"]),
-                    name_vi=str(c["name_vi"]),
-                    name_en=str(c["name_en"]),
-                    kinds=tuple(c["kinds"]),
-                    keywords=tuple(c.get("keywords") or ()),
-                )
-                for c in raw["categories"]
-            ]
-        )
-
     def get(self, code: str) -> Category | None:
         return self._by_code.get(code)
 
@@ -63,4 +47,16 @@ CategoriesDep = Annotated[Categories, provided(Categories)]
 
 @functools.cache
 def _read_categories(path: Path) -> Categories:
-    return Categories._read(path)
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return Categories(
+        [
+            Category(
+                code=str(c["code"]),
+                name_vi=str(c["name_vi"]),
+                name_en=str(c["name_en"]),
+                kinds=tuple(c["kinds"]),
+                keywords=tuple(c.get("keywords") or ()),
+            )
+            for c in raw["categories"]
+        ]
+    )

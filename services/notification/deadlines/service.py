@@ -308,7 +308,7 @@ class Clocks:
         now = self.now()
         d.breached_at, d.updated_at = now, now
         d.state = EXPIRED if self._citizen_window(d) else BREACHED
-        session.add(self._change_row(d, d.state, cause))
+        session.add(DeadlineChange(**self._change(d, d.state, cause)))
         return self._set_event(d, now)
 
     def _citizen_window(self, d: Deadline) -> bool:
@@ -319,9 +319,6 @@ class Clocks:
         left = d.duration - d.used_days
         d.due_on = add_days(self.calendar, Unit(d.day_unit), d.anchor_on or d.starts_on, left)
         d.due_at = end_of_local_day(d.due_on)
-
-    def _change_row(self, d: Deadline, change: str, cause: Cause) -> DeadlineChange:
-        return DeadlineChange(**self._change(d, change, cause))
 
     def _change(self, d: Deadline, change: str, cause: Cause) -> dict[str, Any]:
         return {

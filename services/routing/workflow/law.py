@@ -60,27 +60,6 @@ class LawBook:
         """The book of a folder, read once per process: it is never changed in place."""
         return _read_book(folder)
 
-    @classmethod
-    def _read(cls, folder: Path) -> LawBook:
-        grounds = yaml.safe_load((folder / "grounds.yaml").read_text(encoding="utf-8"))
-        extensions = yaml.safe_load((folder / "extensions.yaml").read_text(encoding="utf-8"))
-        notices = yaml.safe_load((folder / "dialogue.yaml").read_text(encoding="utf-8"))
-        return cls(
-            [
-                Ground(
-                    code=g["code"],
-                    law=g["law"],
-                    article=g["article"],
-                    kinds=frozenset(g["kinds"]),
-                    text=" ".join(g["text"].split()),
-                    check=bool(g.get("check", False)),
-                )
-                for g in grounds
-            ],
-            [ExtensionRule(**e) for e in extensions],
-            [NoticeRule(**n) for n in notices],
-        )
-
     def ground(self, code: str) -> Ground | None:
         return self.grounds.get(code)
 
@@ -97,4 +76,21 @@ Law = Annotated[LawBook, provided(LawBook)]
 
 @functools.cache
 def _read_book(folder: Path) -> LawBook:
-    return LawBook._read(folder)
+    grounds = yaml.safe_load((folder / "grounds.yaml").read_text(encoding="utf-8"))
+    extensions = yaml.safe_load((folder / "extensions.yaml").read_text(encoding="utf-8"))
+    notices = yaml.safe_load((folder / "dialogue.yaml").read_text(encoding="utf-8"))
+    return LawBook(
+        [
+            Ground(
+                code=g["code"],
+                law=g["law"],
+                article=g["article"],
+                kinds=frozenset(g["kinds"]),
+                text=" ".join(g["text"].split()),
+                check=bool(g.get("check", False)),
+            )
+            for g in grounds
+        ],
+        [ExtensionRule(**e) for e in extensions],
+        [NoticeRule(**n) for n in notices],
+    )
