@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, literal, select, tuple_
+from sqlalchemy import ColumnElement, func, literal, select, tuple_, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from services.routing.cases.models import RoutedCase
 from services.routing.queues.models import CaseClock
@@ -67,9 +68,11 @@ async def page(
     session: AsyncSession, filters: QueueFilter, *, limit: int, after: Position | None
 ) -> tuple[list[RoutedCase], Position | None]:
     """Dated cases by (due_at, id), then the undated by id: two index range scans that each
-    start at the cursor, so page 100 costs what page 1 does."""
+    start at the cursor, so page 100 costs what page 1 does. Both in one statement, so in one
+    snapshot: read one after the other, a case whose first deadline was set between the two
+    reads (undated for the first, dated for the second) was in neither."""
     base = select(RoutedCase).where(*filters.conditions())
-    rows: list[RoutedCase] = []
+    scans = []
     if after is None or after.due_at is not None:
         dated = base.where(RoutedCase.due_at.is_not(None))
         if after is not None:
@@ -80,14 +83,18 @@ async def page(
                     literal(after.id, RoutedCase.id.type),
                 )
             )
-        query = dated.order_by(RoutedCase.due_at, RoutedCase.id).limit(limit + 1)
-        rows = list((await session.execute(query)).scalars())
-    if len(rows) <= limit:
-        undated = base.where(RoutedCase.due_at.is_(None))
-        if after is not None and after.due_at is None:
-            undated = undated.where(RoutedCase.id > after.id)
-        query = undated.order_by(RoutedCase.id).limit(limit + 1 - len(rows))
-        rows += list((await session.execute(query)).scalars())
+        scans.append(dated.order_by(RoutedCase.due_at, RoutedCase.id).limit(limit + 1))
+    undated = base.where(RoutedCase.due_at.is_(None))
+    if after is not None and after.due_at is None:
+        undated = undated.where(RoutedCase.id > after.id)
+    scans.append(undated.order_by(RoutedCase.id).limit(limit + 1))
+    both = union_all(*(select(scan.subquery()) for scan in scans)).subquery()
+    query = (
+        select(aliased(RoutedCase, both))
+        .order_by(both.c.due_at.is_(None), both.c.due_at, both.c.id)
+        .limit(limit + 1)
+    )
+    rows = list((await session.execute(query)).scalars())
     if len(rows) <= limit:
         return rows, None
     last = rows[limit - 1]
