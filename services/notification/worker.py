@@ -24,16 +24,32 @@ Step = Callable[[], Awaitable[bool]]  # True when busy: the next step follows at
 
 
 class Loop:
-    """Runs `step` every `seconds` (at once again while it is busy) until stopped."""
+    """Runs `step` every `seconds` (at once again while it is busy) until stopped, then
+    `close` (what the step keeps between runs: the deliverer's HTTP clients)."""
 
-    def __init__(self, name: str, seconds: float, step: Step, metrics: ServiceMetrics) -> None:
+    def __init__(
+        self,
+        name: str,
+        seconds: float,
+        step: Step,
+        metrics: ServiceMetrics,
+        close: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
         self.name, self.seconds, self.step, self.metrics = name, seconds, step, metrics
+        self.close = close
         self._stop = asyncio.Event()
 
     def stop(self) -> None:
         self._stop.set()
 
     async def run(self) -> None:
+        try:
+            await self._run()
+        finally:
+            if self.close is not None:
+                await self.close()
+
+    async def _run(self) -> None:
         while not self._stop.is_set():
             try:
                 busy = await self.step()
@@ -84,6 +100,6 @@ def workers(context: NotificationContext) -> Sequence[Worker]:
 
     return (
         Loop("sweeper", settings.sweep_seconds, sweep, kernel.metrics),
-        Loop("delivery", settings.sweep_seconds, deliver, kernel.metrics),
+        Loop("delivery", settings.sweep_seconds, deliver, kernel.metrics, deliverer.close),
         Loop("refresh", settings.refresh_seconds, refresh, kernel.metrics),
     )

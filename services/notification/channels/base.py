@@ -21,3 +21,6 @@ class Channel(Protocol):
     name: str
 
     async def send(self, message: Message) -> None: ...
+
+    async def close(self) -> None:
+        """Let go of what the channel keeps between messages (its HTTP client)."""

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from services.notification.channels.base import Channel, PermanentFailure
 from services.notification.channels.email import MailFolderChannel, SmtpChannel
-from services.notification.channels.http import SmsChannel, WebhookChannel
+from services.notification.channels.http import HttpClient, SmsChannel, WebhookChannel
 from services.notification.clock import Clock
 from services.notification.metrics import NotifyMetrics
 from services.notification.notices import repository
@@ -53,7 +53,7 @@ class ContactResolver:
     def __init__(self, url: str, token: str = "", client: httpx.AsyncClient | None = None) -> None:
         self.url = url.rstrip("/")
         self.headers = {"Authorization": f"Bearer {token}"} if token else {}
-        self.client = client  # tests: intake's app in the same process
+        self.http = HttpClient(client)  # given in tests: intake's app in the same process
 
     async def resolve(self, ref: str, channel: str) -> str:
         if not self.url:
@@ -61,8 +61,7 @@ class ContactResolver:
         import httpx  # on the first delivery, not while the service starts (issue 15)
 
         try:
-            async with httpx.AsyncClient(timeout=10) as own:
-                response = await (self.client or own).get(f"{self.url}/{ref}", headers=self.headers)
+            response = await self.http().get(f"{self.url}/{ref}", headers=self.headers)
         except httpx.TransportError as exc:
             raise ResolverDown(f"intake unreachable ({type(exc).__name__})") from exc
         if response.status_code >= 500 or response.status_code == 429:
@@ -74,6 +73,9 @@ class ContactResolver:
         if not address:
             raise PermanentFailure(f"the citizen gave no {channel} address")
         return str(address)
+
+    async def close(self) -> None:
+        await self.http.close()
 
 
 class ResolverDown(Exception):
@@ -156,6 +158,12 @@ class Deliverer:
             ),
             metrics=metrics,
         )
+
+    async def close(self) -> None:
+        """Close the channels' and the resolver's HTTP clients (when the worker stops)."""
+        for channel in self.channels.values():
+            await channel.close()
+        await self.resolver.close()
 
     async def claim(self) -> list[uuid.UUID]:
         now = self.now()
