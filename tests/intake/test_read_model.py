@@ -154,3 +154,82 @@ async def test_no_resolution_is_public_without_the_citizens_consent(intake: Stac
     assert (await wait_until(done, what="resolved"))["resolution"] is None
     full = await intake["intake"].get(path, headers={"X-Case-Token": created["access_token"]})
     assert full.json()["resolution"]["summary"]  # the citizen always sees their own answer
+
+
+async def test_each_field_keeps_the_newest_event_that_set_it(intake: Stack) -> None:
+    """The events in the wrong order, one by one (one partition): the newer first, then the
+    older ones, which must leave every field as the newer set it."""
+    created = await intake.submit()
+    case_id, code = created["id"], created["tracking_code"]
+    t = now() + timedelta(seconds=1)
+    older_answer, newer_answer = t.date(), t.date() + timedelta(days=1)
+    await publish(
+        intake,
+        step(
+            "case.transferred",
+            case_id,
+            at=t + timedelta(minutes=3),
+            status="routed",
+            unit_code="20",
+            from_unit_code="06427",
+            unit_name="UBND tỉnh Lạng Sơn",
+            reason="thẩm quyền của tỉnh",
+            remote_area=True,
+        ),
+        step(
+            "case.reclassified",
+            case_id,
+            at=t + timedelta(minutes=4),
+            kind="petition",
+            status="routed",
+            unit_code="20",
+            from_kind="feedback",
+            reason="là kiến nghị",
+        ),
+        step(
+            "case.decision_delivered",
+            case_id,
+            at=t + timedelta(minutes=7),
+            status="resolved",
+            unit_code="20",
+            received_on=(newer_answer + timedelta(days=2)).isoformat(),
+            how="post",
+        ),
+        resolved(case_id, t + timedelta(minutes=6), unit_code="20", on=newer_answer),
+        # Older, each of them: none may overwrite what the newer ones set.
+        resolved(case_id, t + timedelta(minutes=5), unit_code="20", on=older_answer),
+        step(
+            "case.reclassified",
+            case_id,
+            at=t + timedelta(minutes=2),
+            kind="complaint",
+            status="routed",
+            from_kind="feedback",
+            reason="là khiếu nại",
+        ),
+        step("case.accepted", case_id, at=t + timedelta(minutes=1), status="accepted"),
+        routed(case_id, t),
+    )
+    headers = {"X-Case-Token": created["access_token"]}
+
+    async def settled() -> dict[str, Any] | None:
+        view: dict[str, Any] = (
+            await intake["intake"].get(f"/v1/cases/{code}", headers=headers)
+        ).json()
+        return view if len(view["timeline"]) == 9 else None
+
+    view = await wait_until(settled, what="every event applied")
+    assert view["status"] == "resolved"
+    assert view["kind"] == "petition"
+    assert view["unit"] == {"code": "20", "name": "UBND tỉnh Lạng Sơn"}
+    assert view["resolution"] == {
+        "summary": "Đã sửa xong đèn đường.",
+        "decision_ref": "QĐ-12/2026",
+        "resolved_on": newer_answer.isoformat(),
+        "received_on": (newer_answer + timedelta(days=2)).isoformat(),  # delivered before
+    }
+    # The transfer's remote area stays, and the unit's time is the transfer's.
+    case = uuid.UUID(case_id)
+    assert await intake.count("intake", "cases", id=case, remote_area=True) == 1
+    assert await intake.count("intake", "cases", id=case, unit_at=t + timedelta(minutes=3)) == 1
+    assert await intake.count("intake", "cases", id=case, resolved_on=newer_answer) == 1

@@ -12,6 +12,9 @@ the service's consumer takes both tables (app.py).
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Any
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake.cases import repository
@@ -38,35 +41,28 @@ INTERNAL_STEPS = frozenset({CaseAssigned.type})
 
 async def on_unit_step(session: AsyncSession, event: Envelope, deps: object) -> None:
     step = event.parse(UnitStep)
-    case = await repository.for_update(session, event.case_id)
-    if case is None:
-        raise LookupError(f"{event.type} for unknown case {event.case_id}")
-    newest = event.time >= case.status_at
-    if newest:
-        case.status, case.status_at = step.status, event.time
-        if event.type == CaseReclassified.type:
-            case.kind = step.kind
+    # The step's fields go in one statement (repository.apply_step), under these rules, each
+    # judged against the case as it was before this event:
+    # - status (and kind, when reclassified) only from an event at least as new as the one
+    #   that last set the status;
+    # - the unit (code, name, time, remote area) from an event that names it (routed,
+    #   transferred) at least as new as the one that last named it; the code alone, from
+    #   any step, while no event has given one.
     unit_name = event.data.get("unit_name")
-    if isinstance(unit_name, str) and (case.unit_at is None or event.time >= case.unit_at):
-        case.unit_code, case.unit_name, case.unit_at = step.unit_code, unit_name, event.time
-        case.remote_area = bool(event.data.get("remote_area", False))
-    elif case.unit_code is None:
-        case.unit_code = step.unit_code  # named later, when the routing event arrives
-    if event.type == CaseResolved.type:
-        resolved = event.parse(CaseResolved)
-        if case.resolved_on is None or resolved.resolved_on >= case.resolved_on:
-            case.resolved_on = resolved.resolved_on
-            case.resolution = {
-                **(case.resolution or {}),  # a receipt already recorded stays
-                "summary": resolved.summary,
-                "decision_ref": resolved.decision_ref,
-                "resolved_on": resolved.resolved_on.isoformat(),
-                "publish": resolved.publish,
-            }
-    if event.type == CaseDecisionDelivered.type:
-        delivered = event.parse(CaseDecisionDelivered)
-        received = delivered.received_on.isoformat()
-        case.resolution = {**(case.resolution or {}), "received_on": received}
+    before = await repository.apply_step(
+        session,
+        case_id=event.case_id,
+        at=event.time,
+        status=step.status,
+        kind=step.kind if event.type == CaseReclassified.type else None,
+        unit_code=step.unit_code,
+        unit_name=unit_name if isinstance(unit_name, str) else None,
+        remote_area=bool(event.data.get("remote_area", False)),
+    )
+    if before is None:
+        raise LookupError(f"{event.type} for unknown case {event.case_id}")
+    if event.type in (CaseResolved.type, CaseDecisionDelivered.type):
+        await _merge_resolution(session, event, *before)
     note = public_note(event.type.removeprefix("case."), step.public_note)
     if event.type == CaseRouted.type and note is None:
         note = f"{event.data.get('unit_name')}: {event.data.get('reason')}"
@@ -75,12 +71,38 @@ async def on_unit_step(session: AsyncSession, event: Envelope, deps: object) -> 
     await repository.add_timeline_entry(
         session,
         event_id=event.id,
-        case_id=case.id,
+        case_id=event.case_id,
         at=event.time,
         status=step.status,
         step=event.type.removeprefix("case."),
         note=note,
     )
+
+
+async def _merge_resolution(
+    session: AsyncSession,
+    event: Envelope,
+    resolution: dict[str, Any] | None,
+    resolved_on: date | None,
+) -> None:
+    """The unit's answer (case.resolved, if its date is not older than the one recorded) or
+    the day the citizen received it (case.decision_delivered), merged into what the
+    resolution holds: once per case, so a second statement on the row already locked."""
+    merged = dict(resolution or {})  # a receipt or an answer already recorded stays
+    if event.type == CaseResolved.type:
+        resolved = event.parse(CaseResolved)
+        if resolved_on is not None and resolved.resolved_on < resolved_on:
+            return
+        resolved_on = resolved.resolved_on
+        merged |= {
+            "summary": resolved.summary,
+            "decision_ref": resolved.decision_ref,
+            "resolved_on": resolved.resolved_on.isoformat(),
+            "publish": resolved.publish,
+        }
+    else:
+        merged["received_on"] = event.parse(CaseDecisionDelivered).received_on.isoformat()
+    await repository.set_resolution(session, event.case_id, merged, resolved_on)
 
 
 async def on_deadline_set(session: AsyncSession, event: Envelope, deps: object) -> None:

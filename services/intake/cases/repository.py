@@ -2,10 +2,23 @@ from __future__ import annotations
 
 import functools
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import Executable, Insert, Table, bindparam, delete, insert, select, update
+from sqlalchemy import (
+    Executable,
+    Insert,
+    Table,
+    and_,
+    bindparam,
+    case,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake.cases.models import (
@@ -55,6 +68,96 @@ async def lock_row(session: AsyncSession, case_id: uuid.UUID) -> bool:
     """Lock the case's row without loading it; False if there is no such case."""
     query = select(Case.id).where(Case.id == case_id).with_for_update()
     return (await session.scalar(query)) is not None
+
+
+_CASES = cast(Table, Case.__table__)
+
+
+def _apply_step() -> Executable:
+    """One UPDATE for a unit's step, built once (every case has several): it writes each
+    field under the rule of on_unit_step (handlers.py), computed, as SQL's SET expressions
+    are, from the row as it was before the step. Its parameters are typed by the columns
+    they are compared with, so that SQLite, which keeps datetimes as text, compares them in
+    one format. Returns the resolution as it stood, for the two steps that merge into it."""
+    c = _CASES.c
+    at = bindparam("at", type_=c.status_at.type)
+    unit_name = bindparam("new_unit_name", type_=c.unit_name.type)  # None: not named
+    unit_code = bindparam("new_unit_code", type_=c.unit_code.type)
+    newest = at >= c.status_at
+    names_unit = and_(unit_name.is_not(None), or_(c.unit_at.is_(None), at >= c.unit_at))
+    kind = bindparam("new_kind", type_=c.kind.type)  # None unless the step reclassified
+    remote_area = bindparam("new_remote_area", type_=c.remote_area.type)
+    return (
+        update(_CASES)
+        .where(c.id == bindparam("case_id", type_=c.id.type))
+        .values(
+            status=case((newest, bindparam("new_status", type_=c.status.type)), else_=c.status),
+            status_at=case((newest, at), else_=c.status_at),
+            kind=case((newest, func.coalesce(kind, c.kind)), else_=c.kind),
+            # A step that does not name the unit fills its code if nothing named it yet.
+            unit_code=case((or_(names_unit, c.unit_code.is_(None)), unit_code), else_=c.unit_code),
+            unit_name=case((names_unit, unit_name), else_=c.unit_name),
+            unit_at=case((names_unit, at), else_=c.unit_at),
+            remote_area=case((names_unit, remote_area), else_=c.remote_area),
+        )
+        .returning(c.resolution, c.resolved_on)
+    )
+
+
+_APPLY_STEP = _apply_step()
+
+
+async def apply_step(
+    session: AsyncSession,
+    *,
+    case_id: uuid.UUID,
+    at: datetime,
+    status: str,
+    kind: str | None,
+    unit_code: str,
+    unit_name: str | None,
+    remote_area: bool,
+) -> tuple[dict[str, Any] | None, date | None] | None:
+    """Apply a unit's step at `at` to the case's row, locking it, in one statement; the
+    resolution and its date as they stood, or None if there is no such case."""
+    result = await session.execute(
+        _APPLY_STEP,
+        {
+            "case_id": case_id,
+            "at": at,
+            "new_status": status,
+            "new_kind": kind,
+            "new_unit_code": unit_code,
+            "new_unit_name": unit_name,
+            "new_remote_area": remote_area,
+        },
+    )
+    row = result.first()
+    return None if row is None else (row.resolution, row.resolved_on)
+
+
+_SET_RESOLUTION = (
+    update(_CASES)
+    .where(_CASES.c.id == bindparam("case_id", type_=_CASES.c.id.type))
+    .values(
+        resolution=bindparam("new_resolution", type_=_CASES.c.resolution.type),
+        resolved_on=bindparam("new_resolved_on", type_=_CASES.c.resolved_on.type),
+    )
+)
+
+
+async def set_resolution(
+    session: AsyncSession,
+    case_id: uuid.UUID,
+    resolution: dict[str, Any],
+    resolved_on: date | None,
+) -> None:
+    """The case's resolution, merged by the caller from what apply_step returned (the row is
+    locked by then: nothing wrote it in between)."""
+    await session.execute(
+        _SET_RESOLUTION,
+        {"case_id": case_id, "new_resolution": resolution, "new_resolved_on": resolved_on},
+    )
 
 
 async def add_timeline_entry(session: AsyncSession, **entry: Any) -> None:
