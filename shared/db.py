@@ -14,13 +14,14 @@ from fastapi import Depends, Request
 from sqlalchemy import DateTime, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DisconnectionError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
 from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeDecorator
 
 from shared.context import part
+from shared.outages import sqlstate
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -208,6 +209,13 @@ def newer_wins(
         set_={name: new[name] for name in (*columns, stamp)},
         where=getattr(entity, stamp) <= new[stamp],
     )
+
+
+def violates_foreign_key(exc: IntegrityError) -> bool:
+    """Whether a write was refused because a row it references does not exist: a foreign
+    key checked by the database (SQLite checks them too: PRAGMA foreign_keys at connect)."""
+    name = getattr(exc.orig, "sqlite_errorname", None)
+    return sqlstate(exc) == "23503" or name == "SQLITE_CONSTRAINT_FOREIGNKEY"
 
 
 async def plan_for_these_values(session: AsyncSession) -> None:

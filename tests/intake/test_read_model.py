@@ -3,11 +3,16 @@ arrive in and however often."""
 
 from __future__ import annotations
 
+import asyncio
 import random
 import uuid
 from datetime import timedelta
 from typing import Any
 
+import pytest
+
+from services.intake.cases.handlers import on_deadline_set
+from shared.events import Envelope
 from tests.support.intake_events import deadline, now, publish, resolved, routed, step
 from tests.support.stack import Stack, wait_until
 
@@ -233,3 +238,41 @@ async def test_each_field_keeps_the_newest_event_that_set_it(intake: Stack) -> N
     assert await intake.count("intake", "cases", id=case, remote_area=True) == 1
     assert await intake.count("intake", "cases", id=case, unit_at=t + timedelta(minutes=3)) == 1
     assert await intake.count("intake", "cases", id=case, resolved_on=newer_answer) == 1
+
+
+async def test_a_deadline_of_an_unknown_case_is_refused(intake: Stack) -> None:
+    """Refused (the consumer retries it, then dead-letters it), never kept as an orphan."""
+    event = deadline(str(uuid.uuid4()), now(), deadline_id=uuid.uuid4())
+    with pytest.raises(LookupError):
+        async with intake.database("intake").transaction() as session:
+            await on_deadline_set(session, event, object())
+    assert await intake.count("intake", "case_deadlines", case_id=event.case_id) == 0
+
+
+async def test_two_events_of_one_deadline_at_once_leave_the_newer(intake: Stack) -> None:
+    """Two transactions set one deadline at once (a rebalance hands its partition over): the
+    second waits for the first, whichever inserted the row, and the newer event wins."""
+    if intake.mode == "embedded":
+        pytest.skip("SQLite has one writer at a time: its transactions take the lock at BEGIN")
+    case_id = (await intake.submit())["id"]
+    t, deadline_id = now(), uuid.uuid4()
+    database = intake.database("intake")
+
+    async def handle(event: Envelope) -> None:
+        async with database.transaction() as session:
+            await on_deadline_set(session, event, object())
+
+    async def waiting() -> bool:
+        sql = (
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+        return bool(await intake.scalar("intake", sql))
+
+    async with database.transaction() as first:
+        await on_deadline_set(first, deadline(case_id, t, deadline_id=deadline_id), object())
+        met = deadline(case_id, t + timedelta(minutes=1), deadline_id=deadline_id, state="met")
+        second = asyncio.create_task(handle(met))
+        await wait_until(waiting, what="the second transaction waiting for the first")
+    await second
+    assert await intake.count("intake", "case_deadlines", id=deadline_id, state="met") == 1

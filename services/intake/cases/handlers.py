@@ -109,9 +109,8 @@ async def on_deadline_set(session: AsyncSession, event: Envelope, deps: object) 
     data = event.parse(DeadlineSet)
     if data.kind in BOARD_CLOCKS:
         return  # a people's inspection board's recommendation or request, not a citizen's case
-    # Lock the case: two deadline events for one case never race to insert the same row.
-    if not await repository.lock_row(session, event.case_id):
-        raise LookupError(f"deadline.set for unknown case {event.case_id}")
+    # One statement, no lock on the case: LookupError for an unknown case, and two events of
+    # one deadline at once meet on its row (repository.merge_deadline).
     await repository.merge_deadline(
         session,
         id=data.deadline_id,

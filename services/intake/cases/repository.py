@@ -19,6 +19,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake.cases.models import (
@@ -28,7 +29,7 @@ from services.intake.cases.models import (
     Submitter,
     TimelineEntry,
 )
-from shared.db import dialect_of, newer_wins, upsert_into
+from shared.db import dialect_of, newer_wins, upsert_into, violates_foreign_key
 
 
 async def get(session: AsyncSession, case_id: uuid.UUID) -> Case | None:
@@ -62,12 +63,6 @@ async def add_case(
     if submitter is not None:
         await session.execute(_ADD_SUBMITTER, submitter)
     await session.execute(_ADD_TIMELINE, first_entry)
-
-
-async def lock_row(session: AsyncSession, case_id: uuid.UUID) -> bool:
-    """Lock the case's row without loading it; False if there is no such case."""
-    query = select(Case.id).where(Case.id == case_id).with_for_update()
-    return (await session.scalar(query)) is not None
 
 
 _CASES = cast(Table, Case.__table__)
@@ -174,7 +169,10 @@ def _add_timeline_entry(dialect: str) -> Insert:
 
 async def merge_deadline(session: AsyncSession, **deadline: Any) -> None:
     """A deadline of the case's view, added, or updated by an event newer than the one that
-    last set it (events may arrive out of order), in one statement."""
+    last set it (events may arrive out of order), in one statement, with no lock on the case:
+    two events of one deadline at once meet on its key (PostgreSQL's ON CONFLICT makes the
+    second wait for the first, then update, or not, what it wrote; SQLite has one writer at a
+    time), and the row's foreign key refuses a case that does not exist (LookupError)."""
     statement = newer_wins(
         dialect_of(session),
         CaseDeadline,
@@ -182,7 +180,12 @@ async def merge_deadline(session: AsyncSession, **deadline: Any) -> None:
         stamp="updated_by_event_at",
         columns=("due_at", "state", "basis"),
     )
-    await session.execute(statement, deadline)
+    try:
+        await session.execute(statement, deadline)
+    except IntegrityError as exc:
+        if not violates_foreign_key(exc):
+            raise
+        raise LookupError(f"a deadline of unknown case {deadline['case_id']}") from exc
 
 
 async def deadlines(session: AsyncSession, case_id: uuid.UUID) -> list[CaseDeadline]:
