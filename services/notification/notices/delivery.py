@@ -16,7 +16,8 @@ from services.notification.channels.http import HttpClient, SmsChannel, WebhookC
 from services.notification.clock import Clock
 from services.notification.metrics import NotifyMetrics
 from services.notification.notices import repository
-from services.notification.notices.models import DEAD, PENDING, SENT
+from services.notification.notices.models import DEAD, SENT, Notification
+from services.notification.notices.repository import Outcome
 from services.notification.settings import DEV_WEBHOOK_SECRET, NotifySettings
 from services.notification.templates.service import Templates
 from shared.db import Database
@@ -165,7 +166,7 @@ class Deliverer:
             await channel.close()
         await self.resolver.close()
 
-    async def claim(self) -> list[uuid.UUID]:
+    async def claim(self) -> list[Notification]:
         now = self.now()
         async with self.database.transaction() as session:
             return await repository.claim_due(
@@ -178,18 +179,15 @@ class Deliverer:
 
     async def deliver_once(self) -> int:
         done = 0
-        for notice_id in await self.claim():
-            done += await self.deliver(notice_id)
+        for notice in await self.claim():
+            done += await self.deliver(notice)
         return done
 
-    async def deliver(self, notice_id: uuid.UUID) -> bool:
-        # Sending happens outside a transaction (a slow SMTP server must not hold locks); the
-        # lease keeps other replicas off meanwhile. A crash between sending and recording can
-        # send twice: delivery is at-least-once, as every mail system is.
-        async with self.database.sessions() as session:
-            notice = await repository.get(session, notice_id)
-        if notice is None or notice.state != PENDING or notice.claimed_by != self.owner:
-            return False
+    async def deliver(self, notice: Notification) -> bool:
+        """Send one notice claimed by this deliverer (as the claim returned it), then record
+        the outcome. Sending happens outside a transaction (a slow SMTP server must not hold
+        locks); the lease keeps other replicas off meanwhile. A crash between sending and
+        recording can send twice: delivery is at-least-once, as every mail system is."""
         error: str | None = None
         permanent = False
         recipient = notice.recipient
@@ -210,46 +208,47 @@ class Deliverer:
         except ResolverDown as exc:
             # Intake is restarting or down: not this notice's failure, and not counted
             # against its attempts (a long intake outage must not kill the citizen's notice).
-            await self._record(notice_id, str(exc), False, counted=False)
+            await self._record(notice, str(exc), False, counted=False)
             return True
         except Exception as exc:
             error = f"{type(exc).__name__}: {exc}"
         if error is not None:  # stored, then served in the delivery log
             citizen = notice.recipient.startswith(CONTACT_PREFIX)
             error = scrub(error, recipient if citizen else None)
-        await self._record(notice_id, error, permanent)
+        await self._record(notice, error, permanent)
         return True
 
     async def _record(
-        self, notice_id: uuid.UUID, error: str | None, permanent: bool, *, counted: bool = True
+        self, notice: Notification, error: str | None, permanent: bool, *, counted: bool = True
     ) -> None:
+        """The outcome, in one statement that also releases the lease, if the notice is still
+        this deliverer's (pending, claimed by it): its row is as the claim returned it, since
+        only the lease's holder writes it. Announced by notification.sent or .failed."""
         now = self.now()
+        outcome = Outcome(
+            state=notice.state,
+            attempts=notice.attempts + counted,
+            next_attempt_at=notice.next_attempt_at,
+            last_error=None if error is None else error[:2000],
+            sent_at=notice.sent_at,
+        )
+        event_type = ""
+        if not counted:
+            outcome.next_attempt_at = now + timedelta(seconds=min(self.backoff * 4, 60.0))
+            result = "postponed"
+        elif error is None:
+            outcome.state, outcome.sent_at = SENT, now
+            result, event_type = "sent", NOTIFICATION_SENT
+        elif permanent or outcome.attempts >= self.max_attempts:
+            outcome.state = DEAD
+            result, event_type = "dead", NOTIFICATION_FAILED
+        else:
+            backoff = self.backoff * 2 ** (outcome.attempts - 1)
+            outcome.next_attempt_at = now + timedelta(seconds=backoff)
+            result = "retry"
         async with self.database.transaction() as session:
-            notice = await repository.locked(session, notice_id)
-            if notice.state != PENDING or notice.claimed_by != self.owner:
-                return
-            notice.claimed_by, notice.lease_until = None, None
-            if not counted:
-                notice.last_error = (error or "")[:2000]
-                notice.next_attempt_at = now + timedelta(seconds=min(self.backoff * 4, 60.0))
-                if self.metrics is not None:
-                    self.metrics.deliveries.labels(notice.channel, "postponed").inc()
-                return
-            notice.attempts += 1
-            if error is None:
-                notice.state, notice.sent_at, notice.last_error = SENT, now, None
-                result, event_type = "sent", NOTIFICATION_SENT
-            elif permanent or notice.attempts >= self.max_attempts:
-                notice.state, notice.last_error = DEAD, error[:2000]
-                result, event_type = "dead", NOTIFICATION_FAILED
-            else:
-                notice.last_error = error[:2000]
-                notice.next_attempt_at = now + timedelta(
-                    seconds=self.backoff * 2 ** (notice.attempts - 1)
-                )
-                result, event_type = "retry", ""
-            if self.metrics is not None:
-                self.metrics.deliveries.labels(notice.channel, result).inc()
+            if not await repository.record_outcome(session, notice.id, self.owner, outcome):
+                return  # no longer this deliverer's: its lease ran out and another took it
             if event_type:
                 await self.outbox.add(
                     session,
@@ -263,7 +262,9 @@ class Deliverer:
                             channel=notice.channel,
                             audience=notice.audience,
                             template=notice.template,
-                            attempts=notice.attempts,
+                            attempts=outcome.attempts,
                         ),
                     ),
                 )
+        if self.metrics is not None:
+            self.metrics.deliveries.labels(notice.channel, result).inc()

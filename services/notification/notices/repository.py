@@ -3,10 +3,11 @@ from __future__ import annotations
 import functools
 import uuid
 from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, fields
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Executable, bindparam, delete, or_, select, update
+from sqlalchemy import CursorResult, Executable, Table, bindparam, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notification.notices.models import PENDING, Notification, UnitContact
@@ -58,9 +59,10 @@ async def replace_unit_contacts(
 
 async def claim_due(
     session: AsyncSession, *, now: datetime, owner: str, lease_until: datetime, limit: int
-) -> list[uuid.UUID]:
+) -> list[Notification]:
     """Up to `limit` pending notices due by `now` that nobody holds (or whose holder's lease
-    ran out), soonest first, claimed for `owner` until `lease_until`; others' locks skipped."""
+    ran out), soonest first, claimed for `owner` until `lease_until`; others' locks skipped.
+    Returned as claimed, so that delivering them reads nothing more."""
     ids = list(
         (
             await session.execute(
@@ -76,21 +78,53 @@ async def claim_due(
             )
         ).scalars()
     )
-    if ids:
-        await session.execute(
-            update(Notification)
-            .where(Notification.id.in_(ids))
-            .values(claimed_by=owner, lease_until=lease_until)
-        )
-    return ids
-
-
-async def get(session: AsyncSession, notice_id: uuid.UUID) -> Notification | None:
-    return await session.get(Notification, notice_id)
-
-
-async def locked(session: AsyncSession, notice_id: uuid.UUID) -> Notification:
-    result = await session.execute(
-        select(Notification).where(Notification.id == notice_id).with_for_update()
+    if not ids:
+        return []
+    claimed = await session.scalars(
+        update(Notification)
+        .where(Notification.id.in_(ids))
+        .values(claimed_by=owner, lease_until=lease_until)
+        .returning(Notification)
     )
-    return result.scalar_one()
+    return sorted(claimed, key=lambda notice: notice.next_attempt_at)
+
+
+@dataclass
+class Outcome:
+    """What a delivery attempt leaves on its notice (notices/delivery.py decides it)."""
+
+    state: str
+    attempts: int
+    next_attempt_at: datetime
+    last_error: str | None
+    sent_at: datetime | None
+
+
+_NOTICES = cast(Table, Notification.__table__)
+# Every delivery's outcome, built once; only the lease's holder may write it.
+_RECORD = (
+    update(_NOTICES)
+    .where(
+        _NOTICES.c.id == bindparam("notice_id"),
+        _NOTICES.c.state == PENDING,
+        _NOTICES.c.claimed_by == bindparam("owner"),
+    )
+    .values(
+        {
+            **{f.name: bindparam(f.name, type_=_NOTICES.c[f.name].type) for f in fields(Outcome)},
+            "claimed_by": None,
+            "lease_until": None,
+        }
+    )
+)
+
+
+async def record_outcome(
+    session: AsyncSession, notice_id: uuid.UUID, owner: str, outcome: Outcome
+) -> bool:
+    """Write `outcome` and release the lease, if `owner` still holds the pending notice (in
+    one statement: the update's row lock does what a locking read did); False if not."""
+    result = await session.execute(
+        _RECORD, {"notice_id": notice_id, "owner": owner, **asdict(outcome)}
+    )
+    return cast(CursorResult[Any], result).rowcount == 1
