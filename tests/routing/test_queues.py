@@ -6,8 +6,12 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from services.routing.cases.machine import Step
+from services.routing.cases.repository import lock_case
+from services.routing.workflow.service import apply_step
 from shared.auth import Role
 from shared.events import DEADLINE_SET, DeadlineSet, new_event
+from tests.conftest import StackFactory
 from tests.routing.test_workflow_machine import COMPLAINT, TODAY
 from tests.support.routing_workflow import publish, routed_case, step, view
 from tests.support.stack import Stack, wait_until
@@ -15,8 +19,8 @@ from tests.support.stack import Stack, wait_until
 NOW = datetime.now(UTC).replace(microsecond=0)
 
 
-async def set_due(stack: Stack, case_id: str, kind: str, due_at: datetime) -> None:
-    """notification announces a deadline for the case."""
+async def announce(stack: Stack, case_id: str, kind: str, due_at: datetime) -> None:
+    """notification announces a deadline for the case (on the case's partition, in order)."""
     data = DeadlineSet(
         deadline_id=uuid.uuid4(), kind=kind, unit_code="06427",
         starts_on=NOW.date().isoformat(), due_at=due_at, basis="test",
@@ -25,10 +29,16 @@ async def set_due(stack: Stack, case_id: str, kind: str, due_at: datetime) -> No
         stack, new_event(DEADLINE_SET, source="notification", case_id=uuid.UUID(case_id), data=data)
     )
 
-    async def applied() -> bool:
-        return (await view(stack, case_id))["due_at"] == due_at.isoformat().replace("+00:00", "Z")
 
-    await wait_until(applied, what=f"{case_id} due at {due_at}")
+async def due(stack: Stack, case_id: str, due_at: datetime) -> dict[str, Any] | None:
+    shown = await view(stack, case_id)
+    return shown if shown["due_at"] == due_at.isoformat().replace("+00:00", "Z") else None
+
+
+async def set_due(stack: Stack, case_id: str, kind: str, due_at: datetime) -> None:
+    """notification announces a deadline for the case, and routing's queue shows it."""
+    await announce(stack, case_id, kind, due_at)
+    await wait_until(lambda: due(stack, case_id, due_at), what=f"{case_id} due at {due_at}")
 
 
 async def read_all(stack: Stack, query: str, headers: dict[str, str]) -> list[dict[str, Any]]:
@@ -96,3 +106,47 @@ async def test_the_queue_answers_only_its_readers(stack: Stack) -> None:
     assert (await get("/v1/queues/99999", headers=stack.auth(unit="06427"))).status_code == 404
     bad = await get("/v1/queues/06427?cursor=garbage", headers=stack.auth(unit="06427"))
     assert bad.status_code == 422 and bad.json()["errors"][0]["loc"] == ["query", "cursor"]
+
+
+async def test_a_clock_of_a_step_the_case_has_left_does_not_date_it(
+    stack_factory: StackFactory,
+) -> None:
+    async with stack_factory(services=("intake", "routing")) as stack:  # only this test's clocks
+        case_id = (await routed_case(stack, **COMPLAINT))["id"]
+        assert (await step(stack, case_id, "accept")).status_code == 200
+        # The acceptance's clock, announced late and due sooner than the resolution's: an
+        # accepted case no longer runs it. Both on the case's partition, in this order.
+        await announce(stack, case_id, "accept", NOW + timedelta(hours=1))
+        await set_due(stack, case_id, "resolve", NOW + timedelta(days=30))
+        assert (await view(stack, case_id))["due_kind"] == "resolve"
+        assert await stack.count("routing", "case_clocks", kind="accept") == 1  # kept all the same
+
+
+async def test_a_clock_announced_while_an_official_moves_the_case_counts_for_its_new_status(
+    stack_factory: StackFactory,
+) -> None:
+    async with stack_factory(services=("intake", "routing")) as stack:  # only this test's clocks
+        case_id = (await routed_case(stack, **COMPLAINT))["id"]
+        resolve_by = NOW + timedelta(days=30)
+        kernel = stack.kernel("routing")
+        async with kernel.database.transaction() as session:
+            # An official accepts the case: locked, moved, its due time read (no resolution
+            # clock yet), flushed, not yet committed.
+            case = await lock_case(session, uuid.UUID(case_id))
+            assert case is not None
+            await apply_step(session, kernel.outbox, case, Step.accept, actor="can-bo-an")
+            # Meanwhile the resolution's clock arrives: it runs only once the case is accepted.
+            await announce(stack, case_id, "resolve", resolve_by)
+            if stack.mode == "production":  # SQLite's writers wait at BEGIN: nothing to see
+                await wait_until(lambda: _waits_for_a_lock(stack), what="the clock's handler waits")
+        shown = await wait_until(lambda: due(stack, case_id, resolve_by), what="the case dated")
+        assert (shown["status"], shown["due_kind"]) == ("accepted", "resolve")
+
+
+async def _waits_for_a_lock(stack: Stack) -> bool:
+    waiting = await stack.scalar(
+        "routing",
+        "SELECT count(*) FROM pg_stat_activity"
+        " WHERE datname = current_database() AND wait_event_type = 'Lock'",
+    )
+    return bool(waiting)
