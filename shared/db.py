@@ -201,13 +201,14 @@ def newer_wins(
     """An insert of a row that a later event may restate (a read model's copy): on conflict on
     `key`, its `columns` and `stamp` are set from the row given, unless the row stored has a
     later `stamp` (events arrive out of order; an older one never overwrites). Built once per
-    dialect and entity (cached): call it for each row."""
+    dialect and entity (cached): call it for each row. `entity` is a model, or its table for
+    a Core statement (`.from_select(...)`, which the ORM's bulk insert does not take)."""
     statement = upsert_into(dialect, entity)
     new = statement.excluded
     return statement.on_conflict_do_update(
         index_elements=[key],
         set_={name: new[name] for name in (*columns, stamp)},
-        where=getattr(entity, stamp) <= new[stamp],
+        where=statement.table.c[stamp] <= new[stamp],
     )
 
 
