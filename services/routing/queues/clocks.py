@@ -1,16 +1,13 @@
-"""The due time a queue sorts by: the running deadline of the case's current step.
+"""Which of a case's clocks its queue sorts by: the deadline kinds that run in each status.
 
 Routing owns no deadline; notification announces them (deadline.set) and routing keeps the
-latest of each, then picks the one that matters for where the case is now.
+latest of each, then picks the one that matters for where the case is now. This table is the
+one place that decides which kinds run in which status: the queues' repository turns it into
+SQL, for the deadline handler's one UPDATE and for a step's read (service.refresh_due).
 """
 
 from __future__ import annotations
 
-from sqlalchemy import inspect
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from services.routing.cases.models import RoutedCase
-from services.routing.queues import repository
 from shared.events import CaseStatus, DeadlineStep
 
 # Which deadline kinds (notification's policy steps, one vocabulary: DeadlineStep) run while a
@@ -42,18 +39,5 @@ CLOCKS_BY_STATUS: dict[str, frozenset[str]] = {
         }
     ),
 }
-
-
-async def refresh_due(session: AsyncSession, case: RoutedCase) -> None:
-    """Set the case's due_at/due_kind from its clocks for its current status."""
-    kinds = CLOCKS_BY_STATUS.get(case.status, frozenset())
-    due_at, due_kind = None, None
-    # A case added in this transaction (routing's first step) has no clock yet: notification
-    # sets them after case.routed. Not asking saves a query on every case routed.
-    if kinds and not inspect(case).pending:
-        rows = await repository.running_clocks(session, case.id, kinds)
-        running = sorted((at, kind) for kind, at in rows if at is not None)
-        if running:
-            due_at, due_kind = running[0]
-    if (case.due_at, case.due_kind) != (due_at, due_kind):
-        case.due_at, case.due_kind = due_at, due_kind
+# A clock's states that still count for the queue: running, or past its due time (breached).
+COUNTING = ("running", "breached")

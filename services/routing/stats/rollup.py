@@ -10,10 +10,11 @@ apply the difference as UPSERT increments (`n = n + excluded.n`): two concurrent
 cases of one unit and day both land, the second waiting for the first's row lock. Keys go in
 sorted order, figures before resolutions, so that two transactions never wait crosswise.
 
-Every change must go through the ORM: a bulk `update(RoutedCase)` would bypass these events
-(rebuild.py recomputes the tables when that is ever needed). repository/rebuild.py writes
-the same definitions in SQL; tests check that both give the same rows. The UPSERT itself is
-repository/rollup.py's.
+Every change of a TRACKED column must go through the ORM: a bulk `update(RoutedCase)` would
+bypass these events (rebuild.py recomputes the tables when that is ever needed). The queues'
+deadline handler writes only the due time and the version in SQL: they move no figure.
+repository/rebuild.py writes the same definitions in SQL; tests check that both give the same
+rows. The UPSERT itself is repository/rollup.py's.
 """
 
 from __future__ import annotations

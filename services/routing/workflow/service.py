@@ -21,7 +21,7 @@ from services.routing.cases import machine
 from services.routing.cases.machine import Step
 from services.routing.cases.models import RoutedCase
 from services.routing.cases.repository import add_step
-from services.routing.queues.clocks import refresh_due
+from services.routing.queues.service import refresh_due
 from shared.errors import Conflict
 from shared.events import CaseRouted, CaseStatus, EventData, new_event
 from shared.messaging.outbox import Outbox
