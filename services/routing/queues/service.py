@@ -18,6 +18,10 @@ async def refresh_due(session: AsyncSession, case: RoutedCase) -> None:
     # A case added in this transaction (routing's first step) has no clock yet: notification
     # sets them after case.routed. Not asking saves a query on every case routed.
     if CLOCKS_BY_STATUS.get(case.status) and not inspect(case).pending:
-        due_at, due_kind = await repository.next_due(session, case.id, case.status)
+        # The status is the read's parameter, so the case need not be flushed first: without
+        # the autoflush the step's one flush writes status, due time and version in one
+        # UPDATE, where it took two (and moved the version twice).
+        with session.no_autoflush:
+            due_at, due_kind = await repository.next_due(session, case.id, case.status)
     if (case.due_at, case.due_kind) != (due_at, due_kind):
         case.due_at, case.due_kind = due_at, due_kind
