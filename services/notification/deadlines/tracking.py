@@ -1,6 +1,12 @@
 """What a case's events tell of the case (`TrackedCase`): its code, kind, unit, and the citizen's
 contact, channel and language. Both parts of notification's consumer record it, the clocks
-and the notices (services/notification/handlers.py), each able to run alone."""
+and the notices (services/notification/handlers.py), each able to run alone.
+
+When both parts of an event run in one transaction (as they do but for the switch from the
+two old consumer groups), the second finds the tracked case as the first merged it, in the
+session's `info` under the event's id, rather than merging the same values again or reading
+it back: nothing else writes the tracked case in between. A part that runs alone, or the
+same event in another transaction (a retry), merges it itself."""
 
 from __future__ import annotations
 
@@ -29,12 +35,30 @@ def notice_channel(submitted: CaseSubmitted) -> str:
     return submitted.contact_channel
 
 
+def _merged(session: AsyncSession, event: Envelope) -> TrackedCase | None:
+    """The tracked case as this event's other part merged it in this transaction, if it did."""
+    case: TrackedCase | None = session.info.get(("tracked", event.id))
+    return case
+
+
+def _remember(session: AsyncSession, event: Envelope, case: TrackedCase) -> TrackedCase:
+    session.info[("tracked", event.id)] = case
+    return case
+
+
+async def tracked_case(session: AsyncSession, event: Envelope) -> TrackedCase | None:
+    """The case `event` is about, as this event's first part merged it, or as stored."""
+    return _merged(session, event) or await session.get(TrackedCase, event.case_id)
+
+
 async def track_submission(session: AsyncSession, event: Envelope, now: datetime) -> TrackedCase:
     """What case.submitted tells of a case: its code, kind, and the citizen's contact, channel
     and language. Both parts of the event record it (the same values): the notices part runs
     alone when the clocks part was done before (services/notification/handlers.py)."""
+    if (merged := _merged(session, event)) is not None:
+        return merged
     submitted = event.parse(CaseSubmitted)
-    return await repository.merge_tracked(
+    case = await repository.merge_tracked(
         session,
         event.case_id,
         {
@@ -52,6 +76,7 @@ async def track_submission(session: AsyncSession, event: Envelope, now: datetime
         },
         updates=("second_time", "contact_ref", "contact_channel", "language"),
     )
+    return _remember(session, event, case)
 
 
 async def track_routing(session: AsyncSession, event: Envelope, now: datetime) -> TrackedCase:
@@ -60,6 +85,8 @@ async def track_routing(session: AsyncSession, event: Envelope, now: datetime) -
     case's, whose contact, channel and language it takes. The notices part records an
     appeal's routing too (the same values), so that the citizen's notice of it finds them
     when it runs alone."""
+    if (merged := _merged(session, event)) is not None:
+        return merged
     routed = event.parse(CaseRouted)
     case = await repository.merge_tracked(
         session,
@@ -83,4 +110,4 @@ async def track_routing(session: AsyncSession, event: Envelope, now: datetime) -
         case.contact_ref, case.contact_channel = first.contact_ref, first.contact_channel
         case.language = first.language
         await session.flush()
-    return case
+    return _remember(session, event, case)

@@ -14,6 +14,7 @@ from services.notification.deadlines.tracking import (
     notice_channel,
     track_routing,
     track_submission,
+    tracked_case,
 )
 from services.notification.notices.service import (
     queue,
@@ -53,7 +54,7 @@ async def on_step(session: AsyncSession, event: Envelope, deps: NotificationDeps
         # A second-time complaint has no case.submitted: it learns its citizen here.
         case: TrackedCase | None = await track_routing(session, event, now)
     else:
-        case = await session.get(TrackedCase, event.case_id)
+        case = await tracked_case(session, event)
     kind = str(data.get("kind", case.kind if case else ""))
     tracking = str(data.get("tracking_code", case.tracking_code if case else ""))
     confidential = kind == "denunciation"
