@@ -1,0 +1,3 @@
+from bench.statements.run import main
+
+main()
