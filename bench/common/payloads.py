@@ -100,8 +100,12 @@ def _description(rng: random.Random, fill: dict[str, str]) -> str:
     return " ".join(sentences)
 
 
-def submission(rng: random.Random, places: list[Commune]) -> dict[str, Any]:
-    """One POST /v1/cases body: 3 kinds, a real commune, 300-900 characters of description."""
+def submission(rng: random.Random, places: list[Commune], *, sms: bool = False) -> dict[str, Any]:
+    """One POST /v1/cases body: 3 kinds, a real commune, 300-900 characters of description.
+
+    `sms`: the citizen asks to be told by SMS (`notify_by`), as the half who also give an
+    e-mail would otherwise be told by e-mail. The same draws either way, so that a run with
+    and one without files the same cases."""
     kind = rng.choice(KINDS)
     place = rng.choice(places)
     fill = {"commune": place.name, "province": place.province}
@@ -117,6 +121,8 @@ def submission(rng: random.Random, places: list[Commune]) -> dict[str, Any]:
         submitter["national_id"] = f"0{rng.randint(10**10, 10**11 - 1)}"
     if rng.random() < 0.5:
         submitter["email"] = f"{fold(name).replace(' ', '.')}{rng.randint(1, 999)}@gmail.com"
+    if sms:
+        submitter["notify_by"] = "sms"
     return {
         "kind": kind,
         "title": rng.choice(TITLES[kind]).format(**fill),
@@ -142,9 +148,15 @@ REPORTS = (
 )
 
 
-def open311_form(rng: random.Random, places: list[Commune], api_key: str) -> dict[str, str]:
+def open311_form(
+    rng: random.Random, places: list[Commune], api_key: str, *, sms: bool = False
+) -> dict[str, str]:
     """One Open311 POST requests.json form, as an app such as FixMyStreet sends it: a commune
-    code as address_id (four in five), else a written address: street, commune, province."""
+    code as address_id (four in five), else a written address: street, commune, province.
+
+    `sms`: the citizen is told by SMS. Open311 has no field to choose the channel, and intake
+    tells by e-mail whoever gives one, so the e-mail is left out (still drawn, so that the
+    forms are otherwise the same as without)."""
     place = rng.choice(places)
     fill = {"commune": place.name, "province": place.province}
     report = rng.choice(REPORTS).format(n=rng.randint(2, 300), street=rng.choice(STREETS), **fill)
@@ -159,7 +171,9 @@ def open311_form(rng: random.Random, places: list[Commune], api_key: str) -> dic
         "device_id": f"android-{rng.randint(10**8, 10**9 - 1)}",
     }
     if rng.random() < 0.5:
-        form["email"] = f"{fold(given)}{rng.randint(1, 9999)}@gmail.com"
+        email = f"{fold(given)}{rng.randint(1, 9999)}@gmail.com"
+        if not sms:
+            form["email"] = email
     if rng.random() < 0.8:
         form["address_id"] = place.code
     else:  # matched by name in intake, written as addresses are: street, commune, province

@@ -55,6 +55,7 @@ async def run_load(
     open311_share: float = 0.0,
     api_key: str = "",
     rate: float = 0.0,
+    sms: bool = False,
 ) -> dict[str, Any]:
     places: list[Commune] = communes(AdminMap.load())
     # (start offset, latency, status, endpoint)
@@ -74,11 +75,13 @@ async def run_load(
             endpoint = "open311" if rng.random() < open311_share else "cases"
             if endpoint == "open311":
                 request = client.build_request(
-                    "POST", "/open311/v2/requests.json", data=open311_form(rng, places, api_key)
+                    "POST",
+                    "/open311/v2/requests.json",
+                    data=open311_form(rng, places, api_key, sms=sms),
                 )
             else:
                 headers = {"Idempotency-Key": str(uuid.uuid4())} if rng.random() < 0.5 else {}
-                body = submission(rng, places)
+                body = submission(rng, places, sms=sms)
                 request = client.build_request("POST", "/v1/cases", json=body, headers=headers)
             try:
                 response = await client.send(request)
@@ -161,6 +164,7 @@ async def run_load(
         "duration_s": duration,
         "warmup_s": warmup,
         "open311_share": open311_share,
+        "sms": sms,
         "requests_total": len(samples),
         "created_total": sum(1 for s in samples if s[2] == "201"),
         **summary(measured, duration),
@@ -185,6 +189,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--open311-share", type=float, default=0.0, help=f"needs ${KEY_VARIABLE}")
     parser.add_argument("--rate", type=float, default=0.0, help="open loop: requests/s offered")
+    parser.add_argument("--sms", action="store_true", help="every citizen asks for SMS notices")
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
     if not args.url.startswith("http://127.0.0.1:"):
@@ -202,6 +207,7 @@ def main() -> None:
             open311_share=args.open311_share,
             api_key=api_key,
             rate=args.rate,
+            sms=args.sms,
         )
     )
     args.out.write_text(json.dumps(result, indent=2))
