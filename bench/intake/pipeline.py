@@ -21,7 +21,21 @@ STAGES: dict[str, tuple[str, str]] = {
         "SELECT count(*) FROM cases c WHERE c.status = 'routed' "
         "AND EXISTS (SELECT 1 FROM case_deadlines d WHERE d.case_id = c.id)",
     ),
+    # Messages, not cases: the citizens' notices the SMS gateway accepted (0 without one).
+    "sms_sent": (
+        "notification",
+        "SELECT count(*) FROM notifications WHERE channel = 'sms' AND state = 'sent'",
+    ),
 }
+# The citizens' SMS notices by state, and the cases whose citizen is told by SMS.
+SMS_SQL = """
+SELECT (SELECT count(*) FROM tracked_cases WHERE contact_channel = 'sms') AS cases,
+       count(*) AS queued,
+       count(*) FILTER (WHERE state = 'pending') AS pending,
+       count(*) FILTER (WHERE state = 'sent') AS sent,
+       count(*) FILTER (WHERE state = 'dead') AS dead
+FROM notifications WHERE channel = 'sms' AND audience = 'citizen'
+"""
 E2E_SQL = """
 SELECT percentile_cont(ARRAY[0.5, 0.95, 0.99]) WITHIN GROUP (ORDER BY
          extract(epoch FROM d.updated_by_event_at - c.submitted_at)) AS q,
@@ -46,6 +60,21 @@ class Snapshot:
     def line(self) -> str:
         shown = {k.replace("_", " "): "?" if v is None else v for k, v in self.counts.items()}
         return " → ".join(f"{k} {v}" for k, v in shown.items())
+
+
+@dataclass(frozen=True)
+class SmsCount:
+    """Where the citizens' SMS are, in notification's database."""
+
+    cases: int  # whose citizen is told by SMS
+    queued: int
+    pending: int  # due or waiting for a retry
+    sent: int
+    dead: int
+
+    def settled(self, expected: int) -> bool:
+        """Every SMS expected was queued and none is left to send (sent, or given up)."""
+        return self.queued >= expected and self.pending == 0
 
 
 class Pipeline:
@@ -89,6 +118,10 @@ class Pipeline:
         row = await self.connections["intake"].fetchrow(E2E_SQL)
         q = list(row["q"] or [0.0, 0.0, 0.0])
         return {"p50": q[0], "p95": q[1], "p99": q[2], "max": float(row["worst"] or 0)}
+
+    async def sms(self) -> SmsCount:
+        row = await self.connections["notification"].fetchrow(SMS_SQL)
+        return SmsCount(**{k: int(v) for k, v in row.items()})
 
     async def payload_bytes(self) -> float:
         sql = "SELECT avg(octet_length(payload)) FROM outbox WHERE event_type = 'case.submitted'"

@@ -55,6 +55,14 @@ def _per_endpoint(endpoints: dict[str, Any], pg: dict[str, Any] | None) -> Table
     return table
 
 
+def _sms(sms: dict[str, Any] | None) -> str:
+    """The citizens' SMS at the end of the drain, or why there are none."""
+    if not sms:
+        return "not delivered (--no-deliveries: no gateway, notices fail at once)"
+    missing = "" if sms["complete"] else f" [red]INCOMPLETE[/] ({sms['dead']:,} given up)"
+    return f"{sms['sms_received_by_gateway']:,} / {sms['sms_expected']:,}{missing}"
+
+
 def print_report(result: dict[str, Any]) -> None:
     out = Console(highlight=False)
     if not out.is_terminal:
@@ -117,7 +125,9 @@ def print_report(result: dict[str, Any]) -> None:
             f"({errors}); intake's figures do not measure submissions. Look at the cause first."
         )
 
-    flow = Table(title="End to end: submitted -> routed -> deadline set -> back in intake")
+    sms = result.get("deliveries")
+    sent = " -> SMS to the citizen" if sms else ""
+    flow = Table(title=f"End to end: submitted -> routed -> deadline set -> back in intake{sent}")
     flow.add_column("")
     flow.add_column("", justify="right")
     q = e2e["submitted_to_deadline_s"]
@@ -133,6 +143,7 @@ def print_report(result: dict[str, Any]) -> None:
         ("drain time after the load stopped", f"{e2e['drain_s']:.1f} s"),
         ("end-to-end throughput (first submit -> last done)", f"{e2e['e2e_throughput']:,.1f} /s"),
         ("submitted -> deadline set, p50 / p95 / p99", quantiles),
+        ("SMS to citizens: delivered (at the gateway) / expected", _sms(sms)),
     ):  # fmt: skip
         flow.add_row(label, value)
     out.print(flow)
@@ -151,13 +162,15 @@ def print_report(result: dict[str, Any]) -> None:
 
     if whole := result.get("whole"):
         busy = f"{whole['seconds']:.1f} s, machine {100 * whole['machine_busy']:.0f}% busy"
-        t = Table(title=f"Whole pipeline, first request to end of drain ({busy})")
+        counted = "SMS deliveries counted" if sms else "deliveries not counted"
+        t = Table(title=f"Whole pipeline, first request to end of drain, {counted} ({busy})")
         t.add_column("process")
         t.add_column("CPU ms / case", justify="right")
         for name, value in whole["cpu_ms_per_case"].items():
             t.add_row(name, "-" if value is None else f"{value:.2f}")
         total = whole["cpu_ms_per_case_total"]
-        t.add_row(f"pipeline total ({whole['cases']:,} cases, load client excluded)",
+        texts = f", {sms['sms_received_by_gateway']:,} SMS" if sms else ""
+        t.add_row(f"pipeline total ({whole['cases']:,} cases{texts}, load client excluded)",
                   "-" if total is None else f"{total:.2f}")  # fmt: skip
         out.print(t)
 

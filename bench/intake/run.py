@@ -4,7 +4,8 @@
 
 One run creates its own databases, topic and keys, runs pgbench (bench/intake/sql/submit.sql),
 starts the three services as `tiepdan serve` processes, drives intake from a separate load
-process (bench/intake/load.py), waits until every case is routed with a deadline, prints the
+process (bench/intake/load.py), waits until every case is routed with a deadline and its
+citizen's SMS are delivered (bench/intake/deliveries.py; not with --no-deliveries), prints the
 tables, writes bench/results/intake-*.json, and removes everything it created. See
 docs/benchmarks.md.
 """
@@ -38,8 +39,9 @@ from bench.common.stack import (
     wait_ready,
 )
 from bench.intake.baseline import run_pgbench
+from bench.intake.deliveries import SMS_PER_CASE, SmsGateway, notification_env, sms_gateway
 from bench.intake.load import KEY_VARIABLE
-from bench.intake.pipeline import Pipeline, mean_ms, scrape
+from bench.intake.pipeline import Pipeline, Snapshot, mean_ms, scrape
 from bench.intake.report import print_report
 from services.intake.open311.keys import create_key
 from shared.db import Database
@@ -141,8 +143,39 @@ async def open311_key(infra: Infra) -> str:
         await database.dispose()
 
 
+async def drained(pipeline: Pipeline, snap: Snapshot, gateway: SmsGateway | None) -> bool:
+    """Every case back in intake with its deadline (or the count cannot be taken), and, with a
+    gateway, every SMS its citizen is owed out of notification's queue: sent, or given up.
+    Not the gateway's count alone: the delivery is done when notification has recorded it."""
+    if snap.counts["back_in_intake"] is not None and snap.done < snap.total:
+        return False
+    if gateway is None:
+        return True
+    sms = await pipeline.sms()
+    return sms.settled(SMS_PER_CASE * sms.cases)
+
+
+async def deliveries(pipeline: Pipeline, gateway: SmsGateway | None) -> dict[str, Any] | None:
+    """The citizens' SMS at the end of the drain: expected, received by the gateway, and by
+    state in notification's queue."""
+    if gateway is None:
+        return None
+    sms = await pipeline.sms()
+    expected = SMS_PER_CASE * sms.cases
+    return {
+        "sms_expected": expected,
+        "sms_received_by_gateway": gateway.received,
+        "gateway_connections": gateway.connections,
+        "queued": sms.queued,
+        "pending": sms.pending,
+        "sent": sms.sent,
+        "dead": sms.dead,
+        "complete": sms.sent >= expected and gateway.received >= expected,
+    }
+
+
 async def load_phase(
-    infra: Infra, services: list[Service], args: argparse.Namespace
+    infra: Infra, services: list[Service], args: argparse.Namespace, gateway: SmsGateway | None
 ) -> dict[str, Any]:
     intake = next(s for s in services if s.name == "intake")
     out = infra.work_dir / "load.json"
@@ -161,7 +194,7 @@ async def load_phase(
         sys.executable, "-m", "bench.intake.load", "--url", intake.url,
         f"--concurrency={args.concurrency}", f"--duration={args.duration}",
         f"--warmup={args.warmup}", f"--out={out}", f"--open311-share={args.open311_share}",
-        f"--rate={args.rate}", cwd=REPO, env=env,
+        f"--rate={args.rate}", *([] if gateway is None else ["--sms"]), cwd=REPO, env=env,
     )  # fmt: skip
 
     async def tick() -> None:
@@ -183,12 +216,13 @@ async def load_phase(
         load["cpu"] = cpu_window(samples, load["window_epoch"])
 
         at_load_end = await scrape(urls)
-        say("drain: waiting until every case is routed with a deadline")
+        sent = "" if gateway is None else " and its citizen's SMS are sent"
+        say(f"drain: waiting until every case is routed with a deadline{sent}")
         stopped = time.time()
         at_stop = await pipeline.snapshot()
         snap, deadline = at_stop, time.monotonic() + args.drain_timeout
         # Bounded by --drain-timeout, and given up at once if the count cannot be taken.
-        while snap.counts["back_in_intake"] is not None and snap.done < snap.total:
+        while not await drained(pipeline, snap, gateway):
             if time.monotonic() > deadline:
                 break
             await asyncio.sleep(0.25)  # a polling interval, not a synchronisation
@@ -213,6 +247,7 @@ async def load_phase(
                 "load": mean_ms(before, at_load_end),
                 "drain": mean_ms(at_load_end, await scrape(urls)),
             },
+            "deliveries": await deliveries(pipeline, gateway),
             "outbox_payload_bytes": await pipeline.payload_bytes(),
             "pipeline": pipeline.as_json(),
         }
@@ -238,6 +273,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         mark = time.monotonic()
 
     failed = True
+    gateways = contextlib.AsyncExitStack()  # closed after the services stop
     try:
         result["versions"] = await versions(infra)
         say(f"setup: databases {run_id}_*, topic {infra.topic}")
@@ -253,17 +289,27 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         env = infra.service_env()
         log_dir = infra.work_dir / "logs"
         log_dir.mkdir()
+        gateway = None if args.no_deliveries else await gateways.enter_async_context(sms_gateway())
         say("starting intake, routing and notification (tiepdan serve, production mode)")
         for name in SERVICE_NAMES:
-            services.append(start_service(name, env, infra.url(name), log_dir))
+            own = env
+            if name == "notification" and gateway is not None:
+                # Intake is started first (SERVICE_NAMES' order): its address is known.
+                intake = next(s for s in services if s.name == "intake")
+                own = env | notification_env(intake, gateway)
+                say(f"deliveries: contacts from {intake.url}, SMS to {gateway.url}")
+            services.append(start_service(name, own, infra.url(name), log_dir))
         await wait_ready(services)
         phase("services start")
-        result |= await load_phase(infra, services, args)
+        result |= await load_phase(infra, services, args, gateway)
         phase("load + drain")
         failed = False
     finally:
         say("cleanup: stopping services, dropping databases and topics")
-        result["shutdown"] = stop_services(services)
+        # In a thread: the gateway lives on this loop, and a notification finishing its
+        # deliveries on SIGTERM must still be answered.
+        result["shutdown"] = await asyncio.to_thread(stop_services, services)
+        await gateways.aclose()
         if failed and services:
             for svc in services:
                 console.print(f"--- {svc.name} log (tail) ---\n{svc.log_tail()}")
@@ -287,6 +333,12 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=3, help="seconds discarded first")
     parser.add_argument("--drain-timeout", type=float, default=300.0, help="seconds")
     parser.add_argument("--no-baseline", action="store_true", help="skip pgbench")
+    parser.add_argument(
+        "--no-deliveries",
+        action="store_true",
+        help="no SMS gateway nor contact resolver: citizens' notices fail at once (the "
+        "figures before deliveries were counted)",
+    )
     parser.add_argument(
         "--rate", type=float, default=0.0, help="open loop at this offered rate (cases/s)"
     )
