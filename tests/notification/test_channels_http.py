@@ -6,9 +6,11 @@ and answers with the status the test sets. Nothing in httpx is mocked.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
+import re
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -204,3 +206,64 @@ async def test_a_refusal_is_final_but_throttling_is_retried(
         row = await notice(app, case_id)
         assert (row.state, row.attempts) == (state, 1)
         assert verifies(SECRET, http_server.requests[0])
+
+
+class HeldChannel:
+    """An SMS channel that holds the first text to `held` until a text to `other` has gone:
+    a deliverer that sends one case at a time never gets there."""
+
+    name = "sms"
+
+    def __init__(self, held: str, other: str) -> None:
+        self.held, self.other = held, other
+        self.other_sent = asyncio.Event()
+        self.holding = False
+        self.sent: list[tuple[str, str]] = []
+
+    async def send(self, message: Message) -> None:
+        if message.recipient == self.held and not self.holding:
+            self.holding = True  # this one only: a second text to `held` is not held
+            await asyncio.wait_for(self.other_sent.wait(), timeout=10)
+        self.sent.append((message.recipient, message.sms))
+        if message.recipient == self.other:
+            self.other_sent.set()
+
+    async def close(self) -> None:
+        pass
+
+
+async def test_cases_are_sent_side_by_side_and_each_cases_texts_in_order(stack_factory) -> None:
+    """One claim's cases go out side by side (a slow send holds up no other case); each case's
+    texts one after the other, in the order of the steps they tell."""
+    async with stack_factory(**ONLY) as stack:
+        app = stack.apps["notification"]
+        # Far ahead of the service's own deliverer's clock: it leaves these notices alone.
+        clock = FakeClock(datetime(2030, 1, 7, tzinfo=UTC))
+        first, second = "+84900000001", "+84900000002"
+        channel = HeldChannel(held=first, other=second)
+        deliverer = Deliverer(
+            kernel_of(app).database, {"sms": channel}, kernel_of(app).outbox, clock
+        )
+        for phone in (first, second):
+            case_id = uuid.uuid4()
+            for step in ("N1", "N2"):  # due in this order: first's two, then second's
+                clock.at += timedelta(seconds=1)
+                async with kernel_of(app).database.transaction() as session:
+                    await queue(
+                        session,
+                        case_id=case_id,
+                        audience="citizen",
+                        channel="sms",
+                        recipient=phone,
+                        template="case_status",
+                        language="vi",
+                        context={"tracking_code": step, "status": "accepted", "note": ""}
+                        | {"confidential": False},
+                        cause=f"test:{step}",
+                        now=clock(),
+                    )
+        assert await deliverer.deliver_once() == 4
+        for phone in (first, second):
+            steps = [re.findall(r"\bN[12]\b", text)[0] for to, text in channel.sent if to == phone]
+            assert steps == ["N1", "N2"]
+        assert channel.sent[0][0] == second  # the held case did not hold the other

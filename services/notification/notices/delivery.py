@@ -3,6 +3,7 @@ parked as `dead` with the last error. Each outcome is announced (notification.se
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import uuid
@@ -36,6 +37,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 CONTACT_PREFIX = "contact:"
+# Cases whose notices are sent at once by one deliverer: sequentially, one replica sent about
+# 11 SMS/s (bench.intake), each send waiting on intake's look-up and the gateway.
+SENDING = 8
 # What a relay or gateway may echo of a recipient: shared.personal_data's strict patterns.
 REDACTED = ADDRESS_WITHHELD
 
@@ -178,10 +182,27 @@ class Deliverer:
             )
 
     async def deliver_once(self) -> int:
-        done = 0
+        """Deliver what one claim took: the cases side by side (each send waits on intake's
+        look-up and the gateway, not on this process), each case's notices one after the
+        other, in the order they fell due, so that a citizen's texts arrive in the order of
+        the steps they tell. At most SENDING cases at once (each holds a database connection
+        while it records)."""
+        by_case: dict[uuid.UUID, list[Notification]] = {}
         for notice in await self.claim():
-            done += await self.deliver(notice)
-        return done
+            by_case.setdefault(notice.case_id, []).append(notice)
+        gate = asyncio.Semaphore(SENDING)
+
+        async def deliver_case(notices: list[Notification]) -> int:
+            async with gate:
+                return sum([await self.deliver(notice) for notice in notices])
+
+        outcomes = await asyncio.gather(
+            *(deliver_case(notices) for notices in by_case.values()), return_exceptions=True
+        )
+        for outcome in outcomes:  # every case had its turn; then the first failure is raised
+            if isinstance(outcome, BaseException):
+                raise outcome
+        return sum(outcome for outcome in outcomes if isinstance(outcome, int))
 
     async def deliver(self, notice: Notification) -> bool:
         """Send one notice claimed by this deliverer (as the claim returned it), then record
