@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import Table, insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,18 +24,21 @@ class Outbox:
         if not events:
             return
         now = datetime.now(UTC)
-        await session.execute(
-            self._insert,
-            [
-                {
-                    "event_id": e.id,
-                    "event_type": e.type,
-                    "topic": self.topic,
-                    "key": str(e.case_id),
-                    "payload": e.to_bytes(),
-                    "created_at": now,
-                }
-                for e in events
-            ],
-        )
+        await session.execute(self._insert, [self.row(e, now) for e in events])
+        self.added(session)
+
+    def row(self, event: Envelope, now: datetime) -> dict[str, Any]:
+        """The event's outbox row: for a caller that writes it in a statement of its own
+        (intake's filed case, with the case's rows), then calls `added`."""
+        return {
+            "event_id": event.id,
+            "event_type": event.type,
+            "topic": self.topic,
+            "key": str(event.case_id),
+            "payload": event.to_bytes(),
+            "created_at": now,
+        }
+
+    def added(self, session: AsyncSession) -> None:
+        """An event row was written in this transaction: the relay is woken when it commits."""
         session.info[WAKE_RELAY] = True

@@ -30,6 +30,8 @@ from services.intake.cases.models import (
     TimelineEntry,
 )
 from shared.db import dialect_of, newer_wins, upsert_into, violates_foreign_key
+from shared.events import Envelope
+from shared.messaging.outbox import Outbox
 
 
 async def get(session: AsyncSession, case_id: uuid.UUID) -> Case | None:
@@ -47,9 +49,12 @@ async def for_update(session: AsyncSession, case_id: uuid.UUID) -> Case | None:
 
 
 # A new case's rows, built once (every filed case): Core inserts, no ORM unit of work.
-_ADD_CASE = insert(cast(Table, Case.__table__))
-_ADD_SUBMITTER = insert(cast(Table, Submitter.__table__))
-_ADD_TIMELINE = insert(cast(Table, TimelineEntry.__table__))
+_CASES = cast(Table, Case.__table__)
+_SUBMITTERS = cast(Table, Submitter.__table__)
+_TIMELINE = cast(Table, TimelineEntry.__table__)
+_ADD_CASE = insert(_CASES)
+_ADD_SUBMITTER = insert(_SUBMITTERS)
+_ADD_TIMELINE = insert(_TIMELINE)
 
 
 async def add_case(
@@ -57,15 +62,53 @@ async def add_case(
     case: dict[str, Any],
     submitter: dict[str, Any] | None,
     first_entry: dict[str, Any],
+    outbox: Outbox,
+    event: Envelope,
 ) -> None:
-    """A filed case: its row, its submitter's (None: anonymous) and its timeline's first."""
-    await session.execute(_ADD_CASE, case)
-    if submitter is not None:
-        await session.execute(_ADD_SUBMITTER, submitter)
-    await session.execute(_ADD_TIMELINE, first_entry)
+    """A filed case: its row, its submitter's (None: anonymous), its timeline's first and its
+    event's outbox row. On PostgreSQL in one statement, one round trip: data-modifying CTEs,
+    whose foreign keys are checked at the statement's end, when the case's row is there.
+    SQLite has no such CTEs: an insert each."""
+    if dialect_of(session) != "postgresql":
+        await session.execute(_ADD_CASE, case)
+        if submitter is not None:
+            await session.execute(_ADD_SUBMITTER, submitter)
+        await session.execute(_ADD_TIMELINE, first_entry)
+        await outbox.add(session, event)
+        return
+    rows = {
+        "case": case,
+        "submitter": submitter or {},
+        "entry": first_entry,
+        "event": outbox.row(event, first_entry["at"]),
+    }
+    statement = _case_at_once(outbox.table, *(tuple(sorted(row)) for row in rows.values()))
+    params = {f"{name}_{key}": value for name, row in rows.items() for key, value in row.items()}
+    await session.execute(statement, params)
+    outbox.added(session)
 
 
-_CASES = cast(Table, Case.__table__)
+@functools.cache
+def _case_at_once(
+    outbox: Table,
+    case: tuple[str, ...],
+    submitter: tuple[str, ...],
+    entry: tuple[str, ...],
+    event: tuple[str, ...],
+) -> Executable:
+    """The four inserts as one statement, built once per shape of the rows (an anonymous case
+    has no submitter); each parameter named after its row, typed by its column."""
+
+    def values(table: Table, name: str, keys: tuple[str, ...]) -> dict[str, Any]:
+        return {key: bindparam(f"{name}_{key}", type_=table.c[key].type) for key in keys}
+
+    ctes = [insert(_CASES).values(values(_CASES, "case", case)).cte("new_case")]
+    if submitter:
+        ctes.append(
+            insert(_SUBMITTERS).values(values(_SUBMITTERS, "submitter", submitter)).cte("who")
+        )
+    ctes.append(insert(_TIMELINE).values(values(_TIMELINE, "entry", entry)).cte("received"))
+    return insert(outbox).values(values(outbox, "event", event)).add_cte(*ctes)
 
 
 def _apply_step() -> Executable:

@@ -146,21 +146,17 @@ async def submit_case(
             addressed_to=body.addressed_to,
         ),
     )
-    # The case, its submitter and its first timeline row: Core inserts, no unit of work.
-    await repository.add_case(
-        session,
-        case,
-        submitter,
-        {
-            "event_id": event.id,
-            "case_id": case["id"],
-            "at": now,
-            "status": CaseStatus.submitted.value,
-            "step": "received",
-            "note": None,
-        },
-    )
-    await outbox.add(session, event)
+    # The case, its submitter, its first timeline row and its event: Core, no unit of work
+    # (one statement on PostgreSQL).
+    first_entry = {
+        "event_id": event.id,
+        "case_id": case["id"],
+        "at": now,
+        "status": CaseStatus.submitted.value,
+        "step": "received",
+        "note": None,
+    }
+    await repository.add_case(session, case, submitter, first_entry, outbox, event)
 
     created = CaseCreated(
         id=case["id"],
