@@ -237,7 +237,7 @@ async def test_cases_are_sent_side_by_side_and_each_cases_texts_in_order(stack_f
     texts one after the other, in the order of the steps they tell."""
     async with stack_factory(**ONLY) as stack:
         app = stack.apps["notification"]
-        # Far ahead of the service's own deliverer's clock: it leaves these notices alone.
+        # The test drives the deliverer (the service's workers are off: conftest.py).
         clock = FakeClock(datetime(2030, 1, 7, tzinfo=UTC))
         first, second = "+84900000001", "+84900000002"
         channel = HeldChannel(held=first, other=second)
