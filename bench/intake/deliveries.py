@@ -52,15 +52,16 @@ class SmsGateway:
         if task is not None:
             self.answering[task] = writer
         try:
-            while await self._answer(reader, writer):
-                pass
-        except (
-            asyncio.IncompleteReadError,
-            asyncio.LimitOverrunError,
-            ConnectionError,
-            ValueError,
-        ):
-            pass  # the client closed (idle, or mid-request), or sent what this does not read
+            # Ends when the client closes (idle, or mid-request) or sends what this does not read.
+            with contextlib.suppress(
+                asyncio.IncompleteReadError,
+                asyncio.LimitOverrunError,
+                ConnectionError,
+                ValueError,
+            ):
+                open_ = True
+                while open_:
+                    open_ = await self._answer(reader, writer)
         finally:
             if task is not None:
                 self.answering.pop(task, None)

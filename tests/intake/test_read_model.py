@@ -252,8 +252,6 @@ async def test_a_deadline_of_an_unknown_case_is_refused(intake: Stack) -> None:
 async def test_two_events_of_one_deadline_at_once_leave_the_newer(intake: Stack) -> None:
     """Two transactions set one deadline at once (a rebalance hands its partition over): the
     second waits for the first, whichever inserted the row, and the newer event wins."""
-    if intake.mode == "embedded":
-        pytest.skip("SQLite has one writer at a time: its transactions take the lock at BEGIN")
     case_id = (await intake.submit())["id"]
     t, deadline_id = now(), uuid.uuid4()
     database = intake.database("intake")
@@ -273,6 +271,7 @@ async def test_two_events_of_one_deadline_at_once_leave_the_newer(intake: Stack)
         await on_deadline_set(first, deadline(case_id, t, deadline_id=deadline_id), object())
         met = deadline(case_id, t + timedelta(minutes=1), deadline_id=deadline_id, state="met")
         second = asyncio.create_task(handle(met))
-        await wait_until(waiting, what="the second transaction waiting for the first")
+        if intake.mode == "production":  # SQLite's writers wait at BEGIN: nothing to see
+            await wait_until(waiting, what="the second transaction waiting for the first")
     await second
     assert await intake.count("intake", "case_deadlines", id=deadline_id, state="met") == 1

@@ -186,25 +186,27 @@ class Deliverer:
         look-up and the gateway, not on this process), each case's notices one after the
         other, in the order they fell due, so that a citizen's texts arrive in the order of
         the steps they tell. At most SENDING cases at once (each holds a database connection
-        while it records)."""
+        while it records). Returns how many notices the claim took."""
+        claimed = await self.claim()
         by_case: dict[uuid.UUID, list[Notification]] = {}
-        for notice in await self.claim():
+        for notice in claimed:
             by_case.setdefault(notice.case_id, []).append(notice)
         gate = asyncio.Semaphore(SENDING)
 
-        async def deliver_case(notices: list[Notification]) -> int:
+        async def deliver_case(notices: list[Notification]) -> None:
             async with gate:
-                return sum([await self.deliver(notice) for notice in notices])
+                for notice in notices:
+                    await self.deliver(notice)
 
-        outcomes = await asyncio.gather(
+        failures = await asyncio.gather(
             *(deliver_case(notices) for notices in by_case.values()), return_exceptions=True
         )
-        for outcome in outcomes:  # every case had its turn; then the first failure is raised
-            if isinstance(outcome, BaseException):
-                raise outcome
-        return sum(outcome for outcome in outcomes if isinstance(outcome, int))
+        for failure in failures:  # every case had its turn; then the first failure is raised
+            if isinstance(failure, BaseException):
+                raise failure
+        return len(claimed)
 
-    async def deliver(self, notice: Notification) -> bool:
+    async def deliver(self, notice: Notification) -> None:
         """Send one notice claimed by this deliverer (as the claim returned it), then record
         the outcome. Sending happens outside a transaction (a slow SMTP server must not hold
         locks); the lease keeps other replicas off meanwhile. A crash between sending and
@@ -230,14 +232,13 @@ class Deliverer:
             # Intake is restarting or down: not this notice's failure, and not counted
             # against its attempts (a long intake outage must not kill the citizen's notice).
             await self._record(notice, str(exc), False, counted=False)
-            return True
+            return
         except Exception as exc:
             error = f"{type(exc).__name__}: {exc}"
         if error is not None:  # stored, then served in the delivery log
             citizen = notice.recipient.startswith(CONTACT_PREFIX)
             error = scrub(error, recipient if citizen else None)
         await self._record(notice, error, permanent)
-        return True
 
     async def _record(
         self, notice: Notification, error: str | None, permanent: bool, *, counted: bool = True
@@ -248,7 +249,7 @@ class Deliverer:
         now = self.now()
         outcome = Outcome(
             state=notice.state,
-            attempts=notice.attempts + counted,
+            attempts=notice.attempts + 1 if counted else notice.attempts,
             next_attempt_at=notice.next_attempt_at,
             last_error=None if error is None else error[:2000],
             sent_at=notice.sent_at,
