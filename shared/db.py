@@ -70,10 +70,14 @@ def create_engine(
             parsed = parsed.set(drivername="postgresql+asyncpg")
         # pool_timeout: a request that finds every connection taken waits this long, then is
         # answered 503 with Retry-After (shared.errors.OutageAnswers), before a client gives up.
+        # Up to twice `pool_size`, and every connection opened is kept: an overflow
+        # connection closed on its return was opened again by the next burst, and under load
+        # that was a connection a second (a backend forked, SCRAM both ways, every statement
+        # prepared again) in intake alone.
         engine = _create_async_engine(
             parsed,
-            pool_size=pool_size,
-            max_overflow=pool_size,
+            pool_size=2 * pool_size,
+            max_overflow=0,
             pool_timeout=pool_timeout,
             pool_recycle=3600,
         )

@@ -551,8 +551,8 @@ def test_overlays_size_their_environment(rendered: dict[str, list[Manifest]]) ->
 
 
 def test_database_connections_fit_the_server(overlay: list[Manifest]) -> None:
-    """Every pod at its HPA maximum, each with a full pool and its overflow (shared/db.py:
-    max_overflow = pool_size), stays under max_connections with room for admins."""
+    """Every pod at its HPA maximum, each with its full pool (shared/db.py:
+    up to 2 × pool_size), stays under max_connections with room for admins."""
     config = one(overlay, "ConfigMap", "tiepdan-config")["data"]
     pool = int(config.get("TIEPDAN_DATABASE_POOL_SIZE", "10"))
     pods = sum(  # the portal opens no database connection

@@ -57,3 +57,28 @@ async def test_a_connection_in_steady_use_is_not_pinged(pg_admin_url: str) -> No
         assert await _backend_pid(engine) != first
     finally:
         await engine.dispose()
+
+
+async def test_a_burst_s_connections_are_kept_for_the_next_burst(pg_admin_url: str) -> None:
+    # Under load a service holds more connections than its pool size at once. Closing the
+    # extra ones on return made the next burst open them again: a backend forked and a
+    # SCRAM exchange on both sides each time, and every statement prepared afresh.
+    engine = create_engine(pg_admin_url, pool_size=2)  # up to 4 at once
+
+    async def burst() -> set[int]:
+        connections = [await engine.connect() for _ in range(4)]
+        try:
+            return {
+                int((await c.execute(text("SELECT pg_backend_pid()"))).scalar_one())
+                for c in connections
+            }
+        finally:
+            for c in connections:
+                await c.close()
+
+    try:
+        first = await burst()
+        assert len(first) == 4
+        assert await burst() == first  # the same four backends, none opened again
+    finally:
+        await engine.dispose()
