@@ -133,7 +133,15 @@ async def test_the_notification_service_resolves_a_contact_reference(intake: Sta
     service = {"Authorization": f"Bearer {token}"} if token else {}
     answer = await intake["intake"].get(f"/internal/v1/contacts/{ref}", headers=service)
     assert answer.json() == {"email": "an@example.vn", "sms": PHONE}
-    assert await intake.count("intake", "submitter_reads", actor="system:notification") == 1
+    # The read is logged against the citizen's case, as the system's, in no unit.
+    assert (
+        await intake.count(
+            "intake", "submitter_reads", actor="system:notification", case_id=named.case_id
+        )
+        == 1
+    )
+    logged = "SELECT role || ':' || coalesce(unit_code, '-') FROM submitter_reads"
+    assert await intake.scalar("intake", logged) == "system:-"
     forged = await intake["intake"].get("/internal/v1/contacts/forged", headers=service)
     assert forged.status_code == 404
     if token:  # production: only a caller holding the service token gets an address

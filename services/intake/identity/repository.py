@@ -1,17 +1,59 @@
 from __future__ import annotations
 
+import functools
 import uuid
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Executable, Table, bindparam, delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake.cases.models import IdempotencyRecord, Submitter
+from services.intake.identity.models import SubmitterRead
+from shared.db import dialect_of
+
+_SUBMITTERS = cast(Table, Submitter.__table__)
+_READS = cast(Table, SubmitterRead.__table__)
+_BY_CONTACT = select(_SUBMITTERS.c.case_id, _SUBMITTERS.c.ciphertext).where(
+    _SUBMITTERS.c.contact_ref_hash == bindparam("ref_hash")
+)
+_LOG_READ = insert(_READS)
 
 
-async def submitter_by_contact(session: AsyncSession, ref_hash: str) -> Submitter | None:
-    result = await session.execute(select(Submitter).where(Submitter.contact_ref_hash == ref_hash))
-    return result.scalar()
+async def read_by_contact(
+    session: AsyncSession, ref_hash: str, read: dict[str, Any]
+) -> bytes | None:
+    """The encrypted identity whose contact reference hashes to `ref_hash`, with its read
+    logged as `read` (the columns of a submitter_reads row but its case_id); None, and
+    nothing logged, for an unknown reference. Every citizen's notice asks it at delivery
+    time: one statement on PostgreSQL (the read and its log row, a data-modifying CTE),
+    built once; two on SQLite."""
+    if dialect_of(session) == "postgresql":
+        params = {"ref_hash": ref_hash, **{f"read_{k}": v for k, v in read.items()}}
+        found = (await session.execute(_read_and_log(tuple(sorted(read))), params)).first()
+        return None if found is None else bytes(found.ciphertext)
+    row = (await session.execute(_BY_CONTACT, {"ref_hash": ref_hash})).first()
+    if row is None:
+        return None
+    await session.execute(_LOG_READ, {**read, "case_id": row.case_id})
+    return bytes(row.ciphertext)
+
+
+@functools.cache
+def _read_and_log(columns: tuple[str, ...]) -> Executable:
+    found = _BY_CONTACT.cte("found")
+    logged = (
+        insert(_READS)
+        .from_select(
+            [*columns, "case_id"],
+            select(
+                *(bindparam(f"read_{name}", type_=_READS.c[name].type) for name in columns),
+                found.c.case_id,
+            ),
+        )
+        .cte("logged")
+    )
+    return select(found.c.ciphertext).add_cte(logged)
 
 
 async def purge_answers(session: AsyncSession, older_than: datetime) -> int:

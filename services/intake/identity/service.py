@@ -58,20 +58,13 @@ async def resolve_contact(
 ) -> dict[str, str]:
     """The citizen's addresses by channel, for the notification service at delivery time.
     Logged like every other read of an identity."""
-    submitter = await repository.submitter_by_contact(session, hash_token(ref))
-    if submitter is None:
-        raise NotFound("unknown contact reference")
-    session.add(
-        SubmitterRead(
-            id=uuid.uuid4(),
-            case_id=submitter.case_id,
-            actor="system:notification",
-            role="system",
-            unit_code=None,
-            at=datetime.now(UTC),
-        )
+    read = {"id": uuid.uuid4(), "actor": "system:notification", "role": "system"}
+    sealed = await repository.read_by_contact(
+        session, hash_token(ref), {**read, "at": datetime.now(UTC)}
     )
-    identity = cipher.decrypt(submitter.ciphertext)
+    if sealed is None:
+        raise NotFound("unknown contact reference")
+    identity = cipher.decrypt(sealed)
     channels = {"email": identity.get("email"), "sms": identity.get("phone")}
     return {k: str(v) for k, v in channels.items() if v}
 
