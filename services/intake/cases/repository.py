@@ -52,6 +52,7 @@ async def for_update(session: AsyncSession, case_id: uuid.UUID) -> Case | None:
 _CASES = cast(Table, Case.__table__)
 _SUBMITTERS = cast(Table, Submitter.__table__)
 _TIMELINE = cast(Table, TimelineEntry.__table__)
+_ANSWERS = cast(Table, IdempotencyRecord.__table__)
 _ADD_CASE = insert(_CASES)
 _ADD_SUBMITTER = insert(_SUBMITTERS)
 _ADD_TIMELINE = insert(_TIMELINE)
@@ -64,23 +65,28 @@ async def add_case(
     first_entry: dict[str, Any],
     outbox: Outbox,
     event: Envelope,
+    answer: dict[str, Any] | None = None,
 ) -> None:
     """A filed case: its row, its submitter's (None: anonymous), its timeline's first and its
-    event's outbox row. On PostgreSQL in one statement, one round trip: data-modifying CTEs,
-    whose foreign keys are checked at the statement's end, when the case's row is there.
-    SQLite has no such CTEs: an insert each."""
+    event's outbox row, and under an Idempotency-Key the `answer` a retry gets (its key,
+    status_code and response; the key claimed before). On PostgreSQL in one statement, one
+    round trip: data-modifying CTEs, whose foreign keys are checked at the statement's end,
+    when the case's row is there. SQLite has no such CTEs: a statement each."""
     if dialect_of(session) != "postgresql":
         await session.execute(_ADD_CASE, case)
         if submitter is not None:
             await session.execute(_ADD_SUBMITTER, submitter)
         await session.execute(_ADD_TIMELINE, first_entry)
         await outbox.add(session, event)
+        if answer is not None:
+            await store_answer(session, answer["key"], answer["status_code"], answer["response"])
         return
     rows = {
         "case": case,
         "submitter": submitter or {},
         "entry": first_entry,
         "event": outbox.row(event, first_entry["at"]),
+        "answer": answer or {},
     }
     statement = _case_at_once(outbox.table, *(tuple(sorted(row)) for row in rows.values()))
     params = {f"{name}_{key}": value for name, row in rows.items() for key, value in row.items()}
@@ -95,9 +101,11 @@ def _case_at_once(
     submitter: tuple[str, ...],
     entry: tuple[str, ...],
     event: tuple[str, ...],
+    answer: tuple[str, ...],
 ) -> Executable:
-    """The four inserts as one statement, built once per shape of the rows (an anonymous case
-    has no submitter); each parameter named after its row, typed by its column."""
+    """The four inserts (and the answer's update) as one statement, built once per shape of
+    the rows (an anonymous case has no submitter, a request without a key no answer); each
+    parameter named after its row, typed by its column."""
 
     def values(table: Table, name: str, keys: tuple[str, ...]) -> dict[str, Any]:
         return {key: bindparam(f"{name}_{key}", type_=table.c[key].type) for key in keys}
@@ -108,6 +116,10 @@ def _case_at_once(
             insert(_SUBMITTERS).values(values(_SUBMITTERS, "submitter", submitter)).cte("who")
         )
     ctes.append(insert(_TIMELINE).values(values(_TIMELINE, "entry", entry)).cte("received"))
+    if answer:
+        stored = values(_ANSWERS, "answer", tuple(k for k in answer if k != "key"))
+        key = bindparam("answer_key", type_=_ANSWERS.c.key.type)
+        ctes.append(update(_ANSWERS).where(_ANSWERS.c.key == key).values(stored).cte("answered"))
     return insert(outbox).values(values(outbox, "event", event)).add_cte(*ctes)
 
 
@@ -249,9 +261,6 @@ async def timeline(session: AsyncSession, case_id: uuid.UUID) -> list[TimelineEn
 
 async def set_media_urls(session: AsyncSession, case_id: uuid.UUID, urls: list[str]) -> None:
     await session.execute(update(Case).where(Case.id == case_id).values(media_urls=urls))
-
-
-_ANSWERS = cast(Table, IdempotencyRecord.__table__)
 
 
 @functools.cache

@@ -156,8 +156,6 @@ async def submit_case(
         "step": "received",
         "note": None,
     }
-    await repository.add_case(session, case, submitter, first_entry, outbox, event)
-
     created = CaseCreated(
         id=case["id"],
         tracking_code=case["tracking_code"],
@@ -165,10 +163,12 @@ async def submit_case(
         status=CaseStatus.submitted.value,
         submitted_at=now,
     ).model_dump(mode="json")
+    answer = None
     if idempotency_key is not None:
         # The answer holds the access token, which is never stored in clear: seal it.
         sealed = {"sealed": cipher.encrypt(created).decode()}
-        await repository.store_answer(session, idempotency_key, 201, sealed)
+        answer = {"key": idempotency_key, "status_code": 201, "response": sealed}
+    await repository.add_case(session, case, submitter, first_entry, outbox, event, answer)
     return 201, created
 
 
