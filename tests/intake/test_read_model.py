@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from services.intake.cases.handlers import on_deadline_set
+from services.intake.cases.handlers import on_deadline_set, on_unit_step
 from shared.events import Envelope
 from tests.support.intake_events import deadline, now, publish, resolved, routed, step
 from tests.support.stack import Stack, wait_until
@@ -247,6 +247,26 @@ async def test_a_deadline_of_an_unknown_case_is_refused(intake: Stack) -> None:
         async with intake.database("intake").transaction() as session:
             await on_deadline_set(session, event, object())
     assert await intake.count("intake", "case_deadlines", case_id=event.case_id) == 0
+
+
+async def test_a_step_of_an_unknown_case_is_refused_and_writes_nothing(intake: Stack) -> None:
+    event = routed(str(uuid.uuid4()), now(), unit_code="06427", name="UBND Xã Cai Kinh")
+    with pytest.raises(LookupError):
+        async with intake.database("intake").transaction() as session:
+            await on_unit_step(session, event, object())
+    assert await intake.count("intake", "case_timeline", case_id=event.case_id) == 0
+
+
+async def test_a_step_handled_again_keeps_one_timeline_row(intake: Stack) -> None:
+    """As when a replica dies after its commit and before its offsets: the step's event is
+    handled again under another delivery, and the citizen still sees it once."""
+    created = await intake.submit()
+    event = routed(created["id"], now() + timedelta(seconds=1), unit_code="06427", name="X")
+    for _ in range(2):
+        async with intake.database("intake").transaction() as session:
+            await on_unit_step(session, event, object())
+    assert await intake.count("intake", "case_timeline", event_id=event.id) == 1
+    assert await intake.count("intake", "case_timeline", case_id=uuid.UUID(created["id"])) == 2
 
 
 async def test_two_events_of_one_deadline_at_once_leave_the_newer(intake: Stack) -> None:

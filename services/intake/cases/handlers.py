@@ -49,6 +49,12 @@ async def on_unit_step(session: AsyncSession, event: Envelope, deps: object) -> 
     #   transferred) at least as new as the one that last named it; the code alone, from
     #   any step, while no event has given one.
     unit_name = event.data.get("unit_name")
+    note = public_note(event.type.removeprefix("case."), step.public_note)
+    if event.type == CaseRouted.type and note is None:
+        note = f"{event.data.get('unit_name')}: {event.data.get('reason')}"
+    entry = None  # the timeline's row for the step, written with it
+    if event.type not in INTERNAL_STEPS or note is not None:
+        entry = {"event_id": event.id, "step": event.type.removeprefix("case."), "note": note}
     before = await repository.apply_step(
         session,
         case_id=event.case_id,
@@ -58,25 +64,12 @@ async def on_unit_step(session: AsyncSession, event: Envelope, deps: object) -> 
         unit_code=step.unit_code,
         unit_name=unit_name if isinstance(unit_name, str) else None,
         remote_area=bool(event.data.get("remote_area", False)),
+        entry=entry,
     )
     if before is None:
         raise LookupError(f"{event.type} for unknown case {event.case_id}")
     if event.type in (CaseResolved.type, CaseDecisionDelivered.type):
         await _merge_resolution(session, event, *before)
-    note = public_note(event.type.removeprefix("case."), step.public_note)
-    if event.type == CaseRouted.type and note is None:
-        note = f"{event.data.get('unit_name')}: {event.data.get('reason')}"
-    if event.type in INTERNAL_STEPS and note is None:
-        return
-    await repository.add_timeline_entry(
-        session,
-        event_id=event.id,
-        case_id=event.case_id,
-        at=event.time,
-        status=step.status,
-        step=event.type.removeprefix("case."),
-        note=note,
-    )
 
 
 async def _merge_resolution(

@@ -9,16 +9,19 @@ from sqlalchemy import (
     Executable,
     Insert,
     Table,
+    Update,
     and_,
     bindparam,
     case,
     delete,
+    exists,
     func,
     insert,
     or_,
     select,
     update,
 )
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -123,7 +126,7 @@ def _case_at_once(
     return insert(outbox).values(values(outbox, "event", event)).add_cte(*ctes)
 
 
-def _apply_step() -> Executable:
+def _apply_step() -> Update:
     """One UPDATE for a unit's step, built once (every case has several): it writes each
     field under the rule of on_unit_step (handlers.py), computed, as SQL's SET expressions
     are, from the row as it was before the step. Its parameters are typed by the columns
@@ -157,6 +160,33 @@ def _apply_step() -> Executable:
 _APPLY_STEP = _apply_step()
 
 
+def _step_with_entry() -> Executable:
+    """The step's UPDATE and its timeline row in one statement (PostgreSQL): the row is
+    written only where the case was (the UPDATE returned it), once per event."""
+    step = _APPLY_STEP.cte("step")
+    c = _TIMELINE.c
+    entry = (
+        postgresql.insert(_TIMELINE)
+        .from_select(
+            ["event_id", "case_id", "at", "status", "step", "note"],
+            select(
+                bindparam("entry_event_id", type_=c.event_id.type),
+                bindparam("case_id", type_=c.case_id.type),
+                bindparam("at", type_=_CASES.c.status_at.type),
+                bindparam("new_status", type_=_CASES.c.status.type),
+                bindparam("entry_step", type_=c.step.type),
+                bindparam("entry_note", type_=c.note.type),
+            ).where(exists(select(step.c.resolved_on))),
+        )
+        .on_conflict_do_nothing(index_elements=["event_id"])
+        .cte("entry")
+    )
+    return select(step.c.resolution, step.c.resolved_on).add_cte(entry)
+
+
+_APPLY_STEP_WITH_ENTRY = _step_with_entry()
+
+
 async def apply_step(
     session: AsyncSession,
     *,
@@ -167,23 +197,31 @@ async def apply_step(
     unit_code: str,
     unit_name: str | None,
     remote_area: bool,
+    entry: dict[str, Any] | None = None,
 ) -> tuple[dict[str, Any] | None, date | None] | None:
     """Apply a unit's step at `at` to the case's row, locking it, in one statement; the
-    resolution and its date as they stood, or None if there is no such case."""
-    result = await session.execute(
-        _APPLY_STEP,
-        {
-            "case_id": case_id,
-            "at": at,
-            "new_status": status,
-            "new_kind": kind,
-            "new_unit_code": unit_code,
-            "new_unit_name": unit_name,
-            "new_remote_area": remote_area,
-        },
-    )
-    row = result.first()
-    return None if row is None else (row.resolution, row.resolved_on)
+    resolution and its date as they stood, or None if there is no such case. With `entry`
+    (the timeline's row for the step: event_id, step, note), that row too, unless a replay
+    under another delivery wrote it: in the same statement on PostgreSQL."""
+    params = {
+        "case_id": case_id,
+        "at": at,
+        "new_status": status,
+        "new_kind": kind,
+        "new_unit_code": unit_code,
+        "new_unit_name": unit_name,
+        "new_remote_area": remote_area,
+    }
+    at_once = entry is not None and dialect_of(session) == "postgresql"
+    if at_once:
+        params |= {f"entry_{key}": value for key, value in (entry or {}).items()}
+    statement = _APPLY_STEP_WITH_ENTRY if at_once else _APPLY_STEP
+    row = (await session.execute(statement, params)).first()
+    if row is None:
+        return None
+    if entry is not None and not at_once:
+        await add_timeline_entry(session, case_id=case_id, at=at, status=status, **entry)
+    return row.resolution, row.resolved_on
 
 
 _SET_RESOLUTION = (
