@@ -151,6 +151,42 @@ async def test_the_notification_service_resolves_a_contact_reference(intake: Sta
         assert await intake.count("intake", "submitter_reads", actor="system:notification") == 1
 
 
+async def test_a_claim_of_notices_resolves_its_citizens_in_one_request(intake: Stack) -> None:
+    emails = {}  # case id -> the citizen's address
+    for email in ("an@example.vn", "binh@example.vn"):
+        created = await intake.submit(
+            kind="petition", submitter={"full_name": "An", "email": email}
+        )
+        emails[str(created["id"])] = email
+
+    async def submitted() -> list[Any]:
+        return [e for e in await all_events(intake) if e.type == "case.submitted"]
+
+    first, second = await wait_until(lambda: _two(submitted), what="both cases on the bus")
+    refs = {e.data["contact_ref"]: e for e in (first, second)}
+    token = intake.settings["intake"].internal_token.get_secret_value()
+    service = {"Authorization": f"Bearer {token}"} if token else {}
+    asked = {"refs": [*refs, "forged", *refs]}  # an unknown one, and each asked twice
+    answer = await intake["intake"].post("/internal/v1/contacts", json=asked, headers=service)
+    assert answer.status_code == 200, answer.text
+    found = answer.json()["contacts"]
+    assert sorted(found) == sorted(refs)  # the unknown one left out
+    for ref, event in refs.items():  # each its own citizen's, read once, logged on its case
+        assert found[ref] == {"email": emails[str(event.case_id)]}
+        reads = await intake.count("intake", "submitter_reads", case_id=event.case_id)
+        assert reads == 1
+    for bad in ({"refs": []}, {"refs": ["x" * 101]}, {"refs": ["r"] * 201}, {"ref": "x"}):
+        refused = await intake["intake"].post("/internal/v1/contacts", json=bad, headers=service)
+        assert refused.status_code == 422, bad
+    if token:  # production: only a caller holding the service token gets an address
+        for headers in ({}, {"Authorization": "Bearer guessed"}):
+            refused = await intake["intake"].post(
+                "/internal/v1/contacts", json={"refs": list(refs)}, headers=headers
+            )
+            assert refused.status_code == 401
+    assert await intake.count("intake", "submitter_reads") == 2
+
+
 async def _two(probe: Any) -> list[Any] | None:
     found: list[Any] = await probe()
     return found if len(found) == 2 else None

@@ -6,7 +6,8 @@ from typing import Any
 from fastapi import APIRouter
 
 from services.intake.cases.secrets import Cipher
-from services.intake.identity.service import read_submitter, resolve_contact
+from services.intake.identity.schemas import ContactsAsked, ContactsFound
+from services.intake.identity.service import read_submitter, resolve_contact, resolve_contacts
 from shared.auth import CurrentPrincipal, InternalCaller
 from shared.db import DbSession
 from shared.errors import Forbidden, NotFound, Unauthorized, problem_responses
@@ -33,3 +34,10 @@ async def contact(ref: str, cipher: Cipher, session: DbSession) -> dict[str, str
     """For the notification service only (keep /internal off the public ingress): the
     citizen's address per channel, by the opaque reference in case.submitted."""
     return await resolve_contact(session, ref, cipher)
+
+
+@internal.post("/contacts", include_in_schema=False)
+async def contacts(asked: ContactsAsked, cipher: Cipher, session: DbSession) -> ContactsFound:
+    """Several references at once, for a delivery's claim of notices: the addresses of the
+    known ones (an unknown reference is left out), each read logged."""
+    return ContactsFound(contacts=await resolve_contacts(session, asked.refs, cipher))

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Executable, Table, bindparam, delete, func, insert, select
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake.cases.models import IdempotencyRecord, Submitter
@@ -37,6 +38,52 @@ async def read_by_contact(
         return None
     await session.execute(_LOG_READ, {**read, "case_id": row.case_id})
     return bytes(row.ciphertext)
+
+
+_BY_CONTACTS = select(
+    _SUBMITTERS.c.contact_ref_hash, _SUBMITTERS.c.case_id, _SUBMITTERS.c.ciphertext
+).where(_SUBMITTERS.c.contact_ref_hash.in_(bindparam("ref_hashes", expanding=True)))
+
+
+async def read_by_contacts(
+    session: AsyncSession, ref_hashes: list[str], read: dict[str, Any]
+) -> dict[str, bytes]:
+    """The encrypted identities of the contact references hashed in `ref_hashes`, by hash,
+    each read logged as `read` (its columns but id and case_id); unknown ones are left out,
+    and not logged. A delivery's claim asks for its citizens at once: one statement on
+    PostgreSQL (the hashes as one array parameter), two on SQLite."""
+    if dialect_of(session) == "postgresql":
+        params = {"ref_hashes": ref_hashes, **{f"read_{k}": v for k, v in read.items()}}
+        found = await session.execute(_read_many_and_log(tuple(sorted(read))), params)
+        return {row.contact_ref_hash: bytes(row.ciphertext) for row in found}
+    rows = (await session.execute(_BY_CONTACTS, {"ref_hashes": ref_hashes})).all()
+    if rows:
+        logged = [{**read, "id": uuid.uuid4(), "case_id": row.case_id} for row in rows]
+        await session.execute(_LOG_READ, logged)
+    return {row.contact_ref_hash: bytes(row.ciphertext) for row in rows}
+
+
+@functools.cache
+def _read_many_and_log(columns: tuple[str, ...]) -> Executable:
+    hashes = bindparam("ref_hashes", type_=postgresql.ARRAY(_SUBMITTERS.c.contact_ref_hash.type))
+    found = (
+        select(_SUBMITTERS.c.contact_ref_hash, _SUBMITTERS.c.case_id, _SUBMITTERS.c.ciphertext)
+        .where(_SUBMITTERS.c.contact_ref_hash == func.any(hashes))
+        .cte("found")
+    )
+    logged = (
+        insert(_READS)
+        .from_select(
+            ["id", *columns, "case_id"],
+            select(
+                func.gen_random_uuid(),
+                *(bindparam(f"read_{name}", type_=_READS.c[name].type) for name in columns),
+                found.c.case_id,
+            ),
+        )
+        .cte("logged")
+    )
+    return select(found.c.contact_ref_hash, found.c.ciphertext).add_cte(logged)
 
 
 @functools.cache

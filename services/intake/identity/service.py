@@ -64,7 +64,21 @@ async def resolve_contact(
     )
     if sealed is None:
         raise NotFound("unknown contact reference")
-    identity = cipher.decrypt(sealed)
+    return _addresses(cipher.decrypt(sealed))
+
+
+async def resolve_contacts(
+    session: AsyncSession, refs: list[str], cipher: IdentityCipher
+) -> dict[str, dict[str, str]]:
+    """`resolve_contact` for several references at once (a delivery's claim): the known
+    ones' addresses by reference, each read logged; an unknown reference is left out."""
+    hashed = {hash_token(ref): ref for ref in refs}
+    read = {"actor": "system:notification", "role": "system", "at": datetime.now(UTC)}
+    sealed = await repository.read_by_contacts(session, list(hashed), read)
+    return {hashed[ref_hash]: _addresses(cipher.decrypt(s)) for ref_hash, s in sealed.items()}
+
+
+def _addresses(identity: dict[str, Any]) -> dict[str, str]:
     channels = {"email": identity.get("email"), "sms": identity.get("phone")}
     return {k: str(v) for k, v in channels.items() if v}
 
