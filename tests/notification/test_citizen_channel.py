@@ -14,10 +14,12 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import httpx
 from sqlalchemy import select
 
 from services.notification.channels.http import SmsChannel
-from services.notification.notices.delivery import ContactResolver, Deliverer
+from services.notification.notices.contacts import ContactResolver
+from services.notification.notices.delivery import Deliverer
 from services.notification.notices.models import Notification
 from tests.notification.support import FakeClock
 from tests.routing.test_workflow_machine import COMPLAINT
@@ -209,3 +211,57 @@ async def test_an_appeals_second_time_complaint_tells_the_same_citizen(stack: St
         "sms", "en", first[0].recipient,
     )  # fmt: skip
     assert routed.context["tracking_code"] == appealed.json()["new_tracking_code"]
+
+
+async def test_a_claim_of_notices_asks_intake_once_for_all_its_citizens(
+    stack: Stack, http_server: HttpServer
+) -> None:
+    phones = {}  # case id -> its citizen's phone
+    for _ in range(3):
+        phone = a_phone()
+        created = await stack.submit(**PETITION, submitter={"full_name": "An", "phone": phone})
+        phones[created["id"]] = phone
+    for case_id in phones:
+        await citizen_notices(stack, case_id, 2)  # received, routed
+    asked: list[str] = []
+
+    async def count(request: httpx.Request) -> None:
+        asked.append(f"{request.method} {request.url.path}")
+
+    intake = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=stack.apps["intake"]),
+        base_url="http://intake",
+        event_hooks={"request": [count]},
+    )
+    sender = deliverer(stack, http_server)
+    token = stack.settings["intake"].internal_token.get_secret_value()
+    sender.resolver = ContactResolver("http://intake/internal/v1/contacts", token, client=intake)
+    async with intake:
+        assert await sender.deliver_once() == 6  # one claim: the six notices, all due
+    assert asked == ["POST /internal/v1/contacts"]  # one request for the three citizens
+    sent = [json.loads(r.body) for r in http_server.requests]
+    assert sorted(m["to"] for m in sent) == sorted([*phones.values()] * 2)
+    # Each citizen's address read once for the claim, and logged once.
+    assert await stack.count("intake", "submitter_reads", actor="system:notification") == 3
+
+
+async def test_an_intake_that_cannot_answer_at_once_is_asked_one_reference_at_a_time(
+    stack: Stack, http_server: HttpServer
+) -> None:
+    # An intake from before the look-up of several references (a rolling upgrade) answers
+    # the POST 405: each notice then asks on its own, and is told what went wrong.
+    created = await stack.submit(**PETITION, submitter={"full_name": "An", "phone": a_phone()})
+    await citizen_notices(stack, created["id"], 2)
+    http_server.status = 405
+    sender = deliverer(stack, http_server)
+    sender.resolver = ContactResolver(f"{http_server.url}/internal/v1/contacts")
+    assert await sender.deliver_once() == 2
+    asked = [(r.method, r.path.rsplit("/", 1)[0]) for r in http_server.requests]
+    assert asked == [
+        ("POST", "/internal/v1"),
+        ("GET", "/internal/v1/contacts"),
+        ("GET", "/internal/v1/contacts"),
+    ]
+    notices = await citizen_notices(stack, created["id"], 2)
+    assert {(n.state, n.attempts) for n in notices} == {("pending", 1)}
+    assert all("405" in (n.last_error or "") for n in notices)

@@ -21,7 +21,8 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from services.notification.channels.email import SmtpChannel
-from services.notification.notices.delivery import ContactResolver, Deliverer, scrub
+from services.notification.notices.contacts import ContactResolver
+from services.notification.notices.delivery import Deliverer, scrub
 from services.notification.notices.models import Notification
 from shared.auth import Role
 from tests.conftest import StackFactory, without_notification_workers

@@ -13,10 +13,11 @@ from typing import TYPE_CHECKING
 
 from services.notification.channels.base import Channel, PermanentFailure
 from services.notification.channels.email import MailFolderChannel, SmtpChannel
-from services.notification.channels.http import HttpClient, SmsChannel, WebhookChannel
+from services.notification.channels.http import SmsChannel, WebhookChannel
 from services.notification.clock import Clock
 from services.notification.metrics import NotifyMetrics
 from services.notification.notices import repository
+from services.notification.notices.contacts import ClaimContacts, ContactResolver, ResolverDown
 from services.notification.notices.models import DEAD, SENT, Notification
 from services.notification.notices.repository import Outcome
 from services.notification.settings import DEV_WEBHOOK_SECRET, NotifySettings
@@ -33,7 +34,7 @@ from shared.personal_data import ADDRESS_WITHHELD, redact_addresses
 from shared.settings import Environment, Settings
 
 if TYPE_CHECKING:
-    import httpx
+    pass
 
 log = logging.getLogger(__name__)
 CONTACT_PREFIX = "contact:"
@@ -50,41 +51,6 @@ def scrub(error: str, recipient: str | None = None) -> str:
     if recipient:  # whatever its form, also where no pattern below would see it
         error = re.sub(re.escape(recipient), REDACTED, error, flags=re.IGNORECASE)
     return redact_addresses(error, REDACTED)
-
-
-class ContactResolver:
-    """Asks intake for a citizen's address by opaque reference, at delivery time only."""
-
-    def __init__(self, url: str, token: str = "", client: httpx.AsyncClient | None = None) -> None:
-        self.url = url.rstrip("/")
-        self.headers = {"Authorization": f"Bearer {token}"} if token else {}
-        self.http = HttpClient(client)  # given in tests: intake's app in the same process
-
-    async def resolve(self, ref: str, channel: str) -> str:
-        if not self.url:
-            raise PermanentFailure("no contact resolver configured: citizen address unknown")
-        import httpx  # on the first delivery, not while the service starts (issue 15)
-
-        try:
-            response = await self.http().get(f"{self.url}/{ref}", headers=self.headers)
-        except httpx.TransportError as exc:
-            raise ResolverDown(f"intake unreachable ({type(exc).__name__})") from exc
-        if response.status_code >= 500 or response.status_code == 429:
-            raise ResolverDown(f"intake answered {response.status_code}")
-        if response.status_code == 404:
-            raise PermanentFailure("contact reference unknown to intake")
-        response.raise_for_status()
-        address = response.json().get(channel)
-        if not address:
-            raise PermanentFailure(f"the citizen gave no {channel} address")
-        return str(address)
-
-    async def close(self) -> None:
-        await self.http.close()
-
-
-class ResolverDown(Exception):
-    """Intake, which holds the citizen's address, could not be asked: try again later."""
 
 
 class Deliverer:
@@ -188,6 +154,12 @@ class Deliverer:
         the steps they tell. At most SENDING cases at once (each holds a database connection
         while it records). Returns how many notices the claim took."""
         claimed = await self.claim()
+        # The claim's citizens' addresses, asked of intake in one request, held only while
+        # the claim's notices are sent.
+        contacts = ClaimContacts(self.resolver)
+        await contacts.ask(
+            [n.recipient.removeprefix(CONTACT_PREFIX) for n in claimed if _to_citizen(n)]
+        )
         by_case: dict[uuid.UUID, list[Notification]] = {}
         for notice in claimed:
             by_case.setdefault(notice.case_id, []).append(notice)
@@ -196,7 +168,7 @@ class Deliverer:
         async def deliver_case(notices: list[Notification]) -> None:
             async with gate:
                 for notice in notices:
-                    await self.deliver(notice)
+                    await self.deliver(notice, contacts)
 
         failures = await asyncio.gather(
             *(deliver_case(notices) for notices in by_case.values()), return_exceptions=True
@@ -206,7 +178,7 @@ class Deliverer:
                 raise failure
         return len(claimed)
 
-    async def deliver(self, notice: Notification) -> None:
+    async def deliver(self, notice: Notification, contacts: ClaimContacts | None = None) -> None:
         """Send one notice claimed by this deliverer (as the claim returned it), then record
         the outcome. Sending happens outside a transaction (a slow SMTP server must not hold
         locks); the lease keeps other replicas off meanwhile. A crash between sending and
@@ -215,8 +187,9 @@ class Deliverer:
         permanent = False
         recipient = notice.recipient
         try:
-            if recipient.startswith(CONTACT_PREFIX):
-                recipient = await self.resolver.resolve(
+            if _to_citizen(notice):
+                contacts = contacts or ClaimContacts(self.resolver)
+                recipient = await contacts.address(
                     recipient.removeprefix(CONTACT_PREFIX), notice.channel
                 )
             channel = self.channels.get(notice.channel)
@@ -236,8 +209,7 @@ class Deliverer:
         except Exception as exc:
             error = f"{type(exc).__name__}: {exc}"
         if error is not None:  # stored, then served in the delivery log
-            citizen = notice.recipient.startswith(CONTACT_PREFIX)
-            error = scrub(error, recipient if citizen else None)
+            error = scrub(error, recipient if _to_citizen(notice) else None)
         await self._record(notice, error, permanent)
 
     async def _record(
@@ -290,3 +262,8 @@ class Deliverer:
                 )
         if self.metrics is not None:
             self.metrics.deliveries.labels(notice.channel, result).inc()
+
+
+def _to_citizen(notice: Notification) -> bool:
+    """Whether the notice goes to a citizen, whose address intake holds (by reference)."""
+    return notice.recipient.startswith(CONTACT_PREFIX)
