@@ -148,8 +148,8 @@ class Deliverer:
             )
 
     async def deliver_once(self) -> int:
-        """Deliver what one claim took: the cases side by side (each send waits on intake's
-        look-up and the gateway, not on this process), each case's notices one after the
+        """Deliver what one claim took: the cases side by side (each send waits on the
+        gateway, not on this process), each case's notices one after the
         other, in the order they fell due, so that a citizen's texts arrive in the order of
         the steps they tell. At most SENDING cases at once (each holds a database connection
         while it records). Returns how many notices the claim took."""
