@@ -8,7 +8,20 @@ from collections.abc import Callable, Collection
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import Executable, Table, and_, case, func, insert, or_, select
+from sqlalchemy import (
+    CTE,
+    Executable,
+    Table,
+    and_,
+    bindparam,
+    case,
+    func,
+    insert,
+    or_,
+    select,
+    union_all,
+)
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notification.deadlines.models import (
@@ -163,6 +176,79 @@ def _add_clock(dialect: str) -> Executable:
         .returning(Deadline)
     )
     return select(Deadline).from_statement(statement)
+
+
+_DEADLINES = cast(Table, Deadline.__table__)
+_CHANGES = cast(Table, DeadlineChange.__table__)
+
+
+async def add_clock_at_once(
+    session: AsyncSession,
+    clock: dict[str, Any],
+    change: dict[str, Any],
+    timers_table: Table,
+    timers: list[dict[str, Any]],
+    outbox: Table,
+    event: dict[str, Any],
+) -> Deadline | None:
+    """PostgreSQL: `add_clock`, and if it adds the clock, its history's row, its timers (every
+    column given, each of them alike) and its event's outbox row, in one statement
+    (data-modifying CTEs, each of the last three inserting a row for each row the clock's
+    insert returned: one or none). None if the case has the clock already, and then nothing
+    is written."""
+    rows = {"clock": clock, "change": change, "event": event}
+    rows.update((f"timer{i}", timer) for i, timer in enumerate(timers))
+    statement = _clock_at_once(
+        timers_table,
+        outbox,
+        tuple(sorted(clock)),
+        tuple(sorted(change)),
+        tuple(sorted(timers[0])) if timers else (),
+        len(timers),
+        tuple(sorted(event)),
+    )
+    params = {f"{name}_{key}": value for name, row in rows.items() for key, value in row.items()}
+    added: Deadline | None = await session.scalar(statement, params)
+    return added
+
+
+@functools.cache
+def _clock_at_once(
+    timers_table: Table,
+    outbox: Table,
+    clock: tuple[str, ...],
+    change: tuple[str, ...],
+    timer: tuple[str, ...],
+    timers: int,
+    event: tuple[str, ...],
+) -> Executable:
+    """The four inserts as one statement, built once per shape of the rows (how many timers
+    a clock needs depends on the reminders still ahead); each parameter named after its row,
+    typed by its column."""
+
+    def values(table: Table, name: str, keys: tuple[str, ...]) -> dict[str, Any]:
+        return {key: bindparam(f"{name}_{key}", type_=table.c[key].type) for key in keys}
+
+    added = (
+        postgresql.insert(_DEADLINES)
+        .values(values(_DEADLINES, "clock", clock))
+        .on_conflict_do_nothing(index_elements=["case_id", "step", "round"])
+        .returning(*_DEADLINES.c)
+        .cte("clock")
+    )
+
+    def with_clock(table: Table, keys: tuple[str, ...], *names: str) -> CTE:
+        """An insert of the rows `names` (the parameters' prefixes), each once for each row
+        the clock's insert returned; named after the table."""
+        chosen = [select(*values(table, name, keys).values()).select_from(added) for name in names]
+        rows = chosen[0] if len(chosen) == 1 else union_all(*chosen)
+        return insert(table).from_select(list(keys), rows).cte(f"new_{table.name}")
+
+    ctes = [with_clock(_CHANGES, change, "change")]
+    if timers:
+        ctes.append(with_clock(timers_table, timer, *(f"timer{i}" for i in range(timers))))
+    ctes.append(with_clock(outbox, event, "event"))
+    return select(Deadline).from_statement(select(added).add_cte(*ctes))
 
 
 async def in_states(

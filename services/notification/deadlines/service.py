@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, Protocol
 
+from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notification.calendar.working_days import WorkingDayCalendar, end_of_local_day
@@ -31,6 +32,7 @@ from services.notification.policies.reference import Reference
 from services.notification.policies.rules import Policy, Unit, add_days, days_used
 from services.notification.settings import NotifySettings
 from shared.context import provided
+from shared.db import dialect_of
 from shared.events import DEADLINE_SET, DeadlineSet, Envelope, new_event
 from shared.messaging.outbox import Outbox
 
@@ -52,6 +54,20 @@ class Replan(Protocol):
     given by the service (context.py), since the timers are above the deadlines (their
     sweeper fires the clocks). `new`: the deadline was added in this transaction, so it has
     no timers yet to look up."""
+
+    @property
+    def table(self) -> Table:
+        """The timers' table, which a new clock's statement writes its timers into."""
+
+    def new_timers(
+        self,
+        d: Deadline,
+        calendar: WorkingDayCalendar,
+        reminder_days: tuple[int, ...],
+        hour: int,
+        now: datetime,
+    ) -> list[dict[str, Any]]:
+        """The rows of the timers a clock just started needs (it has none yet)."""
 
     async def __call__(
         self,
@@ -113,8 +129,7 @@ class Clocks:
         duration, unit = period or policy.period(remote=case.remote, complexity=complexity)
         due_on = add_days(self.calendar, unit, start_on, duration)
         now = self.now()
-        deadline = await repository.add_clock(
-            session,
+        clock: dict[str, Any] = dict(
             id=uuid.uuid4(),
             case_id=case.case_id,
             case_kind=case.kind,
@@ -126,7 +141,8 @@ class Clocks:
             basis=policy.basis,
             starts_on=start_on,
             due_on=due_on,
-            due_at=end_of_local_day(due_on),
+            # In UTC, as the database gives it back: the clock's deadline.set tells it so.
+            due_at=end_of_local_day(due_on).astimezone(UTC),
             state=RUNNING,
             created_at=now,
             day_unit=unit.value,
@@ -137,9 +153,40 @@ class Clocks:
             complexity=complexity,
             updated_at=now,
         )
+        if dialect_of(session) == "postgresql":
+            return await self._start_at_once(session, clock, cause, now)
+        deadline = await repository.add_clock(session, **clock)
         if deadline is None:
             return None  # the case has this step's clock in this round already
         await self._changed(session, deadline, "set", cause, now=now, new=True)
+        return deadline
+
+    async def _start_at_once(
+        self, session: AsyncSession, clock: dict[str, Any], cause: Cause, now: datetime
+    ) -> Deadline | None:
+        """`start` on PostgreSQL: the clock, its history's "set", its timers and its
+        deadline.set in one statement, one round trip (four took one each); the three
+        after the clock are written only if the clock is (not if the case has it already).
+        They are what `_changed` writes for a new clock, taken from the clock's values."""
+        d = Deadline(**clock)  # not added to the session: what the rows below tell of it
+        timers = self.replan.new_timers(
+            d,
+            self.calendar,
+            self.settings.reminder_working_days,
+            self.settings.reminder_hour,
+            now,
+        )
+        deadline = await repository.add_clock_at_once(
+            session,
+            clock,
+            self._change(d, "set", cause),
+            self.replan.table,
+            timers,
+            self.outbox.table,
+            self.outbox.row(self._set_event(d, now), now),
+        )
+        if deadline is not None:
+            self.outbox.added(session)
         return deadline
 
     async def start_after_passing(
