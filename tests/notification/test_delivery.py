@@ -141,6 +141,53 @@ async def test_retried_with_back_off_then_dead_lettered(stack_factory, smtp) -> 
         assert inbox.messages == []
 
 
+async def test_a_deliverer_whose_lease_ran_out_records_and_announces_nothing(
+    stack_factory, smtp
+) -> None:
+    controller, inbox = smtp
+    async with stack_factory(**ONLY) as stack:
+        app = stack.apps["notification"]
+        clock = FakeClock(datetime(2026, 12, 8, tzinfo=UTC))
+
+        def deliverer(owner: str, *, with_smtp: bool) -> Deliverer:
+            channel = SmtpChannel("127.0.0.1", controller.port, "tiepdan@test")
+            return Deliverer(
+                kernel_of(app).database,
+                {"email": channel} if with_smtp else {},  # without: a permanent failure
+                kernel_of(app).outbox,
+                clock,
+                lease_seconds=60,
+                owner=owner,
+            )
+
+        case_id = await queue_one(app, clock)
+        slow, failing = deliverer("slow", with_smtp=True), deliverer("failing", with_smtp=False)
+        [held] = await slow.claim()
+        clock.at += timedelta(seconds=61)  # the lease ran out before it sent
+        [held_too] = await failing.claim()
+        clock.at += timedelta(seconds=61)
+        live = deliverer("live", with_smtp=True)
+        assert await live.deliver_once() == 1
+        sent = await log(app, case_id)
+        assert (sent.state, sent.attempts, sent.sent_at) == ("sent", 1, clock())
+        # The late ones send, or fail, then find the notice no longer theirs: the outcome
+        # stands as the live deliverer wrote it, announced once.
+        clock.at += timedelta(seconds=5)
+        await slow.deliver(held)
+        await failing.deliver(held_too)
+        assert len(inbox.messages) == 2  # at least once: the late one had sent it
+        row = await log(app, case_id)
+        assert (row.state, row.attempts, row.sent_at, row.last_error) == (
+            "sent",
+            1,
+            sent.sent_at,
+            None,
+        )
+        assert (row.claimed_by, row.lease_until) == (None, None)
+        assert await stack.count("notification", "outbox", event_type="notification.sent") == 1
+        assert await stack.count("notification", "outbox", event_type="notification.failed") == 0
+
+
 @pytest.mark.parametrize(
     ("language", "subject", "body"),
     [

@@ -217,7 +217,8 @@ class Deliverer:
     ) -> None:
         """The outcome, in one statement that also releases the lease, if the notice is still
         this deliverer's (pending, claimed by it): its row is as the claim returned it, since
-        only the lease's holder writes it. Announced by notification.sent or .failed."""
+        only the lease's holder writes it. Announced by notification.sent or .failed, in
+        the same statement on PostgreSQL (repository.record_announced)."""
         now = self.now()
         outcome = Outcome(
             state=notice.state,
@@ -241,25 +242,27 @@ class Deliverer:
             outcome.next_attempt_at = now + timedelta(seconds=backoff)
             result = "retry"
         async with self.database.transaction() as session:
-            if not await repository.record_outcome(session, notice.id, self.owner, outcome):
-                return  # no longer this deliverer's: its lease ran out and another took it
             if event_type:
-                await self.outbox.add(
-                    session,
-                    new_event(
-                        event_type,
-                        source="notification",
-                        case_id=notice.case_id,
-                        at=now,
-                        data=NotificationDelivered(
-                            notification_id=notice.id,
-                            channel=notice.channel,
-                            audience=notice.audience,
-                            template=notice.template,
-                            attempts=outcome.attempts,
-                        ),
+                event = new_event(
+                    event_type,
+                    source="notification",
+                    case_id=notice.case_id,
+                    at=now,
+                    data=NotificationDelivered(
+                        notification_id=notice.id,
+                        channel=notice.channel,
+                        audience=notice.audience,
+                        template=notice.template,
+                        attempts=outcome.attempts,
                     ),
                 )
+                recorded = await repository.record_announced(
+                    session, notice.id, self.owner, outcome, self.outbox, event
+                )
+            else:
+                recorded = await repository.record_outcome(session, notice.id, self.owner, outcome)
+            if not recorded:
+                return  # no longer this deliverer's: its lease ran out and another took it
         if self.metrics is not None:
             self.metrics.deliveries.labels(notice.channel, result).inc()
 

@@ -4,14 +4,26 @@ import functools
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, fields
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Executable, Table, bindparam, delete, or_, select, update
+from sqlalchemy import (
+    CursorResult,
+    Executable,
+    Table,
+    bindparam,
+    delete,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notification.notices.models import PENDING, Notification, UnitContact
 from shared.db import dialect_of, upsert_into
+from shared.events import Envelope
+from shared.messaging.outbox import Outbox
 
 
 async def add_new_notices(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> int:
@@ -128,3 +140,47 @@ async def record_outcome(
         _RECORD, {"notice_id": notice_id, "owner": owner, **asdict(outcome)}
     )
     return cast(CursorResult[Any], result).rowcount == 1
+
+
+async def record_announced(
+    session: AsyncSession,
+    notice_id: uuid.UUID,
+    owner: str,
+    outcome: Outcome,
+    outbox: Outbox,
+    event: Envelope,
+) -> bool:
+    """`record_outcome`, and if it wrote, the outcome's event into the outbox: on PostgreSQL
+    in one statement (the update in a CTE, whose returned row the outbox's insert selects:
+    no row, no event), where two took one round trip each; SQLite, an update and an insert.
+    False if `owner` no longer holds the notice, and then nothing is written."""
+    if dialect_of(session) != "postgresql":
+        if not await record_outcome(session, notice_id, owner, outcome):
+            return False
+        await outbox.add(session, event)
+        return True
+    row = outbox.row(event, datetime.now(UTC))
+    result = await session.execute(
+        _record_announced(outbox.table, tuple(sorted(row))),
+        {
+            "notice_id": notice_id,
+            "owner": owner,
+            **asdict(outcome),
+            **{f"event_{key}": value for key, value in row.items()},
+        },
+    )
+    if result.first() is None:
+        return False
+    outbox.added(session)
+    return True
+
+
+@functools.cache
+def _record_announced(outbox: Table, event: tuple[str, ...]) -> Executable:
+    """`_RECORD` feeding the event's insert, built once; its row's parameters named event_*."""
+    recorded = _RECORD.returning(_NOTICES.c.id).cte("recorded")
+    row = {key: bindparam(f"event_{key}", type_=outbox.c[key].type) for key in event}
+    chosen = select(*row.values()).select_from(recorded)
+    return (
+        insert(outbox).from_select(list(row), chosen).add_cte(recorded).returning(outbox.c.event_id)
+    )
