@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select
 
 from services.routing.cases.models import CaseStep
+from tests.routing.test_case_routed_once import delivered_again, steps_of
 from tests.support.routing_workflow import admin, routed_case
 from tests.support.stack import Stack, wait_until
 from tests.support.supervision import UNIT, board
@@ -65,3 +66,11 @@ async def test_only_feedback_is_addressed_to_the_board(stack: Stack) -> None:
         return [m["case_id"] for m in items] if items else None
 
     assert await wait_until(only_the_boards, what="the board's queue") == [other["id"]]
+
+
+async def test_a_feedback_to_the_board_delivered_again_is_one_message(stack: Stack) -> None:
+    case = await routed_case(stack, **FEEDBACK)
+    await wait_until(lambda: board_queue(stack), what="the board's queue")
+    await delivered_again(stack, case["id"])
+    assert [m["case_id"] for m in await board_queue(stack) or []] == [case["id"]]
+    assert [s.step for s in await steps_of(stack, case["id"])] == ["routed", "withdraw"]
