@@ -11,7 +11,10 @@ cases of one unit and day both land, the second waiting for the first's row lock
 sorted order, figures before resolutions, so that two transactions never wait crosswise.
 
 Every change of a TRACKED column must go through the ORM: a bulk `update(RoutedCase)` would
-bypass these events (rebuild.py recomputes the tables when that is ever needed). The queues'
+bypass these events (rebuild.py recomputes the tables when that is ever needed). The one
+exception is a new case routed (workflow's on_case_submitted, every case): its row is a Core
+insert, in one statement with the rows `added` says it adds (cases/repository.add_routed),
+which no mapper event sees, so that it is counted once. The queues'
 deadline handler writes only the due time and the version in SQL: they move no figure.
 repository/rebuild.py writes the same definitions in SQL; tests check that both give the same
 rows. The UPSERT itself is repository/rollup.py's.
@@ -29,8 +32,9 @@ from sqlalchemy.engine import Connection
 
 from services.routing import local_day
 from services.routing.cases.models import RoutedCase
+from services.routing.cases.repository import count_new_cases
 from services.routing.stats.models import DailyKindFigures, UnitDailyFigures, UnitDailyResolutions
-from services.routing.stats.repository.rollup import increment
+from services.routing.stats.repository.rollup import increment, rows_of
 from shared.events import CaseStatus
 
 DAY = timedelta(days=1)
@@ -156,12 +160,29 @@ def _before(target: Any) -> dict[str, Any] | None:
     return out if changed else None
 
 
+PARTS = ((FIGURES, figures_of), (RESOLUTIONS, resolutions_of), (KINDS, kinds_of))
+
+
 def _apply(connection: Connection, old: dict[str, Any] | None, new: dict[str, Any] | None) -> None:
     none: dict[str, Any] = {}
-    for table, of in ((FIGURES, figures_of), (RESOLUTIONS, resolutions_of), (KINDS, kinds_of)):
+    for table, of in PARTS:
         change = _difference(of(old) if old else none, of(new) if new else none)
         if change:
             increment(connection, table, change)
+
+
+def added(case: Mapping[str, Any]) -> list[tuple[Table, list[dict[str, Any]]]]:
+    """What a case inserted without the ORM adds (routing's first step on a new case,
+    cases/repository.add_routed, which writes these rows in the case's own statement): the
+    same rows as the after_insert event below. `case`: its row's values; a column it leaves
+    out is None, as the row's default is."""
+    new = {name: case.get(name) for name in TRACKED}
+    out = []
+    for table, of in PARTS:
+        change = _difference({}, of(new))
+        if change:
+            out.append((table, rows_of(table, change)))
+    return out
 
 
 def track(case_class: type) -> None:
@@ -180,6 +201,8 @@ def track(case_class: type) -> None:
     @event.listens_for(case_class, "after_delete")
     def _deleted(_mapper: Any, connection: Connection, target: Any) -> None:
         _apply(connection, _before(target) or _current(target), None)
+
+    count_new_cases(added)  # the cases that no flush inserts
 
 
 # Registered on import, once per process: app.py imports this module with the stats feature.

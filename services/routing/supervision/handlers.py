@@ -59,19 +59,17 @@ async def on_case_submitted(session: AsyncSession, event: Envelope, deps: Routin
     if (event.data.get("addressed_to"), event.data.get("kind")) != ("board", "feedback"):
         await workflow.on_case_submitted(session, event, deps)
         return
-    submitted = event.parse(CaseSubmitted)
-    routed_before = await session.get(RoutedCase, event.case_id) is not None
-    await workflow.on_case_submitted(session, event, deps)
-    case = await session.get(RoutedCase, event.case_id)
-    if routed_before or case is None:
+    unit_code = await workflow.route_submitted(session, event, deps)
+    if unit_code is None:
         return  # a replay: the first one left the message
+    submitted = event.parse(CaseSubmitted)
     # As well as the unit's queue: the board has no power to resolve a feedback, the unit
     # does (on its clock); the board reads it to supervise and recommend. Keyed by the
     # case's id: one submission, one message, whatever the replays.
     session.add(
         BoardMessage(
             id=event.case_id,
-            unit_code=case.unit_code,
+            unit_code=unit_code,
             case_id=event.case_id,
             tracking_code=submitted.tracking_code,
             case_kind=submitted.kind,

@@ -17,7 +17,7 @@ from services.routing import CITIZEN, SOURCE, SYSTEM_ACTOR
 from services.routing.cases import machine
 from services.routing.cases.machine import Step
 from services.routing.cases.models import RoutedCase
-from services.routing.cases.repository import is_held, lock_case
+from services.routing.cases.repository import lock_case
 from services.routing.rules import repository as rules
 from services.routing.rules.engine import decide
 from services.routing.rules.metrics import RoutingMetrics
@@ -25,7 +25,7 @@ from services.routing.rules.schemas import CaseDraft, DraftLocation, DraftTarget
 from services.routing.units.registry import UnitRegistry
 from services.routing.workflow.appeals import open_second_time
 from services.routing.workflow.models import CaseMessage
-from services.routing.workflow.service import apply_step, route
+from services.routing.workflow.service import apply_step, route_new
 from shared import events as ev
 from shared.dates import LOCAL_TZ
 from shared.events import CaseStatus, CaseSubmitted, Envelope
@@ -67,37 +67,38 @@ def _remote(units: UnitRegistry, code: str) -> bool:
 
 async def on_case_submitted(session: AsyncSession, event: Envelope, deps: RoutingDeps) -> None:
     """The case goes to the unit the rules in force name (a feedback to the board also reaches
-    the board's queue: supervision/handlers.py's on_case_submitted calls this one first)."""
-    if await is_held(session, event.case_id):
-        return  # already routed (a replay under another event id)
+    the board's queue: supervision/handlers.py's on_case_submitted calls route_submitted)."""
+    await route_submitted(session, event, deps)
+
+
+async def route_submitted(session: AsyncSession, event: Envelope, deps: RoutingDeps) -> str | None:
+    """Route a submitted case: the unit it went to, or None if routing held it already (a
+    replay under another event id, found by the case's insert: nothing is written then)."""
     submitted = event.parse(CaseSubmitted)
     draft = draft_of(submitted)
     assert draft.received_on is not None
     in_force = await rules.in_force(session, draft.received_on, deps.rules)
     decision = decide(in_force, draft, deps.units)
-    now = datetime.now(UTC)
     to_board = submitted.addressed_to == "board" and submitted.kind == "feedback"
-    case = RoutedCase(
-        id=event.case_id,
-        tracking_code=submitted.tracking_code,
-        kind=submitted.kind,
-        title=submitted.title,
-        description=submitted.description,
-        category=submitted.category,
-        location_unit_code=submitted.location.unit_code,
-        unit_code=decision.unit_code,
-        first_unit_code=decision.unit_code,
-        province_code=decision.province_code,
-        status=CaseStatus.submitted.value,
-        received_at=submitted.submitted_at,
-        rule=decision.rule,
-        reason=decision.reason,
-        publish_consent=submitted.publish_consent,
-    )
-    await route(
+    routed = await route_new(
         session,
         deps.outbox,
-        case,
+        {
+            "id": event.case_id,
+            "tracking_code": submitted.tracking_code,
+            "kind": submitted.kind,
+            "title": submitted.title,
+            "description": submitted.description,
+            "category": submitted.category,
+            "location_unit_code": submitted.location.unit_code,
+            "unit_code": decision.unit_code,
+            "first_unit_code": decision.unit_code,
+            "province_code": decision.province_code,
+            "received_at": submitted.submitted_at,
+            "rule": decision.rule,
+            "reason": decision.reason,
+            "publish_consent": submitted.publish_consent,
+        },
         unit_name=decision.unit_name,
         remote_area=_remote(deps.units, decision.unit_code),
         data={
@@ -106,12 +107,15 @@ async def on_case_submitted(session: AsyncSession, event: Envelope, deps: Routin
             "rules_version": decision.rules_version,
             **({"addressed_to": "board"} if to_board else {}),
         },
-        now=now,
+        now=datetime.now(UTC),
     )
+    if not routed:
+        return None
     if decision.fallback:
         # Counted when committed would be exact; a retried event may count twice, which a
         # rate of "cases nobody's rule fits" tolerates.
         deps.metrics.fallback.labels(submitted.kind).inc()
+    return decision.unit_code
 
 
 async def on_withdrawn(session: AsyncSession, event: Envelope, deps: RoutingDeps) -> None:

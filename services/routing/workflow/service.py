@@ -9,6 +9,7 @@ The version column (version_id_col) guards any path that forgets the lock.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -20,7 +21,7 @@ from services.routing import SOURCE, SYSTEM_ACTOR
 from services.routing.cases import machine
 from services.routing.cases.machine import Step
 from services.routing.cases.models import RoutedCase
-from services.routing.cases.repository import add_step
+from services.routing.cases.repository import add_routed, add_step
 from services.routing.queues.service import refresh_due
 from shared.errors import Conflict
 from shared.events import CaseRouted, CaseStatus, EventData, new_event
@@ -29,15 +30,30 @@ from shared.messaging.outbox import Outbox
 
 def unit_step_fields(case: RoutedCase, actor: str, public_note: str | None) -> dict[str, Any]:
     """The common part of every unit step event (shared.events.UnitStep)."""
+    return step_fields(
+        {
+            "tracking_code": case.tracking_code,
+            "kind": case.kind,
+            "unit_code": case.unit_code,
+            "province_code": case.province_code,
+            "status": case.status,
+        },
+        actor,
+        public_note,
+    )
+
+
+def step_fields(case: Mapping[str, Any], actor: str, public_note: str | None) -> dict[str, Any]:
+    """unit_step_fields of a case's row (its columns by name)."""
     return {
-        "tracking_code": case.tracking_code,
-        "kind": case.kind,
-        "unit_code": case.unit_code,
-        "province_code": case.province_code,
+        "tracking_code": case["tracking_code"],
+        "kind": case["kind"],
+        "unit_code": case["unit_code"],
+        "province_code": case["province_code"],
         "actor": actor,
-        "status": machine.public(case.status),
+        "status": machine.public(case["status"]),
         # A denunciation's content never leaves in a public field (Tố cáo Điều 8, 47).
-        "public_note": None if case.kind == "denunciation" else public_note,
+        "public_note": None if case["kind"] == "denunciation" else public_note,
     }
 
 
@@ -151,3 +167,51 @@ async def route(
         data=data,
         now=now,
     )
+
+
+async def route_new(
+    session: AsyncSession,
+    outbox: Outbox,
+    case: dict[str, Any],
+    *,
+    unit_name: str,
+    remote_area: bool,
+    data: dict[str, Any],
+    now: datetime,
+) -> bool:
+    """`route` of a case submitted to routing (every case): the same row, audit row, event and
+    roll-up, as its row's values (no ORM object, no flush) and, on PostgreSQL, in one statement.
+    `case` holds its columns but the status, unit decided. False when routing held the case
+    already (a replay under another event id): then nothing is written."""
+    before = CaseStatus.submitted
+    after = machine.target(before, Step.route, previous=None)
+    row = case | {"status": after.value, "version": 1}
+    fields = step_fields(row, SYSTEM_ACTOR, None) | {
+        "received_at": row["received_at"],
+        "unit_name": unit_name,
+        "rule": row["rule"],
+        "reason": row["reason"],
+        "remote_area": remote_area,
+        "second_time": False,  # a second-time complaint is opened by an appeal (appeals.py)
+        "appeal_of": None,
+        "public_note": row["reason"],  # the rule's reason, public for every kind
+    }
+    envelope = new_event(
+        CaseRouted.type,
+        source=SOURCE,
+        case_id=row["id"],
+        at=now,
+        data=CaseRouted.model_validate(fields),
+    )
+    step = {
+        "case_id": row["id"],
+        "step": Step.route.value,
+        "actor": SYSTEM_ACTOR,
+        "at": now,
+        "from_status": before.value,
+        "to_status": after.value,
+        "reason": row["reason"],
+        "data": data,
+        "event_id": envelope.id,
+    }
+    return await add_routed(session, row, step, outbox, envelope)
