@@ -5,9 +5,11 @@ under another id) and whatever officials did with the case meanwhile; in both mo
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import select, text
 
 from services.catalog import SERVICES
 from services.routing.cases.models import CaseStep, RoutedCase
@@ -22,7 +24,7 @@ from tests.support.routing_workflow import (
     step,
     wait_status,
 )
-from tests.support.stack import Stack
+from tests.support.stack import Stack, production_settings, running_stack, wait_until
 
 UNIT, PROVINCE = "06427", "20"  # Xã Cai Kinh, Lạng Sơn: where the stack's default case goes
 
@@ -146,3 +148,33 @@ async def test_a_submission_of_a_case_an_official_moved_on_leaves_it_there(stack
     await the_rollup_is_a_count_of_the_cases(stack)
     counted = await figures(stack, UNIT)
     assert (counted["received"], counted["accepted"]) == (1, 1)
+
+
+async def _waits_for_a_lock(stack: Stack) -> bool:
+    waiting = await stack.scalar(
+        "routing",
+        "SELECT count(*) FROM pg_stat_activity"
+        " WHERE datname = current_database() AND wait_event_type = 'Lock'",
+    )
+    return bool(waiting)
+
+
+@pytest.mark.integration
+async def test_a_case_takes_its_unit_days_figures_before_the_rows_by_kind(
+    pg_admin_url: str, kafka_bootstrap: str, tmp_path: Path
+) -> None:
+    """As every step does (stats/rollup.py): two batches of cases of one unit and day, of
+    other kinds, each waiting for a row the other holds, would deadlock otherwise. Seen from
+    outside: while routing waits for its unit's day, it holds no row by kind."""
+    settings = await production_settings(pg_admin_url, kafka_bootstrap, tmp_path)
+    async with running_stack("production", settings, services=("intake", "routing")) as stack:
+        await routed_case(stack)  # the rows of its unit's day and kind
+        async with stack.database("routing").transaction() as session:
+            await session.execute(text("SELECT * FROM unit_daily_figures FOR UPDATE"))
+            case_id = (await stack.submit())["id"]  # the same unit, day and kind
+            await wait_until(lambda: _waits_for_a_lock(stack), what="routing waits for the day")
+            # Fails at once (LockNotAvailable) if routing took a row by kind first.
+            await session.execute(text("SELECT * FROM daily_kind_figures FOR UPDATE NOWAIT"))
+        await wait_status(stack, case_id, "routed")
+        assert (await figures(stack, UNIT))["received"] == 2
+        await the_rollup_is_a_count_of_the_cases(stack)

@@ -8,7 +8,18 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, cast
 
-from sqlalchemy import Executable, Insert, Select, Table, bindparam, insert, select, union_all
+from sqlalchemy import (
+    Executable,
+    FromClause,
+    Insert,
+    Select,
+    Table,
+    bindparam,
+    insert,
+    literal_column,
+    select,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.routing.cases.models import CaseStep, RoutedCase
@@ -145,8 +156,11 @@ def _routed_at_once(
     def param(table: Table, name: str, key: str) -> Any:
         return bindparam(f"{name}_{key}", type_=table.c[key].type)
 
-    def from_case(table: Table, name: str, keys: tuple[str, ...]) -> Select[Any]:
-        return select(*(param(table, name, key).label(key) for key in keys)).select_from(new)
+    def from_case(
+        table: Table, name: str, keys: tuple[str, ...], after: FromClause | None = None
+    ) -> Select[Any]:
+        values = select(*(param(table, name, key).label(key) for key in keys))
+        return values.select_from(new if after is None else after)
 
     new = (
         upsert_into("postgresql", _CASE_TABLE)
@@ -156,13 +170,20 @@ def _routed_at_once(
         .cte("new_case")
     )
     ctes = []
-    # The roll-up's rows, in the order the mapper events would send them: figures, then by kind.
+    # The roll-up's rows in the order the mapper events send them, figures first: rows that
+    # many cases share, taken in one order by every transaction, so that two never wait for
+    # each other crosswise. PostgreSQL runs CTEs in an order of its own (it ran the second
+    # first, and two batches deadlocked): each reads the one before it, which must then have
+    # taken its rows (an upsert returns one row per row it wrote; new_case's none, none).
+    after: FromClause | None = None
     for n, (table, count, keys) in enumerate(figures):
-        rows = [from_case(table, f"f{n}_{m}", keys) for m in range(count)]
+        rows = [from_case(table, f"f{n}_{m}", keys, after) for m in range(count)]
         source = rows[0] if count == 1 else union_all(*rows)
         counters = _counters_of(table, [dict.fromkeys(keys)])
         upsert = increments(table, "postgresql", counters).from_select(keys, source)
-        ctes.append(upsert.cte(f"counted_{n}"))
+        counted = upsert.returning(literal_column("1").label("counted")).cte(f"counted_{n}")
+        ctes.append(counted)
+        after = select(counted.c.counted).limit(1).subquery(f"after_{n}")
     ctes.append(insert(_STEPS).from_select(step, from_case(_STEPS, "step", step)).cte("audit"))
     return (
         insert(outbox)
