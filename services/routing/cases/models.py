@@ -88,7 +88,8 @@ class RoutedCase(Base):
 
 
 # Every change of a case moves the public figures' roll-up, in the same flush: stats/rollup.py
-# registers its mapper events on this class (the app imports it).
+# registers its mapper events on this class (the app imports it), and, for a submitted case's
+# row inserted without the ORM, what it adds (repository.add_routed, in the same statement).
 
 
 class CaseStep(Base):

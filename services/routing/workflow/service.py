@@ -143,7 +143,9 @@ async def route(
     now: datetime,
 ) -> Applied:
     """Routing's first step on a new case (status submitted, unit and rule decided): it goes to
-    its unit, announced by case.routed. New in this transaction, the row needs no lock."""
+    its unit, announced by case.routed. New in this transaction, the row needs no lock. For a
+    case routing opens itself (a second-time complaint, appeals.py); a submitted case, every
+    case, takes route_new."""
     session.add(case)
     return await apply_step(
         session,
