@@ -63,7 +63,11 @@ def create_engine(
     pool_timeout: float = POOL_TIMEOUT_SECONDS,
     ping_after_idle: float = PING_AFTER_IDLE_SECONDS,
 ) -> AsyncEngine:
-    """An engine tuned for its backend: pooled asyncpg, or SQLite in WAL with write locks."""
+    """An engine tuned for its backend: pooled asyncpg, or SQLite in WAL with write locks.
+
+    Its errors never carry a statement's values (hide_parameters): they are logged (a
+    consumer's "database unavailable while handling", a 500's traceback), and the values
+    are a citizen's words, a denouncer's identity sealed or not, tokens' hashes."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "postgresql":
         if parsed.drivername == "postgresql":
@@ -76,6 +80,7 @@ def create_engine(
         # prepared again) in intake alone.
         engine = _create_async_engine(
             parsed,
+            hide_parameters=True,
             pool_size=2 * pool_size,
             max_overflow=0,
             pool_timeout=pool_timeout,
@@ -85,7 +90,7 @@ def create_engine(
         return engine
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = _create_async_engine(parsed, connect_args={"timeout": 30})
+    engine = _create_async_engine(parsed, hide_parameters=True, connect_args={"timeout": 30})
     _make_sqlite_transactional(engine)
     return engine
 
