@@ -1,21 +1,22 @@
 """Idempotent consumption: events handled in batches, each event's id recorded with its effect.
 
 What one fetch returns for a partition is handled in one transaction, in order: the event ids
-are recorded first with one multi-row `INSERT … ON CONFLICT DO NOTHING RETURNING`, and only
-the ids it returns (not seen before) are handled. At-least-once delivery plus that record
-gives one effect per event. Offsets are committed (offset + 1 per partition) only after the
-transaction, and at most every COMMIT_EVERY_SECONDS while records keep coming (at once when a
-fetch comes back empty, and before a stop): under a trickle of events most fetches bring one or
-two, and a commit per fetch was a broker round trip per event. A crash or a rebalance before
-the commit only redelivers what the processed-event records then skip. A batch that fails is
-rolled back and its events handled one at a time, so a poison event is still isolated:
-retried with back-off, then parked in the dead-letter topic with its error. An
-infrastructure failure (database down) is retried until it heals, never dead-lettered.
+are recorded first with one `INSERT … ON CONFLICT DO NOTHING RETURNING` (on PostgreSQL of the
+ids as arrays: one statement text whatever the batch size), and only the ids it returns (not
+seen before) are handled. At-least-once delivery plus that record gives one effect per event.
+Offsets are committed (offset + 1 per partition) only after the transaction, and at most every
+COMMIT_EVERY_SECONDS while records keep coming (at once when a fetch comes back empty, and
+before a stop): under a trickle of events most fetches bring one or two, and a commit per fetch
+was a broker round trip per event. A crash or a rebalance before the commit only redelivers
+what the processed-event records then skip. A batch that fails is rolled back and its events
+handled one at a time, so a poison event is still isolated: retried with back-off, then parked
+in the dead-letter topic with its error. An infrastructure failure (database down) is retried
+until it heals, never dead-lettered.
 
-A consumer that replaced several groups does its work in `Part`s, each recorded under the
-name of the group that did it before (notification: its clocks, then its notices). The
-parts' records go into the same multi-row statement as the consumer's own, and a part
-already recorded (by an old group, or an old replica beside this one) is skipped.
+A consumer that replaced several groups does its work in `Part`s, each recorded under the name
+of the group that did it before (notification: its clocks, then its notices). The parts'
+records go into the same statement as the consumer's own, and a part already recorded (by an
+old group, or an old replica beside this one) is skipped.
 
 A service writes its handlers in one style: module-level `async def on_<event>(session, event,
 deps)`, `deps` the typed dependencies they share (routing's outbox, units and rules...), in a
@@ -37,7 +38,7 @@ from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
 from pydantic import ValidationError
-from sqlalchemy import Insert, Table
+from sqlalchemy import Insert, Table, bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -140,6 +141,8 @@ class EventConsumer:
         self._stopping = asyncio.Event()
         self.ready = asyncio.Event()
         self._record = _record_statement(processed, database.dialect)
+        self._arrays = database.dialect == "postgresql"  # the record takes its rows as arrays
+        self._records_of: dict[str, tuple[str, ...]] = {}  # per event type (`_names`)
 
     def stop(self) -> None:
         """Stop fetching; the record in hand is finished and committed first."""
@@ -322,22 +325,34 @@ class EventConsumer:
         own names, in one statement; return the ids not recorded before, and keep which parts
         each one claimed. A replica recording the same row in a transaction still open waits
         for it."""
+        consumers: list[str] = []
+        ids: list[uuid.UUID] = []
+        for e in envelopes:
+            names = self._records_of.get(e.type) or self._names(e.type)
+            consumers += names
+            ids += [e.id] * len(names)
         now = datetime.now(UTC)
-        rows = [
-            {"consumer": name, "event_id": e.id, "processed_at": now}
-            for e in envelopes
-            for name in (
-                self.config.name,
-                *(p.record for p in self.parts if e.type in p.handlers),
-            )
-        ]
+        params: dict[str, Any] | list[dict[str, Any]]
+        if self._arrays:
+            params = {"consumers": consumers, "ids": ids, "now": now}
+        else:
+            params = [
+                {"consumer": name, "event_id": event_id, "processed_at": now}
+                for name, event_id in zip(consumers, ids, strict=True)
+            ]
         fresh: set[Any] = set()
-        for name, event_id in await session.execute(self._record, rows):
+        for name, event_id in await session.execute(self._record, params):
             if name == self.config.name:
                 fresh.add(event_id)
             else:
                 self._claimed.setdefault(event_id, set()).add(name)
         return fresh
+
+    def _names(self, event_type: str) -> tuple[str, ...]:
+        """The records an event of `event_type` takes: this consumer's, then its parts'."""
+        names = (self.config.name, *(p.record for p in self.parts if event_type in p.handlers))
+        self._records_of[event_type] = names
+        return names
 
     def _parted_handlers(self) -> dict[str, Handler]:
         """{event type -> its parts in order, each only if its record was claimed}."""
@@ -449,10 +464,25 @@ class EventConsumer:
 
 
 def _record_statement(processed: Table, dialect: str) -> Insert:
-    """Built once: the processed-events records, returning those that were not there."""
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return (
-        insert(processed)
-        .on_conflict_do_nothing()
-        .returning(processed.c.consumer, processed.c.event_id)
-    )
+    """Built once: the processed-events records, returning those that were not there.
+
+    On PostgreSQL the rows come as two arrays (`consumers`, `ids`) and one `now`, unnested
+    into an INSERT … SELECT: one statement text whatever the batch size, so one compile and
+    one prepared statement, where a multi-row VALUES was a text (a parse and a plan) per
+    size. SQLite has no arrays: there it is a multi-row VALUES of the rows given."""
+    if dialect == "postgresql":
+        rows = (
+            func.unnest(
+                bindparam("consumers", type_=postgresql.ARRAY(processed.c.consumer.type)),
+                bindparam("ids", type_=postgresql.ARRAY(processed.c.event_id.type)),
+            )
+            .table_valued("consumer", "event_id")
+            .render_derived("given")
+        )
+        now = bindparam("now", type_=processed.c.processed_at.type)
+        insert: postgresql.Insert | sqlite.Insert = postgresql.insert(processed).from_select(
+            ["consumer", "event_id", "processed_at"], select(rows.c.consumer, rows.c.event_id, now)
+        )
+    else:
+        insert = sqlite.insert(processed)
+    return insert.on_conflict_do_nothing().returning(processed.c.consumer, processed.c.event_id)

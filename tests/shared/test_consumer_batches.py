@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.catalog import SERVICES
@@ -123,6 +123,39 @@ async def test_events_fetched_together_are_handled_in_one_transaction(
         assert [r[0] for r in rows] == list(range(30))
         if stack.mode == "production":  # PostgreSQL names its transactions; SQLite does not
             assert len({r[1] for r in rows}) < 30, "every event paid a transaction of its own"
+
+
+async def test_events_seen_before_or_twice_in_a_fetch_take_effect_once_whatever_the_batch_size(
+    stack_factory: StackFactory,
+) -> None:
+    async with stack_factory(services=("routing",)) as stack:
+        texts = _statements_into(stack, "processed_events")
+        first = [_step(seq) for seq in range(5)]
+        again = [*first[:3], _step(5), _step(6)]
+        async with _consuming(stack):
+            await _publish(stack, first)
+            await wait_until(_recorded(stack, 5), what="the first 5 events recorded")
+            await _publish(stack, [*again, again[-1]])  # three redelivered, one new one twice
+            await wait_until(_recorded(stack, 7), what="the 2 new events recorded")
+            await _publish(stack, [_step(7)])  # and a fetch of one
+            await wait_until(_recorded(stack, 8), what="the last event recorded")
+        rows = await _rows(stack, "SELECT seq FROM test_effects ORDER BY seq")
+        assert [r[0] for r in rows] == list(range(8))
+        if stack.mode == "production":
+            # One text for every batch size: one compile, one prepared statement (issue 14).
+            assert len(texts) == 1, texts
+
+
+def _statements_into(stack: Stack, table: str) -> set[str]:
+    """The distinct texts of the statements routing's engine sends that write `table`."""
+    texts: set[str] = set()
+
+    def seen(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        if f"INSERT INTO {table} " in statement:
+            texts.add(statement)
+
+    event.listen(stack.database("routing").engine.sync_engine, "before_cursor_execute", seen)
+    return texts
 
 
 async def _nonempty(pending: Awaitable[list[Envelope]]) -> list[Envelope] | None:
