@@ -19,7 +19,19 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Executable, Row, Select, delete, func, select, text, update
+from sqlalchemy import (
+    Executable,
+    Row,
+    Select,
+    any_,
+    bindparam,
+    delete,
+    func,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import Session
 
@@ -72,6 +84,19 @@ class OutboxRelay:
         )
         self._backlog = (
             select(func.count()).select_from(table).where(table.c.published_at.is_(None))
+        )
+        # The rows a batch published, marked: on PostgreSQL `= ANY` of an array, one statement
+        # text (one prepared statement) whatever the batch's size, where an IN list was a text
+        # per size; SQLite has no arrays, its IN list is expanded at each execution.
+        if database.dialect == "postgresql":
+            array = postgresql.ARRAY(table.c.position.type)
+            matched = table.c.position == any_(bindparam("positions", type_=array))
+        else:
+            matched = table.c.position.in_(bindparam("positions", expanding=True))
+        self._mark = (
+            update(table)
+            .where(matched)
+            .values(published_at=bindparam("now", type_=table.c.published_at.type))
         )
         database.after_commit.append(self._on_commit)
 
@@ -134,7 +159,6 @@ class OutboxRelay:
     async def publish_pending(self, conn: AsyncConnection | None = None) -> int:
         """Publish every unpublished row, batch by batch; return how many were published.
         `conn`: an autocommit connection to do it on (the leader's), else pooled sessions."""
-        table = self.outbox.table
         total = 0
         await self._measure_backlog(conn)  # before publishing: it must rise while the bus is down
         while True:
@@ -159,9 +183,8 @@ class OutboxRelay:
             # are idempotent), it never loses.
             await self._execute(
                 conn,
-                update(table)
-                .where(table.c.position.in_([r.position for r in rows]))
-                .values(published_at=datetime.now(UTC)),
+                self._mark,
+                {"positions": [r.position for r in rows], "now": datetime.now(UTC)},
             )
             for r in rows:
                 self.metrics.events_published.labels(type_label(r.event_type)).inc()
@@ -196,13 +219,18 @@ class OutboxRelay:
                 rows = (await session.execute(query)).all()
         return rows
 
-    async def _execute(self, conn: AsyncConnection | None, statement: Executable) -> None:
+    async def _execute(
+        self,
+        conn: AsyncConnection | None,
+        statement: Executable,
+        params: dict[str, Any] | None = None,
+    ) -> None:
         """A write, on the leader's autocommit connection or in a transaction of its own."""
         if conn is not None:
-            await conn.execute(statement)
+            await conn.execute(statement, params)
             return
         async with self.database.transaction() as session:
-            await session.execute(statement)
+            await session.execute(statement, params)
 
 
 @dataclass(frozen=True)

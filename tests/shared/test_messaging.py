@@ -6,6 +6,7 @@ import asyncio
 import uuid
 from datetime import UTC, datetime
 
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.catalog import SERVICES
@@ -52,6 +53,48 @@ async def test_nothing_is_published_for_a_transaction_that_rolled_back(stack: St
     assert ghost.id not in published
     assert uuid.UUID(created["id"]) in {e.case_id for e in await all_events(stack)}
     assert await stack.scalar("intake", "SELECT count(*) FROM outbox") == 1
+
+
+async def test_every_committed_event_is_published_and_marked_whatever_the_batch_size(
+    stack_factory: StackFactory,
+) -> None:
+    async with stack_factory(services=("routing",)) as stack:
+        marks: set[str] = set()
+
+        def seen(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+            if statement.startswith("UPDATE outbox SET published_at"):
+                marks.add(statement)
+
+        database = stack.database("routing")
+        event.listen(database.engine.sync_engine, "before_cursor_execute", seen)
+        outbox: Outbox = stack.kernel("routing").outbox
+        added: list[Envelope] = []
+        for size in (1, 3, 2):
+            events = [
+                Envelope(
+                    id=uuid.uuid4(),
+                    type="test.noted",  # no consumer's: the outbox holds only these
+                    source="test",
+                    time=datetime.now(UTC),
+                    case_id=uuid.uuid4(),
+                    data={},
+                )
+                for _ in range(size)
+            ]
+            async with database.transaction() as session:
+                await outbox.add(session, *events)
+            added += events
+
+            async def marked(expected: int = len(added)) -> bool:
+                sql = "SELECT count(*) FROM outbox WHERE published_at IS NOT NULL"
+                return await stack.scalar("routing", sql) == expected
+
+            await wait_until(marked, what=f"the {len(added)} events marked published")
+        published = {e.id for e in await all_events(stack)}
+        assert {e.id for e in added} <= published
+        if stack.mode == "production":
+            # One text for every batch size: one compile, one prepared statement (issue 14).
+            assert len(marks) == 1, marks
 
 
 async def test_the_same_event_delivered_twice_has_one_effect(stack_factory: StackFactory) -> None:
