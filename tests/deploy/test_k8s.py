@@ -86,10 +86,12 @@ CONSUMER_GROUPS = {
 TOPIC: str = Settings.model_fields["kafka_topic"].default
 DEAD_LETTER_TOPIC: str = Settings.model_fields["kafka_dead_letter_topic"].default
 PHASES = {"platform", "migrate", "serve"}
-# The internal API notification calls (services/intake/identity/endpoints.py), without
-# its "/{ref}".
-(CONTACTS_ROUTE,) = (route.path for route in intake_internal_api.routes)  # type: ignore[attr-defined]
-CONTACTS_PATH = CONTACTS_ROUTE.rsplit("/", 1)[0]
+# The internal API notification calls (services/intake/identity/endpoints.py): one
+# reference at "/{ref}" below this path, several at the path itself.
+(CONTACTS_PATH,) = {
+    route.path.removesuffix("/{ref}")
+    for route in intake_internal_api.routes  # type: ignore[attr-defined]
+}
 INTERNAL_ROOT = "/" + intake_internal_api.prefix.strip("/").split("/")[0]  # "/internal"
 
 # Consumers finish the event in hand within shared/app.py SHUTDOWN_SECONDS, after uvicorn
