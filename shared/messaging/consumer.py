@@ -245,6 +245,9 @@ class EventConsumer:
         offset left unhandled because the infrastructure is down)."""
         work: dict[int, Work] = {}
         for record in records:
+            declared = _declared_type(record)
+            if declared is not None and declared not in self.handlers:
+                continue  # its header names a type this consumer does not take: not parsed
             try:
                 envelope = Envelope.from_bytes(record.value)
             except ValidationError as exc:
@@ -486,3 +489,13 @@ def _record_statement(processed: Table, dialect: str) -> Insert:
     else:
         insert = sqlite.insert(processed)
     return insert.on_conflict_do_nothing().returning(processed.c.consumer, processed.c.event_id)
+
+
+def _declared_type(record: IncomingRecord) -> str | None:
+    """The event's type as its "type" header names it (the outbox relay sets it on every
+    event, shared/messaging/relay.py), or None. Every service reads the one topic and takes
+    a few of its types: the rest are skipped without parsing their envelopes."""
+    for key, value in record.headers:
+        if key == "type":
+            return value.decode("utf-8", "replace")
+    return None

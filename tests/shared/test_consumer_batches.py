@@ -21,7 +21,7 @@ from shared.events import Envelope
 from shared.messaging.consumer import ConsumerConfig, EventConsumer
 from tests.conftest import StackFactory
 from tests.support.stack import Stack, wait_until
-from tests.support.topic import all_events
+from tests.support.topic import all_events, raw_values
 
 ONE_CASE = uuid.uuid4()  # one key: one partition, so one fetch can hold them all
 
@@ -144,6 +144,38 @@ async def test_events_seen_before_or_twice_in_a_fetch_take_effect_once_whatever_
         if stack.mode == "production":
             # One text for every batch size: one compile, one prepared statement (issue 14).
             assert len(texts) == 1, texts
+
+
+async def test_an_event_whose_header_names_a_type_not_taken_is_skipped_unread(
+    stack_factory: StackFactory,
+) -> None:
+    # Every service reads the one topic and takes a few of its types; the relay names each
+    # event's type in a header, so the others are not even parsed. A record whose body is
+    # not an event is dead-lettered by each consumer that takes its type, or cannot tell it.
+    async with stack_factory(services=("routing",)) as stack:
+        topic = stack.settings["routing"].kafka_topic
+        key = str(ONE_CASE)
+        theirs, ours, unnamed = b"{not an event: theirs", b"{not an event: ours", b"{unnamed"
+        await stack.kernel("routing").bus.publish(
+            [
+                OutgoingRecord(topic, key, theirs, (("type", b"case.someone_elses"),)),
+                OutgoingRecord(topic, key, ours, (("type", b"test.effect"),)),
+                OutgoingRecord(topic, key, unnamed),
+                OutgoingRecord(topic, key, _step(1).to_bytes(), (("type", b"test.effect"),)),
+            ]
+        )
+        dlq = stack.settings["routing"].kafka_dead_letter_topic
+
+        async def parked(count: int) -> list[bytes] | None:
+            values = await raw_values(stack, dlq)
+            return values if len(values) >= count else None
+
+        async with _consuming(stack):
+            await wait_until(_recorded(stack, 1), what="the one good event recorded")
+            # This test's consumer parks "ours" and "unnamed"; routing's own, which reads
+            # the same topic, takes neither type and parks only "unnamed".
+            await wait_until(lambda: parked(3), what="the three garbled records parked")
+        assert sorted(await raw_values(stack, dlq)) == sorted([ours, unnamed, unnamed])
 
 
 def _statements_into(stack: Stack, table: str) -> set[str]:

@@ -11,6 +11,11 @@ from tests.support.stack import Stack, kernel_of
 
 
 async def all_events(stack: Stack, topic: str | None = None) -> list[Envelope]:
+    return [Envelope.from_bytes(value) for value in await raw_values(stack, topic)]
+
+
+async def raw_values(stack: Stack, topic: str | None = None) -> list[bytes]:
+    """Every record's value on `topic` (the events' topic by default), as it was written."""
     settings = stack.settings["intake"]
     topic = topic or settings.kafka_topic
     bus = kernel_of(next(iter(stack.apps.values()))).bus
@@ -21,7 +26,7 @@ async def all_events(stack: Stack, topic: str | None = None) -> list[Envelope]:
                 .where(log_table.c.topic == topic)
                 .order_by(log_table.c.position)
             )
-            return [Envelope.from_bytes(value) for (value,) in rows]
+            return [bytes(value) for (value,) in rows]
     consumer = AIOKafkaConsumer(
         bootstrap_servers=settings.kafka_bootstrap_servers,
         enable_auto_commit=False,
@@ -35,11 +40,11 @@ async def all_events(stack: Stack, topic: str | None = None) -> list[Envelope]:
         consumer.assign(partitions)
         await consumer.seek_to_beginning(*partitions)
         end = await consumer.end_offsets(partitions)
-        events: list[Envelope] = []
+        values: list[bytes] = []
         while [tp for tp in partitions if await consumer.position(tp) < end[tp]]:
             batch = await consumer.getmany(timeout_ms=500)
-            events += [Envelope.from_bytes(m.value) for msgs in batch.values() for m in msgs]
-        return events
+            values += [m.value for msgs in batch.values() for m in msgs]
+        return values
     finally:
         await consumer.stop()
 
