@@ -29,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import time
 import traceback
 import uuid
@@ -455,7 +456,7 @@ class EventConsumer:
     async def _dead_letter(self, record: IncomingRecord, error: str) -> None:
         headers = (
             *record.headers,
-            ("error", error[-4000:].encode()),
+            ("error", _shortened_sql(error)[-4000:].encode()),
             ("consumer", self.config.name.encode()),
             ("original", f"{record.topic}/{record.partition}/{record.offset}".encode()),
         )
@@ -499,3 +500,15 @@ def _declared_type(record: IncomingRecord) -> str | None:
         if key == "type":
             return value.decode("utf-8", "replace")
     return None
+
+
+# SQLAlchemy's "[SQL: <statement>]" in an error, up to the line after it (its parameters'
+# line or its "Background" link): a statement of several data-modifying CTEs runs to
+# thousands of characters, and the header keeps the error's last 4,000.
+_SQL = re.compile(r"\[SQL: (.{0,200}).*?\]\n(?=\[SQL parameters|\[parameters|\(Background)", re.S)
+
+
+def _shortened_sql(trace: str) -> str:
+    """The traceback with each failed statement cut to its first 200 characters, so that the
+    error itself, above it, fits in the dead letter's header."""
+    return _SQL.sub(lambda m: f"[SQL: {m.group(1)}…]\n", trace)
