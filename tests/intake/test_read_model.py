@@ -280,18 +280,14 @@ async def test_two_events_of_one_deadline_at_once_leave_the_newer(intake: Stack)
         async with database.transaction() as session:
             await on_deadline_set(session, event, object())
 
-    async def waiting() -> bool:
-        sql = (
-            "SELECT count(*) FROM pg_stat_activity"
-            " WHERE datname = current_database() AND wait_event_type = 'Lock'"
-        )
-        return bool(await intake.scalar("intake", sql))
-
     async with database.transaction() as first:
         await on_deadline_set(first, deadline(case_id, t, deadline_id=deadline_id), object())
         met = deadline(case_id, t + timedelta(minutes=1), deadline_id=deadline_id, state="met")
         second = asyncio.create_task(handle(met))
         if intake.mode == "production":  # SQLite's writers wait at BEGIN: nothing to see
-            await wait_until(waiting, what="the second transaction waiting for the first")
+            await wait_until(
+                lambda: intake.waits_for_a_lock("intake"),
+                what="the second transaction waiting for the first",
+            )
     await second
     assert await intake.count("intake", "case_deadlines", id=deadline_id, state="met") == 1

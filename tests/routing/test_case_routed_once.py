@@ -150,15 +150,6 @@ async def test_a_submission_of_a_case_an_official_moved_on_leaves_it_there(stack
     assert (counted["received"], counted["accepted"]) == (1, 1)
 
 
-async def _waits_for_a_lock(stack: Stack) -> bool:
-    waiting = await stack.scalar(
-        "routing",
-        "SELECT count(*) FROM pg_stat_activity"
-        " WHERE datname = current_database() AND wait_event_type = 'Lock'",
-    )
-    return bool(waiting)
-
-
 @pytest.mark.integration
 async def test_a_case_takes_its_unit_days_figures_before_the_rows_by_kind(
     pg_admin_url: str, kafka_bootstrap: str, tmp_path: Path
@@ -172,7 +163,9 @@ async def test_a_case_takes_its_unit_days_figures_before_the_rows_by_kind(
         async with stack.database("routing").transaction() as session:
             await session.execute(text("SELECT * FROM unit_daily_figures FOR UPDATE"))
             case_id = (await stack.submit())["id"]  # the same unit, day and kind
-            await wait_until(lambda: _waits_for_a_lock(stack), what="routing waits for the day")
+            await wait_until(
+                lambda: stack.waits_for_a_lock("routing"), what="routing waits for the day"
+            )
             # Fails at once (LockNotAvailable) if routing took a row by kind first.
             await session.execute(text("SELECT * FROM daily_kind_figures FOR UPDATE NOWAIT"))
         await wait_status(stack, case_id, "routed")

@@ -138,15 +138,8 @@ async def test_a_clock_announced_while_an_official_moves_the_case_counts_for_its
             # Meanwhile the resolution's clock arrives: it runs only once the case is accepted.
             await announce(stack, case_id, "resolve", resolve_by)
             if stack.mode == "production":  # SQLite's writers wait at BEGIN: nothing to see
-                await wait_until(lambda: _waits_for_a_lock(stack), what="the clock's handler waits")
+                await wait_until(
+                    lambda: stack.waits_for_a_lock("routing"), what="the clock's handler waits"
+                )
         shown = await wait_until(lambda: due(stack, case_id, resolve_by), what="the case dated")
         assert (shown["status"], shown["due_kind"]) == ("accepted", "resolve")
-
-
-async def _waits_for_a_lock(stack: Stack) -> bool:
-    waiting = await stack.scalar(
-        "routing",
-        "SELECT count(*) FROM pg_stat_activity"
-        " WHERE datname = current_database() AND wait_event_type = 'Lock'",
-    )
-    return bool(waiting)

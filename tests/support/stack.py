@@ -129,6 +129,15 @@ class Stack:
         async with self.database(service).sessions() as session:
             return await session.scalar(text(sql), params)
 
+    async def waits_for_a_lock(self, service: str) -> bool:
+        """Whether a transaction on the service's PostgreSQL database waits for a lock (SQLite
+        shows none: its writers wait at BEGIN)."""
+        sql = (
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+        return bool(await self.scalar(service, sql))
+
 
 UNLIMITED = 1_000_000
 
