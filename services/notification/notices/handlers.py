@@ -17,8 +17,10 @@ from services.notification.deadlines.tracking import (
     tracked_case,
 )
 from services.notification.notices.service import (
+    Notice,
     queue,
-    queue_officials,
+    queue_all,
+    queue_step,
 )
 from shared.events import (
     CASE_ACCEPTED,
@@ -58,23 +60,9 @@ async def on_step(session: AsyncSession, event: Envelope, deps: NotificationDeps
     kind = str(data.get("kind", case.kind if case else ""))
     tracking = str(data.get("tracking_code", case.tracking_code if case else ""))
     confidential = kind == "denunciation"
-    if event.type in (CASE_ROUTED, CASE_TRANSFERRED):
-        await queue_officials(
-            session,
-            units=[str(data.get("unit_code", ""))],
-            case_id=event.case_id,
-            template="case_queued",
-            context={
-                "tracking_code": tracking,
-                "case_kind": kind,
-                "note": "" if confidential else str(data.get("public_note") or ""),
-            },
-            cause=f"queued:{event.id}",
-            now=now,
-        )
+    citizen = None
     if case is not None and case.contact_ref and case.contact_channel in CITIZEN_CHANNELS:
-        await queue(
-            session,
+        citizen = Notice(
             case_id=event.case_id,
             audience="citizen",
             channel=case.contact_channel,
@@ -88,8 +76,25 @@ async def on_step(session: AsyncSession, event: Envelope, deps: NotificationDeps
                 "confidential": confidential,
             },
             cause=f"status:{event.id}",
+        )
+    if event.type in (CASE_ROUTED, CASE_TRANSFERRED):
+        # The unit's officials and the citizen, in one insert (queue_step).
+        await queue_step(
+            session,
+            units=[str(data.get("unit_code", ""))],
+            case_id=event.case_id,
+            template="case_queued",
+            context={
+                "tracking_code": tracking,
+                "case_kind": kind,
+                "note": "" if confidential else str(data.get("public_note") or ""),
+            },
+            cause=f"queued:{event.id}",
+            citizen=citizen,
             now=now,
         )
+    elif citizen is not None:
+        await queue_all(session, [citizen], now)
 
 
 async def on_submitted(session: AsyncSession, event: Envelope, deps: NotificationDeps) -> None:

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notification.notices import repository
 from services.notification.notices.models import PENDING, UnitContact
+from shared.db import dialect_of
 
 
 @dataclass(frozen=True)
@@ -40,25 +41,26 @@ async def queue_all(session: AsyncSession, notices: Iterable[Notice], now: datet
         by_key.setdefault(notice.key, notice)
     if not by_key:
         return 0
-    rows = [
-        {
-            "id": uuid.uuid4(),
-            "dedupe_key": key,
-            "case_id": n.case_id,
-            "audience": n.audience,
-            "channel": n.channel,
-            "recipient": n.recipient,
-            "template": n.template,
-            "language": n.language,
-            "context": n.context,
-            "state": PENDING,
-            "attempts": 0,
-            "next_attempt_at": now,
-            "created_at": now,
-        }
-        for key, n in by_key.items()
-    ]
-    return await repository.add_new_notices(session, rows)
+    return await repository.add_new_notices(session, [_row(n, now) for n in by_key.values()])
+
+
+def _row(n: Notice, now: datetime) -> dict[str, Any]:
+    """The notice's row as queued: pending, due now."""
+    return {
+        "id": uuid.uuid4(),
+        "dedupe_key": n.key,
+        "case_id": n.case_id,
+        "audience": n.audience,
+        "channel": n.channel,
+        "recipient": n.recipient,
+        "template": n.template,
+        "language": n.language,
+        "context": n.context,
+        "state": PENDING,
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+    }
 
 
 async def queue(
@@ -106,7 +108,7 @@ def official_notices(
     ]
 
 
-async def queue_officials(
+async def queue_step(
     session: AsyncSession,
     *,
     units: Iterable[str],
@@ -114,12 +116,28 @@ async def queue_officials(
     template: str,
     context: dict[str, Any],
     cause: str,
+    citizen: Notice | None,
     now: datetime,
 ) -> int:
-    """Tell each unit's officials through the contacts administrators registered for it."""
+    """A case's step told: a notice to each contact administrators registered for the units
+    (`official_notices`), and the citizen's notice if any, in one insert. On PostgreSQL that
+    insert reads the contacts itself: one statement where a look-up and an insert per
+    audience took one each. SQLite looks the contacts up, then inserts."""
     units = list(units)
+    if dialect_of(session) == "postgresql":
+        official = {
+            "case_id": case_id,
+            "template": template,
+            "context": context,
+            "cause": cause,
+            "now": now,
+        }
+        row = None if citizen is None else _row(citizen, now)
+        return await repository.add_step_notices(
+            session, units=units, official=official, citizen=row
+        )
     contacts = await repository.unit_contacts(session, units)
     notices = official_notices(
         contacts, units=units, case_id=case_id, template=template, context=context, cause=cause
     )
-    return await queue_all(session, notices, now)
+    return await queue_all(session, [*notices, *([citizen] if citizen else [])], now)
