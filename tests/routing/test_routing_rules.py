@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from services.routing.rules.engine import decide
-from services.routing.rules.repository import builtin, today
-from services.routing.rules.schemas import CaseDraft
+from services.routing.rules.repository import builtin, save, today
+from services.routing.rules.schemas import CaseDraft, RuleSetWrite
 from services.routing.units.registry import UnitRegistry
 from shared.auth import Role
 from shared.geography import AdminMap
@@ -136,6 +136,33 @@ async def test_admins_publish_new_versions_in_force_from_their_date(stack: Stack
     )
     at = await stack["routing"].get(f"/v1/routing/rules?at={new_rules['effective_from']}")
     assert at.json()["version"] == 1
+
+
+async def test_a_version_published_through_another_replica_routes_the_next_case(
+    stack: Stack,
+) -> None:
+    """Routing keeps the rules it found in force and does not read them for every case: a
+    version published meanwhile, by a replica that cannot tell this one, still decides the
+    next case (and the cases routed before keep the rules that routed them)."""
+    before = await routed_case(stack)
+    rules = RuleSetWrite.model_validate(
+        {
+            "effective_from": today().isoformat(),
+            "rules": [{"id": "all.to.inspectorate", "kinds": ["feedback"], "route_to": "unit",
+                       "unit_code": "TT20", "reason": "mọi phản ánh về {unit}"}],
+        }
+    )  # fmt: skip
+    async with stack.database("routing").transaction() as session:  # another replica's write
+        assert (await save(session, rules, by="admin")).version == 1
+    after = await routed_case(stack)
+    cases = [
+        (await stack["routing"].get(f"/v1/cases/{case['id']}", headers=admin(stack))).json()
+        for case in (before, after)
+    ]
+    assert [(case["unit_code"], case["rule"]) for case in cases] == [
+        ("06427", "place.commune"),
+        ("TT20", "all.to.inspectorate"),
+    ]
 
 
 async def test_a_case_no_rule_fits_goes_to_the_fallback_queue_and_is_counted(stack: Stack) -> None:

@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, cast
 
 from sqlalchemy import (
+    ColumnElement,
     Executable,
     FromClause,
     Insert,
@@ -89,11 +90,17 @@ _CASE_TABLE = cast(Table, RoutedCase.__table__)
 
 
 @functools.cache
-def _add_case_once(dialect: str) -> Insert:
-    """The case's row unless routing holds it already (a replay under another event id): the
-    insert tells which, where a look-up took a statement of its own."""
-    statement = upsert_into(dialect, _CASE_TABLE).on_conflict_do_nothing(index_elements=["id"])
-    return statement.returning(_CASE_TABLE.c.id)
+def _add_case_once(dialect: str, keys: tuple[str, ...], only_if: ColumnElement[bool]) -> Insert:
+    """The case's row unless routing holds it already (a replay under another event id) or
+    `only_if` is false: the insert tells which, where a look-up took a statement of its own."""
+    values = select(*(_param(_CASE_TABLE, "case", key).label(key) for key in keys))
+    statement = upsert_into(dialect, _CASE_TABLE).from_select(keys, values.where(only_if))
+    return statement.on_conflict_do_nothing(index_elements=["id"]).returning(_CASE_TABLE.c.id)
+
+
+def _param(table: Table, name: str, key: str) -> Any:
+    """A row's value as a parameter named after its row, typed by its column."""
+    return bindparam(f"{name}_{key}", type_=table.c[key].type)
 
 
 async def add_routed(
@@ -102,16 +109,21 @@ async def add_routed(
     step: dict[str, Any],
     outbox: Outbox,
     event: Envelope,
+    only_if: ColumnElement[bool],
+    only_if_params: dict[str, Any],
 ) -> bool:
     """A new case routed: its row, its part of the roll-up, its audit row and its event's outbox
-    row, all written only if routing does not hold the case already (False then: nothing is
-    written). On PostgreSQL one statement, one round trip: data-modifying CTEs, every one of
-    them reading the case's insert, which returns no row when the case was there. SQLite has
-    no such CTEs: an insert each, after the case's. `case` holds the row's columns (those it
+    row, all written only if routing does not hold the case already and `only_if` (of
+    `only_if_params`) holds when the case is written (False otherwise: nothing is written).
+    `only_if` is one expression built once (it keys the statements built). On PostgreSQL one
+    statement, one round trip: data-modifying CTEs, every one of them reading the case's
+    insert, which returns no row when the case was there or `only_if` failed. SQLite has no
+    such CTEs: an insert each, after the case's. `case` holds the row's columns (those it
     leaves out take their defaults, as the ORM's insert leaves them: no JSON null)."""
     counted = _counted(case)
+    params = {f"case_{key}": value for key, value in case.items()} | only_if_params
     if dialect_of(session) != "postgresql":
-        added = await session.execute(_add_case_once("sqlite"), case)
+        added = await session.execute(_add_case_once("sqlite", tuple(case), only_if), params)
         if added.first() is None:
             return False
         for table, rows in counted:
@@ -122,9 +134,8 @@ async def add_routed(
     event_row = outbox.row(event, step["at"])
     figures = tuple((table, len(rows), tuple(sorted(rows[0]))) for table, rows in counted)
     statement = _routed_at_once(
-        outbox.table, *(tuple(sorted(row)) for row in (case, step, event_row)), figures
+        outbox.table, *(tuple(sorted(row)) for row in (case, step, event_row)), figures, only_if
     )
-    params = {f"case_{key}": value for key, value in case.items()}
     params |= {f"step_{key}": value for key, value in step.items()}
     params |= {f"event_{key}": value for key, value in event_row.items()}
     for n, (_table, rows) in enumerate(counted):
@@ -148,27 +159,19 @@ def _routed_at_once(
     step: tuple[str, ...],
     event: tuple[str, ...],
     figures: tuple[tuple[Table, int, tuple[str, ...]], ...],
+    only_if: ColumnElement[bool],
 ) -> Executable:
     """add_routed's statement, built once per shape of its rows: the case's insert, returning
     its id only when it inserted it, and each other insert a SELECT of its parameters from it.
     Each parameter named after its row, typed by its column."""
 
-    def param(table: Table, name: str, key: str) -> Any:
-        return bindparam(f"{name}_{key}", type_=table.c[key].type)
-
     def from_case(
         table: Table, name: str, keys: tuple[str, ...], after: FromClause | None = None
     ) -> Select[Any]:
-        values = select(*(param(table, name, key).label(key) for key in keys))
+        values = select(*(_param(table, name, key).label(key) for key in keys))
         return values.select_from(new if after is None else after)
 
-    new = (
-        upsert_into("postgresql", _CASE_TABLE)
-        .values({key: param(_CASE_TABLE, "case", key) for key in case})
-        .on_conflict_do_nothing(index_elements=["id"])
-        .returning(_CASE_TABLE.c.id)
-        .cte("new_case")
-    )
+    new = _add_case_once("postgresql", case, only_if).cte("new_case")
     ctes = []
     # The roll-up's rows in the order the mapper events send them, figures first: rows that
     # many cases share, taken in one order by every transaction, so that two never wait for

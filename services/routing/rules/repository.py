@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import yaml
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import ColumnElement, bindparam, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.routing.rules.models import RuleSetVersion
@@ -59,6 +59,55 @@ async def in_force(session: AsyncSession, on: date, default: RuleSetRead) -> Rul
             _PARSED.pop(next(iter(_PARSED)))
         _PARSED[key] = parsed
     return parsed
+
+
+# Which rule set decided a case, checked where the case is written: the case's insert writes
+# nothing unless the version in force on its day is still the one that decided it (`STILL`'s
+# parameters, `still_params`). A process may then keep the set it found in force (`Known`)
+# and route the next cases by it without a look-up each: a version an administrator publishes
+# through any replica fails the check of the next case, which is decided again after a look-up.
+# The check runs in the insert's own statement, so it sees every version committed before it.
+def _latest(column: ColumnElement[Any]) -> ColumnElement[Any]:
+    on = bindparam("rules_on", type_=_VERSIONS.effective_from.type)
+    return (
+        select(column)
+        .where(_VERSIONS.effective_from <= on)
+        .order_by(_VERSIONS.effective_from.desc(), _VERSIONS.version.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+# No version in force: the built-in set (version 0, no publication time).
+STILL: ColumnElement[bool] = (
+    func.coalesce(_latest(_VERSIONS.version), literal(0))
+    == bindparam("rules_version", type_=_VERSIONS.version.type)
+) & _latest(_VERSIONS.created_at).is_not_distinct_from(
+    bindparam("rules_created_at", type_=_VERSIONS.created_at.type)
+)
+
+
+def still_params(on: date, rules: RuleSetRead) -> dict[str, object]:
+    """`STILL`'s parameters: `rules` is the set in force on `on`."""
+    return {"rules_on": on, "rules_version": rules.version, "rules_created_at": rules.created_at}
+
+
+class Known:
+    """The rule sets a process last found in force, by day of receipt: a hint, never trusted
+    without `STILL` (see above). One per service (its handlers' dependencies)."""
+
+    _KEPT = 32
+
+    def __init__(self) -> None:
+        self._by_day: dict[date, RuleSetRead] = {}
+
+    def get(self, on: date) -> RuleSetRead | None:
+        return self._by_day.get(on)
+
+    def keep(self, on: date, rules: RuleSetRead) -> None:
+        if on not in self._by_day and len(self._by_day) >= self._KEPT:
+            self._by_day.pop(next(iter(self._by_day)))
+        self._by_day[on] = rules
 
 
 async def save(session: AsyncSession, rules: RuleSetWrite, *, by: str) -> RuleSetRead:

@@ -8,8 +8,8 @@ state the second.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,8 +19,9 @@ from services.routing.cases.machine import Step
 from services.routing.cases.models import RoutedCase
 from services.routing.cases.repository import lock_case
 from services.routing.rules import repository as rules
-from services.routing.rules.engine import decide
+from services.routing.rules.engine import Decision, decide
 from services.routing.rules.metrics import RoutingMetrics
+from services.routing.rules.repository import STILL, Known, still_params
 from services.routing.rules.schemas import CaseDraft, DraftLocation, DraftTarget, RuleSetRead
 from services.routing.units.registry import UnitRegistry
 from services.routing.workflow.appeals import open_second_time
@@ -43,6 +44,7 @@ class RoutingDeps:
     units: UnitRegistry
     rules: RuleSetRead  # the built-in rules, in force until an administrator publishes others
     metrics: RoutingMetrics
+    known: Known = field(default_factory=Known)
 
 
 def draft_of(submitted: CaseSubmitted) -> CaseDraft:
@@ -73,14 +75,49 @@ async def on_case_submitted(session: AsyncSession, event: Envelope, deps: Routin
 
 async def route_submitted(session: AsyncSession, event: Envelope, deps: RoutingDeps) -> str | None:
     """Route a submitted case: the unit it went to, or None if routing held it already (a
-    replay under another event id, found by the case's insert: nothing is written then)."""
+    replay under another event id, found by the case's insert: nothing is written then).
+
+    The rules that decide are those this process last found in force on the case's day; the
+    case's insert checks they still are (rules/repository.py's STILL). When it writes nothing,
+    a look-up tells a replay (the same rules) from rules published since, by which the case is
+    decided again: a version published through any replica routes the next case."""
     submitted = event.parse(CaseSubmitted)
     draft = draft_of(submitted)
-    assert draft.received_on is not None
-    in_force = await rules.in_force(session, draft.received_on, deps.rules)
-    decision = decide(in_force, draft, deps.units)
+    on = draft.received_on
+    assert on is not None
+    in_force = deps.known.get(on)
+    if in_force is None:
+        in_force = await rules.in_force(session, on, deps.rules)
+        deps.known.keep(on, in_force)
+    while True:
+        decision = decide(in_force, draft, deps.units)
+        routed = await _route(session, event, submitted, decision, deps, on, in_force)
+        if routed:
+            break
+        latest = await rules.in_force(session, on, deps.rules)
+        deps.known.keep(on, latest)
+        if (latest.version, latest.created_at) == (in_force.version, in_force.created_at):
+            return None  # the rules held: routing held the case already
+        in_force = latest
+    if decision.fallback:
+        # Counted when committed would be exact; a retried event may count twice, which a
+        # rate of "cases nobody's rule fits" tolerates.
+        deps.metrics.fallback.labels(submitted.kind).inc()
+    return decision.unit_code
+
+
+async def _route(
+    session: AsyncSession,
+    event: Envelope,
+    submitted: CaseSubmitted,
+    decision: Decision,
+    deps: RoutingDeps,
+    on: date,
+    in_force: RuleSetRead,
+) -> bool:
     to_board = submitted.addressed_to == "board" and submitted.kind == "feedback"
-    routed = await route_new(
+    assert decision.rules_version == in_force.version
+    return await route_new(
         session,
         deps.outbox,
         {
@@ -108,14 +145,9 @@ async def route_submitted(session: AsyncSession, event: Envelope, deps: RoutingD
             **({"addressed_to": "board"} if to_board else {}),
         },
         now=datetime.now(UTC),
+        only_if=STILL,
+        only_if_params=still_params(on, in_force),
     )
-    if not routed:
-        return None
-    if decision.fallback:
-        # Counted when committed would be exact; a retried event may count twice, which a
-        # rate of "cases nobody's rule fits" tolerates.
-        deps.metrics.fallback.labels(submitted.kind).inc()
-    return decision.unit_code
 
 
 async def on_withdrawn(session: AsyncSession, event: Envelope, deps: RoutingDeps) -> None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -180,11 +181,14 @@ async def route_new(
     remote_area: bool,
     data: dict[str, Any],
     now: datetime,
+    only_if: ColumnElement[bool],
+    only_if_params: dict[str, Any],
 ) -> bool:
     """`route` of a case submitted to routing (every case): the same row, audit row, event and
     roll-up, as its row's values (no ORM object, no flush) and, on PostgreSQL, in one statement.
     `case` holds its columns but the status, unit decided. False when routing held the case
-    already (a replay under another event id): then nothing is written."""
+    already (a replay under another event id) or `only_if` (the routing's premise, checked as
+    the case is written) failed: then nothing is written."""
     before = CaseStatus.submitted
     after = machine.target(before, Step.route, previous=None)
     row = case | {"status": after.value, "version": 1}
@@ -216,4 +220,4 @@ async def route_new(
         "data": data,
         "event_id": envelope.id,
     }
-    return await add_routed(session, row, step, outbox, envelope)
+    return await add_routed(session, row, step, outbox, envelope, only_if, only_if_params)
