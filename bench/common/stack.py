@@ -259,8 +259,13 @@ def stop_services(services: list[Service], *, within: float = 30.0) -> dict[str,
     return took
 
 
-def kafka_broker_pid() -> int | None:
-    """The broker scripts/kafka.sh started, if it is ours and alive (shared with other users)."""
+def kafka_broker_pid(bootstrap: str | None = None) -> int | None:
+    """The broker this run talks to, if it runs on this machine: the process listening on
+    `bootstrap`'s port, else the one scripts/kafka.sh started from this checkout. (A checkout
+    that is not the one that started the broker, a worktree, found none and left its CPU
+    out.)"""
+    if bootstrap and (pid := _listening_on(int(bootstrap.rsplit(":", 1)[1]))) is not None:
+        return pid
     state = Path(os.environ.get("TIEPDAN_KAFKA_STATE_DIR") or REPO / ".tiepdan" / "kafka")
     try:
         pid = int((state / "kafka.pid").read_text().strip())
@@ -268,6 +273,26 @@ def kafka_broker_pid() -> int | None:
     except (OSError, ValueError):
         return None
     return pid if b"kafka" in cmdline else None
+
+
+def _listening_on(port: int) -> int | None:
+    """The pid of the process with a TCP socket listening on `port` (/proc/net/tcp{,6}: the
+    socket's inode, then the process holding it), if this user may see it and it is Kafka."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(OSError):
+            for line in Path(table).read_text().splitlines()[1:]:
+                fields = line.split()
+                if fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:
+                    inodes.add(f"socket:[{fields[9]}]")
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        with contextlib.suppress(OSError):
+            if any(os.readlink(fd) in inodes for fd in (proc / "fd").iterdir()):
+                cmdline = (proc / "cmdline").read_bytes()
+                return int(proc.name) if b"kafka" in cmdline else None
+    return None
 
 
 async def publish(bootstrap: str, records: list[OutgoingRecord], *, client_id: str) -> float:

@@ -204,7 +204,8 @@ async def load_phase(
 
     try:
         pids = {s.name: s.proc.pid for s in services} | {"load client": proc.pid}
-        if (broker := kafka_broker_pid()) is not None:
+        broker = kafka_broker_pid(os.environ.get("TIEPDAN_KAFKA_BOOTSTRAP_SERVERS"))
+        if broker is not None:
             pids["kafka broker (shared)"] = broker
         dbs = {name: infra.databases[name] for name in SERVICE_NAMES}
         waiting = asyncio.ensure_future(proc.wait())
