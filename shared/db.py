@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import functools
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy import DateTime, event, text
+from sqlalchemy import BindParameter, DateTime, Table, bindparam, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError, IntegrityError
@@ -188,6 +188,19 @@ class Database:
 def dialect_of(session: AsyncSession) -> str:
     """The session's database: "postgresql" or "sqlite"."""
     return session.get_bind().dialect.name
+
+
+def row_params(table: Table, name: str, columns: Iterable[str]) -> dict[str, BindParameter[Any]]:
+    """A row of `table` as parameters of a statement built once: each of `columns` a
+    parameter named `{name}_{column}`, typed by its column. Several rows, of one table or
+    several, then go in one statement (data-modifying CTEs), each under its own name; the
+    execution's values are `named_values` of the same rows."""
+    return {c: bindparam(f"{name}_{c}", type_=table.c[c].type) for c in columns}
+
+
+def named_values(rows: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """The values for the parameters `row_params` made: each row's, by the row's name."""
+    return {f"{name}_{key}": value for name, row in rows.items() for key, value in row.items()}
 
 
 def upsert_into(dialect: str, entity: Any) -> postgresql.Insert | sqlite.Insert:

@@ -32,7 +32,14 @@ from services.intake.cases.models import (
     Submitter,
     TimelineEntry,
 )
-from shared.db import dialect_of, newer_wins, upsert_into, violates_foreign_key
+from shared.db import (
+    dialect_of,
+    named_values,
+    newer_wins,
+    row_params,
+    upsert_into,
+    violates_foreign_key,
+)
 from shared.events import Envelope
 from shared.messaging.outbox import Outbox
 
@@ -92,8 +99,7 @@ async def add_case(
         "answer": answer or {},
     }
     statement = _case_at_once(outbox.table, *(tuple(sorted(row)) for row in rows.values()))
-    params = {f"{name}_{key}": value for name, row in rows.items() for key, value in row.items()}
-    await session.execute(statement, params)
+    await session.execute(statement, named_values(rows))
     outbox.added(session)
 
 
@@ -108,22 +114,17 @@ def _case_at_once(
 ) -> Executable:
     """The four inserts (and the answer's update) as one statement, built once per shape of
     the rows (an anonymous case has no submitter, a request without a key no answer); each
-    parameter named after its row, typed by its column."""
-
-    def values(table: Table, name: str, keys: tuple[str, ...]) -> dict[str, Any]:
-        return {key: bindparam(f"{name}_{key}", type_=table.c[key].type) for key in keys}
-
-    ctes = [insert(_CASES).values(values(_CASES, "case", case)).cte("new_case")]
+    parameter named after its row, typed by its column (shared.db.row_params)."""
+    ctes = [insert(_CASES).values(row_params(_CASES, "case", case)).cte("new_case")]
     if submitter:
-        ctes.append(
-            insert(_SUBMITTERS).values(values(_SUBMITTERS, "submitter", submitter)).cte("who")
-        )
-    ctes.append(insert(_TIMELINE).values(values(_TIMELINE, "entry", entry)).cte("received"))
+        who = row_params(_SUBMITTERS, "submitter", submitter)
+        ctes.append(insert(_SUBMITTERS).values(who).cte("who"))
+    ctes.append(insert(_TIMELINE).values(row_params(_TIMELINE, "entry", entry)).cte("received"))
     if answer:
-        stored = values(_ANSWERS, "answer", tuple(k for k in answer if k != "key"))
+        stored = row_params(_ANSWERS, "answer", (k for k in answer if k != "key"))
         key = bindparam("answer_key", type_=_ANSWERS.c.key.type)
         ctes.append(update(_ANSWERS).where(_ANSWERS.c.key == key).values(stored).cte("answered"))
-    return insert(outbox).values(values(outbox, "event", event)).add_cte(*ctes)
+    return insert(outbox).values(row_params(outbox, "event", event)).add_cte(*ctes)
 
 
 def _apply_step() -> Update:
@@ -214,7 +215,7 @@ async def apply_step(
     }
     at_once = entry is not None and dialect_of(session) == "postgresql"
     if at_once:
-        params |= {f"entry_{key}": value for key, value in (entry or {}).items()}
+        params |= named_values({"entry": entry or {}})
     statement = _APPLY_STEP_WITH_ENTRY if at_once else _APPLY_STEP
     row = (await session.execute(statement, params)).first()
     if row is None:

@@ -11,33 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake.cases.models import IdempotencyRecord, Submitter
 from services.intake.identity.models import SubmitterRead
-from shared.db import dialect_of
+from shared.db import dialect_of, named_values, row_params
 
 _SUBMITTERS = cast(Table, Submitter.__table__)
 _READS = cast(Table, SubmitterRead.__table__)
-_BY_CONTACT = select(_SUBMITTERS.c.case_id, _SUBMITTERS.c.ciphertext).where(
-    _SUBMITTERS.c.contact_ref_hash == bindparam("ref_hash")
-)
 _LOG_READ = insert(_READS)
-
-
-async def read_by_contact(
-    session: AsyncSession, ref_hash: str, read: dict[str, Any]
-) -> bytes | None:
-    """The encrypted identity whose contact reference hashes to `ref_hash`, with its read
-    logged as `read` (the columns of a submitter_reads row but its case_id); None, and
-    nothing logged, for an unknown reference. Every citizen's notice asks it at delivery
-    time: one statement on PostgreSQL (the read and its log row, a data-modifying CTE),
-    built once; two on SQLite."""
-    if dialect_of(session) == "postgresql":
-        params = {"ref_hash": ref_hash, **{f"read_{k}": v for k, v in read.items()}}
-        found = (await session.execute(_read_and_log(tuple(sorted(read))), params)).first()
-        return None if found is None else bytes(found.ciphertext)
-    row = (await session.execute(_BY_CONTACT, {"ref_hash": ref_hash})).first()
-    if row is None:
-        return None
-    await session.execute(_LOG_READ, {**read, "case_id": row.case_id})
-    return bytes(row.ciphertext)
 
 
 _BY_CONTACTS = select(
@@ -50,10 +28,11 @@ async def read_by_contacts(
 ) -> dict[str, bytes]:
     """The encrypted identities of the contact references hashed in `ref_hashes`, by hash,
     each read logged as `read` (its columns but id and case_id); unknown ones are left out,
-    and not logged. A delivery's claim asks for its citizens at once: one statement on
-    PostgreSQL (the hashes as one array parameter), two on SQLite."""
+    and not logged. Notification asks at delivery time, for one citizen or for a claim's at
+    once: one statement on PostgreSQL (the hashes as one array parameter, the reads logged
+    in a data-modifying CTE), built once; two on SQLite."""
     if dialect_of(session) == "postgresql":
-        params = {"ref_hashes": ref_hashes, **{f"read_{k}": v for k, v in read.items()}}
+        params = {"ref_hashes": ref_hashes, **named_values({"read": read})}
         found = await session.execute(_read_many_and_log(tuple(sorted(read))), params)
         return {row.contact_ref_hash: bytes(row.ciphertext) for row in found}
     rows = (await session.execute(_BY_CONTACTS, {"ref_hashes": ref_hashes})).all()
@@ -77,30 +56,13 @@ def _read_many_and_log(columns: tuple[str, ...]) -> Executable:
             ["id", *columns, "case_id"],
             select(
                 func.gen_random_uuid(),
-                *(bindparam(f"read_{name}", type_=_READS.c[name].type) for name in columns),
+                *row_params(_READS, "read", columns).values(),
                 found.c.case_id,
             ),
         )
         .cte("logged")
     )
     return select(found.c.contact_ref_hash, found.c.ciphertext).add_cte(logged)
-
-
-@functools.cache
-def _read_and_log(columns: tuple[str, ...]) -> Executable:
-    found = _BY_CONTACT.cte("found")
-    logged = (
-        insert(_READS)
-        .from_select(
-            [*columns, "case_id"],
-            select(
-                *(bindparam(f"read_{name}", type_=_READS.c[name].type) for name in columns),
-                found.c.case_id,
-            ),
-        )
-        .cte("logged")
-    )
-    return select(found.c.ciphertext).add_cte(logged)
 
 
 async def purge_answers(session: AsyncSession, older_than: datetime) -> int:

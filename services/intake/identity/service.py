@@ -58,13 +58,10 @@ async def resolve_contact(
 ) -> dict[str, str]:
     """The citizen's addresses by channel, for the notification service at delivery time.
     Logged like every other read of an identity."""
-    read = {"id": uuid.uuid4(), "actor": "system:notification", "role": "system"}
-    sealed = await repository.read_by_contact(
-        session, hash_token(ref), {**read, "at": datetime.now(UTC)}
-    )
-    if sealed is None:
+    found = await resolve_contacts(session, [ref], cipher)
+    if ref not in found:
         raise NotFound("unknown contact reference")
-    return _addresses(cipher.decrypt(sealed))
+    return found[ref]
 
 
 async def resolve_contacts(

@@ -13,7 +13,6 @@ from sqlalchemy import (
     Executable,
     Table,
     and_,
-    bindparam,
     case,
     func,
     insert,
@@ -32,7 +31,7 @@ from services.notification.deadlines.models import (
     DeadlineChange,
     TrackedCase,
 )
-from shared.db import dialect_of, upsert_into
+from shared.db import dialect_of, named_values, row_params, upsert_into
 
 
 async def lock_tracked(session: AsyncSession, case_id: uuid.UUID, **first: Any) -> TrackedCase:
@@ -207,8 +206,7 @@ async def add_clock_at_once(
         len(timers),
         tuple(sorted(event)),
     )
-    params = {f"{name}_{key}": value for name, row in rows.items() for key, value in row.items()}
-    added: Deadline | None = await session.scalar(statement, params)
+    added: Deadline | None = await session.scalar(statement, named_values(rows))
     return added
 
 
@@ -224,14 +222,10 @@ def _clock_at_once(
 ) -> Executable:
     """The four inserts as one statement, built once per shape of the rows (how many timers
     a clock needs depends on the reminders still ahead); each parameter named after its row,
-    typed by its column."""
-
-    def values(table: Table, name: str, keys: tuple[str, ...]) -> dict[str, Any]:
-        return {key: bindparam(f"{name}_{key}", type_=table.c[key].type) for key in keys}
-
+    typed by its column (shared.db.row_params)."""
     added = (
         postgresql.insert(_DEADLINES)
-        .values(values(_DEADLINES, "clock", clock))
+        .values(row_params(_DEADLINES, "clock", clock))
         .on_conflict_do_nothing(index_elements=["case_id", "step", "round"])
         .returning(*_DEADLINES.c)
         .cte("clock")
@@ -240,7 +234,9 @@ def _clock_at_once(
     def with_clock(table: Table, keys: tuple[str, ...], *names: str) -> CTE:
         """An insert of the rows `names` (the parameters' prefixes), each once for each row
         the clock's insert returned; named after the table."""
-        chosen = [select(*values(table, name, keys).values()).select_from(added) for name in names]
+        chosen = [
+            select(*row_params(table, name, keys).values()).select_from(added) for name in names
+        ]
         rows = chosen[0] if len(chosen) == 1 else union_all(*chosen)
         return insert(table).from_select(list(keys), rows).cte(f"new_{table.name}")
 

@@ -8,7 +8,8 @@ at a time."""
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from services.notification.channels.base import PermanentFailure
 from services.notification.channels.http import HttpClient
@@ -35,45 +36,39 @@ class ContactResolver:
         self.http = HttpClient(client)  # given in tests: intake's app in the same process
 
     async def resolve(self, ref: str, channel: str) -> str:
-        if not self.url:
-            raise PermanentFailure("no contact resolver configured: citizen address unknown")
-        import httpx  # on the first delivery, not while the service starts (issue 15)
-
-        try:
-            response = await self.http().get(f"{self.url}/{ref}", headers=self.headers)
-        except httpx.TransportError as exc:
-            raise ResolverDown(f"intake unreachable ({type(exc).__name__})") from exc
-        if response.status_code >= 500 or response.status_code == 429:
-            raise ResolverDown(f"intake answered {response.status_code}")
+        response = await self._ask("GET", f"{self.url}/{ref}")
         if response.status_code == 404:
             raise PermanentFailure("contact reference unknown to intake")
         response.raise_for_status()
-        address = response.json().get(channel)
-        if not address:
-            raise PermanentFailure(f"the citizen gave no {channel} address")
-        return str(address)
+        return _address(response.json(), channel)
 
     async def resolve_all(self, refs: list[str]) -> dict[str, dict[str, str]] | None:
         """The addresses of `refs` by reference and channel, in one request per 200; an
         unknown reference is left out. None when this intake cannot answer several at once
         (one from before that look-up, or any answer but 200): ask one at a time."""
-        if not self.url:
-            raise PermanentFailure("no contact resolver configured: citizen address unknown")
-        import httpx
-
         found: dict[str, dict[str, str]] = {}
         for first in range(0, len(refs), PER_REQUEST):
             asked = {"refs": refs[first : first + PER_REQUEST]}
-            try:
-                response = await self.http().post(self.url, json=asked, headers=self.headers)
-            except httpx.TransportError as exc:
-                raise ResolverDown(f"intake unreachable ({type(exc).__name__})") from exc
-            if response.status_code >= 500 or response.status_code == 429:
-                raise ResolverDown(f"intake answered {response.status_code}")
+            response = await self._ask("POST", self.url, json=asked)
             if response.status_code != 200:
                 return None
             found |= response.json()["contacts"]
         return found
+
+    async def _ask(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        """Intake's answer; ResolverDown when it could not be asked or could not answer now
+        (unreachable, 5xx, 429): not the notice's failure, tried again later."""
+        if not self.url:
+            raise PermanentFailure("no contact resolver configured: citizen address unknown")
+        import httpx  # on the first delivery, not while the service starts (issue 15)
+
+        try:
+            response = await self.http().request(method, url, headers=self.headers, **kwargs)
+        except httpx.TransportError as exc:
+            raise ResolverDown(f"intake unreachable ({type(exc).__name__})") from exc
+        if response.status_code >= 500 or response.status_code == 429:
+            raise ResolverDown(f"intake answered {response.status_code}")
+        return response
 
     async def close(self) -> None:
         await self.http.close()
@@ -107,7 +102,12 @@ class ClaimContacts:
         channels = self.found.get(ref)
         if channels is None:
             raise PermanentFailure("contact reference unknown to intake")
-        address = channels.get(channel)
-        if not address:
-            raise PermanentFailure(f"the citizen gave no {channel} address")
-        return address
+        return _address(channels, channel)
+
+
+def _address(channels: Mapping[str, Any], channel: str) -> str:
+    """The citizen's address on `channel`, of intake's answer (channel -> address)."""
+    address = channels.get(channel)
+    if not address:
+        raise PermanentFailure(f"the citizen gave no {channel} address")
+    return str(address)

@@ -32,7 +32,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notification.notices.models import PENDING, Notification, UnitContact
-from shared.db import dialect_of, upsert_into
+from shared.db import dialect_of, named_values, row_params, upsert_into
 from shared.events import Envelope
 from shared.messaging.outbox import Outbox
 
@@ -266,7 +266,7 @@ async def record_announced(
             "notice_id": notice_id,
             "owner": owner,
             **asdict(outcome),
-            **{f"event_{key}": value for key, value in row.items()},
+            **named_values({"event": row}),
         },
     )
     if result.first() is None:
@@ -279,7 +279,7 @@ async def record_announced(
 def _record_announced(outbox: Table, event: tuple[str, ...]) -> Executable:
     """`_RECORD` feeding the event's insert, built once; its row's parameters named event_*."""
     recorded = _RECORD.returning(_NOTICES.c.id).cte("recorded")
-    row = {key: bindparam(f"event_{key}", type_=outbox.c[key].type) for key in event}
+    row = row_params(outbox, "event", event)
     chosen = select(*row.values()).select_from(recorded)
     return (
         insert(outbox).from_select(list(row), chosen).add_cte(recorded).returning(outbox.c.event_id)

@@ -15,7 +15,6 @@ from sqlalchemy import (
     Insert,
     Select,
     Table,
-    bindparam,
     insert,
     literal_column,
     select,
@@ -24,7 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.routing.cases.models import CaseStep, RoutedCase
-from shared.db import dialect_of, upsert_into
+from shared.db import dialect_of, named_values, row_params, upsert_into
 from shared.events import Envelope
 from shared.messaging.outbox import Outbox
 
@@ -93,14 +92,14 @@ _CASE_TABLE = cast(Table, RoutedCase.__table__)
 def _add_case_once(dialect: str, keys: tuple[str, ...], only_if: ColumnElement[bool]) -> Insert:
     """The case's row unless routing holds it already (a replay under another event id) or
     `only_if` is false: the insert tells which, where a look-up took a statement of its own."""
-    values = select(*(_param(_CASE_TABLE, "case", key).label(key) for key in keys))
-    statement = upsert_into(dialect, _CASE_TABLE).from_select(keys, values.where(only_if))
+    values = _selected(_CASE_TABLE, "case", keys).where(only_if)
+    statement = upsert_into(dialect, _CASE_TABLE).from_select(keys, values)
     return statement.on_conflict_do_nothing(index_elements=["id"]).returning(_CASE_TABLE.c.id)
 
 
-def _param(table: Table, name: str, key: str) -> Any:
-    """A row's value as a parameter named after its row, typed by its column."""
-    return bindparam(f"{name}_{key}", type_=table.c[key].type)
+def _selected(table: Table, name: str, keys: tuple[str, ...]) -> Select[Any]:
+    """A row given as parameters (shared.db.row_params), as a SELECT to insert from."""
+    return select(*(param.label(key) for key, param in row_params(table, name, keys).items()))
 
 
 async def add_routed(
@@ -121,7 +120,7 @@ async def add_routed(
     such CTEs: an insert each, after the case's. `case` holds the row's columns (those it
     leaves out take their defaults, as the ORM's insert leaves them: no JSON null)."""
     counted = _counted(case)
-    params = {f"case_{key}": value for key, value in case.items()} | only_if_params
+    params = named_values({"case": case}) | only_if_params
     if dialect_of(session) != "postgresql":
         added = await session.execute(_add_case_once("sqlite", tuple(case), only_if), params)
         if added.first() is None:
@@ -136,11 +135,10 @@ async def add_routed(
     statement = _routed_at_once(
         outbox.table, *(tuple(sorted(row)) for row in (case, step, event_row)), figures, only_if
     )
-    params |= {f"step_{key}": value for key, value in step.items()}
-    params |= {f"event_{key}": value for key, value in event_row.items()}
-    for n, (_table, rows) in enumerate(counted):
-        for m, row in enumerate(rows):
-            params |= {f"f{n}_{m}_{key}": value for key, value in row.items()}
+    params |= named_values({"step": step, "event": event_row})
+    params |= named_values(
+        {f"f{n}_{m}": row for n, (_table, rows) in enumerate(counted) for m, row in enumerate(rows)}
+    )
     if (await session.execute(statement, params)).first() is None:
         return False
     outbox.added(session)
@@ -168,8 +166,7 @@ def _routed_at_once(
     def from_case(
         table: Table, name: str, keys: tuple[str, ...], after: FromClause | None = None
     ) -> Select[Any]:
-        values = select(*(_param(table, name, key).label(key) for key in keys))
-        return values.select_from(new if after is None else after)
+        return _selected(table, name, keys).select_from(new if after is None else after)
 
     new = _add_case_once("postgresql", case, only_if).cte("new_case")
     ctes = []
